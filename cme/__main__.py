@@ -1,0 +1,5 @@
+import sys
+
+from cme.cli import main
+
+sys.exit(main())

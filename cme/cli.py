@@ -1,0 +1,84 @@
+"""`python -m cme …` — operations from the command line."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sqlalchemy import select
+
+from cme.db import session_scope
+from cme.errors import DomainError
+
+
+def cmd_init_db(_args) -> None:
+    from cme.services.setup import init_db
+
+    added = init_db()
+    print("数据库已就绪；新增参考数据：" + "，".join(f"{k} {v}" for k, v in added.items()))
+
+
+def cmd_seed_demo(_args) -> None:
+    from cme.services.demo import DEMO_PASSWORD, seed_demo
+    from cme.services.setup import init_db
+
+    init_db()
+    with session_scope() as s:
+        n = seed_demo(s)
+    print(f"已创建演示数据：{n} 名人员（密码 {DEMO_PASSWORD}）" if n else "演示数据已存在，未做改动")
+
+
+def cmd_list_institutions(_args) -> None:
+    from cme.models import Institution
+
+    with session_scope() as s:
+        for inst in s.scalars(select(Institution).order_by(Institution.code)):
+            print(f"{inst.code}\t{inst.name}\t{inst.region_level}")
+
+
+def cmd_create_admin(args) -> None:
+    from cme.services.users import create_admin
+
+    with session_scope() as s:
+        user = create_admin(s, username=args.username, password=args.password, name=args.name, role=args.role,
+                            institution_code=args.institution)
+        print(f"已创建管理员 {user.username}（{args.role}）")
+
+
+def cmd_create_user(args) -> None:
+    from cme.services.users import create_person
+
+    with session_scope() as s:
+        user = create_person(s, username=args.username, password=args.password, name=args.name, id_number=args.id_number,
+                             phone=args.phone, institution_code=args.institution, department=args.department)
+        print(f"已创建个人用户 {user.username}（{user.id_number_masked}）")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cme", description="四川省继续医学教育行政管理平台 运维命令")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init-db", help="建库/迁移并载入参考数据（可重复执行）").set_defaults(func=cmd_init_db)
+    sub.add_parser("seed-demo", help="载入演示机构、管理员、人员与学分").set_defaults(func=cmd_seed_demo)
+    sub.add_parser("list-institutions", help="列出机构：编码、名称、区域等级").set_defaults(func=cmd_list_institutions)
+    p = sub.add_parser("create-admin", help="创建单位管理员或省级管理员")
+    p.add_argument("--username", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", required=True, choices=["unit", "province"])
+    p.add_argument("--institution", help="机构编码（单位管理员必填）")
+    p.set_defaults(func=cmd_create_admin)
+    p = sub.add_parser("create-user", help="创建已审核通过的个人用户")
+    for flag in ("--username", "--password", "--name", "--id-number", "--phone", "--institution"):
+        p.add_argument(flag, required=True)
+    p.add_argument("--department")
+    p.set_defaults(func=cmd_create_user)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except DomainError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,24 @@
+"""Time in one place: naive UTC in the database, Asia/Shanghai dates for users."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+CHINA = timezone(timedelta(hours=8))
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def today() -> date:
+    """The user's date (China Standard Time)."""
+    return datetime.now(CHINA).date()
+
+
+def to_local(dt: datetime | None) -> datetime | None:
+    return None if dt is None else dt.replace(tzinfo=timezone.utc).astimezone(CHINA).replace(tzinfo=None)
+
+
+def fmt_local(dt: datetime | None) -> str:
+    local = to_local(dt)
+    return "" if local is None else local.strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,75 @@
+"""Settings read from the environment, once per process.
+
+CME_DATABASE_URL  SQLAlchemy URL; unset → SQLite file data/cme.db (demo mode on by default)
+CME_DEMO          "1"/"0"; defaults to on only when CME_DATABASE_URL is unset
+CME_SECRET_KEY    secret for PII encryption, lookup hashes and session tokens (required outside demo)
+CME_SMS_BACKEND   "console" (default) or "http"
+CME_SMS_HTTP_URL, CME_SMS_HTTP_TOKEN   the HTTP gateway (used when CME_SMS_BACKEND=http)
+CME_UPLOAD_DIR    where proofs and photos are stored (default data/uploads)
+CME_PUBLIC_URL    base URL printed in certificate QR codes (default http://localhost:8501)
+CME_NATIONAL_COUNTS_AS_PROVINCIAL_I  "1" lets 国家级I类 count toward the yearly 省级I类 figure
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+DEMO_SECRET = "cme-demo-secret-key-not-for-production"
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    demo: bool
+    secret_key: str
+    sms_backend: str
+    sms_http_url: str | None
+    sms_http_token: str | None
+    upload_dir: Path
+    public_url: str
+    national_counts_as_provincial_i: bool
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def load_settings() -> Settings:
+    url = os.environ.get("CME_DATABASE_URL", "").strip()
+    demo = _flag("CME_DEMO", default=not url)
+    if not url:
+        url = f"sqlite:///{DATA_DIR / 'cme.db'}"
+    secret = os.environ.get("CME_SECRET_KEY", "").strip()
+    if not secret:
+        if not demo:
+            raise ConfigError("CME_SECRET_KEY must be set when demo mode is off")
+        secret = DEMO_SECRET
+    return Settings(
+        database_url=url,
+        demo=demo,
+        secret_key=secret,
+        sms_backend=os.environ.get("CME_SMS_BACKEND", "console").strip() or "console",
+        sms_http_url=os.environ.get("CME_SMS_HTTP_URL") or None,
+        sms_http_token=os.environ.get("CME_SMS_HTTP_TOKEN") or None,
+        upload_dir=Path(os.environ.get("CME_UPLOAD_DIR") or DATA_DIR / "uploads"),
+        public_url=(os.environ.get("CME_PUBLIC_URL") or "http://localhost:8501").rstrip("/"),
+        national_counts_as_provincial_i=_flag("CME_NATIONAL_COUNTS_AS_PROVINCIAL_I", False),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

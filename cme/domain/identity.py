@@ -1,0 +1,93 @@
+"""Pure checks of identifiers: 身份证号 (GB 11643), mainland mobile numbers, usernames, e-mail."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{4,20}$")
+EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+
+
+def normalize(text: str | None) -> str:
+    """NFKC folds full-width digits and letters (１２３ → 123); whitespace trimmed."""
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+@dataclass(frozen=True)
+class IdCard:
+    number: str
+    birth_date: date
+    sex: str  # 男 / 女
+
+
+def check_digit(first17: str) -> str:
+    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
+
+
+def parse_id_number(raw: str, today: date | None = None) -> IdCard:
+    """Validate an 18-digit 身份证号 and derive birth date and sex; raises ValueError in Chinese."""
+    number = normalize(raw).upper()
+    if not number:
+        raise ValueError("不能为空")
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        raise ValueError("应为18位，前17位为数字，最后一位为数字或X")
+    try:
+        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValueError("出生日期部分无效") from None
+    today = today or date.today()
+    if born > today or born.year < 1900:
+        raise ValueError("出生日期部分无效")
+    if check_digit(number[:17]) != number[17]:
+        raise ValueError("校验位不正确，请核对")
+    return IdCard(number=number, birth_date=born, sex="男" if int(number[16]) % 2 else "女")
+
+
+def check_phone(raw: str) -> str:
+    phone = normalize(raw)
+    if not phone:
+        raise ValueError("不能为空")
+    if not PHONE_RE.fullmatch(phone):
+        raise ValueError("请输入11位大陆手机号码")
+    return phone
+
+
+def check_username(raw: str) -> str:
+    name = normalize(raw)
+    if not name:
+        raise ValueError("不能为空")
+    if not USERNAME_RE.fullmatch(name):
+        raise ValueError("应为4–20位字母、数字或下划线")
+    return name
+
+
+def check_email(raw: str) -> str:
+    email = normalize(raw)
+    if not email:
+        raise ValueError("不能为空")
+    if len(email) > 100 or not EMAIL_RE.fullmatch(email):
+        raise ValueError("格式不正确")
+    return email
+
+
+def check_text(raw: str | None, *, max_len: int, required: bool = True) -> str:
+    """Free text: trimmed, length-limited, no control characters. Stored and shown literally."""
+    value = unicodedata.normalize("NFKC", raw or "").strip()
+    if not value:
+        if required:
+            raise ValueError("不能为空")
+        return ""
+    if len(value) > max_len:
+        raise ValueError(f"不能超过{max_len}个字符")
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("含有不可见的控制字符")
+    return value
+
+
+def age_on(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))

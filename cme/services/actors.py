@@ -1,0 +1,68 @@
+"""The acting user and the scope checks every service applies."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from cme.errors import NotFound, NotPermitted
+from cme.models import User
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    username: str
+    name: str
+    role: str  # person / unit / province
+    institution_id: int | None
+    department_id: int | None
+
+    @property
+    def is_person(self) -> bool:
+        return self.role == "person"
+
+    @property
+    def is_unit_admin(self) -> bool:
+        return self.role == "unit"
+
+    @property
+    def is_province_admin(self) -> bool:
+        return self.role == "province"
+
+
+def actor_from_user(user: User) -> Actor:
+    return Actor(user.id, user.username, user.name, user.role, user.institution_id, user.department_id)
+
+
+def load_actor(session: Session, user_id: int) -> Actor:
+    user = session.get(User, user_id)
+    if user is None or user.status != "approved":
+        raise NotPermitted("账号不可用，请重新登录")
+    return actor_from_user(user)
+
+
+def require_role(actor: Actor, *roles: str) -> None:
+    if actor.role not in roles:
+        raise NotPermitted("无权执行该操作")
+
+
+def get_user_in_scope(session: Session, actor: Actor, user_id: int) -> User:
+    """The user `actor` may see: oneself; an institution's own staff; anyone for the province."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在")
+    if actor.id == user.id or actor.is_province_admin:
+        return user
+    if actor.is_unit_admin and user.institution_id == actor.institution_id:
+        return user
+    raise NotPermitted()
+
+
+def require_unit_admin_of(actor: Actor, institution_id: int | None) -> None:
+    """Institution admins act on their own institution; the provincial admin on any."""
+    if actor.is_province_admin:
+        return
+    if actor.is_unit_admin and institution_id is not None and institution_id == actor.institution_id:
+        return
+    raise NotPermitted()

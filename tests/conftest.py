@@ -1,0 +1,108 @@
+"""Shared fixtures: a real database per backend (SQLite file; PostgreSQL when configured).
+
+`db` is parametrized over both backends. Without CME_TEST_POSTGRES_URL the PostgreSQL variant
+skips locally, and fails under CI=true: CI must test both.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+os.environ.setdefault("CME_SECRET_KEY", "test-secret-key")
+os.environ["CME_DEMO"] = "0"
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from cme.db import reset_engines, session_scope  # noqa: E402
+from cme.models import Base  # noqa: E402
+
+REFERENCE_TABLES = {"regions", "dictionary_items", "credit_standards"}
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def missing_dependency(message: str):
+    """Skip locally, fail in CI: a test that cannot run there is a failure, not a skip."""
+    if IN_CI:
+        pytest.fail(message + " (CI=true: required)")
+    pytest.skip(message)
+
+
+def _prepare(url: str, monkeypatch_env: dict[str, str]) -> None:
+    os.environ.update(monkeypatch_env)
+    os.environ["CME_DATABASE_URL"] = url
+    reset_engines()
+    from cme.services.setup import init_db
+
+    init_db()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    base = os.environ.get("CME_TEST_POSTGRES_URL")
+    if not base:
+        missing_dependency("CME_TEST_POSTGRES_URL is not set")
+    name = f"cme_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as e:  # server down: same rule as a missing URL
+        missing_dependency(f"PostgreSQL not reachable: {e}")
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    yield url
+    reset_engines()
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+_prepared: set[str] = set()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):
+    """A clean database (reference data loaded) for one test, on each backend in turn."""
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+    env = {"CME_UPLOAD_DIR": str(tmp_path / "uploads")}
+    if url not in _prepared:
+        _prepare(url, env)
+        _prepared.add(url)
+    else:
+        os.environ.update(env)
+        os.environ["CME_DATABASE_URL"] = url
+        reset_engines()
+    yield request.param
+    _truncate(url)
+
+
+@pytest.fixture
+def sqlite_db(sqlite_url, tmp_path):
+    """SQLite only, for tests that exercise no backend-specific behaviour (pages, CLI)."""
+    env = {"CME_UPLOAD_DIR": str(tmp_path / "uploads")}
+    if sqlite_url not in _prepared:
+        _prepare(sqlite_url, env)
+        _prepared.add(sqlite_url)
+    else:
+        os.environ.update(env)
+        os.environ["CME_DATABASE_URL"] = sqlite_url
+        reset_engines()
+    yield sqlite_url
+    _truncate(sqlite_url)
+
+
+def _truncate(url: str) -> None:
+    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    with session_scope() as s:
+        if url.startswith("postgresql"):
+            s.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                s.execute(t.delete())

@@ -1,0 +1,68 @@
+"""Quick builders for test data. One bcrypt hash is computed once and reused (cost 12 is slow)."""
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from cme.domain.identity import check_digit
+from cme.domain.passwords import hash_password
+from cme.models import CreditRecord, Department, Institution, Region
+from cme.services.actors import Actor, actor_from_user
+from cme.services.summaries import refresh_summary
+from cme.services.users import create_admin, create_person
+
+PASSWORD = "Passw0rd2026"
+PASSWORD_HASH = hash_password(PASSWORD)
+_seq = itertools.count(1)
+
+
+def valid_id_number(n: int, born: date = date(1985, 6, 15)) -> str:
+    first17 = f"510104{born:%Y%m%d}{n % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+def make_institution(s, code: str | None = None, level: str = "市州级/二级及以下医院", departments=("内科", "外科")) -> Institution:
+    code = code or f"T{next(_seq):05d}"
+    region = s.scalars(select(Region.code).where(Region.level == "district")).first()
+    inst = Institution(code=code, name=f"测试医院{code}", region_code=region, region_level=level)
+    s.add(inst)
+    s.flush()
+    for d in departments:
+        s.add(Department(institution_id=inst.id, name=d))
+    s.flush()
+    return inst
+
+
+def make_person(s, inst: Institution, username: str | None = None, *, profile_completed: bool = True) -> Actor:
+    n = next(_seq)
+    user = create_person(
+        s, username=username or f"user{n:05d}", password="", password_hash=PASSWORD_HASH, name=f"测试{n}",
+        id_number=valid_id_number(n), phone=f"139{n:08d}", institution_code=inst.code, department="内科",
+        profile_completed=profile_completed,
+    )
+    return actor_from_user(user)
+
+
+def make_admin(s, inst: Institution | None = None, username: str | None = None) -> Actor:
+    n = next(_seq)
+    user = create_admin(
+        s, username=username or f"admin{n:05d}", password="", password_hash=PASSWORD_HASH, name=f"管理员{n}",
+        role="unit" if inst else "province", institution_code=inst.code if inst else None,
+    )
+    return actor_from_user(user)
+
+
+def add_credit(s, actor: Actor, *, year: int, credit_type: str, credits: str, status: str = "approved",
+               code: str | None = None, name: str = "测试项目") -> CreditRecord:
+    rec = CreditRecord(
+        user_id=actor.id, project_code=code or f"P{next(_seq):07d}", project_name=name, organizer="测试主办单位",
+        year=year, credits=Decimal(credits), credit_type=credit_type, form="学术会议", subject_parent="药学",
+        subject_child="药理学", date_from=date(year, 3, 1), date_to=date(year, 3, 2), status=status,
+    )
+    s.add(rec)
+    s.flush()
+    refresh_summary(s, actor.id, year)
+    return rec
