@@ -66,3 +66,20 @@ def require_unit_admin_of(actor: Actor, institution_id: int | None) -> None:
     if actor.is_unit_admin and institution_id is not None and institution_id == actor.institution_id:
         return
     raise NotPermitted()
+
+
+@dataclass(frozen=True)
+class AccountState:
+    header: str  # `机构 - 科室 | 欢迎 姓名`
+    must_change_password: bool
+    profile_completed: bool
+
+
+def account_state(session: Session, actor: Actor) -> AccountState:
+    from cme.models import Department, Institution
+
+    user = session.get(User, actor.id)
+    inst = session.get(Institution, user.institution_id) if user.institution_id else None
+    dept = session.get(Department, user.department_id) if user.department_id else None
+    place = " - ".join(p for p in (inst.name if inst else "四川省卫生健康委员会", dept.name if dept else None) if p)
+    return AccountState(f"{place} | 欢迎 {user.name}", user.must_change_password, user.profile_completed or user.role != "person")

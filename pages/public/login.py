@@ -1,0 +1,52 @@
+"""登录: 用户名 or 手机号 + 密码."""
+import streamlit as st
+
+from cme.config import get_settings
+from cme.db import session_scope
+from cme.errors import DomainError
+from cme.services import auth
+from cme.services.demo import DEMO_PASSWORD, demo_accounts
+from cme.labels import ROLE
+from ui.forms import show_error
+from ui.session import start
+
+st.title("四川省继续医学教育行政管理平台")
+left, right = st.columns([1, 1], gap="large")
+with left:
+    st.subheader("请输入您的账户信息")
+    st.caption("系统更新前使用过继教平台的个人用户，请直接使用原用户名和密码登录")
+    with st.form("login"):
+        login = st.text_input("用户", placeholder="用户名/手机号", max_chars=40)
+        password = st.text_input("密码", type="password", placeholder="密码", max_chars=128)
+        submitted = st.form_submit_button("登录", type="primary", use_container_width=True)
+    if submitted:
+        try:
+            with session_scope() as s:
+                result = auth.login(s, login, password)
+        except DomainError as e:
+            show_error(e)
+        else:
+            start(result.token)
+            st.rerun()
+    links = st.columns(4)
+    for col, (path, label) in zip(links, [
+        ("pages/public/register.py", "注册"),
+        ("pages/public/registration_status.py", "注册状态查询"),
+        ("pages/public/forgot_password.py", "忘记密码"),
+        ("pages/public/help.py", "帮助文档"),
+    ]):
+        try:
+            col.page_link(path, label=label)
+        except Exception:  # the page is not part of this build's navigation yet
+            pass
+
+if get_settings().demo:
+    with right:
+        st.subheader("演示账号")
+        st.caption(f"演示模式：以下账号的密码均为 `{DEMO_PASSWORD}`")
+        with session_scope() as s:
+            rows = demo_accounts(s)
+        st.dataframe(
+            [{"用户名": a.username, "角色": ROLE[a.role], "姓名": a.name, "机构": a.institution} for a in rows],
+            hide_index=True, use_container_width=True,
+        )

@@ -1,0 +1,1 @@
+"""Shared Streamlit helpers for the thin pages (the only package besides pages/ that imports streamlit)."""

@@ -1,0 +1,19 @@
+"""Showing domain errors and small widget conventions shared by every page."""
+from __future__ import annotations
+
+import streamlit as st
+
+from cme.errors import DomainError, ValidationError
+
+
+def show_error(error: DomainError) -> None:
+    """One line per field: `身份证号：校验位不正确，请核对`."""
+    if isinstance(error, ValidationError) and len(error.errors) > 1:
+        st.error("请更正以下内容：\n" + "\n".join(f"- **{k}**：{v}" if k else f"- {v}" for k, v in error.errors.items()))
+    else:
+        st.error(str(error))
+
+
+def choose(label: str, options: list[str], *, key: str, placeholder: str = "请选择", **kwargs) -> str | None:
+    """A select box that starts empty (`请选择`) like the manual's forms."""
+    return st.selectbox(label, options, index=None, placeholder=placeholder, key=key, **kwargs)

@@ -1,0 +1,106 @@
+"""Which screens each role sees. A screen is listed only when its page file exists."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PUBLIC = [
+    ("pages/public/login.py", "登录", ":material/login:"),
+    ("pages/public/register.py", "个人注册", ":material/person_add:"),
+    ("pages/public/registration_status.py", "注册状态查询", ":material/info:"),
+    ("pages/public/forgot_password.py", "忘记密码", ":material/lock_reset:"),
+    ("pages/public/verify_certificate.py", "证书验证", ":material/verified:"),
+    ("pages/public/help.py", "帮助文档", ":material/help:"),
+]
+
+BY_ROLE: dict[str, dict[str, list[tuple[str, str, str]]]] = {
+    "person": {
+        "": [("pages/personal/home.py", "首页", ":material/home:")],
+        "学分管理": [
+            ("pages/personal/standards_setup.py", "个人学分标准设置", ":material/tune:"),
+            ("pages/personal/standards_query.py", "个人学分标准查询", ":material/table_view:"),
+            ("pages/personal/credits.py", "个人学分登记审核", ":material/edit_note:"),
+            ("pages/personal/certificates.py", "出具Ⅰ类、Ⅱ类学分证明", ":material/workspace_premium:"),
+            ("pages/personal/credit_search.py", "学分综合查询", ":material/search:"),
+        ],
+        "技术档案管理": [
+            ("pages/personal/profile.py", "用户档案管理", ":material/badge:"),
+            ("pages/personal/transfer.py", "调动申请", ":material/swap_horiz:"),
+        ],
+        "账号": [("pages/personal/change_password.py", "修改密码", ":material/key:")],
+    },
+    "unit": {
+        "": [("pages/unit/home.py", "首页", ":material/home:")],
+        "审核": [
+            ("pages/unit/registrations.py", "注册审核", ":material/how_to_reg:"),
+            ("pages/unit/credit_review.py", "学分审核", ":material/fact_check:"),
+            ("pages/unit/profile_review.py", "档案审核", ":material/rule:"),
+            ("pages/unit/transfers.py", "调动审核", ":material/swap_horiz:"),
+        ],
+        "本机构": [
+            ("pages/unit/staff.py", "本机构人员", ":material/groups:"),
+            ("pages/unit/analytics.py", "统计分析", ":material/analytics:"),
+            ("pages/unit/imports.py", "批量导入", ":material/upload_file:"),
+            ("pages/unit/departments.py", "科室管理", ":material/domain:"),
+            ("pages/unit/notices.py", "通知公告", ":material/campaign:"),
+            ("pages/unit/audit.py", "审计日志", ":material/history:"),
+        ],
+        "账号": [("pages/personal/change_password.py", "修改密码", ":material/key:")],
+    },
+    "province": {
+        "": [("pages/province/home.py", "首页", ":material/home:")],
+        "全省管理": [
+            ("pages/province/institutions.py", "机构管理", ":material/apartment:"),
+            ("pages/province/standards.py", "学分标准管理", ":material/rule_settings:"),
+            ("pages/province/dictionaries.py", "字典管理", ":material/menu_book:"),
+            ("pages/province/projects.py", "项目库", ":material/library_books:"),
+            ("pages/province/analytics.py", "全省统计", ":material/monitoring:"),
+            ("pages/province/notices.py", "通知公告", ":material/campaign:"),
+            ("pages/province/audit.py", "审计日志", ":material/history:"),
+        ],
+        "账号": [("pages/personal/change_password.py", "修改密码", ":material/key:")],
+    },
+}
+
+FORCED = {
+    "change_password": ("pages/personal/change_password.py", "修改密码", ":material/key:"),
+    "first_profile": ("pages/personal/first_profile.py", "用户个人基本信息填写", ":material/person:"),
+}
+
+
+def _page(path: str, title: str, icon: str, default: bool = False) -> st.Page:
+    return st.Page(str(ROOT / path), title=title, icon=icon, default=default, url_path=Path(path).stem if not default else None)
+
+
+def _existing(items):
+    return [i for i in items if (ROOT / i[0]).exists()]
+
+
+def public_pages() -> list[st.Page]:
+    items = _existing(PUBLIC)
+    return [_page(*item, default=(n == 0)) for n, item in enumerate(items)]
+
+
+def role_pages(role: str) -> dict[str, list[st.Page]]:
+    sections: dict[str, list[st.Page]] = {}
+    first = True
+    for section, items in BY_ROLE[role].items():
+        pages = []
+        for item in _existing(items):
+            pages.append(_page(*item, default=first))
+            first = False
+        if pages:
+            sections[section] = pages
+    public_extra = _existing([PUBLIC[4], PUBLIC[5]])
+    if public_extra:
+        sections.setdefault("帮助", []).extend(_page(*i) for i in public_extra)
+    return sections
+
+
+def forced_page(which: str) -> list[st.Page]:
+    """A single page the user must complete before anything else (first login, one-time password)."""
+    path, title, icon = FORCED[which]
+    return [_page(path, title, icon, default=True)] if (ROOT / path).exists() else []
