@@ -18,6 +18,7 @@ import copy
 import threading
 from io import BytesIO
 from pathlib import Path
+from typing import TypeVar
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
@@ -78,11 +79,27 @@ def _register(pdf: FPDF, style: str, template: TTFFont, raw: bytes) -> None:
     pdf.fonts[font.fontkey] = font
 
 
-def new_pdf() -> FPDF:
-    """A4 portrait document (mm units) with ``NotoSansSC`` (regular, and bold when shipped)
-    registered and selected at 10.5 pt."""
+class PagedPDF(FPDF):
+    """FPDF printing ``第 N 页 / 共 M 页`` centred at the foot of every page."""
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        family, style, size = self.font_family, self.font_style, self.font_size_pt
+        self.set_font(FONT_FAMILY, "", 8)
+        self.set_text_color(90)
+        self.cell(0, 5, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
+        self.set_text_color(0)
+        self.set_font(family, style, size)
+
+
+_F = TypeVar("_F", bound=FPDF)
+
+
+def new_pdf(cls: type[_F] = FPDF) -> _F:  # type: ignore[assignment]
+    """A4 portrait document (mm units) of class ``cls`` (default :class:`fpdf.FPDF`) with
+    ``NotoSansSC`` (regular, and bold when shipped) registered and selected at 10.5 pt."""
     templates = _load_templates()
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf = cls(orientation="P", unit="mm", format="A4")
     for style, (template, raw) in templates.items():
         _register(pdf, style, template, raw)
     pdf.set_font(FONT_FAMILY, size=10.5)
@@ -90,4 +107,16 @@ def new_pdf() -> FPDF:
 
 
 def has_bold() -> bool:
+    """True when the bold weight is shipped (it is; the renderers fall back to regular)."""
     return "B" in _load_templates()
+
+
+def unsupported_chars(text: str) -> str:
+    """The distinct characters of ``text`` the shipped font cannot draw (they would print as
+    nothing), in order of appearance; whitespace and control characters are ignored."""
+    template, _ = _load_templates()[""]
+    seen: dict[str, None] = {}
+    for ch in text:
+        if ch not in seen and ord(ch) not in template.cmap and ch.isprintable() and not ch.isspace():
+            seen[ch] = None
+    return "".join(seen)
