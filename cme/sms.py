@@ -1,0 +1,224 @@
+"""SMS verification codes and the pluggable gateway that delivers them (SPEC §3).
+
+Rules: a code is 6 digits from `secrets`, stored only as a keyed hash, valid 5 minutes, single use,
+void after 5 wrong tries; a new one may be asked for after 60 s, at most 10 per number per day;
+each code is bound to its phone number and purpose (register / reset / change_phone).
+
+A correct code turns into a *ticket* (`<row id>.<mac>`) that proves, for 30 minutes, that the number
+was verified for that purpose; the action it guards (registration, phone change) redeems it once.
+The ticket reuses the SmsCode row: `used_at` set, `expires_at` moved to the ticket's end, and moved
+back to `used_at` on redemption.
+
+Gateways: `console` (default: logs the message with the number masked; keeps an in-process outbox for
+tests and, in demo mode, the code is handed back so the page can show it) and `http` (POST JSON to
+CME_SMS_HTTP_URL with CME_SMS_HTTP_TOKEN as bearer token).
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import secrets
+import urllib.request
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from cme import crypto
+from cme.clock import utcnow
+from cme.config import get_settings
+from cme.errors import DomainError, Throttled, ValidationError
+from cme.models import SmsCode
+
+log = logging.getLogger("cme.sms")
+
+PURPOSES = {"register": "注册", "reset": "找回密码", "change_phone": "更换手机号"}
+MESSAGE = "【省卫计信息中心】您的验证码为：{code}。"
+CODE_TTL = timedelta(minutes=5)
+TICKET_TTL = timedelta(minutes=30)
+RESEND_SECONDS = 60
+DAILY_LIMIT = 10
+MAX_TRIES = 5
+FIELD = "验证码"
+
+
+# ---- gateways ------------------------------------------------------------------------------
+
+
+class SmsGateway(Protocol):
+    def send(self, phone: str, text: str) -> None: ...
+
+
+class ConsoleGateway:
+    """Logs each message (number masked); the outbox keeps the last ones for tests and demos."""
+
+    outbox: deque[tuple[str, str]] = deque(maxlen=200)
+
+    def send(self, phone: str, text: str) -> None:
+        self.outbox.append((phone, text))
+        log.info("SMS to %s: %s", crypto.mask_phone(phone), text)
+
+
+class HttpGateway:
+    """A provider reached over HTTP: POST {"phone": ..., "message": ...}."""
+
+    def __init__(self, url: str, token: str | None, timeout: float = 10):
+        self.url, self.token, self.timeout = url, token, timeout
+
+    def send(self, phone: str, text: str) -> None:
+        body = json.dumps({"phone": phone, "message": text}).encode()
+        req = urllib.request.Request(self.url, data=body, method="POST", headers={"Content-Type": "application/json"})
+        if self.token:
+            req.add_header("Authorization", f"Bearer {self.token}")
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 (configured URL)
+                if resp.status >= 300:
+                    raise OSError(f"HTTP {resp.status}")
+        except OSError as e:
+            log.warning("SMS gateway failed for %s: %s", crypto.mask_phone(phone), e)
+            raise DomainError("短信发送失败，请稍后再试") from e
+
+
+def get_gateway() -> SmsGateway:
+    settings = get_settings()
+    if settings.sms_backend == "http":
+        if not settings.sms_http_url:
+            raise DomainError("短信网关未配置（CME_SMS_HTTP_URL）")
+        return HttpGateway(settings.sms_http_url, settings.sms_http_token)
+    return ConsoleGateway()
+
+
+# ---- codes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    masked_phone: str
+    valid_minutes: int
+    resend_after_seconds: int
+    demo_code: str | None  # only in demo mode with the console gateway: shown on screen
+
+
+def _code_hash(phone: str, purpose: str, code: str) -> str:
+    return crypto.lookup_hash(f"sms:{purpose}:{phone}:{code}")
+
+
+def _ticket_mac(row_id: int, phone_hash: str, purpose: str) -> str:
+    return crypto.lookup_hash(f"sms-ticket:{row_id}:{phone_hash}:{purpose}")[:32]
+
+
+def _check_purpose(purpose: str) -> None:
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown SMS purpose {purpose!r}")
+
+
+def _china_midnight_utc(now: datetime) -> datetime:
+    local = now.replace(tzinfo=None) + timedelta(hours=8)
+    start_local = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start_local - timedelta(hours=8)
+
+
+def send_code(session: Session, phone: str, purpose: str, *, gateway: SmsGateway | None = None) -> IssuedCode:
+    """Issue and send a code for a verified-format `phone`; older unused codes of that purpose are voided."""
+    _check_purpose(purpose)
+    now = utcnow()
+    phone_hash = crypto.lookup_hash(phone)
+    last = session.scalars(
+        select(SmsCode).where(SmsCode.phone_hash == phone_hash, SmsCode.purpose == purpose)
+        .order_by(SmsCode.created_at.desc()).limit(1)
+    ).first()
+    if last is not None:
+        waited = (now - last.created_at).total_seconds()
+        if waited < RESEND_SECONDS:
+            raise Throttled(f"验证码已发送，请{int(RESEND_SECONDS - waited) + 1}秒后再重新获取", "手机号码")
+    sent_today = session.scalar(
+        select(func.count()).select_from(SmsCode)
+        .where(SmsCode.phone_hash == phone_hash, SmsCode.created_at >= _china_midnight_utc(now))
+    )
+    if sent_today >= DAILY_LIMIT:
+        raise Throttled(f"该手机号今日获取验证码已达{DAILY_LIMIT}次，请明天再试", "手机号码")
+    session.execute(
+        update(SmsCode)
+        .where(SmsCode.phone_hash == phone_hash, SmsCode.purpose == purpose, SmsCode.used_at.is_(None),
+               SmsCode.expires_at > now)
+        .values(expires_at=now)
+    )
+    code = f"{secrets.randbelow(10**6):06d}"
+    session.add(SmsCode(phone_hash=phone_hash, purpose=purpose, code_hash=_code_hash(phone, purpose, code),
+                        created_at=now, expires_at=now + CODE_TTL, attempts=0))
+    session.flush()
+    gw = gateway or get_gateway()
+    gw.send(phone, MESSAGE.format(code=code))
+    settings = get_settings()
+    demo_code = code if settings.demo and isinstance(gw, ConsoleGateway) else None
+    return IssuedCode(crypto.mask_phone(phone), int(CODE_TTL.total_seconds() // 60), RESEND_SECONDS, demo_code)
+
+
+def verify_code(session: Session, phone: str, purpose: str, code: str) -> str:
+    """Check `code` for `phone` and `purpose`; returns a ticket. A wrong try is recorded even though it fails."""
+    _check_purpose(purpose)
+    code = (code or "").strip()
+    if not code:
+        raise ValidationError({FIELD: "不能为空"})
+    now = utcnow()
+    phone_hash = crypto.lookup_hash(phone)
+    row = session.scalars(
+        select(SmsCode).where(SmsCode.phone_hash == phone_hash, SmsCode.purpose == purpose,
+                              SmsCode.used_at.is_(None), SmsCode.expires_at > now)
+        .order_by(SmsCode.created_at.desc()).limit(1)
+    ).first()
+    if row is None or row.attempts >= MAX_TRIES:
+        raise ValidationError({FIELD: "已失效或未获取，请重新获取验证码"})
+    if not hmac.compare_digest(row.code_hash, _code_hash(phone, purpose, code)):
+        row.attempts += 1
+        left = MAX_TRIES - row.attempts
+        if left <= 0:
+            row.expires_at = now
+        session.commit()  # the wrong try must count although the action is refused
+        if left <= 0:
+            raise ValidationError({FIELD: f"错误次数过多（{MAX_TRIES}次），已失效，请重新获取"})
+        raise ValidationError({FIELD: f"不正确，还可尝试{left}次"})
+    row.used_at = now
+    row.expires_at = now + TICKET_TTL
+    return f"{row.id}.{_ticket_mac(row.id, phone_hash, purpose)}"
+
+
+def redeem_ticket(session: Session, phone: str, purpose: str, ticket: str | None) -> None:
+    """Use up the proof that `phone` was verified for `purpose` (once, within 30 minutes)."""
+    _check_purpose(purpose)
+    refused = ValidationError({"手机号码": "手机验证已失效，请重新获取验证码"})
+    try:
+        row_id_text, mac = (ticket or "").split(".", 1)
+        row_id = int(row_id_text)
+    except ValueError:
+        raise refused from None
+    phone_hash = crypto.lookup_hash(phone)
+    if not hmac.compare_digest(mac, _ticket_mac(row_id, phone_hash, purpose)):
+        raise refused
+    row = session.get(SmsCode, row_id, with_for_update=True)
+    now = utcnow()
+    if row is None or row.used_at is None or row.expires_at <= now or row.phone_hash != phone_hash or row.purpose != purpose:
+        raise refused
+    row.expires_at = row.used_at
+
+
+def ticket_valid(session: Session, phone: str, purpose: str, ticket: str | None) -> bool:
+    """Whether `ticket` would still be accepted (for a page deciding which step to show)."""
+    try:
+        row_id_text, mac = (ticket or "").split(".", 1)
+        row = session.get(SmsCode, int(row_id_text))
+    except ValueError:
+        return False
+    phone_hash = crypto.lookup_hash(phone)
+    return bool(
+        row and row.used_at and row.expires_at > utcnow() and row.phone_hash == phone_hash and row.purpose == purpose
+        and hmac.compare_digest(mac, _ticket_mac(row.id, phone_hash, purpose))
+    )
+
+
+__all__ = ["ConsoleGateway", "HttpGateway", "IssuedCode", "SmsGateway", "get_gateway", "send_code", "verify_code",
+           "redeem_ticket", "ticket_valid", "PURPOSES", "MESSAGE"]
