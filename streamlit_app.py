@@ -27,7 +27,7 @@ else:
         state = account_state(s, actor)
     top = st.columns([6, 1], vertical_alignment="center")
     top[0].markdown(f"**四川省继续医学教育行政管理平台**　　{state.header}")
-    if top[1].button("退出", icon=":material/logout:", use_container_width=True):
+    if top[1].button("退出", icon=":material/logout:", use_container_width=True, key="logout"):
         logout()
         st.rerun()
     forced = (

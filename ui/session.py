@@ -33,7 +33,7 @@ def current_actor() -> Actor | None:
             token = st.context.cookies.get(COOKIE)
         except Exception:  # AppTest has no request context
             token = None
-    if not token:
+    if not isinstance(token, str) or not token:
         return None
     with session_scope() as s:
         user_id = auth.resume_session(s, token)
@@ -68,9 +68,9 @@ def logout() -> None:
     token = st.session_state.pop(TOKEN_KEY, None)
     with session_scope() as s:
         auth.end_session(s, token)
-    for key in list(st.session_state):
-        if not key.startswith("_cookie"):
-            del st.session_state[key]
+    for key in list(st.session_state):  # nothing of this user stays behind for the next one
+        if not key.startswith("_cookie") and not key.startswith("FormSubmitter"):
+            st.session_state.pop(key, None)
     st.session_state["_logged_out"] = True  # ignore the stale cookie until it is deleted
     st.session_state["_cookie_action"] = ("delete", None)
 

@@ -52,7 +52,7 @@ def login(session: Session, login: str, password: str) -> LoginResult:
     if user is None:
         verify_password(password or "", _DUMMY_HASH)  # same cost either way: no timing oracle
         session.add(LoginAttempt(login=normalize(login)[:100], success=False))
-        raise AuthError(BAD_CREDENTIALS)
+        _keep_and_refuse(session, AuthError(BAD_CREDENTIALS))
     if user.locked_until and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         raise AccountLocked(f"连续{MAX_FAILURES}次密码错误，账号已锁定，请{minutes}分钟后再试")
@@ -63,9 +63,9 @@ def login(session: Session, login: str, password: str) -> LoginResult:
             user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
             user.failed_logins = 0
             audit.record(session, user.id, "account.locked", "user", user.id, institution_id=user.institution_id)
-            raise AccountLocked(f"连续{MAX_FAILURES}次密码错误，账号已锁定{LOCK_MINUTES}分钟，请稍后再试")
+            _keep_and_refuse(session, AccountLocked(f"连续{MAX_FAILURES}次密码错误，账号已锁定{LOCK_MINUTES}分钟，请稍后再试"))
         left = MAX_FAILURES - user.failed_logins
-        raise AuthError(f"{BAD_CREDENTIALS}（再错{left}次账号将被锁定{LOCK_MINUTES}分钟）")
+        _keep_and_refuse(session, AuthError(f"{BAD_CREDENTIALS}（再错{left}次账号将被锁定{LOCK_MINUTES}分钟）"))
     user.failed_logins = 0
     user.locked_until = None
     if user.status != "approved":
@@ -76,6 +76,13 @@ def login(session: Session, login: str, password: str) -> LoginResult:
     session.add(LoginAttempt(login=user.username, user_id=user.id, success=True))
     token = open_session(session, user.id)
     return LoginResult(user.id, token, user.must_change_password, user.profile_completed)
+
+
+def _keep_and_refuse(session: Session, error: AuthError):
+    """A failed attempt is a fact to keep: commit the counter before refusing (the caller's
+    unit of work rolls back on the exception, which would otherwise undo the lockout)."""
+    session.commit()
+    raise error
 
 
 _DUMMY_HASH = hash_password("dummy-password-for-timing-1")

@@ -46,7 +46,4 @@ if get_settings().demo:
         st.caption(f"演示模式：以下账号的密码均为 `{DEMO_PASSWORD}`")
         with session_scope() as s:
             rows = demo_accounts(s)
-        st.dataframe(
-            [{"用户名": a.username, "角色": ROLE[a.role], "姓名": a.name, "机构": a.institution} for a in rows],
-            hide_index=True, use_container_width=True,
-        )
+        st.table([{"用户名": a.username, "角色": ROLE[a.role], "姓名": a.name, "机构": a.institution} for a in rows])

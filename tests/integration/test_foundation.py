@@ -111,11 +111,8 @@ def test_five_failures_lock_for_fifteen_minutes(db):
         name = make_person(s, inst).username
     for _ in range(4):
         with pytest.raises(AuthError):
-            with session_scope() as s:
-                try:
-                    auth.login(s, name, "wrong-pass1")
-                finally:
-                    s.commit()
+            with session_scope() as s:  # the caller's unit of work rolls back on the error
+                auth.login(s, name, "wrong-pass1")
     with session_scope() as s:
         with pytest.raises(AccountLocked, match="锁定15分钟"):
             auth.login(s, name, "wrong-pass1")
