@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from cme import clock
@@ -236,8 +236,7 @@ def delete_credit(session: Session, actor: Actor, credit_id: int) -> None:
     key, year = rec.proof_key, rec.year
     audit.record(session, actor.id, "credit.delete", "credit", rec.id, institution_id=actor.institution_id,
                  before=_snapshot(rec))
-    for review in session.scalars(select(CreditReview).where(CreditReview.credit_id == rec.id)):
-        session.delete(review)
+    session.execute(delete(CreditReview).where(CreditReview.credit_id == rec.id))
     session.delete(rec)
     refresh_summary(session, actor.id, year)
     if key:
@@ -526,7 +525,7 @@ def pending_count(session: Session, actor: Actor) -> int:
     return int(session.scalar(q))
 
 
-def _decide(session: Session, actor: Actor, credit_id: int, status: str, reason: str | None) -> CreditRecord:
+def _reviewable(session: Session, actor: Actor, credit_id: int) -> tuple[CreditRecord, User]:
     require_role(actor, "unit", "province")
     rec = session.get(CreditRecord, credit_id)
     if rec is None:
@@ -535,6 +534,11 @@ def _decide(session: Session, actor: Actor, credit_id: int, status: str, reason:
     require_unit_admin_of(actor, owner.institution_id)
     if rec.status != "pending":
         raise RecordLocked(f"该学分记录已审核（{REVIEW_STATUS[rec.status]}），不能重复审核")
+    return rec, owner
+
+
+def _decide(session: Session, actor: Actor, credit_id: int, status: str, reason: str | None) -> CreditRecord:
+    rec, owner = _reviewable(session, actor, credit_id)
     before = _snapshot(rec)
     rec.status = status
     rec.reject_reason = reason
@@ -566,7 +570,10 @@ def approve_credits(session: Session, actor: Actor, credit_ids: list[int]) -> in
     """Batch approve: all or nothing (one refused record refuses the batch, nothing changes)."""
     if not credit_ids:
         raise ValidationError({"学分记录": "请至少选择一条学分记录"})
-    for cid in dict.fromkeys(credit_ids):
+    ids = list(dict.fromkeys(credit_ids))
+    for cid in ids:  # check every record before changing any
+        _reviewable(session, actor, cid)
+    for cid in ids:
         _decide(session, actor, cid, "approved", None)
     return len(set(credit_ids))
 

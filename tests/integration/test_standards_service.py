@@ -23,7 +23,7 @@ def test_preview_matches_manual_figure_22(db):
 
 
 def test_preview_names_every_missing_field(db):
-    with session_scope() as s, pytest.raises(ValidationError) as e:
+    with pytest.raises(ValidationError) as e, session_scope() as s:
         standards.preview_standard(s, None, "", "not a title")
     assert set(e.value.errors) == {"年度", "机构所属区域等级", "技术职称"}
 
@@ -33,7 +33,7 @@ def test_one_standard_per_person_and_year(db):
         inst = make_institution(s)
         me = make_person(s, inst)
         standards.add_personal_standard(s, me, 2016, "市州级/二级及以下医院", TITLE)
-    with session_scope() as s, pytest.raises(Duplicate, match="该年度已设置学分标准"):
+    with pytest.raises(Duplicate, match="该年度已设置学分标准"), session_scope() as s:
         standards.add_personal_standard(s, me, 2016, "县级", "无职称")
     with session_scope() as s:
         standards.add_personal_standard(s, me, 2017, "省级/三级医院", "医师系列 - 主治医师(中级)")
@@ -47,7 +47,7 @@ def test_delete_only_own_standard(db):
         inst = make_institution(s)
         me, other = make_person(s, inst), make_person(s, inst)
         sid = standards.add_personal_standard(s, me, 2016, "县级", "无职称")
-    with session_scope() as s, pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted), session_scope() as s:
         standards.delete_personal_standard(s, other, sid)
     with session_scope() as s:
         standards.delete_personal_standard(s, me, sid)
@@ -61,11 +61,11 @@ def test_admin_cannot_add_and_other_institution_cannot_read(db):
         me = make_person(s, inst)
         admin, foreign_admin = make_admin(s, inst), make_admin(s, other_inst)
         standards.add_personal_standard(s, me, 2016, "县级", "无职称")
-    with session_scope() as s, pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted), session_scope() as s:
         standards.add_personal_standard(s, admin, 2016, "县级", "无职称")
     with session_scope() as s:
         assert [r.code for r in standards.list_personal_standards(s, admin, me.id)] == ["SCJA9"]
-    with session_scope() as s, pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted), session_scope() as s:
         standards.list_personal_standards(s, foreign_admin, me.id)
 
 
