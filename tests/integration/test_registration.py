@@ -1,0 +1,266 @@
+"""个人注册 → 注册状态查询 → 修改 → 注册审核, on both databases."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from cme import crypto, sms
+from cme.db import session_scope
+from cme.errors import AuthError, DomainError, NotPermitted, RecordLocked, Throttled, ValidationError
+from cme.models import AuditLog, Department, Institution, User
+from cme.services import auth, registration as reg
+from tests.factories import PASSWORD, make_admin, make_institution, make_person, valid_id_number
+
+PHONE = "13700001111"
+NEW_PASSWORD = "Regist3rPass"
+
+
+def last_code(phone: str) -> str:
+    _, text = next(m for m in reversed(sms.ConsoleGateway.outbox) if m[0] == phone)
+    return re.search(r"(\d{6})", text).group(1)
+
+
+def verified_ticket(phone: str = PHONE, purpose: str = "register") -> str:
+    with session_scope() as s:
+        if purpose == "register":
+            reg.send_register_code(s, phone)
+        else:
+            reg.send_change_phone_code(s, phone)
+    with session_scope() as s:
+        if purpose == "register":
+            return reg.verify_register_phone(s, phone, last_code(phone))
+        return reg.verify_change_phone(s, phone, last_code(phone))
+
+
+def form(inst_id: int, dept_id: int | None, **over) -> reg.RegistrationForm:
+    values = dict(institution_id=inst_id, department_id=dept_id, username="newuser1", name="张三",
+                  id_number=valid_id_number(901), email="zs@example.com", password=NEW_PASSWORD,
+                  confirm=NEW_PASSWORD, joins_cme="是", standard_basis="四川省继续医学教育学分标准", consent=True)
+    values.update(over)
+    return reg.RegistrationForm(**values)
+
+
+@pytest.fixture
+def place(db):
+    with session_scope() as s:
+        inst = make_institution(s)
+        dept = s.scalars(select(Department.id).where(Department.institution_id == inst.id)).first()
+        admin = make_admin(s, inst)
+        other_inst = make_institution(s)
+        other_admin = make_admin(s, other_inst)
+        province = make_admin(s, None)
+    return dict(inst=inst.id, dept=dept, admin=admin, other_inst=other_inst.id, other_admin=other_admin, province=province)
+
+
+def do_register(place, phone=PHONE, **over) -> int:
+    ticket = verified_ticket(phone)
+    with session_scope() as s:
+        return reg.register(s, phone, ticket, form(place["inst"], place["dept"], **over))
+
+
+def test_register_creates_pending_person_with_consent(place):
+    user_id = do_register(place)
+    assert reg.SUCCESS == "用户注册成功!请等待单位审核,审核通过后方能登录。"
+    with session_scope() as s:
+        u = s.get(User, user_id)
+        assert (u.role, u.status, u.sex, str(u.birth_date)) == ("person", "pending", "男", "1985-06-15")
+        assert u.consent_at is not None and u.phone_masked == "137****1111"
+        assert s.scalars(select(AuditLog.action).where(AuditLog.entity_id == str(user_id))).all() == ["registration.submitted"]
+    with session_scope() as s:  # pending: the password is right, the state is named, no session
+        with pytest.raises(AuthError, match="单位待审"):
+            auth.login(s, "newuser1", NEW_PASSWORD)
+
+
+def test_register_needs_verified_phone(place):
+    with pytest.raises(ValidationError, match="手机验证已失效"):
+        with session_scope() as s:
+            reg.register(s, PHONE, "1.forged", form(place["inst"], place["dept"]))
+    ticket = verified_ticket()
+    with pytest.raises(ValidationError, match="手机验证已失效"):  # a ticket for another number
+        with session_scope() as s:
+            reg.register(s, "13700002222", ticket, form(place["inst"], place["dept"]))
+    with session_scope() as s:
+        assert s.scalars(select(User).where(User.role == "person")).first() is None
+
+
+def test_bound_phone_refused_for_register(place):
+    with session_scope() as s:
+        make_person(s, s.get(Institution, place["inst"]))
+        taken = s.scalars(select(User).where(User.role == "person")).one()
+        phone = crypto.decrypt(taken.phone_enc)
+    with pytest.raises(ValidationError, match="手机号码：已绑定其他账号"):
+        with session_scope() as s:
+            reg.send_register_code(s, phone)
+    with pytest.raises(ValidationError, match="手机号码：请输入11位大陆手机号码"):
+        with session_scope() as s:
+            reg.send_register_code(s, "12345678901")
+
+
+def test_every_field_validated_and_named(place):
+    ticket = verified_ticket()
+    bad = form(None, None, username="ab", name="", id_number="510104198506150000", email="not-mail",
+               password="short", confirm="x", joins_cme=None, standard_basis=None, consent=False)
+    with pytest.raises(ValidationError) as err:
+        with session_scope() as s:
+            reg.register(s, PHONE, ticket, bad)
+    assert set(err.value.errors) == {"机构单位", "用户名", "真实姓名", "身份证号", "电子邮箱", "密码", "参加继教",
+                                     "学分达标遵照", "个人信息处理"}
+    with pytest.raises(ValidationError) as err:
+        with session_scope() as s:
+            reg.register(s, PHONE, ticket, form(place["inst"], None, confirm="Other1234x", name="名" * 51))
+    assert err.value.errors == {"科室": "请选择科室", "真实姓名": "不能超过50个字符", "确认密码": "两次输入的密码不一致"}
+    with pytest.raises(ValidationError, match="科室：不属于所选机构"):
+        with session_scope() as s:
+            other_dept = s.scalars(select(Department.id).where(Department.institution_id == place["other_inst"])).first()
+            reg.register(s, PHONE, ticket, form(place["inst"], other_dept))
+    with pytest.raises(ValidationError, match="密码：不能包含用户名"):
+        with session_scope() as s:
+            reg.register(s, PHONE, ticket, form(place["inst"], place["dept"], password="newuser1abc", confirm="newuser1abc"))
+    with session_scope() as s:  # nothing saved, and the ticket is still good
+        assert s.scalars(select(User).where(User.role == "person")).first() is None
+        assert reg.register(s, PHONE, ticket, form(place["inst"], place["dept"]))
+
+
+def test_fullwidth_folded_and_markup_stored_literally(place):
+    fullwidth_id = valid_id_number(902).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    user_id = do_register(place, phone="13700003333", name="<script>alert(1)</script>'; DROP TABLE users;--",
+                          id_number=fullwidth_id, username="ｕｓｅｒ＿２")
+    with session_scope() as s:
+        u = s.get(User, user_id)
+        assert u.username == "user_2"
+        assert u.name == "<script>alert(1)</script>'; DROP TABLE users;--"
+        assert u.id_number_masked == valid_id_number(902)[:6] + "********" + valid_id_number(902)[-4:]
+        assert s.scalars(select(User.id)).all()  # the users table is still there
+
+
+def test_duplicates_refused(place):
+    do_register(place)
+    ticket = verified_ticket("13700004444")
+    with pytest.raises(ValidationError) as err:
+        with session_scope() as s:
+            reg.register(s, "13700004444", ticket, form(place["inst"], place["dept"]))
+    assert set(err.value.errors) == {"用户名", "身份证号"}
+
+
+def test_status_query_and_mismatch(place):
+    do_register(place)
+    with session_scope() as s:
+        st = reg.query_status(s, "newuser1", valid_id_number(901))
+    assert (st.status_label, st.can_edit) == ("单位待审", True) and st.institution.startswith("测试医院")
+    with pytest.raises(DomainError, match="^用户名和身份证号码不匹配$"):
+        with session_scope() as s:
+            reg.query_status(s, "newuser1", valid_id_number(903))
+    with pytest.raises(DomainError, match="^用户名和身份证号码不匹配$"):
+        with session_scope() as s:
+            reg.query_status(s, "nobody99", valid_id_number(901))
+
+
+def test_status_query_throttled(place):
+    do_register(place)
+    for _ in range(10):
+        with pytest.raises(DomainError, match="不匹配"):
+            with session_scope() as s:
+                reg.query_status(s, "newuser1", valid_id_number(904 + _))
+    with pytest.raises(Throttled, match="查询过于频繁"):  # even the right pair is refused for an hour
+        with session_scope() as s:
+            reg.query_status(s, "newuser1", valid_id_number(901))
+
+
+def edit(place, **over) -> reg.RegistrationEdit:
+    values = dict(institution_id=place["inst"], department_id=place["dept"], username="newuser1", name="张三丰",
+                  id_number=valid_id_number(901), email="zsf@example.com", phone="", phone_ticket=None,
+                  current_password=NEW_PASSWORD, password="", confirm="", joins_cme="否")
+    values.update(over)
+    return reg.RegistrationEdit(**values)
+
+
+def test_reject_edit_resubmit_approve_login(place):
+    user_id = do_register(place)
+    with session_scope() as s:
+        reg.reject_registration(s, place["admin"], user_id, "科室填写错误")
+    with session_scope() as s:
+        st = reg.query_status(s, "newuser1", valid_id_number(901))
+    assert (st.status_label, st.reject_reason, st.can_edit) == ("单位审核不过", "科室填写错误", True)
+    with pytest.raises(ValidationError, match="原密码：不正确"):
+        with session_scope() as s:
+            reg.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, current_password="Wrong1234x"))
+    new_phone = "13700005555"
+    with pytest.raises(ValidationError, match="手机验证已失效"):  # a new number needs its SMS code
+        with session_scope() as s:
+            reg.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, phone=new_phone))
+    ticket = verified_ticket(new_phone, "change_phone")
+    with session_scope() as s:
+        reg.resubmit_registration(s, "newuser1", valid_id_number(901),
+                                  edit(place, phone=new_phone, phone_ticket=ticket, password="Changed2026x", confirm="Changed2026x"))
+    with session_scope() as s:
+        u = s.get(User, user_id)
+        assert (u.status, u.reject_reason, u.name, u.phone_masked, u.joins_cme) == ("pending", None, "张三丰", "137****5555", False)
+        assert [r.user_id for r in reg.list_registrations(s, place["admin"])] == [user_id]
+    with session_scope() as s:
+        reg.approve_registration(s, place["admin"], user_id)
+    with session_scope() as s:
+        assert reg.query_status(s, "newuser1", valid_id_number(901)).status_label == "单位审核通过"
+        result = auth.login(s, new_phone, "Changed2026x")
+        assert result.user_id == user_id and not result.profile_completed
+    with pytest.raises(RecordLocked, match="不能再修改"):
+        with session_scope() as s:
+            reg.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, current_password="Changed2026x"))
+    with session_scope() as s:
+        actions = s.scalars(select(AuditLog.action).where(AuditLog.entity_id == str(user_id)).order_by(AuditLog.id)).all()
+    assert actions == ["registration.submitted", "registration.rejected", "registration.resubmitted", "registration.approved"]
+
+
+def test_reject_needs_reason_and_decided_once(place):
+    user_id = do_register(place)
+    with pytest.raises(ValidationError, match="不通过原因：不能为空"):
+        with session_scope() as s:
+            reg.reject_registration(s, place["admin"], user_id, "  ")
+    with session_scope() as s:
+        reg.approve_registration(s, place["admin"], user_id)
+    with pytest.raises(RecordLocked, match="已处理"):
+        with session_scope() as s:
+            reg.reject_registration(s, place["admin"], user_id, "晚了")
+
+
+def test_other_institution_admin_refused(place):
+    user_id = do_register(place)
+    other = place["other_admin"]
+    with session_scope() as s:
+        assert reg.list_registrations(s, other) == []
+        assert [r.user_id for r in reg.list_registrations(s, place["province"])] == [user_id]
+        assert reg.get_registration(s, place["admin"], user_id).waiting.endswith("分钟")
+    for call in (lambda s: reg.get_registration(s, other, user_id),
+                 lambda s: reg.approve_registration(s, other, user_id),
+                 lambda s: reg.reject_registration(s, other, user_id, "不是本单位"),
+                 lambda s: reg.approve_registrations(s, other, [user_id])):
+        with pytest.raises(NotPermitted):
+            with session_scope() as s:
+                call(s)
+    with session_scope() as s:
+        person = make_person(s, s.get(Institution, place["inst"]))
+        with pytest.raises(NotPermitted):
+            reg.list_registrations(s, person)
+        assert s.get(User, user_id).status == "pending"
+
+
+def test_batch_approve_all_or_nothing(place):
+    a = do_register(place)
+    b = do_register(place, phone="13700006666", username="newuser2", id_number=valid_id_number(905))
+    with session_scope() as s:
+        other_dept = s.scalars(select(Department.id).where(Department.institution_id == place["other_inst"])).first()
+    c = do_register(dict(place, inst=place["other_inst"], dept=other_dept), phone="13700007777",
+                    username="newuser3", id_number=valid_id_number(906))
+    with pytest.raises(ValidationError, match="请至少选择"):
+        with session_scope() as s:
+            reg.approve_registrations(s, place["admin"], [])
+    with pytest.raises(NotPermitted):  # one foreign registration refuses the whole batch
+        with session_scope() as s:
+            reg.approve_registrations(s, place["admin"], [a, c])
+    with session_scope() as s:
+        assert s.get(User, a).status == "pending"
+    with session_scope() as s:
+        assert reg.approve_registrations(s, place["admin"], [a, b]) == 2
+    with session_scope() as s:
+        assert [s.get(User, x).status for x in (a, b, c)] == ["approved", "approved", "pending"]
