@@ -1,0 +1,78 @@
+"""档案审核: the institution admin's queue of profile changes, 变更详情, 审核通过 / 审核不过 (with reason)."""
+import pandas as pd
+import streamlit as st
+
+from cme.db import session_scope
+from cme.errors import DomainError
+from cme.services import profile
+from ui.forms import show_error
+from ui.profile_view import show_diff, show_resume, status_label
+from ui.session import require_actor
+
+me = require_actor("unit", "province")
+st.header("档案审核")
+
+if st.session_state.get("_review_flash"):
+    st.success(st.session_state.pop("_review_flash"))
+
+STATUSES = {"待审": "pending", "审核通过": "approved", "审核不过": "rejected", "全部": None}
+c1, c2 = st.columns([2, 3])
+status_name = c1.segmented_control("状态", list(STATUSES), default="待审", key="review_status")
+keyword = c2.text_input("姓名或用户名", key="review_keyword", max_chars=40)
+with session_scope() as s:
+    rows = profile.list_changes(s, me, status=STATUSES.get(status_name or "待审"), keyword=keyword)
+
+if not rows:
+    st.info("没有符合条件的档案变更记录")
+    st.stop()
+
+st.dataframe(
+    pd.DataFrame(
+        [[r.name, r.username, r.submitted_at, "、".join(r.changed) or "无变更", status_label(r.status), r.decided_at, r.reason]
+         for r in rows],
+        columns=["姓名", "用户名", "提交时间", "变更内容", "状态", "审核时间", "审核意见"],
+    ),
+    hide_index=True, use_container_width=True,
+)
+labels = [f"{r.name}（{r.username}）　{r.submitted_at}　{status_label(r.status)}" for r in rows]
+picked = st.selectbox("选择记录查看变更详情", labels, key="review_pick")
+chosen = rows[labels.index(picked)]
+
+with session_scope() as s:
+    detail = profile.change_detail(s, me, chosen.id)
+st.subheader(f"变更详情：{detail.name}")
+st.caption(f"状态：{status_label(detail.status)}　提交时间：{detail.submitted_at}"
+           + (f"　审核时间：{detail.decided_at}" if detail.decided_at else ""))
+if detail.reason:
+    st.warning(f"审核意见：{detail.reason}")
+show_diff(detail.diff, id_type=detail.id_type, id_number=detail.id_number_masked, key=f"review_diff_{detail.id}")
+
+if detail.status == "pending":
+    st.divider()
+    left, right = st.columns(2)
+    if left.button("审核通过", type="primary", key=f"approve_{detail.id}"):
+        try:
+            with session_scope() as s:
+                profile.approve_change(s, me, detail.id)
+        except DomainError as e:
+            show_error(e)
+        else:
+            st.session_state["_review_flash"] = f"{detail.name} 的档案变更已审核通过"
+            st.rerun()
+    with right.form(f"reject_{detail.id}"):
+        reason = st.text_area("审核意见（审核不过时必填）", max_chars=500, key=f"reason_{detail.id}")
+        rejected = st.form_submit_button("审核不过")
+    if rejected:
+        try:
+            with session_scope() as s:
+                profile.reject_change(s, me, detail.id, reason)
+        except DomainError as e:
+            show_error(e)
+        else:
+            st.session_state["_review_flash"] = f"{detail.name} 的档案变更审核不过，已退回"
+            st.rerun()
+
+with st.expander("查看该人员当前生效的个人简历表"):
+    with session_scope() as s:
+        content = profile.resume_content(s, me, detail.user_id)
+    show_resume(content)
