@@ -53,6 +53,12 @@ def cmd_create_user(args) -> None:
         print(f"已创建个人用户 {user.username}（{user.id_number_masked}）")
 
 
+def cmd_bench(args) -> None:
+    from cme.bench import main as bench_main
+
+    bench_main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cme", description="四川省继续医学教育行政管理平台 运维命令")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -71,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(flag, required=True)
     p.add_argument("--department")
     p.set_defaults(func=cmd_create_user)
+    p = sub.add_parser("bench", help="在合成数据上测量关键操作耗时（默认 /tmp 下的 SQLite）")
+    p.add_argument("--url", help="基准数据库 URL（勿用生产库）")
+    p.add_argument("--users", type=int, default=2000)
+    p.add_argument("--records-per-user", type=int, default=50)
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--out", help="把结果表写入该文件")
+    p.set_defaults(func=cmd_bench)
     return parser
 
 
