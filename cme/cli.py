@@ -59,6 +59,17 @@ def cmd_bench(args) -> None:
     bench_main(args)
 
 
+def cmd_certificate(args) -> None:
+    from pathlib import Path
+
+    from cme.services.certificates import issue_certificate, person_by_username
+
+    with session_scope() as s:
+        issued = issue_certificate(s, person_by_username(s, args.username), args.kind, args.year_from, args.year_to)
+        Path(args.out).write_bytes(issued.pdf)  # inside the unit of work: no stored certificate without its file
+    print(f"已出具学分证明 {issued.serial} → {args.out}\n内容校验码 {issued.content_hash}\n核验地址 {issued.verify_url}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cme", description="四川省继续医学教育行政管理平台 运维命令")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -84,6 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--out", help="把结果表写入该文件")
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("certificate", help="为个人用户出具学分证明 PDF（仅审核通过的学分）")
+    p.add_argument("--username", required=True)
+    p.add_argument("--from", dest="year_from", type=int, required=True, help="起始年度")
+    p.add_argument("--to", dest="year_to", type=int, required=True, help="终止年度")
+    p.add_argument("--kind", required=True, choices=["combined", "class1", "class2"])
+    p.add_argument("--out", required=True, help="PDF 文件路径")
+    p.set_defaults(func=cmd_certificate)
     return parser
 
 

@@ -47,7 +47,7 @@ from cme.reports.certificate_pdf import (
     year_sentence,
 )
 from cme.services import audit
-from cme.services.actors import Actor, require_role
+from cme.services.actors import Actor, actor_from_user, require_role
 
 MAX_YEARS = 10
 KIND_TYPES = {
@@ -353,3 +353,13 @@ def void_certificate(session: Session, actor: Actor, serial: str | None, reason:
     owner = session.get(User, cert.user_id)
     audit.record(session, actor.id, "void_certificate", "certificate", serial, institution_id=owner.institution_id,
                  before={"status": "genuine"}, after={"status": "voided", "reason": cert.void_reason})
+
+
+def person_by_username(session: Session, username: str) -> Actor:
+    """The approved person an operator issues a certificate for (CLI); admins have none."""
+    user = session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None or user.status != "approved":
+        raise NotFound(f"没有已审核通过的用户：{username}")
+    if user.role != "person":
+        raise NotPermitted("只能为个人用户出具学分证明")
+    return actor_from_user(user)
