@@ -1,0 +1,80 @@
+"""学分综合查询: filters, a table, 查看 for details, export to XLSX/CSV (manual §6.5)."""
+import pandas as pd
+import streamlit as st
+
+from cme import clock
+from cme.db import session_scope
+from cme.domain.compliance import CREDIT_TYPES, format_credit
+from cme.errors import DomainError
+from cme.labels import REVIEW_STATUS
+from cme.services import credits, reference
+from cme.services.credits import CreditFilter
+from ui.forms import show_error
+from ui.session import require_actor
+
+me = require_actor("person")
+st.header("学分综合查询")
+with session_scope() as s:
+    forms = reference.dictionary(s, credits.FORM_KIND)
+    tree = reference.subjects(s)
+years = list(range(clock.today().year, 1999, -1))
+ALL = "全部"
+
+with st.container(border=True):
+    c = st.columns(4)
+    year_from = c[0].selectbox("举办年度从", [ALL] + years[::-1], key="cs_from")
+    year_to = c[1].selectbox("至", [ALL] + years, key="cs_to")
+    ctype = c[2].selectbox("学分类型", [ALL] + list(CREDIT_TYPES), key="cs_type")
+    status = c[3].selectbox("状态", [ALL] + list(REVIEW_STATUS.values()), key="cs_status")
+    c = st.columns(4)
+    project = c[0].text_input("项目编号/名称", max_chars=100, key="cs_project")
+    form = c[1].selectbox("学分获取形式", [ALL] + forms, key="cs_form")
+    parent = c[2].selectbox("一级学科", [ALL] + list(tree), key="cs_parent")
+    child = c[3].selectbox("二级学科", [ALL] + (tree.get(parent, []) if parent != ALL else []), key="cs_child")
+
+flt = CreditFilter(
+    year_from=None if year_from == ALL else year_from, year_to=None if year_to == ALL else year_to,
+    credit_type=None if ctype == ALL else ctype, status=None if status == ALL else status, project=project or "",
+    form=None if form == ALL else form, subject_parent=None if parent == ALL else parent,
+    subject_child=None if child == ALL else child,
+)
+with session_scope() as s:
+    rows = credits.search_credits(s, me, flt)
+
+approved = [r for r in rows if r.status == "approved"]
+st.caption(f"共 {len(rows)} 条；其中审核通过 {len(approved)} 条，"
+           f"I类 {format_credit(sum((r.credits for r in approved if r.credit_type != 'II类'), 0))} 分，"
+           f"II类 {format_credit(sum((r.credits for r in approved if r.credit_type == 'II类'), 0))} 分")
+table = pd.DataFrame([[r.project_code, r.project_name, format_credit(r.credits), r.credit_type, r.year,
+                       f"{r.date_from} 至 {r.date_to}", r.form, r.subject, r.status_label] for r in rows],
+                     columns=["项目编号", "项目名称", "学分", "学分类型", "举办年度", "获取时间", "学分获取形式", "学科分类", "状态"])
+st.dataframe(table, hide_index=True, width="stretch", key="cs_table")
+e1, e2, _ = st.columns([1, 1, 6])
+stamp = clock.today().strftime("%Y%m%d")
+e1.download_button("导出XLSX", credits.export_xlsx(rows), file_name=f"学分信息_{stamp}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", disabled=not rows, key="cs_xlsx")
+e2.download_button("导出CSV", credits.export_csv(rows), file_name=f"学分信息_{stamp}.csv", mime="text/csv",
+                   disabled=not rows, key="cs_csv")
+
+labels = [f"{r.year} · {r.project_code} · {r.project_name} · {r.status_label}" for r in rows]
+picked = st.selectbox("查看", labels, index=None, placeholder="选择一条学分记录查看详情", key="cs_view")
+if picked:
+    chosen = rows[labels.index(picked)]
+    try:
+        with session_scope() as s:
+            d = credits.get_credit(s, me, chosen.id)
+            proof = credits.load_proof(s, me, chosen.id) if d.has_proof else None
+    except DomainError as e:
+        show_error(e)
+    else:
+        with st.container(border=True):
+            st.subheader("查看学分信息")
+            for k, v in d.fields().items():
+                if v:
+                    st.markdown(f"**{k}**：{v}")
+            if proof and proof[1].startswith("image/"):
+                st.image(proof[0], width=420)
+            elif proof:
+                st.download_button("下载证明材料（PDF）", proof[0], file_name=proof[2], mime=proof[1], key="cs_proof")
+            st.dataframe(pd.DataFrame([[t.at, t.actor, t.action, t.reason] for t in d.trail],
+                                      columns=["时间", "操作人", "操作", "意见"]), hide_index=True, width="stretch")

@@ -1,0 +1,202 @@
+"""个人学分登记审核: 新增 / 修改 / 删除 / 查看 (manual §6.3). Only 待审 records may change (the service enforces it)."""
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from cme import clock
+from cme.db import session_scope
+from cme.domain.compliance import CREDIT_TYPES, format_credit
+from cme.errors import DomainError
+from cme.services import credits, reference
+from cme.services.credits import CreditInput
+from cme.storage import Upload
+from ui.forms import show_error
+from ui.session import require_actor
+
+me = require_actor("person")
+st.header("个人学分登记审核")
+if st.session_state.get("_credit_flash"):
+    st.success(st.session_state.pop("_credit_flash"))
+
+FIELDS = ("project_code", "credits", "credit_type", "date_from", "date_to", "form", "project_name", "organizer", "year",
+          "subject_parent", "subject_child", "remark")
+mode = st.session_state.get("credit_mode")  # None | "new" | ("edit", id) | ("view", id)
+
+
+def _fill(values: CreditInput | None) -> None:
+    """Put the record's values (or blanks) into the form widgets' state."""
+    for f in FIELDS:
+        v = getattr(values, f) if values else None
+        if f in ("project_code", "project_name", "organizer", "remark", "credits"):
+            v = "" if v is None else str(v)
+        st.session_state[f"cf_{f}"] = v
+
+
+def _open(new_mode, values: CreditInput | None = None) -> None:
+    st.session_state["credit_mode"] = new_mode
+    _fill(values)
+    st.session_state["cf_upload_nonce"] = st.session_state.get("cf_upload_nonce", 0) + 1
+    st.rerun()
+
+
+def _close() -> None:
+    st.session_state.pop("credit_mode", None)
+
+
+def _prefill_from_project() -> None:
+    with session_scope() as s:
+        p = credits.project_prefill(s, st.session_state.get("cf_project_code", ""))
+    if p is None:
+        st.session_state["_cf_prefill_msg"] = "项目库中没有该项目编号，请手工填写"
+        return
+    st.session_state.update({
+        "cf_project_name": p.project_name, "cf_organizer": p.organizer, "cf_year": p.year, "cf_credit_type": p.credit_type,
+        "cf_credits": format_credit(p.credits), "cf_form": p.form, "cf_subject_parent": p.subject_parent,
+        "cf_subject_child": p.subject_child, "cf_date_from": p.date_from, "cf_date_to": p.date_to,
+    })
+    st.session_state["_cf_prefill_msg"] = "已从项目库填入项目信息"
+
+
+def credit_form(editing_id: int | None) -> None:
+    with session_scope() as s:
+        forms = reference.dictionary(s, credits.FORM_KIND)
+        tree = reference.subjects(s)
+        detail = credits.get_credit(s, me, editing_id) if editing_id else None
+    today = clock.today()
+    with st.container(border=True):
+        st.subheader("修改个人学分信息" if editing_id else "新增个人学分信息")
+        st.text_input("学分获取人", value=me.name, disabled=True)
+        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+        c1.text_input("项目编号 *", max_chars=40, key="cf_project_code")
+        c2.button("从项目库填充", on_click=_prefill_from_project, key="cf_prefill")
+        if st.session_state.get("_cf_prefill_msg"):
+            st.caption(st.session_state.pop("_cf_prefill_msg"))
+        c1, c2 = st.columns(2)
+        c1.text_input("获取学分 *", key="cf_credits", placeholder="大于0，最多一位小数")
+        c2.selectbox("学分类型 *", list(CREDIT_TYPES), index=None, placeholder="请选择", key="cf_credit_type")
+        c1, c2 = st.columns(2)
+        c1.date_input("获取时间 *", value=None, min_value=date(2000, 1, 1), max_value=today, key="cf_date_from")
+        c2.date_input("至 *", value=None, min_value=date(2000, 1, 1), max_value=today, key="cf_date_to")
+        c1, c2 = st.columns(2)
+        c1.selectbox("学分获取形式 *", forms, index=None, placeholder="请选择", key="cf_form")
+        c2.selectbox("举办年度 *", list(range(today.year, 1999, -1)), index=None, placeholder="请选择", key="cf_year")
+        st.text_input("项目名称 *", max_chars=200, key="cf_project_name")
+        st.text_input("主办单位 *", max_chars=200, key="cf_organizer")
+        c1, c2 = st.columns(2)
+        parent = c1.selectbox("学科分类 *", list(tree), index=None, placeholder="一级学科", key="cf_subject_parent")
+        children = tree.get(parent, []) if parent else []
+        if st.session_state.get("cf_subject_child") not in children:
+            st.session_state["cf_subject_child"] = None
+        c2.selectbox("二级学科 *", children, index=None, placeholder="二级学科", key="cf_subject_child")
+        st.text_area("备注说明", max_chars=500, key="cf_remark")
+        nonce = st.session_state.get("cf_upload_nonce", 0)
+        upload = st.file_uploader("上传图片（JPEG、PNG或PDF，不超过5MB）", type=["jpg", "jpeg", "png", "pdf"],
+                                  key=f"cf_upload_{nonce}")
+        remove = False
+        if detail and detail.has_proof:
+            st.caption(f"已上传：{detail.proof_name or '证明材料'}（重新上传将替换）")
+            remove = st.checkbox("删除已上传的证明材料", key="cf_remove_proof")
+        b1, b2, _ = st.columns([1, 1, 6])
+        save = b1.button("保存", type="primary", key="cf_save")
+        if b2.button("关闭", key="cf_close"):
+            _close()
+            st.rerun()
+    if save:
+        data = CreditInput(**{f: st.session_state.get(f"cf_{f}") for f in FIELDS})
+        data.project_code, data.project_name = data.project_code or "", data.project_name or ""
+        data.organizer, data.remark = data.organizer or "", data.remark or ""
+        if upload is not None:
+            data.proof = Upload(upload.getvalue(), upload.name)
+        try:
+            with session_scope() as s:
+                if editing_id:
+                    credits.update_credit(s, me, editing_id, data, remove_proof=remove)
+                else:
+                    credits.submit_credit(s, me, data)
+        except DomainError as e:
+            show_error(e)
+        else:
+            st.session_state["_credit_flash"] = "学分信息已保存，状态为【待审】" if not editing_id else "学分信息已修改"
+            _close()
+            st.rerun()
+
+
+def show_detail(credit_id: int) -> None:
+    try:
+        with session_scope() as s:
+            d = credits.get_credit(s, me, credit_id)
+            proof = credits.load_proof(s, me, credit_id) if d.has_proof else None
+    except DomainError as e:
+        show_error(e)
+        return
+    with st.container(border=True):
+        st.subheader("查看个人学分信息")
+        items = [(k, v) for k, v in d.fields().items() if v]
+        for i in range(0, len(items), 2):
+            cols = st.columns(2)
+            for col, (k, v) in zip(cols, items[i:i + 2]):
+                col.markdown(f"**{k}**：{v}")
+        st.markdown("**证明材料**")
+        if proof is None:
+            st.caption("未上传")
+        elif proof[1].startswith("image/"):
+            st.image(proof[0], width=480)
+        else:
+            st.download_button("下载证明材料（PDF）", proof[0], file_name=proof[2], mime=proof[1], key="cd_proof")
+        st.markdown("**审核记录**")
+        st.dataframe(pd.DataFrame([[t.at, t.actor, t.action, t.reason] for t in d.trail],
+                                  columns=["时间", "操作人", "操作", "意见"]), hide_index=True, width="stretch")
+        if st.button("关闭", key="cd_close"):
+            _close()
+            st.rerun()
+
+
+with session_scope() as s:
+    rows = credits.search_credits(s, me)
+
+toolbar = st.columns([1, 1, 1, 1, 4])
+if toolbar[0].button("新增", type="primary", icon=":material/add:", key="cl_new"):
+    _open("new")
+labels = [f"{r.year} · {r.project_code} · {r.project_name} · {r.credit_type} {format_credit(r.credits)}分 · {r.status_label}"
+          for r in rows]
+picked = st.selectbox("选择一条学分记录", labels, index=None, placeholder="请选择学分记录（只有待审状态的学分记录才可以修改、删除）",
+                      key="cl_pick")
+chosen = rows[labels.index(picked)] if picked else None
+if toolbar[1].button("修改", disabled=chosen is None, key="cl_edit"):
+    with session_scope() as s:
+        detail = credits.get_credit(s, me, chosen.id)
+    if chosen.status != "pending":
+        st.error("只有待审状态的学分记录才可以修改")
+    else:
+        _open(("edit", chosen.id), credits.credit_input_of(detail))
+if toolbar[2].button("删除", disabled=chosen is None, key="cl_delete"):
+    try:
+        with session_scope() as s:
+            credits.delete_credit(s, me, chosen.id)
+    except DomainError as e:
+        show_error(e)
+    else:
+        st.session_state["_credit_flash"] = f"已删除学分记录：{chosen.project_name}"
+        st.session_state.pop("cl_pick", None)
+        _close()
+        st.rerun()
+if toolbar[3].button("查看", disabled=chosen is None, key="cl_view"):
+    st.session_state["credit_mode"] = ("view", chosen.id)
+    mode = st.session_state["credit_mode"]
+
+if mode == "new":
+    credit_form(None)
+elif isinstance(mode, tuple) and mode[0] == "edit":
+    credit_form(mode[1])
+elif isinstance(mode, tuple) and mode[0] == "view":
+    show_detail(mode[1])
+
+st.dataframe(
+    pd.DataFrame([[r.project_code, r.project_name, format_credit(r.credits), r.credit_type, r.year,
+                   f"{r.date_from} 至 {r.date_to}", r.form, r.organizer, r.status_label, r.reject_reason] for r in rows],
+                 columns=["项目编号", "项目名称", "学分", "学分类型", "举办年度", "获取时间", "学分获取形式", "主办单位", "状态", "审核意见"]),
+    hide_index=True, width="stretch",
+)
+if not rows:
+    st.info("暂无学分记录，点击【新增】登记学分")

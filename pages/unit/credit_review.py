@@ -1,0 +1,93 @@
+"""学分审核: own staff's pending credits with their age; proof preview; approve singly or in batch; reject with a reason."""
+import pandas as pd
+import streamlit as st
+
+from cme.db import session_scope
+from cme.domain.compliance import format_credit
+from cme.errors import DomainError
+from cme.services import credits
+from ui.forms import show_error
+from ui.session import require_actor
+
+me = require_actor("unit", "province")
+st.header("学分审核")
+if st.session_state.get("_review_flash"):
+    st.success(st.session_state.pop("_review_flash"))
+
+with session_scope() as s:
+    queue = credits.review_queue(s, me)
+if not queue:
+    st.info("没有待审核的学分记录")
+    st.stop()
+
+oldest = max(q.age_days for q in queue)
+st.caption(f"待审 {len(queue)} 条，最早的已等待 {oldest} 天")
+table = pd.DataFrame([[False, q.owner, q.department, q.project_code, q.project_name, format_credit(q.credits), q.credit_type,
+                       q.year, f"{q.date_from} 至 {q.date_to}", q.submitted_at, q.age_days, "有" if q.has_proof else "无"]
+                      for q in queue],
+                     columns=["选择", "姓名", "科室", "项目编号", "项目名称", "学分", "学分类型", "举办年度", "获取时间",
+                              "提交时间", "已等待(天)", "证明材料"])
+edited = st.data_editor(table, hide_index=True, width="stretch", disabled=list(table.columns[1:]),
+                        column_config={"选择": st.column_config.CheckboxColumn("选择", default=False)}, key="review_table")
+selected = [queue[i].id for i, v in enumerate(edited["选择"]) if v]
+if st.button(f"批量审核通过（已选 {len(selected)} 条）", type="primary", disabled=not selected, key="review_batch"):
+    try:
+        with session_scope() as s:
+            n = credits.approve_credits(s, me, selected)
+    except DomainError as e:
+        show_error(e)
+    else:
+        st.session_state["_review_flash"] = f"已审核通过 {n} 条学分记录"
+        st.rerun()
+
+st.divider()
+labels = [f"{q.owner} · {q.project_code} · {q.project_name} · {q.credit_type} {format_credit(q.credits)}分（已等待{q.age_days}天）"
+          for q in queue]
+picked = st.selectbox("逐条审核：选择一条学分记录", labels, index=None, placeholder="请选择", key="review_pick")
+if picked is None:
+    st.stop()
+chosen = queue[labels.index(picked)]
+try:
+    with session_scope() as s:
+        d = credits.get_credit(s, me, chosen.id)
+        proof = credits.load_proof(s, me, chosen.id) if d.has_proof else None
+except DomainError as e:
+    show_error(e)
+    st.stop()
+left, right = st.columns([3, 2], gap="large")
+with left:
+    for k, v in d.fields().items():
+        if v:
+            st.markdown(f"**{k}**：{v}")
+with right:
+    st.markdown("**证明材料**")
+    if proof is None:
+        st.caption("未上传证明材料")
+    elif proof[1].startswith("image/"):
+        st.image(proof[0], width="stretch")
+    else:
+        st.download_button("下载证明材料（PDF）", proof[0], file_name=proof[2], mime=proof[1], key=f"review_pdf_{chosen.id}")
+a, b = st.columns(2)
+if a.button("审核通过", type="primary", key=f"review_approve_{chosen.id}"):
+    try:
+        with session_scope() as s:
+            credits.approve_credit(s, me, chosen.id)
+    except DomainError as e:
+        show_error(e)
+    else:
+        st.session_state["_review_flash"] = f"{chosen.owner}的学分“{chosen.project_name}”审核通过"
+        st.session_state.pop("review_pick", None)
+        st.rerun()
+with b.form(f"review_reject_{chosen.id}"):
+    reason = st.text_area("审核意见（审核不过时必填）", max_chars=500, key=f"review_reason_{chosen.id}")
+    rejected = st.form_submit_button("审核不过")
+if rejected:
+    try:
+        with session_scope() as s:
+            credits.reject_credit(s, me, chosen.id, reason)
+    except DomainError as e:
+        show_error(e)
+    else:
+        st.session_state["_review_flash"] = f"{chosen.owner}的学分“{chosen.project_name}”审核不过"
+        st.session_state.pop("review_pick", None)
+        st.rerun()

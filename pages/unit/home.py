@@ -1,0 +1,32 @@
+"""单位管理员首页: what waits for review, and the 通知公告."""
+import pandas as pd
+import streamlit as st
+
+from cme.db import session_scope
+from cme.services import notices, progress
+from ui.session import require_actor
+
+me = require_actor("unit")
+with session_scope() as s:
+    q = progress.unit_queues(s, me)
+    rows = notices.list_notices(s, me)
+
+st.header("首页")
+st.markdown("**待办审核**")
+cols = st.columns(4)
+for col, (label, count, path) in zip(cols, [
+    ("注册待审", q.registrations, "pages/unit/registrations.py"),
+    ("学分待审", q.credits, "pages/unit/credit_review.py"),
+    ("档案待审", q.profiles, "pages/unit/profile_review.py"),
+    ("调动待审", q.transfers, "pages/unit/transfers.py"),
+]):
+    col.metric(label, count)
+    try:
+        col.page_link(path, label="去审核")
+    except Exception:  # that page is not part of this build yet
+        pass
+
+st.subheader("通知公告")
+st.dataframe(pd.DataFrame([n.table_row() for n in rows],
+                          columns=["通知标题", "发送者", "发布时间", "通知级别", "活动主题", "举办开始日期", "举办结束日期", "状态"]),
+             hide_index=True, width="stretch")

@@ -1,0 +1,196 @@
+"""AppTest for the credit screens: what a user sees and what is refused."""
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from cme import clock
+from cme.db import session_scope
+from cme.models import Notice
+from cme.services import auth, credits, standards
+from cme.services.credits import CreditInput
+from cme.storage import Upload
+from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person
+
+Y = clock.today().year
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def page(path: str, username: str) -> AppTest:
+    with session_scope() as s:
+        token = auth.login(s, username, PASSWORD).token
+    at = AppTest.from_file(str(ROOT / path), default_timeout=30)
+    at.session_state["session_token"] = token
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def png() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (30, 20), "blue").save(buf, "PNG")
+    return buf.getvalue()
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [e.value for e in at.success]
+    parts += [w.value for w in at.warning] + [c.value for c in at.caption] + [i.value for i in at.info]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.fixture
+def world(sqlite_db):
+    with session_scope() as s:
+        inst, other = make_institution(s), make_institution(s)
+        me = make_person(s, inst, "pageuser1")
+        make_admin(s, inst, "pageadmin1")
+        make_admin(s, other, "pageadmin2")
+        standards.add_personal_standard(s, me, Y, "市州级/二级及以下医院", "技师系列 - 副主任技师(副高)")
+        add_credit(s, me, year=Y, credit_type="省级I类", credits="3", code="A1")
+        add_credit(s, me, year=Y, credit_type="II类", credits="4.5", code="A2")
+        add_credit(s, me, year=Y, credit_type="II类", credits="9", status="pending", code="A3", name="待审项目")
+        add_credit(s, me, year=Y, credit_type="省级I类", credits="7", status="rejected", code="A4")
+        s.add(Notice(title="全省学分审核通知", sender_id=make_admin(s).id, level="省级", theme="学分审核",
+                     start_date=date(Y, 1, 1), end_date=date(Y, 12, 31)))
+        s.add(Notice(title="别的医院的通知", sender_id=make_admin(s, other).id, institution_id=other.id, level="单位"))
+    return me
+
+
+def test_home_metrics_text_and_notices(world):
+    at = page("pages/personal/home.py", "pageuser1")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"I类项目": "1", "II类项目": "1", "I类学分": "3", "II类学分": "4.5"}
+    assert "省级I类还差 7 分，II类还差 10.5 分，总学分还差 17.5 分" in at.error[0].value
+    assert "待审学分" in texts(at) and "II类 9 分" in texts(at)
+    notices = at.dataframe[0].value
+    assert list(notices.columns) == ["通知标题", "发送者", "发布时间", "通知级别", "活动主题", "举办开始日期", "举办结束日期", "状态"]
+    assert list(notices["通知标题"]) == ["全省学分审核通知"]
+
+
+def test_standards_setup_preview_and_duplicate(world):
+    at = page("pages/personal/standards_setup.py", "pageuser1")
+    at.selectbox(key="std_year").set_value(2016)
+    at.selectbox(key="std_level").set_value("市州级/二级及以下医院")
+    at.selectbox(key="std_title").set_value("技师系列 - 副主任技师(副高)").run()
+    shown = {t.label: t.value for t in at.text_input}
+    assert shown["执行标准 *"].startswith("SCJA4")
+    assert (shown["国家级一类 * [分/6年]"], shown["省级一类 * [分/1年]"], shown["省级二类 * [分/1年]"]) == ("0", "10", "15")
+    at.button(key="std_save").click().run()
+    assert "2016年度学分标准已保存" in texts(at)
+    at.selectbox(key="std_year").set_value(2016)
+    at.selectbox(key="std_level").set_value("县级")
+    at.selectbox(key="std_title").set_value("无职称").run()
+    at.button(key="std_save").click().run()
+    assert "该年度已设置学分标准" in texts(at)
+
+
+def test_standards_query_masks_id(world):
+    at = page("pages/personal/standards_query.py", "pageuser1")
+    person = at.dataframe[0].value
+    assert person.iloc[0]["学分执行标准"] == "SCJA4" and "*" in person.iloc[0]["身份证号"]
+    assert len(at.dataframe[1].value) == 10
+
+
+def test_credit_new_validation_then_save(world):
+    at = page("pages/personal/credits.py", "pageuser1")
+    at.button(key="cl_new").click().run()
+    at.button(key="cf_save").click().run()
+    err = texts(at)
+    for label in ("项目编号", "获取学分", "学分类型", "获取时间", "学分获取形式", "项目名称", "主办单位", "举办年度", "学科分类"):
+        assert f"**{label}**" in err, label
+    at.text_input(key="cf_project_code").input("NEW-1")
+    at.text_input(key="cf_credits").input("2.5")
+    at.selectbox(key="cf_credit_type").set_value("II类")
+    at.date_input(key="cf_date_from").set_value(date(Y, 1, 5))
+    at.date_input(key="cf_date_to").set_value(date(Y, 1, 6))
+    at.selectbox(key="cf_form").set_value("讲座")
+    at.selectbox(key="cf_year").set_value(Y)
+    at.text_input(key="cf_project_name").input("院内讲座")
+    at.text_input(key="cf_organizer").input("测试医院")
+    at.selectbox(key="cf_subject_parent").set_value("药学").run()
+    at.selectbox(key="cf_subject_child").set_value("药理学")
+    at.button(key="cf_save").click().run()
+    assert "学分信息已保存，状态为【待审】" in texts(at)
+    table = at.dataframe[0].value
+    assert table[table["项目编号"] == "NEW-1"].iloc[0]["状态"] == "待审"
+
+
+def test_approved_credit_cannot_be_deleted_from_page(world):
+    at = page("pages/personal/credits.py", "pageuser1")
+    label = next(o for o in at.selectbox(key="cl_pick").options if "A1" in o)
+    at.selectbox(key="cl_pick").set_value(label).run()
+    at.button(key="cl_delete").click().run()
+    assert "只有待审状态的学分记录才可以修改或删除" in texts(at)
+    assert "A1" in list(at.dataframe[0].value["项目编号"])
+
+
+def test_view_shows_fields_and_trail(world):
+    at = page("pages/personal/credits.py", "pageuser1")
+    label = next(o for o in at.selectbox(key="cl_pick").options if "A4" in o)
+    at.selectbox(key="cl_pick").set_value(label).run()
+    at.button(key="cl_view").click().run()
+    t = texts(at)
+    assert "**项目编号**：A4" in t and "**状态**：审核不过" in t
+
+
+def test_search_filters_and_exports(world):
+    at = page("pages/personal/credit_search.py", "pageuser1")
+    assert len(at.dataframe[0].value) == 4
+    at.selectbox(key="cs_status").set_value("审核通过").run()
+    assert sorted(at.dataframe[0].value["项目编号"]) == ["A1", "A2"]
+    assert "I类 3 分，II类 4.5 分" in texts(at)
+    at.selectbox(key="cs_view").set_value(at.selectbox(key="cs_view").options[0]).run()
+    assert "查看学分信息" in [h.value for h in at.subheader]
+
+
+def test_review_page_own_staff_only_and_reject_needs_reason(world):
+    with session_scope() as s:
+        credits.submit_credit(s, world, CreditInput("P-9", "2", "省级I类", date(Y, 2, 1), date(Y, 2, 1), "学习班", "带证明的项目",
+                                                     "主办", Y, "药学", "药理学", "", Upload(png(), "proof.png")))
+    foreign = page("pages/unit/credit_review.py", "pageadmin2")
+    assert "没有待审核的学分记录" in texts(foreign)
+    at = page("pages/unit/credit_review.py", "pageadmin1")
+    assert len(at.dataframe[0].value) == 2 and "待审 2 条" in texts(at)
+    label = next(o for o in at.selectbox(key="review_pick").options if "P-9" in o)
+    at.selectbox(key="review_pick").set_value(label).run()
+    assert len(at.get("image")) == 1  # the proof preview
+    reject = next(b for b in at.button if b.label == "审核不过")
+    reject.click().run()
+    assert "请填写审核不通过的原因" in texts(at)
+    at.button(key=f"review_approve_{_id_of()}").click().run()
+    assert "审核通过" in texts(at) and "待审 1 条" in texts(at)
+
+
+def _id_of() -> int:
+    with session_scope() as s:
+        from sqlalchemy import select
+
+        from cme.models import CreditRecord
+
+        return s.scalars(select(CreditRecord.id).where(CreditRecord.project_code == "P-9")).one()
+
+
+def test_unit_home_and_notices_pages(world):
+    at = page("pages/unit/home.py", "pageadmin1")
+    assert {m.label: m.value for m in at.metric}["学分待审"] == "1"
+    at = page("pages/unit/notices.py", "pageadmin1")
+    at.text_input[0].input("科室业务学习")
+    at.button[0].click().run()
+    assert "通知“科室业务学习”已发布" in texts(at)
+    home = page("pages/personal/home.py", "pageuser1")
+    assert "科室业务学习" in list(home.dataframe[0].value["通知标题"])
+    at.selectbox(key="notice_pick").set_value(at.selectbox(key="notice_pick").options[0]).run()
+    at.button(key="notice_withdraw").click().run()
+    assert "已撤回" in texts(at)
+    home = page("pages/personal/home.py", "pageuser1")
+    assert "科室业务学习" not in list(home.dataframe[0].value["通知标题"])
+
+
+def test_person_cannot_open_admin_pages(world):
+    at = page("pages/unit/credit_review.py", "pageuser1")
+    assert "无权访问该页面" in texts(at)
