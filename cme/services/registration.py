@@ -90,13 +90,20 @@ def send_register_code(session: Session, phone: str) -> sms.IssuedCode:
     return sms.send_code(session, phone, "register")
 
 
-def verify_register_phone(session: Session, phone: str, code: str) -> str:
+@dataclass(frozen=True)
+class PhoneVerified:
+    phone: str  # normalised (full-width digits folded)
+    masked: str
+    ticket: str  # presented by the action the verification guards
+
+
+def verify_register_phone(session: Session, phone: str, code: str) -> PhoneVerified:
     """下一步: the code sent to `phone`; returns the ticket step 2 presents."""
     try:
         phone = check_phone(phone)
     except ValueError as e:
         raise ValidationError({"手机号码": str(e)}) from None
-    return sms.verify_code(session, phone, "register", normalize(code))
+    return PhoneVerified(phone, crypto.mask_phone(phone), sms.verify_code(session, phone, "register", normalize(code)))
 
 
 def send_change_phone_code(session: Session, phone: str) -> sms.IssuedCode:
@@ -110,12 +117,12 @@ def send_change_phone_code(session: Session, phone: str) -> sms.IssuedCode:
     return sms.send_code(session, phone, "change_phone")
 
 
-def verify_change_phone(session: Session, phone: str, code: str) -> str:
+def verify_change_phone(session: Session, phone: str, code: str) -> PhoneVerified:
     try:
         phone = check_phone(phone)
     except ValueError as e:
         raise ValidationError({"手机号码": str(e)}) from None
-    return sms.verify_code(session, phone, "change_phone", normalize(code))
+    return PhoneVerified(phone, crypto.mask_phone(phone), sms.verify_code(session, phone, "change_phone", normalize(code)))
 
 
 # ---- step 2: 基本信息 ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from cme import crypto, sms
 from cme.db import session_scope
 from cme.errors import AuthError, DomainError, NotFound, NotPermitted, Throttled, ValidationError
-from cme.models import AuditLog, Institution, LoginSession, User
+from cme.models import AuditLog, Institution, User
 from cme.services import accounts_admin, auth, password_reset as pr
 from tests.factories import PASSWORD, make_admin, make_institution, make_person, valid_id_number
 

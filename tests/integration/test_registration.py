@@ -11,7 +11,7 @@ from cme.db import session_scope
 from cme.errors import AuthError, DomainError, NotPermitted, RecordLocked, Throttled, ValidationError
 from cme.models import AuditLog, Department, Institution, User
 from cme.services import auth, registration as reg
-from tests.factories import PASSWORD, make_admin, make_institution, make_person, valid_id_number
+from tests.factories import make_admin, make_institution, make_person, valid_id_number
 
 PHONE = "13700001111"
 NEW_PASSWORD = "Regist3rPass"
@@ -30,8 +30,8 @@ def verified_ticket(phone: str = PHONE, purpose: str = "register") -> str:
             reg.send_change_phone_code(s, phone)
     with session_scope() as s:
         if purpose == "register":
-            return reg.verify_register_phone(s, phone, last_code(phone))
-        return reg.verify_change_phone(s, phone, last_code(phone))
+            return reg.verify_register_phone(s, phone, last_code(phone)).ticket
+        return reg.verify_change_phone(s, phone, last_code(phone)).ticket
 
 
 def form(inst_id: int, dept_id: int | None, **over) -> reg.RegistrationForm:

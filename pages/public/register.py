@@ -1,0 +1,88 @@
+"""个人注册: ① 验证手机 → ② 基本信息 → 用户注册成功!请等待单位审核,审核通过后方能登录。"""
+import streamlit as st
+
+from cme.db import session_scope
+from cme.errors import DomainError
+from cme.services import reference, registration
+from ui.forms import choose, show_error
+from ui.place_picker import pick_place
+
+S = st.session_state
+st.header("注册新用户")
+try:
+    st.page_link("pages/public/login.py", label="返回登录首页", icon=":material/arrow_back:")
+except Exception:  # run outside the app's navigation (tests)
+    pass
+
+if S.get("reg_done"):
+    st.success(registration.SUCCESS)
+    if st.button("注册另一个账号"):
+        S.pop("reg_done")
+        st.rerun()
+    st.stop()
+
+step = 2 if S.get("reg_ticket") else 1
+st.markdown(("**① 验证手机**　›　② 基本信息") if step == 1 else ("① 验证手机 ✓　›　**② 基本信息**"))
+
+if step == 1:
+    phone = st.text_input("手机号码 *", placeholder="请输入手机号码", max_chars=20, key="reg_phone")
+    if st.button("获取验证码", key="reg_send"):
+        try:
+            with session_scope() as s:
+                sent = registration.send_register_code(s, phone)
+        except DomainError as e:
+            show_error(e)
+        else:
+            st.success(f"验证码已发送至 {sent.masked_phone}，{sent.valid_minutes}分钟内有效")
+            if sent.demo_code:
+                st.info(f"演示模式（未接短信网关）：短信内容 【省卫计信息中心】您的验证码为：{sent.demo_code}。")
+    code = st.text_input("验证码 *", placeholder="请输入短信中的六位数字", max_chars=6, key="reg_code")
+    if st.button("下一步", type="primary", key="reg_next"):
+        try:
+            with session_scope() as s:
+                verified = registration.verify_register_phone(s, phone, code)
+        except DomainError as e:
+            show_error(e)
+        else:
+            S["reg_ticket"], S["reg_verified_phone"], S["reg_masked"] = verified.ticket, verified.phone, verified.masked
+            st.rerun()
+    st.stop()
+
+st.caption(f"已验证手机号码：{S['reg_masked']}")
+institution_id, department_id = pick_place("reg")
+c1, c2 = st.columns(2)
+username = c1.text_input("用户名 *", placeholder="请输入用户名（4–20位字母、数字或下划线）", max_chars=40, key="reg_username")
+name = c2.text_input("真实姓名 *", placeholder="请输入真实姓名", max_chars=60, key="reg_name")
+id_number = c1.text_input("身份证号 *", placeholder="请输入身份证号", max_chars=30, key="reg_id")
+email = c2.text_input("电子邮箱 *", placeholder="请输入电子邮箱", max_chars=120, key="reg_email")
+password = c1.text_input("密码 *", type="password", placeholder="请输入密码", max_chars=128, key="reg_pw")
+confirm = c2.text_input("确认密码 *", type="password", placeholder="请再次输入密码", max_chars=128, key="reg_pw2")
+st.caption("密码至少8位，须同时包含字母和数字，且不能包含用户名、身份证号或手机号。")
+with session_scope() as s:
+    bases = reference.dictionary(s, "学分达标遵照")
+joins = choose("参加继教 *", list(registration.JOINS), key="reg_joins")
+basis = choose("学分达标遵照 *", bases, key="reg_basis")
+with st.expander("个人信息处理说明"):
+    st.write(registration.CONSENT_TEXT)
+consent = st.checkbox("我已阅读并同意个人信息处理说明（同意个人信息处理）", key="reg_consent")
+
+left, right = st.columns([1, 5])
+if right.button("重新验证手机", key="reg_back"):
+    S.pop("reg_ticket", None)
+    st.rerun()
+if left.button("完成", type="primary", key="reg_finish"):
+    form = registration.RegistrationForm(
+        institution_id=institution_id, department_id=department_id, username=username, name=name,
+        id_number=id_number, email=email, password=password, confirm=confirm, joins_cme=joins,
+        standard_basis=basis, consent=consent,
+    )
+    try:
+        with session_scope() as s:
+            registration.register(s, S["reg_verified_phone"], S["reg_ticket"], form)
+    except DomainError as e:
+        show_error(e)
+    else:
+        for key in [k for k in S if k.startswith("reg_")]:
+            del S[key]
+        S["reg_done"] = True
+        st.rerun()

@@ -1,0 +1,112 @@
+"""注册审核: the own institution's pending registrations (age shown), 查看, 审核通过, 审核不过 (reason
+required), 批量通过; tab 人员账号: 重置密码 to a one-time password shown once."""
+import pandas as pd
+import streamlit as st
+
+from cme.db import session_scope
+from cme.errors import DomainError
+from cme.services import accounts_admin, registration
+from ui.forms import show_error
+from ui.session import require_actor
+
+me = require_actor("unit", "province")
+S = st.session_state
+st.header("注册审核")
+if S.get("rg_flash"):
+    st.success(S.pop("rg_flash"))
+
+tabs = st.tabs(["注册审核", "人员账号"] if me.is_unit_admin else ["注册审核"])
+
+with tabs[0]:
+    with session_scope() as s:
+        rows = registration.list_registrations(s, me)
+    if not rows:
+        st.info("暂无待审核的注册申请")
+    else:
+        table = pd.DataFrame(
+            [[False, r.username, r.name, r.sex or "", r.id_number, r.phone, r.institution, r.department,
+              r.registered_at, r.waiting] for r in rows],
+            columns=["选择", "用户名", "真实姓名", "性别", "身份证号", "手机号码", "机构", "科室", "注册时间", "已等待"],
+        )
+        edited = st.data_editor(table, hide_index=True, use_container_width=True, key="rg_table",
+                                disabled=[c for c in table.columns if c != "选择"])
+        chosen = [r.user_id for r, pick in zip(rows, edited["选择"]) if pick]
+        if st.button(f"批量通过（已选 {len(chosen)} 条）", disabled=not chosen, key="rg_batch"):
+            try:
+                with session_scope() as s:
+                    count = registration.approve_registrations(s, me, chosen)
+            except DomainError as e:
+                show_error(e)
+            else:
+                S["rg_flash"] = f"已审核通过 {count} 条注册申请"
+                st.rerun()
+
+        st.subheader("查看")
+        labels = {r.user_id: f"{r.username}（{r.name}）　注册于 {r.registered_at}" for r in rows}
+        picked = st.selectbox("选择注册申请", list(labels), format_func=labels.get, key="rg_pick")
+        with session_scope() as s:
+            detail = registration.get_registration(s, me, picked)
+        st.dataframe(
+            pd.DataFrame(
+                [("用户名", detail.username), ("真实姓名", detail.name), ("性别", detail.sex or ""),
+                 ("身份证号", detail.id_number), ("手机号码", detail.phone), ("电子邮箱", detail.email),
+                 ("机构", detail.institution), ("科室", detail.department), ("参加继教", detail.joins_cme),
+                 ("学分达标遵照", detail.standard_basis), ("注册时间", detail.registered_at),
+                 ("已等待", detail.waiting), ("注册状态", detail.status)],
+                columns=["项目", "内容"],
+            ),
+            hide_index=True, use_container_width=True,
+        )
+        left, right = st.columns(2)
+        if left.button("审核通过", type="primary", key=f"rg_approve_{picked}"):
+            try:
+                with session_scope() as s:
+                    registration.approve_registration(s, me, picked)
+            except DomainError as e:
+                show_error(e)
+            else:
+                S["rg_flash"] = f"用户 {detail.username} 的注册已审核通过"
+                st.rerun()
+        with right:
+            reason = st.text_area("不通过原因 *", max_chars=500, key=f"rg_reason_{picked}")
+            if st.button("审核不过", key=f"rg_reject_{picked}"):
+                try:
+                    with session_scope() as s:
+                        registration.reject_registration(s, me, picked, reason)
+                except DomainError as e:
+                    show_error(e)
+                else:
+                    S["rg_flash"] = f"用户 {detail.username} 的注册已审核不过"
+                    st.rerun()
+
+if me.is_unit_admin:
+    with tabs[1]:
+        st.caption("为本机构人员重置密码：生成一次性密码，仅显示一次，该人员下次登录时必须修改密码。")
+        if S.get("rg_one_time"):
+            who, secret = S.pop("rg_one_time")
+            st.warning(f"用户 {who} 的一次性密码（仅显示这一次，请当面或电话告知本人）：")
+            st.code(secret, language=None)
+        keyword = st.text_input("用户名或姓名", max_chars=40, key="rg_keyword")
+        with session_scope() as s:
+            staff = accounts_admin.list_staff_accounts(s, me, keyword)
+        if not staff:
+            st.info("没有符合条件的人员账号")
+        else:
+            st.dataframe(
+                pd.DataFrame([[a.username, a.name, a.department, a.id_number, a.phone, a.status, a.last_login,
+                               "是" if a.must_change_password else "否"] for a in staff],
+                             columns=["用户名", "姓名", "科室", "身份证号", "手机号码", "状态", "最近登录", "待改密码"]),
+                hide_index=True, use_container_width=True,
+            )
+            names = {a.user_id: f"{a.username}（{a.name}）" for a in staff}
+            target = st.selectbox("选择人员", list(names), format_func=names.get, key="rg_target")
+            sure = st.checkbox("确认重置该人员的密码", key=f"rg_sure_{target}")
+            if st.button("重置密码", disabled=not sure, key="rg_reset"):
+                try:
+                    with session_scope() as s:
+                        secret = accounts_admin.reset_staff_password(s, me, target)
+                except DomainError as e:
+                    show_error(e)
+                else:
+                    S["rg_one_time"] = (next(a.username for a in staff if a.user_id == target), secret)
+                    st.rerun()
