@@ -25,7 +25,8 @@ def show_diff(diff: SnapshotDiff, *, id_type: str, id_number: str, key: str) -> 
     st.markdown("**个人基本信息**　修改前 → 修改后")
     if rows:
         df = pd.DataFrame(rows, columns=["项目", "个人基本信息修改前", "个人基本信息修改后", "变更"])
-        st.dataframe(df.style.apply(_highlight, axis=1), hide_index=True, use_container_width=True)
+        st.dataframe(df.style.apply(_highlight, axis=1), hide_index=True, use_container_width=True,
+                     height=35 * (len(df) + 1) + 3)  # every field visible, no inner scrolling
     else:
         st.caption("个人基本信息无变更")
     for part in diff.parts:

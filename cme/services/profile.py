@@ -61,6 +61,13 @@ def approved_snapshot(session: Session, user_id: int) -> dict:
         snap["basic"] = dict(profile.basic or {})
         if profile.photo_key:
             snap["basic"][pf.PHOTO] = profile.photo_key
+    # what the account already knows is part of the profile in force (imported and demo users
+    # have no profile yet), so confirming it is not reported as a change
+    user = session.get(User, user_id)
+    if user is not None:
+        for label, known in (("姓名", user.name), ("性别", user.sex), ("出生日期", user.birth_date and user.birth_date.isoformat())):
+            if known and not snap["basic"].get(label):
+                snap["basic"][label] = known
     entries = session.scalars(
         select(ProfileEntry).where(ProfileEntry.user_id == user_id).order_by(ProfileEntry.part, ProfileEntry.sort_order, ProfileEntry.id)
     )

@@ -124,7 +124,8 @@ def part_tab(part: str) -> None:
         except DomainError as e:
             show_error(e)
         else:
-            st.session_state.pop(f"{part}_pick", None)
+            for key in [k for k in st.session_state if str(k).startswith(f"{part}_")]:
+                del st.session_state[key]  # the next form starts empty at 新增一条
             _saved()
 
 

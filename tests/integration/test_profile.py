@@ -40,7 +40,10 @@ def test_first_profile_makes_pending_request_and_completes(world):
     with session_scope() as s:
         assert s.get(User, p.id).profile_completed is True
         req = s.get(ProfileChangeRequest, rid)
-        assert req.status == "pending" and req.before["basic"] == {}
+        user = s.get(User, p.id)
+        assert req.status == "pending"
+        # the account's own name, sex and birth date count as the profile in force
+        assert req.before["basic"] == {"姓名": user.name, "性别": user.sex, "出生日期": user.birth_date.isoformat()}
         assert req.after["basic"]["所学专业"] == "临床医学"
         # the phone number is not readable in the stored snapshot
         assert "13812345678" not in str(req.after)
