@@ -1,8 +1,6 @@
 """调动: request, decision by the receiving admin, scope follows the person, credits stay."""
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
@@ -13,7 +11,6 @@ from cme.models import CreditRecord, CreditSummary, Department, Institution, Use
 from cme.services import profile, transfers
 from cme.services.actors import get_user_in_scope
 from tests.factories import add_credit, make_admin, make_institution, make_person
-from tests.integration.test_profile import FIRST
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cme.db import session_scope
-from cme.models import Institution, Profile, User
-from cme.services import auth, profile, transfers
+from cme.models import Profile, User
+from cme.services import auth, profile
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 from tests.integration.test_profile import FIRST
 
@@ -119,14 +119,10 @@ def test_transfer_request_and_receiving_admin(world):
     at.selectbox(key="transfer_target").select_index(0).run()
     at.button(key="transfer_submit").click().run()
     assert "请等待调入机构审核" in _texts(at)
-    sender = _open("pages/unit/transfers.py", _username(world["admin"]))
+    sender = _open("pages/unit/transfers.py", world["admin"].username)
     assert "没有符合条件的调动申请" in _texts(sender)
     recv = _open("pages/unit/transfers.py", world["other"].username)
     assert recv.dataframe[0].value["姓名"].tolist() == [world["person"].name]
     next(b for b in recv.button if (b.key or "").startswith("transfer_approve_")).click().run()
     with session_scope() as s:
         assert s.get(User, world["person"].id).institution_id == world["b"]
-
-
-def _username(actor):
-    return actor.username
