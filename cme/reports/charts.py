@@ -32,9 +32,9 @@ def yearly_bars(progress: HomeProgress) -> go.Figure:
     req_i = [float(x.provincial_i_required) if x.provincial_i_required is not None else None for x in v]
     req_ii = [float(x.class_ii_required) if x.class_ii_required is not None else None for x in v]
     fig.add_scatter(name="省级I类标准", x=years, y=req_i, mode="markers", marker=dict(symbol="line-ew-open", size=34,
-                    line=dict(width=3, color=COLORS["标准"])), hovertemplate="%{x} 省级I类标准 %{y}分<extra></extra>")
+                    color=COLORS["标准"], line=dict(width=3, color=COLORS["标准"])), hovertemplate="%{x} 省级I类标准 %{y}分<extra></extra>")
     fig.add_scatter(name="II类标准", x=years, y=req_ii, mode="markers", marker=dict(symbol="line-ew-open", size=34,
-                    line=dict(width=3, color="#e67e22")), hovertemplate="%{x} II类标准 %{y}分<extra></extra>")
+                    color="#e67e22", line=dict(width=3, color="#e67e22")), hovertemplate="%{x} II类标准 %{y}分<extra></extra>")
     fig.update_layout(barmode="group", font=FONT, height=360, margin=dict(l=10, r=10, t=40, b=10),
                       title=dict(text="各年度已审核学分与标准", font=dict(size=15)), yaxis_title="学分",
                       legend=dict(orientation="h", y=-0.15), xaxis=dict(type="category"))
