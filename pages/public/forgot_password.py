@@ -21,9 +21,12 @@ if st.button("获取验证码", key="fp_send"):
     except DomainError as e:
         show_error(e)
     else:
-        st.success(f"验证码已发送至 {sent.masked_phone}，5分钟内有效")
-        if sent.demo_code:
-            st.info(f"演示模式（未接短信网关）：短信内容 【省卫计信息中心】您的验证码为：{sent.demo_code}。")
+        S["fp_sent"] = (sent.masked_phone, sent.demo_code)
+if S.get("fp_sent"):
+    masked, demo_code = S["fp_sent"]
+    st.success(f"验证码已发送至 {masked}，5分钟内有效")
+    if demo_code:
+        st.info(f"演示模式（未接短信网关）：短信内容 【省卫计信息中心】您的验证码为：{demo_code}。")
 
 with st.form("fp_reset"):
     code = st.text_input("验证码 *", placeholder="请输入短信中的六位数字", max_chars=6)

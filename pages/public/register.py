@@ -33,9 +33,12 @@ if step == 1:
         except DomainError as e:
             show_error(e)
         else:
-            st.success(f"验证码已发送至 {sent.masked_phone}，{sent.valid_minutes}分钟内有效")
-            if sent.demo_code:
-                st.info(f"演示模式（未接短信网关）：短信内容 【省卫计信息中心】您的验证码为：{sent.demo_code}。")
+            S["reg_sent"] = (sent.masked_phone, sent.demo_code)
+    if S.get("reg_sent"):
+        masked, demo_code = S["reg_sent"]
+        st.success(f"验证码已发送至 {masked}，5分钟内有效")
+        if demo_code:
+            st.info(f"演示模式（未接短信网关）：短信内容 【省卫计信息中心】您的验证码为：{demo_code}。")
     code = st.text_input("验证码 *", placeholder="请输入短信中的六位数字", max_chars=6, key="reg_code")
     if st.button("下一步", type="primary", key="reg_next"):
         try:

@@ -76,9 +76,12 @@ if phone.strip():
         except DomainError as e:
             show_error(e)
         else:
-            st.success(f"验证码已发送至 {sent.masked_phone}")
-            if sent.demo_code:
-                st.info(f"演示模式（未接短信网关）：短信内容 【省卫计信息中心】您的验证码为：{sent.demo_code}。")
+            S["rs_sent"] = (sent.masked_phone, sent.demo_code)
+    if S.get("rs_sent"):
+        masked, demo_code = S["rs_sent"]
+        st.success(f"验证码已发送至 {masked}，5分钟内有效")
+        if demo_code:
+            st.info(f"演示模式（未接短信网关）：短信内容 【省卫计信息中心】您的验证码为：{demo_code}。")
     code = p2.text_input("验证码 *", max_chars=6, key="rs_code", placeholder="新手机号收到的六位数字")
 current = c1.text_input("原密码 *", type="password", max_chars=128, key="rs_current", help="注册时设置的密码，用于确认本人操作")
 password = c2.text_input("密码", type="password", max_chars=128, key="rs_pw", placeholder="不修改请留空")
@@ -109,7 +112,7 @@ if save.button("保存", type="primary", key="rs_save"):
     except DomainError as e:
         show_error(e)
     else:
-        for key in ("rs_editing", "rs_draft", "rs_ticket"):
+        for key in ("rs_editing", "rs_draft", "rs_ticket", "rs_sent"):
             S.pop(key, None)
         S["rs_pair"] = (new_username, new_id)
         with session_scope() as s:
