@@ -194,3 +194,16 @@ def test_unit_home_and_notices_pages(world):
 def test_person_cannot_open_admin_pages(world):
     at = page("pages/unit/credit_review.py", "pageuser1")
     assert "无权访问该页面" in texts(at)
+
+
+def test_edit_pending_credit_prefills_and_saves(world):
+    at = page("pages/personal/credits.py", "pageuser1")
+    label = next(o for o in at.selectbox(key="cl_pick").options if "A3" in o)
+    at.selectbox(key="cl_pick").set_value(label).run()
+    at.button(key="cl_edit").click().run()
+    assert at.text_input(key="cf_project_name").value == "待审项目" and at.text_input(key="cf_credits").value == "9"
+    at.text_input(key="cf_credits").input("6.5")
+    at.button(key="cf_save").click().run()
+    assert "学分信息已修改" in texts(at)
+    table = at.dataframe[0].value
+    assert table[table["项目编号"] == "A3"].iloc[0]["学分"] == "6.5"
