@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -125,6 +125,8 @@ def _seed_credits(session: Session, rng: random.Random, user: User, inst: Instit
                 date_from=start, date_to=end, status=status,
                 reject_reason="证明材料不清晰，请重新上传" if status == "rejected" else None,
             )
+            # submitted a few days after the activity, so review queues show realistic waiting times
+            rec.created_at = rec.updated_at = min(datetime.combine(end, time(1)) + timedelta(days=rng.randint(1, 20)), utcnow())
             session.add(rec)
             session.flush()
             session.add(CreditReview(credit_id=rec.id, actor_id=user.id, action="submit"))
