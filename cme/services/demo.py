@@ -147,11 +147,12 @@ def _seed_notices(session: Session, institutions: list[Institution]) -> None:
 
 
 def demo_accounts(session: Session) -> list[DemoAccount]:
-    """The accounts the login page lists in demo mode."""
+    """The accounts the login page lists in demo mode: staff first, then the admins."""
     q = (
         select(User.username, User.role, User.name, Institution.name)
         .outerjoin(Institution, Institution.id == User.institution_id)
         .where((User.username.like("admin_%")) | (User.username == PROVINCE_ADMIN) | User.username.in_(["demo001", "demo002", "demo050"]))
-        .order_by(User.role.desc(), User.username)
     )
-    return [DemoAccount(u, r, n, i or "四川省") for u, r, n, i in session.execute(q)]
+    order = {"person": 0, "unit": 1, "province": 2}
+    rows = sorted(session.execute(q), key=lambda r: (order[r[1]], r[0]))
+    return [DemoAccount(u, r, n, i or "四川省") for u, r, n, i in rows]

@@ -8,6 +8,7 @@ from cme.services import auth
 from cme.services.demo import DEMO_PASSWORD, demo_accounts
 from cme.labels import ROLE
 from ui.forms import show_error
+from ui.navigation import ROOT
 from ui.session import start
 
 st.title("四川省继续医学教育行政管理平台")
@@ -28,17 +29,14 @@ with left:
         else:
             start(result.token)
             st.rerun()
-    links = st.columns(4)
-    for col, (path, label) in zip(links, [
+    links = [(path, label) for path, label in [
         ("pages/public/register.py", "注册"),
         ("pages/public/registration_status.py", "注册状态查询"),
         ("pages/public/forgot_password.py", "忘记密码"),
         ("pages/public/help.py", "帮助文档"),
-    ]):
-        try:
-            col.page_link(path, label=label)
-        except Exception:  # the page is not part of this build's navigation yet
-            pass
+    ] if (ROOT / path).exists()]
+    for col, (path, label) in zip(st.columns(len(links)), links):
+        col.page_link(path, label=label)
 
 if get_settings().demo:
     with right:
