@@ -70,6 +70,63 @@ def cmd_certificate(args) -> None:
     print(f"已出具学分证明 {issued.serial} → {args.out}\n内容校验码 {issued.content_hash}\n核验地址 {issued.verify_url}")
 
 
+def _import_actor(session, username: str):
+    from cme.errors import NotFound
+    from cme.models import User
+    from cme.services.actors import actor_from_user
+
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None or user.role not in ("unit", "province") or user.status != "approved":
+        raise NotFound(f"管理员账号 {username} 不存在（须为单位管理员或省级管理员）")
+    return actor_from_user(user)
+
+
+def _print_import_report(report) -> None:
+    print(f"{report.filename}：{report.summary()}（用时 {report.seconds:.1f} 秒）")
+    for r in report.refused:
+        print(f"  第{r.row}行 {r.id_number} {r.project_code}：{r.reason}", file=sys.stderr)
+
+
+def cmd_import_credits(args) -> None:
+    from pathlib import Path
+
+    from cme.services.imports import import_credits
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise DomainError(f"文件不存在：{path}")
+    with session_scope() as s:
+        report = import_credits(s, _import_actor(s, args.actor), path.name, path.read_bytes(), dry_run=args.check)
+    _print_import_report(report)
+
+
+def cmd_import_legacy(args) -> None:
+    from pathlib import Path
+
+    from cme.services.imports import import_credits
+    from cme.services.legacy import default_import_actor, import_legacy_users
+
+    for f in filter(None, (args.users, args.credits)):
+        if not Path(f).is_file():
+            raise DomainError(f"文件不存在：{f}")
+    with session_scope() as s:  # users and their credits together, or nothing
+        users = import_legacy_users(s, Path(args.users).read_bytes())
+        print(f"{Path(args.users).name}：{users.summary()}")
+        for r in users.refused:
+            print(f"  第{r.line}行 {r.username}：{r.reason}", file=sys.stderr)
+        if args.credits:
+            actor = _import_actor(s, args.actor or default_import_actor(s))
+            _print_import_report(import_credits(s, actor, Path(args.credits).name, Path(args.credits).read_bytes()))
+
+
+def cmd_backup(args) -> None:
+    from cme.config import get_settings
+    from cme.services.backup import backup_database
+
+    size = backup_database(args.url or get_settings().database_url, args.out)
+    print(f"已备份到 {args.out}（{size / 1024 / 1024:.1f} MB）")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cme", description="四川省继续医学教育行政管理平台 运维命令")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -102,6 +159,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", required=True, choices=["combined", "class1", "class2"])
     p.add_argument("--out", required=True, help="PDF 文件路径")
     p.set_defaults(func=cmd_certificate)
+    p = sub.add_parser("import-credits", help="批量导入学分（CSV/XLSX，与【批量导入】页面同一规则）")
+    p.add_argument("--file", required=True, help="CSV（UTF-8）或 XLSX 文件，表头同导入模板")
+    p.add_argument("--actor", required=True, help="执行导入的单位管理员或省级管理员用户名")
+    p.add_argument("--check", action="store_true", help="只检查并报告，不保存")
+    p.set_defaults(func=cmd_import_credits)
+    p = sub.add_parser("import-legacy", help="导入旧平台个人用户（保留用户名与密码哈希）及其学分")
+    p.add_argument("--users", required=True, help="用户 CSV：username,password_hash,password_scheme,name,id_number,"
+                                                 "phone,institution_code,department（password_scheme: md5/sha1/sha256/bcrypt_raw）")
+    p.add_argument("--credits", help="学分 CSV/XLSX，表头同批量导入模板")
+    p.add_argument("--actor", help="签署学分导入的管理员用户名（默认第一个省级管理员）")
+    p.set_defaults(func=cmd_import_legacy)
+    p = sub.add_parser("backup", help="备份数据库（SQLite 在线备份；PostgreSQL 调用 pg_dump）")
+    p.add_argument("--out", required=True, help="备份文件路径")
+    p.add_argument("--url", help="要备份的数据库 URL（默认 CME_DATABASE_URL）")
+    p.set_defaults(func=cmd_backup)
     return parser
 
 

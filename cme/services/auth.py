@@ -56,7 +56,7 @@ def login(session: Session, login: str, password: str) -> LoginResult:
     if user.locked_until and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         raise AccountLocked(f"连续{MAX_FAILURES}次密码错误，账号已锁定，请{minutes}分钟后再试")
-    if not verify_password(password or "", user.password_hash):
+    if not check_password(user, password or ""):
         user.failed_logins += 1
         session.add(LoginAttempt(login=user.username, user_id=user.id, success=False))
         if user.failed_logins >= MAX_FAILURES:
@@ -76,6 +76,22 @@ def login(session: Session, login: str, password: str) -> LoginResult:
     session.add(LoginAttempt(login=user.username, user_id=user.id, success=True))
     token = open_session(session, user.id)
     return LoginResult(user.id, token, user.must_change_password, user.profile_completed)
+
+
+def check_password(user: User, password: str) -> bool:
+    """bcrypt; a legacy hash (SPEC §3 legacy users) is verified with its scheme and, on a match,
+    replaced by bcrypt at once. A legacy password below today's policy must be changed next."""
+    if user.password_scheme in (None, "", "bcrypt"):
+        return verify_password(password, user.password_hash)
+    from cme.services.legacy import verify_legacy
+
+    if not verify_legacy(user.password_scheme, password, user.password_hash):
+        return False
+    user.password_hash = hash_password(password)
+    user.password_scheme = "bcrypt"
+    if password_problem(password, personal=personal_tokens(user)):
+        user.must_change_password = True
+    return True
 
 
 def _keep_and_refuse(session: Session, error: AuthError):
