@@ -1,0 +1,75 @@
+"""本机构人员: the institution's staff with the year's standard, obtained vs required and 还差…; filters, export, drill-down."""
+import pandas as pd
+import streamlit as st
+
+from cme import clock
+from cme.db import session_scope
+from cme.domain.compliance import STATUS_MET, STATUS_UNSET
+from cme.errors import DomainError
+from cme.reports import charts
+from cme.services import analytics, progress
+from ui.forms import show_error
+from ui.session import require_actor
+
+ALL = "全部"
+me = require_actor("unit")
+st.header("本机构人员")
+
+with session_scope() as s:
+    departments = analytics.department_options(s, me)
+c = st.columns([1, 1.3, 1, 1.6])
+year = c[0].selectbox("年度", list(range(clock.today().year, clock.today().year - 10, -1)), key="staff_year")
+dept_names = {name: i for i, name in departments}
+dept = c[1].selectbox("科室", [ALL] + list(dept_names), key="staff_dept")
+status = c[2].selectbox("状态", [ALL, *analytics.STATUSES], key="staff_status")
+keyword = c[3].text_input("姓名/用户名", key="staff_keyword", placeholder="输入姓名或用户名")
+
+try:
+    with session_scope() as s:
+        rows = analytics.staff_compliance(s, me, year, department_id=dept_names.get(dept),
+                                          status=None if status == ALL else status, keyword=keyword)
+except DomainError as e:
+    show_error(e)
+    st.stop()
+
+t = analytics.total(rows)
+m = st.columns(5)
+m[0].metric("人数", t.staff)
+m[1].metric("达标", t.met)
+m[2].metric("未达标", t.not_met)
+m[3].metric("未设置", t.unset)
+m[4].metric("达标率", t.rate_text, help="达标率 = 达标 / (达标 + 未达标)，未设置学分标准的人员不计入")
+
+if not rows:
+    st.info("没有符合条件的人员")
+    st.stop()
+st.dataframe(pd.DataFrame([r.table_row() for r in rows], columns=analytics.STAFF_COLUMNS), hide_index=True,
+             width="stretch", key="staff_table")
+e1, e2, _ = st.columns([1, 1, 4])
+stamp = clock.today().strftime("%Y%m%d")
+e1.download_button("导出XLSX", analytics.export_xlsx(rows), file_name=f"本机构人员_{year}_{stamp}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="staff_xlsx")
+e2.download_button("导出CSV", analytics.export_csv(rows), file_name=f"本机构人员_{year}_{stamp}.csv", mime="text/csv",
+                   key="staff_csv")
+
+st.subheader("人员学分明细")
+labels = {f"{r.name}（{r.username}）· {r.department} · {r.status}": r.user_id for r in rows}
+picked = st.selectbox("选择人员", list(labels), index=None, placeholder="选择一名人员查看各年度学分", key="staff_pick")
+if picked:
+    try:
+        with session_scope() as s:
+            home = progress.home_progress(s, me, user_id=labels[picked], year=year)
+    except DomainError as e:
+        show_error(e)
+        st.stop()
+    v = home.current.verdict
+    if v.status == STATUS_UNSET:
+        st.warning(f"{year}年度未设置学分标准")
+    elif v.status == STATUS_MET:
+        st.success(f"{year}年度（执行标准 {v.standard_code}）：学分已达标")
+    else:
+        st.error(f"{year}年度（执行标准 {v.standard_code}）：{home.missing_text}")
+    st.plotly_chart(charts.yearly_bars(home), width="stretch", key="staff_bars")
+    cycle = charts.cycle_progress(home)
+    if cycle is not None:
+        st.plotly_chart(cycle, width="stretch", key="staff_cycle")
