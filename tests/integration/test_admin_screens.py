@@ -130,7 +130,7 @@ def test_add_institution_search_by_keyword_and_region_edit_deactivate(world):
         by_code = institutions.list_institutions(s, prov, keyword="sc-new")
         by_city = institutions.list_institutions(s, prov, region_code=district.parent_code)
         by_district = institutions.list_institutions(s, prov, region_code=district.code)
-        elsewhere = institutions.list_institutions(s, prov, region_code="513200")
+        elsewhere = institutions.list_institutions(s, prov, region_code="5132")
     assert [r.code for r in by_kw] == ["SC-NEW01"] == [r.code for r in by_code]
     row = by_kw[0]
     assert (row.city, row.district, row.region_level, row.status) == ("成都市", district.name, "县级", "启用")
