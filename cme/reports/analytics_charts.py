@@ -28,23 +28,25 @@ def rate_bars(rows: list[RateRow], title: str) -> go.Figure:
     fig = go.Figure()
     fig.add_bar(
         x=[_pct(r) for r in rows], y=[r.group for r in rows], orientation="h", marker_color=COLORS["省级I类"],
-        text=[f"{r.rate_text}（{r.met}/{r.met + r.not_met}）" for r in rows], textposition="auto",
+        text=[f"{r.rate_text}（{r.met}/{r.met + r.not_met}）" for r in rows], textposition="outside", cliponaxis=False,
         customdata=[[r.met, r.not_met, r.unset] for r in rows],
         hovertemplate="%{y}：达标率 %{x:.1f}%<br>达标 %{customdata[0]} 人，未达标 %{customdata[1]} 人，"
                       "未设置 %{customdata[2]} 人<extra></extra>",
     )
     return _layout(fig, title, max(220, 60 + 32 * len(rows)), showlegend=False,
-                   xaxis=dict(range=[0, 105], title="达标率（%）"), yaxis=dict(type="category", autorange="reversed"))
+                   xaxis=dict(range=[0, 125], tickvals=[0, 20, 40, 60, 80, 100], title="达标率（%）"), yaxis=dict(type="category", autorange="reversed"))
 
 
-def status_counts(rows: list[RateRow], title: str = "人数（达标 / 未达标 / 未设置）") -> go.Figure:
+def status_counts(rows: list[RateRow], title: str = "人数分布") -> go.Figure:
     """Stacked horizontal counts of 达标, 未达标 and 未设置 per group."""
     fig = go.Figure()
     for label, attr in (("达标", "met"), ("未达标", "not_met"), ("未设置", "unset")):
         fig.add_bar(name=label, x=[getattr(r, attr) for r in rows], y=[r.group for r in rows], orientation="h",
                     marker_color=STATUS_COLORS[label], hovertemplate=f"%{{y}} {label} %{{x}} 人<extra></extra>")
-    return _layout(fig, title, max(220, 80 + 32 * len(rows)), barmode="stack", xaxis_title="人数",
-                   yaxis=dict(type="category", autorange="reversed"), legend=dict(orientation="h", y=-0.2))
+    fig = _layout(fig, title, max(240, 100 + 32 * len(rows)), barmode="stack", xaxis_title="人数",
+                  yaxis=dict(type="category", autorange="reversed"),
+                  legend=dict(orientation="h", x=1, xanchor="right", y=1.0, yanchor="bottom", traceorder="normal"))
+    return fig
 
 
 def trend_line(rows: list[RateRow], title: str = "近年达标率趋势") -> go.Figure:

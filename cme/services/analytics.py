@@ -25,7 +25,7 @@ from cme import clock
 from cme.domain.compliance import (
     STATUS_MET, STATUS_NOT_MET, STATUS_UNSET, YearTotals, YearVerdict, format_credit, year_verdict,
 )
-from cme.domain.standards import parse_title_label
+from cme.domain.standards import TITLE_LEVELS, parse_title_label
 from cme.errors import NotPermitted
 from cme.models import CreditStandard, CreditSummary, Department, Institution, PersonalStandard, Region, User
 from cme.services import credits, progress, reference
@@ -146,14 +146,13 @@ class StaffRow:
         cycle = "" if v.cycle_start is None else f"{v.cycle_start}—{v.cycle_end}"
         return {
             "用户名": self.username, "姓名": self.name, "身份证号": self.id_number_masked, "科室": self.department,
-            "技术职称": self.title, "执行标准": self.standard_code,
+            "技术职称": self.title, "执行标准": self.standard_code, "状态": self.status, "还差": self.shortfall_text,
             "省级I类(已获/要求)": fig(v.provincial_i_obtained, v.provincial_i_required),
             "II类(已获/要求)": fig(v.class_ii_obtained, v.class_ii_required),
             "总学分(已获/要求)": fig(v.total_obtained, v.total_required),
             "国家级I类周期": cycle,
             "国家级I类(已获/要求)": "" if v.national_i_cycle_required is None
             else fig(v.national_i_cycle_obtained, v.national_i_cycle_required),
-            "状态": self.status, "还差": self.shortfall_text,
         }
 
 
@@ -287,7 +286,10 @@ class Overview:
 
     def by(self, dimension: str) -> list[RateRow]:
         key = (lambda r: r.institution_id) if dimension == "institution" else None
-        return rates(self.rows, lambda r: r.group(dimension), key)
+        out = rates(self.rows, lambda r: r.group(dimension), key)
+        if dimension == "title":  # 正高 … 无职称, then the rest
+            out.sort(key=lambda g: (TITLE_LEVELS.index(g.group) if g.group in TITLE_LEVELS else len(TITLE_LEVELS), g.group))
+        return out
 
 
 def year_overview(session: Session, actor: Actor, year: int | None = None, *, institution_id: int | None = None,
@@ -386,7 +388,7 @@ def export_xlsx(rows: list[StaffRow]) -> bytes:
     for line in _table(rows):
         ws.append(line)
     ws.freeze_panes = "A2"
-    for n, width in enumerate((12, 10, 22, 12, 26, 9, 16, 16, 16, 13, 18, 8, 40)):
+    for n, width in enumerate((12, 10, 22, 12, 26, 9, 8, 40, 16, 16, 16, 13, 18)):
         ws.column_dimensions[chr(ord("A") + n)].width = width
     buf = io.BytesIO()
     wb.save(buf)

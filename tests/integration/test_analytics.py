@@ -105,6 +105,7 @@ def test_rates_by_department_title_standard(world):
         ("内科", 1, 1, 0, "50.0%"), ("外科", 0, 1, 1, "0.0%")]
     assert {r.group: (r.met, r.not_met, r.unset) for r in ov.by("title")} == {
         "副高": (1, 1, 0), "正高": (0, 1, 0), "（未设置标准）": (0, 0, 1)}
+    assert [r.group for r in ov.by("title")] == ["正高", "副高", "（未设置标准）"]  # by title level, not by name
     assert {r.group: r.rate_text for r in ov.by("standard")} == {"SCJA1": "0.0%", "SCJA4": "50.0%", "未设置": "—"}
 
 
