@@ -95,13 +95,16 @@ def seed_demo(session: Session) -> int:
         title = TITLES[n % len(TITLES)]
         if n != 50:
             session.add(Profile(user_id=user.id, basic={"姓名": name, "性别": sex, "技术职称": title}))
-        _seed_credits(session, rng, user, inst, title, this_year)
+        admin_id = session.scalars(select(User.id).where(User.username == f"admin_{inst.code.lower()}")).one()
+        _seed_credits(session, rng, user, inst, title, this_year, admin_id, diligent=(n % 3 == 1))
         staff += 1
     _seed_notices(session, institutions)
     return staff
 
 
-def _seed_credits(session: Session, rng: random.Random, user: User, inst: Institution, title: str, this_year: int) -> None:
+def _seed_credits(session: Session, rng: random.Random, user: User, inst: Institution, title: str, this_year: int,
+                  reviewer_id: int, *, diligent: bool) -> None:
+    """Five years of mixed credits; `diligent` staff also meet this year's standard and the national cycle."""
     titles = reference.titles(session)
     subjects = reference.subjects(session)
     for year in range(this_year - 4, this_year + 1):
@@ -131,10 +134,35 @@ def _seed_credits(session: Session, rng: random.Random, user: User, inst: Instit
             session.flush()
             session.add(CreditReview(credit_id=rec.id, actor_id=user.id, action="submit"))
             if status != "pending":
-                rec.reviewed_at = utcnow()
-                session.add(CreditReview(credit_id=rec.id, actor_id=user.id, action="approve" if status == "approved" else "reject",
+                rec.reviewed_at, rec.reviewed_by = utcnow(), reviewer_id
+                session.add(CreditReview(credit_id=rec.id, actor_id=reviewer_id, action="approve" if status == "approved" else "reject",
                                          reason=rec.reject_reason))
+        if diligent:
+            _top_up(session, user, inst, standard, year, this_year, reviewer_id)
         refresh_summary(session, user.id, year)
+
+
+def _top_up(session: Session, user: User, inst: Institution, standard, year: int, this_year: int, reviewer_id: int) -> None:
+    """Approved credits that cover the year's requirement (and, two years back, the national cycle)."""
+    amounts = [(PROVINCIAL_I, standard.provincial_i_per_year, "01"), (CLASS_II, standard.class_ii_per_year, "02")]
+    if year == this_year - 2:
+        amounts.append((NATIONAL_I, standard.national_i_per_cycle, "00"))
+    day = date(year, 3, 18)
+    for ctype, credits, series in amounts:
+        if credits <= 0:
+            continue
+        rec = CreditRecord(
+            user_id=user.id, project_code=f"{year % 100:02d}-{series}-{user.id:04d}{year % 100:02d}", year=year,
+            project_name=f"{year}年度{'国家级继续医学教育项目' if ctype == NATIONAL_I else '四川省继续医学教育项目'}（年度汇总）",
+            organizer=inst.name, credits=Decimal(credits), credit_type=ctype, form="学习班", subject_parent="临床医学",
+            subject_child="内科学", date_from=day, date_to=day + timedelta(days=2), status="approved",
+            reviewed_at=utcnow(), reviewed_by=reviewer_id,
+        )
+        rec.created_at = rec.updated_at = datetime.combine(day + timedelta(days=5), time(1))
+        session.add(rec)
+        session.flush()
+        session.add(CreditReview(credit_id=rec.id, actor_id=user.id, action="submit"))
+        session.add(CreditReview(credit_id=rec.id, actor_id=reviewer_id, action="approve"))
 
 
 def _seed_notices(session: Session, institutions: list[Institution]) -> None:
