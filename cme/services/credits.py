@@ -89,8 +89,21 @@ def parse_credits(raw) -> Decimal:
     return value.quantize(Decimal("0.1"))
 
 
-def validate_credit(session: Session, data: CreditInput) -> dict:
+@dataclass(frozen=True)
+class CreditChoices:
+    """The dictionaries a credit is checked against; load once when validating many rows."""
+
+    forms: list[str]
+    subjects: dict[str, list[str]]
+
+
+def credit_choices(session: Session) -> CreditChoices:
+    return CreditChoices(reference.dictionary(session, FORM_KIND), reference.subjects(session))
+
+
+def validate_credit(session: Session, data: CreditInput, choices: CreditChoices | None = None) -> dict:
     """All field rules of SPEC §5; returns the cleaned values or raises ValidationError (every field named)."""
+    choices = choices or credit_choices(session)
     errors: dict[str, str] = {}
     out: dict = {}
     out["project_code"] = _check(errors, "项目编号", lambda: check_text(data.project_code, max_len=40))
@@ -110,8 +123,7 @@ def validate_credit(session: Session, data: CreditInput) -> dict:
     elif data.date_from and data.date_from > data.date_to:
         errors.setdefault("获取时间", "开始日期不能晚于结束日期")
     out["date_from"], out["date_to"] = data.date_from, data.date_to
-    forms = reference.dictionary(session, FORM_KIND)
-    if data.form not in forms:
+    if data.form not in choices.forms:
         errors["学分获取形式"] = "请选择学分获取形式" if not data.form else "不在可选范围内"
     out["form"] = data.form
     out["project_name"] = _check(errors, "项目名称", lambda: check_text(data.project_name, max_len=200))
@@ -130,7 +142,7 @@ def validate_credit(session: Session, data: CreditInput) -> dict:
             elif year > today.year:
                 errors["举办年度"] = "不能晚于今年"
             out["year"] = year
-    tree = reference.subjects(session)
+    tree = choices.subjects
     if not data.subject_parent:
         errors["学科分类"] = "请选择一级学科"
     elif data.subject_parent not in tree:

@@ -34,7 +34,7 @@ from cme.errors import DomainError, ValidationError
 from cme.models import CreditRecord, CreditReview, User
 from cme.services import audit
 from cme.services.actors import Actor, require_role
-from cme.services.credits import CreditInput, validate_credit
+from cme.services.credits import CreditInput, credit_choices, validate_credit
 from cme.services.summaries import refresh_summary
 
 HEADERS = ["身份证号", "项目编号", "项目名称", "主办单位", "学分", "学分类型", "学分获取形式", "学科分类一级",
@@ -270,6 +270,7 @@ def import_credits(session: Session, actor: Actor, filename: str, data: bytes, *
     people = _people_in_scope(session, actor, {r.id_hash for r in parsed if r.id_hash})
     present = _present(session, {uid for uid, _ in people.values()})
     accepted: list[tuple[_Row, int, dict]] = []
+    choices = credit_choices(session)
     for row in parsed:
         errors = dict(row.errors)
         person = people.get(row.id_hash) if row.id_hash else None
@@ -277,7 +278,7 @@ def import_credits(session: Session, actor: Actor, filename: str, data: bytes, *
             errors["身份证号"] = "本机构无此人员" if actor.is_unit_admin else "未找到该身份证号的个人用户"
         clean = None
         try:
-            clean = validate_credit(session, row.data)
+            clean = validate_credit(session, row.data, choices)
         except ValidationError as e:
             for label, message in e.errors.items():
                 column = _column_of(label, message)
