@@ -12,6 +12,7 @@ from cme.cli import main
 from cme.db import session_scope
 from cme.models import CreditRecord, User
 from cme.services import auth, backup
+from tests.conftest import missing_dependency
 from tests.factories import make_admin, make_institution, make_person
 from tests.integration.test_imports import id_of, row, to_csv
 from tests.integration.test_legacy import PW, legacy_row, users_csv
@@ -118,11 +119,9 @@ def test_backup_postgres_without_pg_dump_says_so(tmp_path, monkeypatch, capsys):
     assert "未找到 pg_dump" in capsys.readouterr().err
 
 
-def test_backup_postgres_with_pg_dump(db, tmp_path, capsys):
-    if db != "postgresql":
-        pytest.skip("PostgreSQL variant only")
+def test_backup_postgres_with_pg_dump(postgres_url, tmp_path, capsys):
     if backup.shutil.which("pg_dump") is None:
-        pytest.skip("pg_dump not installed")
+        missing_dependency("pg_dump is not installed (Debian postgresql-client)")
     out = tmp_path / "pg.dump"
-    assert main(["backup", "--out", str(out), "--url", os.environ["CME_DATABASE_URL"]]) == 0
+    assert main(["backup", "--out", str(out), "--url", postgres_url]) == 0
     assert out.read_bytes()[:5] == b"PGDMP" and "已备份到" in capsys.readouterr().out
