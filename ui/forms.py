@@ -17,3 +17,27 @@ def show_error(error: DomainError) -> None:
 def choose(label: str, options: list[str], *, key: str, placeholder: str = "请选择", **kwargs) -> str | None:
     """A select box that starts empty (`请选择`) like the manual's forms."""
     return st.selectbox(label, options, index=None, placeholder=placeholder, key=key, **kwargs)
+
+
+FLASH_KEY = "_flash"
+
+
+def show_flash() -> None:
+    """The success message an action left for the run after its rerun."""
+    if message := st.session_state.pop(FLASH_KEY, None):
+        st.success(message)
+
+
+def act(message: str, fn) -> None:
+    """Run one service call `fn(session)` in its own unit of work; on success keep `message`
+    for the next run and rerun (so lists refresh), else show the error and change nothing."""
+    from cme.db import session_scope
+
+    try:
+        with session_scope() as s:
+            fn(s)
+    except DomainError as e:
+        show_error(e)
+    else:
+        st.session_state[FLASH_KEY] = message
+        st.rerun()

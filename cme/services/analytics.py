@@ -12,8 +12,6 @@ Rules:
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -28,6 +26,7 @@ from cme.domain.compliance import (
 from cme.domain.standards import TITLE_LEVELS, parse_title_label
 from cme.errors import NotPermitted
 from cme.models import CreditStandard, CreditSummary, Department, Institution, PersonalStandard, Region, User
+from cme.reports.tables import csv_bytes, xlsx_bytes
 from cme.services import credits, progress, reference
 from cme.services.actors import Actor, require_role
 
@@ -373,26 +372,12 @@ def _table(rows: list[StaffRow]) -> list[list]:
 
 
 def export_csv(rows: list[StaffRow]) -> bytes:
-    """UTF-8 with BOM so that Excel opens the Chinese correctly; ID numbers masked."""
-    buf = io.StringIO()
-    csv.writer(buf).writerows(_table(rows))
-    return buf.getvalue().encode("utf-8-sig")
+    """ID numbers masked, as everywhere in lists."""
+    return csv_bytes(_table(rows))
 
 
 def export_xlsx(rows: list[StaffRow]) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "本机构人员"
-    for line in _table(rows):
-        ws.append(line)
-    ws.freeze_panes = "A2"
-    for n, width in enumerate((12, 10, 22, 12, 26, 9, 8, 40, 16, 16, 16, 13, 18)):
-        ws.column_dimensions[chr(ord("A") + n)].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx_bytes(_table(rows), title="本机构人员", widths=(12, 10, 22, 12, 26, 9, 8, 40, 16, 16, 16, 13, 18))
 
 
 def department_options(session: Session, actor: Actor, institution_id: int | None = None) -> list[tuple[int, str]]:

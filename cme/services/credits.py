@@ -18,8 +18,6 @@ Rules:
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -35,6 +33,7 @@ from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, CreditReview, Department, Project, User
 from cme.services import audit, reference
 from cme.services.actors import Actor, require_role, require_unit_admin_of
+from cme.reports.tables import csv_bytes, xlsx_bytes
 from cme.services.summaries import refresh_summary
 from cme.storage import Upload, get_storage, proof_mime
 
@@ -101,6 +100,22 @@ def credit_choices(session: Session) -> CreditChoices:
     return CreditChoices(reference.dictionary(session, FORM_KIND), reference.subjects(session))
 
 
+def check_dictionary_fields(errors: dict[str, str], choices: CreditChoices, form: str | None,
+                            subject_parent: str | None, subject_child: str | None) -> None:
+    """学分获取形式 from the dictionary; 学科分类 two levels, the second under the first."""
+    if form not in choices.forms:
+        errors["学分获取形式"] = "请选择学分获取形式" if not form else "不在可选范围内"
+    tree = choices.subjects
+    if not subject_parent:
+        errors["学科分类"] = "请选择一级学科"
+    elif subject_parent not in tree:
+        errors["学科分类"] = "一级学科不在可选范围内"
+    elif not subject_child:
+        errors["学科分类"] = "请选择二级学科"
+    elif subject_child not in tree[subject_parent]:
+        errors["学科分类"] = "二级学科不属于所选一级学科"
+
+
 def validate_credit(session: Session, data: CreditInput, choices: CreditChoices | None = None) -> dict:
     """All field rules of SPEC §5; returns the cleaned values or raises ValidationError (every field named)."""
     choices = choices or credit_choices(session)
@@ -123,9 +138,6 @@ def validate_credit(session: Session, data: CreditInput, choices: CreditChoices 
     elif data.date_from and data.date_from > data.date_to:
         errors.setdefault("获取时间", "开始日期不能晚于结束日期")
     out["date_from"], out["date_to"] = data.date_from, data.date_to
-    if data.form not in choices.forms:
-        errors["学分获取形式"] = "请选择学分获取形式" if not data.form else "不在可选范围内"
-    out["form"] = data.form
     out["project_name"] = _check(errors, "项目名称", lambda: check_text(data.project_name, max_len=200))
     out["organizer"] = _check(errors, "主办单位", lambda: check_text(data.organizer, max_len=200))
     if data.year in (None, ""):
@@ -142,16 +154,8 @@ def validate_credit(session: Session, data: CreditInput, choices: CreditChoices 
             elif year > today.year:
                 errors["举办年度"] = "不能晚于今年"
             out["year"] = year
-    tree = choices.subjects
-    if not data.subject_parent:
-        errors["学科分类"] = "请选择一级学科"
-    elif data.subject_parent not in tree:
-        errors["学科分类"] = "一级学科不在可选范围内"
-    elif not data.subject_child:
-        errors["学科分类"] = "请选择二级学科"
-    elif data.subject_child not in tree[data.subject_parent]:
-        errors["学科分类"] = "二级学科不属于所选一级学科"
-    out["subject_parent"], out["subject_child"] = data.subject_parent, data.subject_child
+    check_dictionary_fields(errors, choices, data.form, data.subject_parent, data.subject_child)
+    out["form"], out["subject_parent"], out["subject_child"] = data.form, data.subject_parent, data.subject_child
     out["remark"] = _check(errors, "备注说明", lambda: check_text(data.remark, max_len=500, required=False)) or None
     if data.proof is not None:
         try:
@@ -465,26 +469,11 @@ def _table(rows: list[CreditRow]) -> list[list]:
 
 
 def export_csv(rows: list[CreditRow]) -> bytes:
-    """UTF-8 with BOM so that Excel opens the Chinese correctly."""
-    buf = io.StringIO()
-    csv.writer(buf).writerows(_table(rows))
-    return buf.getvalue().encode("utf-8-sig")
+    return csv_bytes(_table(rows))
 
 
 def export_xlsx(rows: list[CreditRow]) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "学分信息"
-    for line in _table(rows):
-        ws.append(line)
-    ws.freeze_panes = "A2"
-    for col, width in zip("ABCDEFGHIJKLMN", (10, 18, 30, 9, 10, 9, 12, 12, 12, 20, 24, 9, 20, 20)):
-        ws.column_dimensions[col].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx_bytes(_table(rows), title="学分信息", widths=(10, 18, 30, 9, 10, 9, 12, 12, 12, 20, 24, 9, 20, 20))
 
 
 # ---- review (学分审核) -------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from cme.errors import DomainError, ValidationError
 from cme.models import CreditRecord, CreditReview, User
 from cme.services import audit
 from cme.services.actors import Actor, require_role
+from cme.reports.tables import csv_bytes, workbook_bytes, xlsx_workbook
 from cme.services.credits import CreditInput, credit_choices, validate_credit
 from cme.services.summaries import refresh_summary
 
@@ -332,9 +333,7 @@ def _save(session: Session, actor: Actor, accepted: list[tuple[_Row, int, dict]]
 
 def template_csv() -> bytes:
     """The header row, UTF-8 with BOM so that Excel shows the Chinese correctly."""
-    buf = io.StringIO()
-    csv.writer(buf).writerow(HEADERS)
-    return buf.getvalue().encode("utf-8-sig")
+    return csv_bytes([HEADERS])
 
 
 TEMPLATE_NOTES = [
@@ -356,18 +355,10 @@ TEMPLATE_NOTES = [
 
 def template_xlsx() -> bytes:
     """Sheet 学分导入 with the header row (身份证号 as text) and a sheet 填写说明."""
-    from openpyxl import Workbook
-
-    wb = Workbook()
+    wb = xlsx_workbook([HEADERS], title="学分导入", widths=(22, 16, 30, 24, 8, 12, 14, 14, 14, 10, 12, 12, 24))
     ws = wb.active
-    ws.title = "学分导入"
-    ws.append(HEADERS)
-    for i, width in enumerate((22, 16, 30, 24, 8, 12, 14, 14, 14, 10, 12, 12, 24), start=1):
-        letter = ws.cell(row=1, column=i).column_letter
-        ws.column_dimensions[letter].width = width
     for r in range(2, 1002):  # 身份证号 typed as a number would lose digits
         ws.cell(row=r, column=1).number_format = "@"
-    ws.freeze_panes = "A2"
     notes = wb.create_sheet("填写说明")
     notes.append(["列", "说明"])
     for line in TEMPLATE_NOTES:
@@ -375,9 +366,7 @@ def template_xlsx() -> bytes:
     notes.append(["", f"只导入第一个工作表；文件不超过5MB、{MAX_ROWS}行；重复导入同一文件不会重复登记"])
     notes.column_dimensions["A"].width = 14
     notes.column_dimensions["B"].width = 80
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
 
 
 __all__ = ["HEADERS", "ImportReport", "RefusedRow", "import_credits", "read_table", "template_csv", "template_xlsx"]

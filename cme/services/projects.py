@@ -12,7 +12,7 @@ Rules:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -24,9 +24,9 @@ from cme.domain.compliance import CREDIT_TYPES
 from cme.domain.identity import check_text, normalize
 from cme.errors import Duplicate, NotFound, ValidationError
 from cme.models import Project
-from cme.services import audit, reference
+from cme.services import audit
 from cme.services.actors import Actor, require_role
-from cme.services.credits import FORM_KIND, parse_credits
+from cme.services.credits import check_dictionary_fields, credit_choices, parse_credits
 
 FIRST_YEAR = 2000
 
@@ -118,19 +118,8 @@ def validate_project(session: Session, data: ProjectInput) -> dict:
         out["credits"] = parse_credits(data.credits)
     except ValueError as e:
         errors["学分"] = str(e)
-    if data.form not in reference.dictionary(session, FORM_KIND):
-        errors["学分获取形式"] = "请选择学分获取形式" if not data.form else "不在可选范围内"
-    out["form"] = data.form
-    tree = reference.subjects(session)
-    if not data.subject_parent:
-        errors["学科分类"] = "请选择一级学科"
-    elif data.subject_parent not in tree:
-        errors["学科分类"] = "一级学科不在可选范围内"
-    elif not data.subject_child:
-        errors["学科分类"] = "请选择二级学科"
-    elif data.subject_child not in tree[data.subject_parent]:
-        errors["学科分类"] = "二级学科不属于所选一级学科"
-    out["subject_parent"], out["subject_child"] = data.subject_parent, data.subject_child
+    check_dictionary_fields(errors, credit_choices(session), data.form, data.subject_parent, data.subject_child)
+    out["form"], out["subject_parent"], out["subject_child"] = data.form, data.subject_parent, data.subject_child
     if errors:
         raise ValidationError(errors)
     return out

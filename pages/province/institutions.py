@@ -4,26 +4,13 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.domain.standards import REGION_LEVELS
-from cme.errors import DomainError
 from cme.services import departments, institutions, reference
-from ui.forms import choose, show_error
+from ui.forms import act, choose, show_flash
 from ui.session import require_actor
 
 me = require_actor("province")
 st.header("机构管理")
-if st.session_state.get("_inst_flash"):
-    st.success(st.session_state.pop("_inst_flash"))
-
-
-def _act(message: str, fn) -> None:
-    try:
-        with session_scope() as s:
-            fn(s)
-    except DomainError as e:
-        show_error(e)
-    else:
-        st.session_state["_inst_flash"] = message
-        st.rerun()
+show_flash()
 
 
 with session_scope() as s:
@@ -67,7 +54,7 @@ with add_tab:
     new_region = region_picker("inst_new", "市州 *", "区县", "请选择区县")
     level = choose("机构所属区域等级 *", list(REGION_LEVELS), key="inst_new_level")
     if st.button("保存", type="primary", key="inst_new_save"):
-        _act(f"机构“{name.strip()}”已新增", lambda s: institutions.add_institution(
+        act(f"机构“{name.strip()}”已新增", lambda s: institutions.add_institution(
             s, me, code=code, name=name, region_code=new_region, region_level=level))
 
 by_label = {f"{r.code}　{r.name}（{r.status}）": r for r in rows}
@@ -86,13 +73,13 @@ with edit_tab:
             new_level = st.selectbox("机构所属区域等级 *", list(REGION_LEVELS), index=list(REGION_LEVELS).index(inst.region_level)
                                      if inst.region_level in REGION_LEVELS else None, placeholder="请选择")
             if st.form_submit_button("保存修改", type="primary"):
-                _act(f"机构“{new_name.strip()}”已修改", lambda s: institutions.update_institution(
+                act(f"机构“{new_name.strip()}”已修改", lambda s: institutions.update_institution(
                     s, me, inst.id, name=new_name, region_level=new_level))
         if inst.active:
             if st.button("停用机构", key=f"inst_off_{inst.id}", help="停用后注册和调动时不再显示该机构"):
-                _act(f"机构“{inst.name}”已停用", lambda s: institutions.set_institution_active(s, me, inst.id, False))
+                act(f"机构“{inst.name}”已停用", lambda s: institutions.set_institution_active(s, me, inst.id, False))
         elif st.button("启用机构", key=f"inst_on_{inst.id}"):
-            _act(f"机构“{inst.name}”已启用", lambda s: institutions.set_institution_active(s, me, inst.id, True))
+            act(f"机构“{inst.name}”已启用", lambda s: institutions.set_institution_active(s, me, inst.id, True))
 
 with dept_tab:
     inst = pick_institution("inst_dept_pick")
@@ -107,7 +94,7 @@ with dept_tab:
         with st.form(f"inst_dept_{inst.id}", clear_on_submit=True):
             dept_name = st.text_input("科室名称 *", max_chars=50)
             if st.form_submit_button("新增科室", type="primary"):
-                _act(f"{inst.name}：科室“{dept_name.strip()}”已新增",
+                act(f"{inst.name}：科室“{dept_name.strip()}”已新增",
                      lambda s: institutions.add_department(s, me, inst.id, dept_name))
 
 with admin_tab:
@@ -121,6 +108,6 @@ with admin_tab:
             password = a1.text_input("密码 *", type="password", max_chars=128)
             password2 = a2.text_input("确认密码 *", type="password", max_chars=128)
             if st.form_submit_button("创建单位管理员", type="primary"):
-                _act(f"{inst.name} 的单位管理员 {username.strip()} 已创建",
+                act(f"{inst.name} 的单位管理员 {username.strip()} 已创建",
                      lambda s: institutions.create_unit_admin(s, me, inst.id, username=username, name=real_name,
                                                               password=password, password2=password2))

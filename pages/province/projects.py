@@ -7,33 +7,20 @@ import streamlit as st
 from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES
-from cme.errors import DomainError
 from cme.services import projects, reference
 from cme.services.credits import FORM_KIND
 from cme.services.projects import ProjectInput
-from ui.forms import show_error
+from ui.forms import act, show_flash
 from ui.session import require_actor
 
 me = require_actor("province")
 st.header("项目库")
 st.caption("个人登记学分时输入项目库中的项目编号，其余信息自动填写。")
-if st.session_state.get("_project_flash"):
-    st.success(st.session_state.pop("_project_flash"))
+show_flash()
 YEARS = list(range(clock.today().year + 1, projects.FIRST_YEAR - 1, -1))
 with session_scope() as s:
     FORMS = reference.dictionary(s, FORM_KIND)
     SUBJECTS = reference.subjects(s)
-
-
-def _act(message: str, fn) -> None:
-    try:
-        with session_scope() as s:
-            fn(s)
-    except DomainError as e:
-        show_error(e)
-    else:
-        st.session_state["_project_flash"] = message
-        st.rerun()
 
 
 def _index(options: list, value) -> int | None:
@@ -82,7 +69,7 @@ add_tab, edit_tab = st.tabs(["新增项目", "修改/删除"])
 with add_tab:
     data = project_form("project_new", ProjectInput())
     if st.button("保存", type="primary", key="project_new_save"):
-        _act(f"项目“{data.code.strip()}”已新增", lambda s: projects.add_project(s, me, data))
+        act(f"项目“{data.code.strip()}”已新增", lambda s: projects.add_project(s, me, data))
 
 with edit_tab:
     by_label = {f"{r.code}　{r.name}": r for r in rows}
@@ -92,7 +79,7 @@ with edit_tab:
         data = project_form(f"project_edit_{chosen.id}", chosen.as_input())
         c1, c2 = st.columns(2)
         if c1.button("保存修改", type="primary", key=f"project_edit_save_{chosen.id}"):
-            _act(f"项目“{data.code.strip()}”已修改", lambda s: projects.update_project(s, me, chosen.id, data))
+            act(f"项目“{data.code.strip()}”已修改", lambda s: projects.update_project(s, me, chosen.id, data))
         confirm = c2.checkbox("确认删除该项目", key=f"project_delete_confirm_{chosen.id}")
         if c2.button("删除", disabled=not confirm, key=f"project_delete_{chosen.id}"):
-            _act(f"项目“{chosen.code}”已删除", lambda s: projects.delete_project(s, me, chosen.id))
+            act(f"项目“{chosen.code}”已删除", lambda s: projects.delete_project(s, me, chosen.id))

@@ -5,31 +5,18 @@ import streamlit as st
 from cme import clock
 from cme.db import session_scope
 from cme.domain.standards import REGION_LEVELS, STANDARD_LEVELS
-from cme.errors import DomainError
 from cme.services import standards_admin
 from cme.services.standards_admin import ALL_LEVELS, StandardInput
-from ui.forms import show_error
+from ui.forms import act, show_flash
 from ui.session import require_actor
 
 me = require_actor("province")
 st.header("学分标准管理")
 st.caption("每个标准按生效年度分版本：某年度执行该年度及以前最近生效的版本。已被个人学分标准引用的版本不能修改或删除，"
            "请新增一个从以后年度生效的版本。")
-if st.session_state.get("_std_flash"):
-    st.success(st.session_state.pop("_std_flash"))
+show_flash()
 YEARS = standards_admin.in_force_year_options()
 TITLE_LEVELS = [*STANDARD_LEVELS, ALL_LEVELS]
-
-
-def _act(message: str, fn) -> None:
-    try:
-        with session_scope() as s:
-            fn(s)
-    except DomainError as e:
-        show_error(e)
-    else:
-        st.session_state["_std_flash"] = message
-        st.rerun()
 
 
 def _index(options: list, value) -> int | None:
@@ -76,7 +63,7 @@ with add_tab:
     initial.effective_year = year + 1 if year + 1 in YEARS else year
     data = standard_form(f"std_new_{base.id if base else 'blank'}", initial)
     if st.button("保存新版本", type="primary", key="std_new_save"):
-        _act(f"{data.code.strip().upper()} 的新版本已保存（{data.effective_year}年起生效）",
+        act(f"{data.code.strip().upper()} 的新版本已保存（{data.effective_year}年起生效）",
              lambda s: standards_admin.add_standard_version(s, me, data))
 
 with edit_tab:
@@ -89,9 +76,9 @@ with edit_tab:
         data = standard_form(f"std_edit_{chosen.id}", chosen.as_input(), lock_code=True)
         c1, c2 = st.columns(2)
         if c1.button("保存修改", type="primary", key=f"std_edit_save_{chosen.id}"):
-            _act(f"{chosen.code}（{data.effective_year}年起）已修改",
+            act(f"{chosen.code}（{data.effective_year}年起）已修改",
                  lambda s: standards_admin.update_standard_version(s, me, chosen.id, data))
         confirm = c2.checkbox("确认删除该版本", key=f"std_delete_confirm_{chosen.id}")
         if c2.button("删除", disabled=not confirm, key=f"std_delete_{chosen.id}"):
-            _act(f"{chosen.code}（{chosen.effective_year}年起）已删除",
+            act(f"{chosen.code}（{chosen.effective_year}年起）已删除",
                  lambda s: standards_admin.delete_standard_version(s, me, chosen.id))

@@ -3,33 +3,20 @@ import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
-from cme.errors import DomainError
 from cme.services import departments
-from ui.forms import show_error
+from ui.forms import act, show_flash
 from ui.session import require_actor
 
 me = require_actor("unit")
 st.header("科室管理")
 st.caption("科室名称在本机构内不能重复。已有人员的科室不能删除，只能停用；停用后注册和调动时不再显示。")
-if st.session_state.get("_dept_flash"):
-    st.success(st.session_state.pop("_dept_flash"))
-
-
-def _act(message: str, fn) -> None:
-    try:
-        with session_scope() as s:
-            fn(s)
-    except DomainError as e:
-        show_error(e)
-    else:
-        st.session_state["_dept_flash"] = message
-        st.rerun()
+show_flash()
 
 
 with st.form("dept_new", clear_on_submit=True):
     new_name = st.text_input("科室名称 *", max_chars=50)
     if st.form_submit_button("新增科室", type="primary"):
-        _act(f"科室“{new_name.strip()}”已新增", lambda s: departments.add_department(s, me, new_name))
+        act(f"科室“{new_name.strip()}”已新增", lambda s: departments.add_department(s, me, new_name))
 
 with session_scope() as s:
     rows = departments.list_departments(s, me)
@@ -47,12 +34,12 @@ dept = by_label[picked]
 with st.form(f"dept_rename_{dept.id}"):
     renamed = st.text_input("新科室名称 *", value=dept.name, max_chars=50)
     if st.form_submit_button("改名"):
-        _act(f"科室“{dept.name}”已改名为“{renamed.strip()}”", lambda s: departments.rename_department(s, me, dept.id, renamed))
+        act(f"科室“{dept.name}”已改名为“{renamed.strip()}”", lambda s: departments.rename_department(s, me, dept.id, renamed))
 c1, c2 = st.columns(2)
 if dept.active:
     if c1.button("停用", key=f"dept_off_{dept.id}"):
-        _act(f"科室“{dept.name}”已停用", lambda s: departments.set_department_active(s, me, dept.id, False))
+        act(f"科室“{dept.name}”已停用", lambda s: departments.set_department_active(s, me, dept.id, False))
 elif c1.button("启用", key=f"dept_on_{dept.id}"):
-    _act(f"科室“{dept.name}”已启用", lambda s: departments.set_department_active(s, me, dept.id, True))
+    act(f"科室“{dept.name}”已启用", lambda s: departments.set_department_active(s, me, dept.id, True))
 if c2.button("删除", key=f"dept_delete_{dept.id}"):
-    _act(f"科室“{dept.name}”已删除", lambda s: departments.delete_department(s, me, dept.id))
+    act(f"科室“{dept.name}”已删除", lambda s: departments.delete_department(s, me, dept.id))

@@ -82,7 +82,6 @@ def test_login_by_username_and_phone(db):
     with session_scope() as s:
         inst = make_institution(s)
         person = make_person(s, inst)
-        phone = f"139{person.id:08d}"
         user = s.get(User, person.id)
     with session_scope() as s:
         result = auth.login(s, user.username, PASSWORD)

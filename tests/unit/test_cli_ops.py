@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 
-import pytest
 from sqlalchemy import func, select
 
 from cme.cli import main
