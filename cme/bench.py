@@ -91,7 +91,7 @@ def _populate(users: int, per_user: int, seed: int = 7) -> None:
 def run_bench(users: int, per_user: int, repeat: int) -> str:
     from cme.db import session_scope
     from cme.models import CreditRecord, CreditSummary, User
-    from cme.services import auth, credits, progress
+    from cme.services import analytics, auth, credits, progress
     from cme.services.actors import actor_from_user
     from cme.services.setup import init_db
 
@@ -122,6 +122,7 @@ def run_bench(users: int, per_user: int, repeat: int) -> str:
         ("学分综合查询（本人全部记录）", call(lambda s: credits.search_credits(s, me))),
         ("学分审核队列（本机构待审）", call(lambda s: credits.review_queue(s, unit))),
         ("全省按机构汇总（本年，读汇总表）", call(institution_attainment)),
+        ("本机构人员达标（约500人）", call(lambda s: analytics.staff_compliance(s, unit))),
     ]
     try:
         from cme.services import certificates
