@@ -77,14 +77,18 @@ def test_national_cycle_and_setting(db, monkeypatch):
         v = progress.home_progress(s, me).current.verdict
     assert (v.cycle_start, v.national_i_cycle_obtained) == (Y - 5, Decimal("6"))
     assert v.missing_text() == f"国家级I类（{Y - 5}至{Y}年）还差 4 分，省级I类还差 2 分"
+    with session_scope() as s:
+        cycle = charts.cycle_progress(progress.home_progress(s, me))
+    assert "国家级I类学分周期进度" in cycle.layout.title.text and list(cycle.data[0].x) == [6.0]
     monkeypatch.setenv("CME_NATIONAL_COUNTS_AS_PROVINCIAL_I", "1")
     get_settings.cache_clear()
     try:
         with session_scope() as s:
             home = progress.home_progress(s, me)
         assert home.missing_text == f"国家级I类（{Y - 5}至{Y}年）还差 4 分"
-        fig = charts.yearly_bars(home)  # stacked bars still show 8 provincial on 2 national
+        fig = charts.yearly_bars(home)  # counted toward 省级I类: 8 provincial stacked on 2 national
         assert list(fig.data[1].y)[-1] == 8 and list(fig.data[0].y)[-1] == 2
+        assert list(fig.data[1].base)[-1] == 2 and fig.data[0].offsetgroup == fig.data[1].offsetgroup
     finally:
         monkeypatch.delenv("CME_NATIONAL_COUNTS_AS_PROVINCIAL_I")
         get_settings.cache_clear()
@@ -100,8 +104,9 @@ def test_charts_show_pending_apart_and_standard_lines(person):
     assert by_name["待审（不计入）"][-1] == 5
     assert by_name["省级I类标准"][-1] == 10 and by_name["II类标准"][-1] == 15
     assert by_name["II类标准"][-2] is None  # last year 未设置
-    cycle = charts.cycle_progress(home)
-    assert "国家级I类学分周期进度" in cycle.layout.title.text
+    national, provincial = fig.data[0], fig.data[1]  # not counted toward 省级I类: side by side, not stacked
+    assert national.offsetgroup != provincial.offsetgroup and provincial.base is None
+    assert charts.cycle_progress(home) is None  # SCJA4 asks for no national Class I: no cycle bar
 
 
 def test_unset_year_prompts_to_set_standard(db):
