@@ -144,8 +144,12 @@ def subjects(session: Session) -> dict[str, list[str]]:
 
 
 def titles(session: Session) -> dict[str, str]:
-    """技术职称 label → level (正高/副高/中级/初级/无职称)."""
-    q = select(DictionaryItem.name, DictionaryItem.extra).where(DictionaryItem.kind == TITLE_KIND).order_by(DictionaryItem.sort_order)
+    """技术职称 label → level (正高/副高/中级/初级/无职称), active titles only."""
+    q = (
+        select(DictionaryItem.name, DictionaryItem.extra)
+        .where(DictionaryItem.kind == TITLE_KIND, DictionaryItem.active)
+        .order_by(DictionaryItem.sort_order)
+    )
     return {name: extra or "无职称" for name, extra in session.execute(q)}
 
 
