@@ -36,7 +36,9 @@ st.subheader(level_name)
 if kind.read_only:
     st.info(da.READ_ONLY[kind.kind])
 if rows:
-    st.dataframe(pd.DataFrame([r.table_row(kind.kind) for r in rows]), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame([r.table_row(kind.kind) for r in rows]), hide_index=True, width="stretch",
+                 column_config={"序号": st.column_config.NumberColumn(width="small"),
+                                "名称": st.column_config.TextColumn(width="large")})
 else:
     st.info("还没有项目，请新增")
 if kind.read_only:
