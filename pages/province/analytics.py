@@ -8,6 +8,7 @@ from cme.errors import DomainError
 from cme.reports import analytics_charts
 from cme.services import analytics
 from ui.forms import show_error
+from ui.rate_metrics import show_rate_metrics
 from ui.session import require_actor
 
 ALL = "全省"
@@ -27,12 +28,7 @@ except DomainError as e:
     st.stop()
 
 t = ov.total
-m = st.columns(5)
-m[0].metric("人数", t.staff)
-m[1].metric("达标", t.met)
-m[2].metric("未达标", t.not_met)
-m[3].metric("未设置", t.unset)
-m[4].metric(f"{year}年达标率", t.rate_text, help="达标率 = 达标 / (达标 + 未达标)，未设置学分标准的人员单独统计")
+show_rate_metrics(t, f"{year}年达标率")
 
 by_city, by_inst, by_trend = st.tabs(["按市州", "按机构", "达标率趋势"])
 with by_city:

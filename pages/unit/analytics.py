@@ -8,6 +8,7 @@ from cme.errors import DomainError
 from cme.reports import analytics_charts
 from cme.services import analytics
 from ui.forms import show_error
+from ui.rate_metrics import show_rate_metrics
 from ui.session import require_actor
 
 me = require_actor("unit")
@@ -23,12 +24,7 @@ except DomainError as e:
     st.stop()
 
 t = ov.total
-m = st.columns(5)
-m[0].metric("人数", t.staff)
-m[1].metric("达标", t.met)
-m[2].metric("未达标", t.not_met)
-m[3].metric("未设置", t.unset)
-m[4].metric(f"{year}年达标率", t.rate_text, help="达标率 = 达标 / (达标 + 未达标)，未设置学分标准的人员单独统计")
+show_rate_metrics(t, f"{year}年达标率")
 
 tabs = st.tabs(["按科室", "按职称级别", "按执行标准"])
 for tab, (dim, label) in zip(tabs, [("department", "科室"), ("title", "职称级别"), ("standard", "执行标准")]):

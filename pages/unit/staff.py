@@ -9,6 +9,7 @@ from cme.errors import DomainError
 from cme.reports import charts
 from cme.services import analytics, progress
 from ui.forms import show_error
+from ui.rate_metrics import show_rate_metrics
 from ui.session import require_actor
 
 ALL = "全部"
@@ -33,12 +34,7 @@ except DomainError as e:
     st.stop()
 
 t = analytics.total(rows)
-m = st.columns(5)
-m[0].metric("人数", t.staff)
-m[1].metric("达标", t.met)
-m[2].metric("未达标", t.not_met)
-m[3].metric("未设置", t.unset)
-m[4].metric("达标率", t.rate_text, help="达标率 = 达标 / (达标 + 未达标)，未设置学分标准的人员不计入")
+show_rate_metrics(t)
 
 if not rows:
     st.info("没有符合条件的人员")
