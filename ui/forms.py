@@ -28,9 +28,10 @@ def show_flash() -> None:
         st.success(message)
 
 
-def act(message: str, fn) -> None:
+def act(message: str, fn, *, clear: tuple[str, ...] = ()) -> None:
     """Run one service call `fn(session)` in its own unit of work; on success keep `message`
-    for the next run and rerun (so lists refresh), else show the error and change nothing."""
+    for the next run, reset the widgets named in `clear` and rerun (so lists refresh); on a
+    domain error show it and change nothing."""
     from cme.db import session_scope
 
     try:
@@ -40,4 +41,14 @@ def act(message: str, fn) -> None:
         show_error(e)
     else:
         st.session_state[FLASH_KEY] = message
+        for key in clear:
+            st.session_state.pop(key, None)
         st.rerun()
+
+
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$"})
+
+
+def literal(text: object) -> str:
+    """User-entered text for st.markdown, shown exactly as typed (markdown syntax escaped)."""
+    return str(text).translate(_MARKDOWN_SPECIAL)

@@ -3,9 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
-from cme.errors import DomainError
 from cme.services import notices
-from ui.forms import show_error
+from ui.forms import act, show_flash
 from ui.session import require_actor
 
 
@@ -14,8 +13,7 @@ def render(role: str, caption: str) -> None:
     me = require_actor(role)
     st.header("通知公告")
     st.caption(caption)
-    if st.session_state.get("_notice_flash"):
-        st.success(st.session_state.pop("_notice_flash"))
+    show_flash()
 
     with st.form("notice_new", clear_on_submit=True):
         st.subheader("发布通知")
@@ -27,14 +25,8 @@ def render(role: str, caption: str) -> None:
         body = st.text_area("通知内容", max_chars=5000)
         submitted = st.form_submit_button("发布", type="primary")
     if submitted:
-        try:
-            with session_scope() as s:
-                notices.create_notice(s, me, title=title, body=body, theme=theme, start_date=start, end_date=end)
-        except DomainError as e:
-            show_error(e)
-        else:
-            st.session_state["_notice_flash"] = f"通知“{title.strip()}”已发布"
-            st.rerun()
+        act(f"通知“{title.strip()}”已发布", lambda s: notices.create_notice(s, me, title=title, body=body, theme=theme,
+                                                                   start_date=start, end_date=end))
 
     with session_scope() as s:
         rows = notices.manageable_notices(s, me)
@@ -48,12 +40,4 @@ def render(role: str, caption: str) -> None:
     picked = st.selectbox("选择要撤回的通知", labels, index=None, placeholder="请选择", key="notice_pick")
     if st.button("撤回", disabled=picked is None, key="notice_withdraw"):
         chosen = live[labels.index(picked)]
-        try:
-            with session_scope() as s:
-                notices.withdraw_notice(s, me, chosen.id)
-        except DomainError as e:
-            show_error(e)
-        else:
-            st.session_state["_notice_flash"] = f"通知“{chosen.title}”已撤回"
-            st.session_state.pop("notice_pick", None)
-            st.rerun()
+        act(f"通知“{chosen.title}”已撤回", lambda s: notices.withdraw_notice(s, me, chosen.id), clear=("notice_pick",))

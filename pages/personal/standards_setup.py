@@ -7,13 +7,12 @@ from cme.domain.compliance import format_credit
 from cme.domain.standards import REGION_LEVELS
 from cme.errors import DomainError
 from cme.services import reference, standards
-from ui.forms import choose, show_error
+from ui.forms import act, choose, show_error, show_flash
 from ui.session import require_actor
 
 me = require_actor("person")
 st.header("个人学分标准设置")
-if st.session_state.get("_std_flash"):
-    st.success(st.session_state.pop("_std_flash"))
+show_flash()
 
 with session_scope() as s:
     mine = standards.list_personal_standards(s, me)
@@ -42,16 +41,8 @@ with st.container(border=True):
     p4.text_input("省级二类 * [分/1年]", value=format_credit(preview.class_ii_per_year) if preview else "",
                   disabled=True)
     if st.button("保存", type="primary", key="std_save"):
-        try:
-            with session_scope() as s:
-                standards.add_personal_standard(s, me, year, level, title)
-        except DomainError as e:
-            show_error(e)
-        else:
-            st.session_state["_std_flash"] = f"{year}年度学分标准已保存"
-            for k in ("std_year", "std_level", "std_title"):
-                st.session_state.pop(k, None)
-            st.rerun()
+        act(f"{year}年度学分标准已保存", lambda s: standards.add_personal_standard(s, me, year, level, title),
+            clear=("std_year", "std_level", "std_title"))
 
 st.subheader("我的学分标准")
 if not mine:
@@ -65,12 +56,4 @@ labels = [f"{r.year}年度 · {r.code} · {r.title}" for r in mine]
 picked = st.selectbox("选择一个学分标准", labels, index=None, placeholder="请选择", key="std_pick")
 if st.button("删除", disabled=picked is None, key="std_delete"):
     chosen = mine[labels.index(picked)]
-    try:
-        with session_scope() as s:
-            standards.delete_personal_standard(s, me, chosen.id)
-    except DomainError as e:
-        show_error(e)
-    else:
-        st.session_state["_std_flash"] = f"已删除{chosen.year}年度学分标准"
-        st.session_state.pop("std_pick", None)
-        st.rerun()
+    act(f"已删除{chosen.year}年度学分标准", lambda s: standards.delete_personal_standard(s, me, chosen.id), clear=("std_pick",))

@@ -3,10 +3,9 @@ import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
-from cme.errors import DomainError
 from cme.services import reference, transfers
 from cme.services.actors import account_state
-from ui.forms import show_error
+from ui.forms import act, show_flash
 from ui.profile_view import status_label
 from ui.session import require_actor
 
@@ -14,8 +13,7 @@ me = require_actor("person")
 st.header("调动申请")
 st.caption("调动经调入机构的单位管理员审核通过后生效；学分记录、证书与技术档案随本人转移。")
 
-if st.session_state.get("_transfer_flash"):
-    st.success(st.session_state.pop("_transfer_flash"))
+show_flash()
 
 with session_scope() as s:
     st.markdown(f"当前所在：**{account_state(s, me).header.split(' | ')[0]}**")
@@ -33,14 +31,7 @@ if mine:
 if pending:
     st.info(f"调入 {pending[0].to_institution} 的申请待审核，请等待审核。")
     if st.button("撤回申请", key="transfer_withdraw"):
-        try:
-            with session_scope() as s:
-                transfers.withdraw_transfer(s, me, pending[0].id)
-        except DomainError as e:
-            show_error(e)
-        else:
-            st.session_state["_transfer_flash"] = "调动申请已撤回"
-            st.rerun()
+        act("调动申请已撤回", lambda s: transfers.withdraw_transfer(s, me, pending[0].id))
     st.stop()
 
 st.subheader("新的调动申请")
@@ -61,11 +52,5 @@ if target is not None:
 dept = st.selectbox("调入科室", depts, index=None, format_func=lambda d: d[1], placeholder="请选择", key="transfer_dept")
 note = st.text_area("调动说明", max_chars=500, key="transfer_note")
 if st.button("提交申请", type="primary", key="transfer_submit"):
-    try:
-        with session_scope() as s:
-            transfers.request_transfer(s, me, target.id if target else None, dept[0] if dept else None, note)
-    except DomainError as e:
-        show_error(e)
-    else:
-        st.session_state["_transfer_flash"] = "调动申请已提交，请等待调入机构审核"
-        st.rerun()
+    act("调动申请已提交，请等待调入机构审核",
+        lambda s: transfers.request_transfer(s, me, target.id if target else None, dept[0] if dept else None, note))

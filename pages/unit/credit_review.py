@@ -6,13 +6,12 @@ from cme.db import session_scope
 from cme.domain.compliance import format_credit
 from cme.errors import DomainError
 from cme.services import credits
-from ui.forms import show_error
+from ui.forms import act, show_error, show_flash
 from ui.session import require_actor
 
 me = require_actor("unit", "province")
 st.header("学分审核")
-if st.session_state.get("_review_flash"):
-    st.success(st.session_state.pop("_review_flash"))
+show_flash()
 
 with session_scope() as s:
     queue = credits.review_queue(s, me)
@@ -31,14 +30,8 @@ edited = st.data_editor(table, hide_index=True, width="stretch", disabled=list(t
                         column_config={"选择": st.column_config.CheckboxColumn("选择", default=False)}, key="review_table")
 selected = [queue[i].id for i, v in enumerate(edited["选择"]) if v]
 if st.button(f"批量审核通过（已选 {len(selected)} 条）", type="primary", disabled=not selected, key="review_batch"):
-    try:
-        with session_scope() as s:
-            n = credits.approve_credits(s, me, selected)
-    except DomainError as e:
-        show_error(e)
-    else:
-        st.session_state["_review_flash"] = f"已审核通过 {n} 条学分记录"
-        st.rerun()
+    # all or nothing: the service refuses the whole batch if any record is out of scope
+    act(f"已审核通过 {len(selected)} 条学分记录", lambda s: credits.approve_credits(s, me, selected))
 
 st.divider()
 labels = [f"{q.owner} · {q.project_code} · {q.project_name} · {q.credit_type} {format_credit(q.credits)}分（已等待{q.age_days}天）"
@@ -69,25 +62,11 @@ with right:
         st.download_button("下载证明材料（PDF）", proof[0], file_name=proof[2], mime=proof[1], key=f"review_pdf_{chosen.id}")
 a, b = st.columns(2)
 if a.button("审核通过", type="primary", key=f"review_approve_{chosen.id}"):
-    try:
-        with session_scope() as s:
-            credits.approve_credit(s, me, chosen.id)
-    except DomainError as e:
-        show_error(e)
-    else:
-        st.session_state["_review_flash"] = f"{chosen.owner}的学分“{chosen.project_name}”审核通过"
-        st.session_state.pop("review_pick", None)
-        st.rerun()
+    act(f"{chosen.owner}的学分“{chosen.project_name}”审核通过", lambda s: credits.approve_credit(s, me, chosen.id),
+        clear=("review_pick",))
 with b.form(f"review_reject_{chosen.id}"):
     reason = st.text_area("审核意见（审核不过时必填）", max_chars=500, key=f"review_reason_{chosen.id}")
     rejected = st.form_submit_button("审核不过")
 if rejected:
-    try:
-        with session_scope() as s:
-            credits.reject_credit(s, me, chosen.id, reason)
-    except DomainError as e:
-        show_error(e)
-    else:
-        st.session_state["_review_flash"] = f"{chosen.owner}的学分“{chosen.project_name}”审核不过"
-        st.session_state.pop("review_pick", None)
-        st.rerun()
+    act(f"{chosen.owner}的学分“{chosen.project_name}”审核不过", lambda s: credits.reject_credit(s, me, chosen.id, reason),
+        clear=("review_pick",))

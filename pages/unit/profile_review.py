@@ -3,17 +3,15 @@ import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
-from cme.errors import DomainError
 from cme.services import profile
-from ui.forms import show_error
+from ui.forms import act, show_flash
 from ui.profile_view import show_diff, show_resume, status_label
 from ui.session import require_actor
 
 me = require_actor("unit", "province")
 st.header("档案审核")
 
-if st.session_state.get("_review_flash"):
-    st.success(st.session_state.pop("_review_flash"))
+show_flash()
 
 STATUSES = {"待审": "pending", "审核通过": "approved", "审核不过": "rejected", "全部": None}
 c1, c2 = st.columns([2, 3])
@@ -51,26 +49,12 @@ if detail.status == "pending":
     st.divider()
     left, right = st.columns(2)
     if left.button("审核通过", type="primary", key=f"approve_{detail.id}"):
-        try:
-            with session_scope() as s:
-                profile.approve_change(s, me, detail.id)
-        except DomainError as e:
-            show_error(e)
-        else:
-            st.session_state["_review_flash"] = f"{detail.name} 的档案变更已审核通过"
-            st.rerun()
+        act(f"{detail.name} 的档案变更已审核通过", lambda s: profile.approve_change(s, me, detail.id))
     with right.form(f"reject_{detail.id}"):
         reason = st.text_area("审核意见（审核不过时必填）", max_chars=500, key=f"reason_{detail.id}")
         rejected = st.form_submit_button("审核不过")
     if rejected:
-        try:
-            with session_scope() as s:
-                profile.reject_change(s, me, detail.id, reason)
-        except DomainError as e:
-            show_error(e)
-        else:
-            st.session_state["_review_flash"] = f"{detail.name} 的档案变更审核不过，已退回"
-            st.rerun()
+        act(f"{detail.name} 的档案变更审核不过，已退回", lambda s: profile.reject_change(s, me, detail.id, reason))
 
 with st.expander("查看该人员当前生效的个人简历表"):
     with session_scope() as s:

@@ -3,9 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
-from cme.errors import DomainError
 from cme.services import transfers
-from ui.forms import show_error
+from ui.forms import act, show_flash
 from ui.profile_view import status_label
 from ui.session import require_actor
 
@@ -13,8 +12,7 @@ me = require_actor("unit", "province")
 st.header("调动审核")
 st.caption("列出申请调入本机构的人员。审核通过后，该人员归属本机构，其学分记录与档案随本人转入。")
 
-if st.session_state.get("_transfer_review_flash"):
-    st.success(st.session_state.pop("_transfer_review_flash"))
+show_flash()
 
 STATUSES = {"待审": "pending", "审核通过": "approved", "审核不过": "rejected", "全部": None}
 status_name = st.segmented_control("状态", list(STATUSES), default="待审", key="transfer_status")
@@ -38,23 +36,9 @@ picked = st.selectbox("选择待审申请", labels, key="transfer_pick")
 chosen = pending[labels.index(picked)]
 left, right = st.columns(2)
 if left.button("审核通过", type="primary", key=f"transfer_approve_{chosen.id}"):
-    try:
-        with session_scope() as s:
-            transfers.approve_transfer(s, me, chosen.id)
-    except DomainError as e:
-        show_error(e)
-    else:
-        st.session_state["_transfer_review_flash"] = f"{chosen.name} 已调入{chosen.to_institution}"
-        st.rerun()
+    act(f"{chosen.name} 已调入{chosen.to_institution}", lambda s: transfers.approve_transfer(s, me, chosen.id))
 with right.form(f"transfer_reject_{chosen.id}"):
     reason = st.text_area("审核意见（审核不过时必填）", max_chars=500, key=f"transfer_reason_{chosen.id}")
     rejected = st.form_submit_button("审核不过")
 if rejected:
-    try:
-        with session_scope() as s:
-            transfers.reject_transfer(s, me, chosen.id, reason)
-    except DomainError as e:
-        show_error(e)
-    else:
-        st.session_state["_transfer_review_flash"] = f"{chosen.name} 的调动申请审核不过"
-        st.rerun()
+    act(f"{chosen.name} 的调动申请审核不过", lambda s: transfers.reject_transfer(s, me, chosen.id, reason))
