@@ -70,6 +70,7 @@ def require_unit_admin_of(actor: Actor, institution_id: int | None) -> None:
 
 @dataclass(frozen=True)
 class AccountState:
+    place: str  # `机构 - 科室`
     header: str  # `机构 - 科室 | 欢迎 姓名`
     must_change_password: bool
     profile_completed: bool
@@ -82,4 +83,4 @@ def account_state(session: Session, actor: Actor) -> AccountState:
     inst = session.get(Institution, user.institution_id) if user.institution_id else None
     dept = session.get(Department, user.department_id) if user.department_id else None
     place = " - ".join(p for p in (inst.name if inst else "四川省卫生健康委员会", dept.name if dept else None) if p)
-    return AccountState(f"{place} | 欢迎 {user.name}", user.must_change_password, user.profile_completed or user.role != "person")
+    return AccountState(place, f"{place} | 欢迎 {user.name}", user.must_change_password, user.profile_completed or user.role != "person")

@@ -5,11 +5,10 @@ import streamlit as st
 from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES, format_credit
-from cme.errors import DomainError
 from cme.labels import REVIEW_STATUS
 from cme.services import credits, reference
 from cme.services.credits import CreditFilter
-from ui.forms import show_error
+from ui.credit_view import show_credit_detail
 from ui.session import require_actor
 
 me = require_actor("person")
@@ -60,21 +59,6 @@ labels = [f"{r.year} · {r.project_code} · {r.project_name} · {r.status_label}
 picked = st.selectbox("查看", labels, index=None, placeholder="选择一条学分记录查看详情", key="cs_view")
 if picked:
     chosen = rows[labels.index(picked)]
-    try:
-        with session_scope() as s:
-            d = credits.get_credit(s, me, chosen.id)
-            proof = credits.load_proof(s, me, chosen.id) if d.has_proof else None
-    except DomainError as e:
-        show_error(e)
-    else:
-        with st.container(border=True):
-            st.subheader("查看学分信息")
-            for k, v in d.fields().items():
-                if v:
-                    st.markdown(f"**{k}**：{v}")
-            if proof and proof[1].startswith("image/"):
-                st.image(proof[0], width=420)
-            elif proof:
-                st.download_button("下载证明材料（PDF）", proof[0], file_name=proof[2], mime=proof[1], key="cs_proof")
-            st.dataframe(pd.DataFrame([[t.at, t.actor, t.action, t.reason] for t in d.trail],
-                                      columns=["时间", "操作人", "操作", "意见"]), hide_index=True, width="stretch")
+    with st.container(border=True):
+        st.subheader("查看学分信息")
+        show_credit_detail(me, chosen.id, key="cs")

@@ -11,6 +11,7 @@ from cme.errors import DomainError
 from cme.services import credits, reference
 from cme.services.credits import CreditInput
 from cme.storage import Upload
+from ui.credit_view import show_credit_detail
 from ui.forms import show_error
 from ui.session import require_actor
 
@@ -123,30 +124,9 @@ def credit_form(editing_id: int | None) -> None:
 
 
 def show_detail(credit_id: int) -> None:
-    try:
-        with session_scope() as s:
-            d = credits.get_credit(s, me, credit_id)
-            proof = credits.load_proof(s, me, credit_id) if d.has_proof else None
-    except DomainError as e:
-        show_error(e)
-        return
     with st.container(border=True):
         st.subheader("查看个人学分信息")
-        items = [(k, v) for k, v in d.fields().items() if v]
-        for i in range(0, len(items), 2):
-            cols = st.columns(2)
-            for col, (k, v) in zip(cols, items[i:i + 2]):
-                col.markdown(f"**{k}**：{v}")
-        st.markdown("**证明材料**")
-        if proof is None:
-            st.caption("未上传")
-        elif proof[1].startswith("image/"):
-            st.image(proof[0], width=480)
-        else:
-            st.download_button("下载证明材料（PDF）", proof[0], file_name=proof[2], mime=proof[1], key="cd_proof")
-        st.markdown("**审核记录**")
-        st.dataframe(pd.DataFrame([[t.at, t.actor, t.action, t.reason] for t in d.trail],
-                                  columns=["时间", "操作人", "操作", "意见"]), hide_index=True, width="stretch")
+        show_credit_detail(me, credit_id, key="cd")
         if st.button("关闭", key="cd_close"):
             _close()
             st.rerun()

@@ -5,7 +5,7 @@ import streamlit as st
 from cme.db import session_scope
 from cme.services import reference, transfers
 from cme.services.actors import account_state
-from ui.forms import act, show_flash
+from ui.forms import act, literal, show_flash
 from ui.profile_view import status_label
 from ui.session import require_actor
 
@@ -16,7 +16,7 @@ st.caption("调动经调入机构的单位管理员审核通过后生效；学�
 show_flash()
 
 with session_scope() as s:
-    st.markdown(f"当前所在：**{account_state(s, me).header.split(' | ')[0]}**")
+    st.markdown(f"当前所在：**{literal(account_state(s, me).place)}**")
     mine = transfers.my_transfers(s, me)
 
 pending = [t for t in mine if t.status == "pending"]

@@ -4,9 +4,9 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.domain.compliance import format_credit
-from cme.errors import DomainError
 from cme.services import credits
-from ui.forms import act, show_error, show_flash
+from ui.credit_view import show_credit_detail
+from ui.forms import act, show_flash
 from ui.session import require_actor
 
 me = require_actor("unit", "province")
@@ -40,26 +40,8 @@ picked = st.selectbox("逐条审核：选择一条学分记录", labels, index=N
 if picked is None:
     st.stop()
 chosen = queue[labels.index(picked)]
-try:
-    with session_scope() as s:
-        d = credits.get_credit(s, me, chosen.id)
-        proof = credits.load_proof(s, me, chosen.id) if d.has_proof else None
-except DomainError as e:
-    show_error(e)
+if not show_credit_detail(me, chosen.id, key=f"review_{chosen.id}"):
     st.stop()
-left, right = st.columns([3, 2], gap="large")
-with left:
-    for k, v in d.fields().items():
-        if v:
-            st.markdown(f"**{k}**：{v}")
-with right:
-    st.markdown("**证明材料**")
-    if proof is None:
-        st.caption("未上传证明材料")
-    elif proof[1].startswith("image/"):
-        st.image(proof[0], width="stretch")
-    else:
-        st.download_button("下载证明材料（PDF）", proof[0], file_name=proof[2], mime=proof[1], key=f"review_pdf_{chosen.id}")
 a, b = st.columns(2)
 if a.button("审核通过", type="primary", key=f"review_approve_{chosen.id}"):
     act(f"{chosen.owner}的学分“{chosen.project_name}”审核通过", lambda s: credits.approve_credit(s, me, chosen.id),
