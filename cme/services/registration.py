@@ -79,14 +79,24 @@ def _joins(errors: dict[str, str], value: str | None) -> bool:
 # ---- step 1: verify the phone --------------------------------------------------------------
 
 
-def send_register_code(session: Session, phone: str) -> sms.IssuedCode:
-    """获取验证码: a mainland mobile number not yet bound to any account."""
+def _free_phone(session: Session, raw: str, taken_message: str) -> str:
+    """A valid mainland number not bound to any account, or a ValidationError naming 手机号码."""
+    phone = _valid_phone(raw)
+    if ensure_unique(session, phone=phone):
+        raise ValidationError({"手机号码": taken_message})
+    return phone
+
+
+def _valid_phone(raw: str) -> str:
     try:
-        phone = check_phone(phone)
+        return check_phone(raw)
     except ValueError as e:
         raise ValidationError({"手机号码": str(e)}) from None
-    if ensure_unique(session, phone=phone):
-        raise ValidationError({"手机号码": "已绑定其他账号，请直接登录或找回密码"})
+
+
+def send_register_code(session: Session, phone: str) -> sms.IssuedCode:
+    """获取验证码: a mainland mobile number not yet bound to any account."""
+    phone = _free_phone(session, phone, "已绑定其他账号，请直接登录或找回密码")
     return sms.send_code(session, phone, "register")
 
 
@@ -97,32 +107,25 @@ class PhoneVerified:
     ticket: str  # presented by the action the verification guards
 
 
+def _verify(session: Session, raw: str, code: str, purpose: str) -> PhoneVerified:
+    phone = _valid_phone(raw)
+    return PhoneVerified(phone, crypto.mask_phone(phone), sms.verify_code(session, phone, purpose, normalize(code)))
+
+
 def verify_register_phone(session: Session, phone: str, code: str) -> PhoneVerified:
     """下一步: the code sent to `phone`; returns the ticket step 2 presents."""
-    try:
-        phone = check_phone(phone)
-    except ValueError as e:
-        raise ValidationError({"手机号码": str(e)}) from None
-    return PhoneVerified(phone, crypto.mask_phone(phone), sms.verify_code(session, phone, "register", normalize(code)))
+    return _verify(session, phone, code, "register")
 
 
 def send_change_phone_code(session: Session, phone: str) -> sms.IssuedCode:
     """A new phone number given while editing a registration (purpose change_phone)."""
-    try:
-        phone = check_phone(phone)
-    except ValueError as e:
-        raise ValidationError({"手机号码": str(e)}) from None
-    if ensure_unique(session, phone=phone):
-        raise ValidationError({"手机号码": "已绑定其他账号"})
+    phone = _free_phone(session, phone, "已绑定其他账号")
     return sms.send_code(session, phone, "change_phone")
 
 
 def verify_change_phone(session: Session, phone: str, code: str) -> PhoneVerified:
-    try:
-        phone = check_phone(phone)
-    except ValueError as e:
-        raise ValidationError({"手机号码": str(e)}) from None
-    return PhoneVerified(phone, crypto.mask_phone(phone), sms.verify_code(session, phone, "change_phone", normalize(code)))
+    """The code sent to the new number; its ticket is redeemed by 保存."""
+    return _verify(session, phone, code, "change_phone")
 
 
 # ---- step 2: 基本信息 ----------------------------------------------------------------------
