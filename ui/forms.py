@@ -20,17 +20,22 @@ def choose(label: str, options: list[str], *, key: str, placeholder: str = "è¯·é
 
 
 FLASH_KEY = "_flash"
+RESET_KEY = "_reset_selects"
 
 
 def show_flash() -> None:
-    """The success message an action left for the run after its rerun."""
+    """Call at the top of a page: the success message an action left for this run, and the select
+    boxes or page modes it asked to empty (set to None before they are drawn or read, so the
+    browser shows an emptied select box, not the stale choice)."""
+    for key in st.session_state.pop(RESET_KEY, ()):
+        st.session_state[key] = None
     if message := st.session_state.pop(FLASH_KEY, None):
         st.success(message)
 
 
 def act(message: str, fn, *, clear: tuple[str, ...] = ()) -> None:
     """Run one service call `fn(session)` in its own unit of work; on success keep `message`
-    for the next run, reset the widgets named in `clear` and rerun (so lists refresh); on a
+    for the next run, empty the select boxes / page modes named in `clear` and rerun (so lists refresh); on a
     domain error show it and change nothing."""
     from cme.db import session_scope
 
@@ -41,8 +46,7 @@ def act(message: str, fn, *, clear: tuple[str, ...] = ()) -> None:
         show_error(e)
     else:
         st.session_state[FLASH_KEY] = message
-        for key in clear:
-            st.session_state.pop(key, None)
+        st.session_state[RESET_KEY] = clear
         st.rerun()
 
 

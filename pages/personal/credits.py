@@ -7,18 +7,16 @@ import streamlit as st
 from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES, format_credit
-from cme.errors import DomainError
 from cme.services import credits, reference
 from cme.services.credits import CreditInput
 from cme.storage import Upload
 from ui.credit_view import show_credit_detail
-from ui.forms import show_error
+from ui.forms import act, show_flash
 from ui.session import require_actor
 
 me = require_actor("person")
 st.header("个人学分登记审核")
-if st.session_state.get("_credit_flash"):
-    st.success(st.session_state.pop("_credit_flash"))
+show_flash()
 
 FIELDS = ("project_code", "credits", "credit_type", "date_from", "date_to", "form", "project_name", "organizer", "year",
           "subject_parent", "subject_child", "remark")
@@ -109,18 +107,14 @@ def credit_form(editing_id: int | None) -> None:
         data.organizer, data.remark = data.organizer or "", data.remark or ""
         if upload is not None:
             data.proof = Upload(upload.getvalue(), upload.name)
-        try:
-            with session_scope() as s:
-                if editing_id:
-                    credits.update_credit(s, me, editing_id, data, remove_proof=remove)
-                else:
-                    credits.submit_credit(s, me, data)
-        except DomainError as e:
-            show_error(e)
-        else:
-            st.session_state["_credit_flash"] = "学分信息已保存，状态为【待审】" if not editing_id else "学分信息已修改"
-            _close()
-            st.rerun()
+        def save_credit(s):
+            if editing_id:
+                credits.update_credit(s, me, editing_id, data, remove_proof=remove)
+            else:
+                credits.submit_credit(s, me, data)
+
+        # the form closes only once the record is saved; on an error it stays filled in
+        act("学分信息已修改" if editing_id else "学分信息已保存，状态为【待审】", save_credit, clear=("credit_mode",))
 
 
 def show_detail(credit_id: int) -> None:
@@ -151,16 +145,8 @@ if toolbar[1].button("修改", disabled=chosen is None, key="cl_edit"):
     else:
         _open(("edit", chosen.id), credits.credit_input_of(detail))
 if toolbar[2].button("删除", disabled=chosen is None, key="cl_delete"):
-    try:
-        with session_scope() as s:
-            credits.delete_credit(s, me, chosen.id)
-    except DomainError as e:
-        show_error(e)
-    else:
-        st.session_state["_credit_flash"] = f"已删除学分记录：{chosen.project_name}"
-        st.session_state.pop("cl_pick", None)
-        _close()
-        st.rerun()
+    act(f"已删除学分记录：{chosen.project_name}", lambda s: credits.delete_credit(s, me, chosen.id),
+        clear=("cl_pick", "credit_mode"))
 if toolbar[3].button("查看", disabled=chosen is None, key="cl_view"):
     st.session_state["credit_mode"] = ("view", chosen.id)
     mode = st.session_state["credit_mode"]
