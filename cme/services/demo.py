@@ -130,6 +130,8 @@ def _seed_credits(session: Session, rng: random.Random, user: User, inst: Instit
             )
             # submitted a few days after the activity, so review queues show realistic waiting times
             rec.created_at = rec.updated_at = min(datetime.combine(end, time(1)) + timedelta(days=rng.randint(1, 20)), utcnow())
+            if status == "pending":  # a queue waiting days or weeks, not since last year
+                rec.created_at = rec.updated_at = max(rec.created_at, utcnow() - timedelta(days=rng.randint(1, 40)))
             session.add(rec)
             session.flush()
             session.add(CreditReview(credit_id=rec.id, actor_id=user.id, action="submit"))
