@@ -2,8 +2,8 @@
 import streamlit as st
 
 from cme.db import session_scope
-from cme.services.actors import account_state
-from cme.services.setup import ensure_ready
+from cme.core.actors import account_state
+from cme.ops.setup import ensure_ready
 from ui import navigation
 from ui.session import current_actor, logout, sync_cookie
 

@@ -11,15 +11,15 @@ from cme.errors import DomainError
 
 
 def cmd_init_db(_args) -> None:
-    from cme.services.setup import init_db
+    from cme.ops.setup import init_db
 
     added = init_db()
     print("数据库已就绪；新增参考数据：" + "，".join(f"{k} {v}" for k, v in added.items()))
 
 
 def cmd_seed_demo(_args) -> None:
-    from cme.services.demo import DEMO_PASSWORD, seed_demo
-    from cme.services.setup import init_db
+    from cme.ops.demo import DEMO_PASSWORD, seed_demo
+    from cme.ops.setup import init_db
 
     init_db()
     with session_scope() as s:
@@ -36,7 +36,7 @@ def cmd_list_institutions(_args) -> None:
 
 
 def cmd_create_admin(args) -> None:
-    from cme.services.users import create_admin
+    from cme.accounts.users import create_admin
 
     with session_scope() as s:
         user = create_admin(s, username=args.username, password=args.password, name=args.name, role=args.role,
@@ -45,7 +45,7 @@ def cmd_create_admin(args) -> None:
 
 
 def cmd_create_user(args) -> None:
-    from cme.services.users import create_person
+    from cme.accounts.users import create_person
 
     with session_scope() as s:
         user = create_person(s, username=args.username, password=args.password, name=args.name, id_number=args.id_number,
@@ -54,7 +54,7 @@ def cmd_create_user(args) -> None:
 
 
 def cmd_bench(args) -> None:
-    from cme.bench import main as bench_main
+    from cme.ops.bench import main as bench_main
 
     bench_main(args)
 
@@ -62,7 +62,7 @@ def cmd_bench(args) -> None:
 def cmd_certificate(args) -> None:
     from pathlib import Path
 
-    from cme.services.certificates import issue_certificate, person_by_username
+    from cme.certificates.service import issue_certificate, person_by_username
 
     with session_scope() as s:
         issued = issue_certificate(s, person_by_username(s, args.username), args.kind, args.year_from, args.year_to)
@@ -73,7 +73,7 @@ def cmd_certificate(args) -> None:
 def _import_actor(session, username: str):
     from cme.errors import NotFound
     from cme.models import User
-    from cme.services.actors import actor_from_user
+    from cme.core.actors import actor_from_user
 
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None or user.role not in ("unit", "province") or user.status != "approved":
@@ -90,7 +90,7 @@ def _print_import_report(report) -> None:
 def cmd_import_credits(args) -> None:
     from pathlib import Path
 
-    from cme.services.imports import import_credits
+    from cme.credits.imports import import_credits
 
     path = Path(args.file)
     if not path.is_file():
@@ -103,8 +103,8 @@ def cmd_import_credits(args) -> None:
 def cmd_import_legacy(args) -> None:
     from pathlib import Path
 
-    from cme.services.imports import import_credits
-    from cme.services.legacy import default_import_actor, import_legacy_users
+    from cme.credits.imports import import_credits
+    from cme.accounts.legacy import default_import_actor, import_legacy_users
 
     for f in filter(None, (args.users, args.credits)):
         if not Path(f).is_file():
@@ -121,7 +121,7 @@ def cmd_import_legacy(args) -> None:
 
 def cmd_backup(args) -> None:
     from cme.config import get_settings
-    from cme.services.backup import backup_database
+    from cme.ops.backup import backup_database
 
     size = backup_database(args.url or get_settings().database_url, args.out)
     print(f"已备份到 {args.out}（{size / 1024 / 1024:.1f} MB）")

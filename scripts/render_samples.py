@@ -24,13 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cme.reports.certificate_pdf import (  # noqa: E402
+from cme.certificates.pdf import (  # noqa: E402
     CertificateContent,
     CertificateLine,
     CertificateYear,
     render_certificate,
 )
-from cme.reports.resume_pdf import (  # noqa: E402
+from cme.profile.resume_pdf import (  # noqa: E402
     ResumeContent,
     ResumeSection,
     render_resume,

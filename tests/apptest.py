@@ -6,7 +6,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from cme.db import session_scope
-from cme.services import auth
+from cme.accounts import auth
 
 ROOT = Path(__file__).resolve().parent.parent
 

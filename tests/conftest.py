@@ -34,7 +34,7 @@ def _prepare(url: str, monkeypatch_env: dict[str, str]) -> None:
     os.environ.update(monkeypatch_env)
     os.environ["CME_DATABASE_URL"] = url
     reset_engines()
-    from cme.services.setup import init_db
+    from cme.ops.setup import init_db
 
     init_db()
 

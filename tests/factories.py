@@ -10,9 +10,9 @@ from sqlalchemy import select
 from cme.domain.identity import check_digit
 from cme.domain.passwords import hash_password
 from cme.models import CreditRecord, Department, Institution, Region
-from cme.services.actors import Actor, actor_from_user
-from cme.services.summaries import refresh_summary
-from cme.services.users import create_admin, create_person
+from cme.core.actors import Actor, actor_from_user
+from cme.credits.summaries import refresh_summary
+from cme.accounts.users import create_admin, create_person
 
 PASSWORD = "Passw0rd2026"
 PASSWORD_HASH = hash_password(PASSWORD)

@@ -10,8 +10,8 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.services import audit
-from cme.services.audit import AuditFilter
+from cme.core import audit
+from cme.core.audit import AuditFilter
 from ui.forms import show_error
 from ui.session import require_actor
 

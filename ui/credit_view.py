@@ -4,8 +4,8 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.services import credits
-from cme.services.actors import Actor
+from cme.credits import records as credits
+from cme.core.actors import Actor
 from ui.forms import literal, show_error
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cme.db import session_scope
-from cme.services import reference
+from cme.core import reference
 
 
 def _index(options: list, value) -> int | None:

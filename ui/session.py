@@ -12,8 +12,8 @@ import extra_streamlit_components as stx
 import streamlit as st
 
 from cme.db import session_scope
-from cme.services import auth
-from cme.services.actors import Actor, load_actor
+from cme.accounts import auth
+from cme.core.actors import Actor, load_actor
 
 COOKIE = "cme_session"
 TOKEN_KEY = "session_token"

@@ -5,7 +5,7 @@ import streamlit as st
 from cme.clock import today
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.reports.certificate_pdf import (
+from cme.certificates.pdf import (
     HEADERS,
     KIND_TITLES,
     PLATFORM_LINE,
@@ -15,7 +15,7 @@ from cme.reports.certificate_pdf import (
     intro_sentence,
     year_sentence,
 )
-from cme.services import certificates
+from cme.certificates import service as certificates
 from ui.forms import choose, show_error
 from ui.session import require_actor
 

@@ -3,14 +3,14 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.services import auth
+from cme.accounts import auth
 from ui.forms import show_error
 from ui.session import require_actor
 
 me = require_actor()
 st.header("修改密码")
 with session_scope() as s:
-    from cme.services.actors import account_state
+    from cme.core.actors import account_state
 
     forced = account_state(s, me).must_change_password
 if forced:

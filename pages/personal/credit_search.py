@@ -6,8 +6,9 @@ from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES, format_credit
 from cme.labels import REVIEW_STATUS
-from cme.services import credits, reference
-from cme.services.credits import CreditFilter
+from cme.credits import records as credits
+from cme.core import reference
+from cme.credits.records import CreditFilter
 from ui.credit_view import show_credit_detail
 from ui.session import require_actor
 

@@ -7,8 +7,9 @@ import streamlit as st
 from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES, format_credit
-from cme.services import credits, reference
-from cme.services.credits import CreditInput
+from cme.credits import records as credits
+from cme.core import reference
+from cme.credits.records import CreditInput
 from cme.storage import Upload
 from ui.credit_view import show_credit_detail
 from ui.forms import act, show_flash

@@ -7,8 +7,8 @@ from cme.clock import today
 from cme.db import session_scope
 from cme.domain import profile_fields as pf
 from cme.errors import DomainError
-from cme.services import profile
-from cme.services.actors import account_state
+from cme.profile import changes as profile
+from cme.core.actors import account_state
 from ui.forms import show_error
 from ui.session import require_actor
 

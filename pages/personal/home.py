@@ -4,8 +4,9 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.domain.compliance import STATUS_MET, STATUS_UNSET, format_credit
-from cme.reports import charts
-from cme.services import notices, progress
+from cme.credits import charts
+from cme.administration import notices
+from cme.credits import progress
 from ui.session import require_actor
 
 me = require_actor("person")

@@ -8,7 +8,7 @@ from cme.clock import today
 from cme.db import session_scope
 from cme.domain import profile_fields as pf
 from cme.errors import DomainError
-from cme.services import profile
+from cme.profile import changes as profile
 from ui.forms import show_error
 from ui.profile_view import show_diff, show_resume, status_label
 from ui.session import require_actor

@@ -5,7 +5,7 @@ import streamlit as st
 from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import format_credit
-from cme.services import standards
+from cme.standards import personal as standards
 from ui.session import require_actor
 
 me = require_actor("person")

@@ -6,7 +6,8 @@ from cme.db import session_scope
 from cme.domain.compliance import format_credit
 from cme.domain.standards import REGION_LEVELS
 from cme.errors import DomainError
-from cme.services import reference, standards
+from cme.core import reference
+from cme.standards import personal as standards
 from ui.forms import act, choose, show_error, show_flash
 from ui.session import require_actor
 

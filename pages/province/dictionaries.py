@@ -4,8 +4,8 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.domain.standards import TITLE_LEVELS, parse_title_label
-from cme.services import dictionaries_admin as da
-from cme.services.reference import TITLE_KIND
+from cme.administration import dictionaries as da
+from cme.core.reference import TITLE_KIND
 from ui.forms import act, choose, show_flash
 from ui.session import require_actor
 

@@ -3,8 +3,9 @@ import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
-from cme.reports import analytics_charts
-from cme.services import analytics, notices
+from cme.analytics import charts as analytics_charts
+from cme.analytics import service as analytics
+from cme.administration import notices
 from ui.session import require_actor
 
 me = require_actor("province")

@@ -4,7 +4,9 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.domain.standards import REGION_LEVELS
-from cme.services import departments, institutions, reference
+from cme.administration import departments
+from cme.administration import institutions
+from cme.core import reference
 from ui.forms import act, choose, show_flash
 from ui.session import require_actor
 

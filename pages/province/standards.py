@@ -5,8 +5,8 @@ import streamlit as st
 from cme import clock
 from cme.db import session_scope
 from cme.domain.standards import REGION_LEVELS, STANDARD_LEVELS
-from cme.services import standards_admin
-from cme.services.standards_admin import ALL_LEVELS, StandardInput
+from cme.standards import table as standards_admin
+from cme.standards.table import ALL_LEVELS, StandardInput
 from ui.forms import act, show_flash
 from ui.session import require_actor
 

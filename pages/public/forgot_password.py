@@ -3,7 +3,7 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.services import password_reset
+from cme.accounts import password_reset
 from ui.forms import show_error
 
 S = st.session_state

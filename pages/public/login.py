@@ -4,8 +4,8 @@ import streamlit as st
 from cme.config import get_settings
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.services import auth
-from cme.services.demo import DEMO_PASSWORD, demo_accounts
+from cme.accounts import auth
+from cme.ops.demo import DEMO_PASSWORD, demo_accounts
 from cme.labels import ROLE
 from ui.forms import show_error
 from ui.navigation import ROOT

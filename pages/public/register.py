@@ -3,7 +3,8 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.services import reference, registration
+from cme.core import reference
+from cme.accounts import registration
 from ui.forms import choose, show_error
 from ui.place_picker import pick_place
 

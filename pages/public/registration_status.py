@@ -4,7 +4,7 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.services import registration
+from cme.accounts import registration
 from ui.forms import show_error
 from ui.place_picker import pick_place
 

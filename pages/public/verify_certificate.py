@@ -4,7 +4,7 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.services import certificates
+from cme.certificates import service as certificates
 from ui.forms import show_error
 
 st.header("证书验证")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.domain.compliance import format_credit
-from cme.services import credits
+from cme.credits import records as credits
 from ui.credit_view import show_credit_detail
 from ui.forms import act, show_flash
 from ui.session import require_actor

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
-from cme.services import departments
+from cme.administration import departments
 from ui.forms import act, show_flash
 from ui.session import require_actor
 

@@ -3,7 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
-from cme.services import notices, progress
+from cme.administration import notices
+from cme.credits import progress
 from ui.session import require_actor
 
 me = require_actor("unit")

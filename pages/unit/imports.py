@@ -4,7 +4,7 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.services import imports
+from cme.credits import imports
 from ui.forms import show_error
 from ui.session import require_actor
 

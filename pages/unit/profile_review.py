@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
-from cme.services import profile
+from cme.profile import changes as profile
 from ui.forms import act, show_flash
 from ui.profile_view import show_diff, show_resume, status_label
 from ui.session import require_actor

@@ -5,7 +5,8 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.services import accounts_admin, registration
+from cme.accounts import staff_accounts as accounts_admin
+from cme.accounts import registration
 from ui.forms import show_error
 from ui.session import require_actor
 

@@ -6,8 +6,9 @@ from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import STATUS_MET, STATUS_UNSET
 from cme.errors import DomainError
-from cme.reports import charts
-from cme.services import analytics, progress
+from cme.credits import charts
+from cme.analytics import service as analytics
+from cme.credits import progress
 from ui.forms import show_error
 from ui.rate_metrics import show_rate_metrics
 from ui.session import require_actor

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
-from cme.services import transfers
+from cme.profile import transfers
 from ui.forms import act, show_flash
 from ui.profile_view import status_label
 from ui.session import require_actor

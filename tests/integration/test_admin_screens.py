@@ -11,10 +11,17 @@ from cme import clock
 from cme.db import session_scope
 from cme.errors import Duplicate, NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog, CreditStandard, Institution, PersonalStandard, Project, Region, User
-from cme.services import audit, credits, departments, institutions, projects, reference, standards, standards_admin
-from cme.services.audit import AuditFilter
-from cme.services.projects import ProjectInput
-from cme.services.standards_admin import StandardInput
+from cme.core import audit
+from cme.credits import records as credits
+from cme.administration import departments
+from cme.administration import institutions
+from cme.credits import projects
+from cme.core import reference
+from cme.standards import personal as standards
+from cme.standards import table as standards_admin
+from cme.core.audit import AuditFilter
+from cme.credits.projects import ProjectInput
+from cme.standards.table import StandardInput
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 
 TITLE = "技师系列 - 副主任技师(副高)"
@@ -168,7 +175,7 @@ def test_add_institution_names_every_bad_field_and_refuses_duplicates(world):
 
 
 def test_province_adds_departments_and_unit_admin_who_can_log_in(world):
-    from cme.services import auth
+    from cme.accounts import auth
 
     prov = world["province"]
     with session_scope() as s:

@@ -12,8 +12,10 @@ from cme import clock
 from cme.db import session_scope
 from cme.errors import NotPermitted
 from cme.models import Department, User
-from cme.reports import analytics_charts
-from cme.services import analytics, progress, standards
+from cme.analytics import charts as analytics_charts
+from cme.analytics import service as analytics
+from cme.credits import progress
+from cme.standards import personal as standards
 from tests.factories import add_credit, make_admin, make_institution, make_person, valid_id_number
 
 Y = clock.today().year

@@ -13,8 +13,8 @@ from cme.clock import today
 from cme.db import session_scope
 from cme.errors import NotFound, NotPermitted, RecordLocked, Throttled, ValidationError
 from cme.models import AuditLog, Certificate, CreditStandard, CreditSummary, PersonalStandard
-from cme.reports.certificate_pdf import fmt_credits, year_sentence
-from cme.services import certificates as svc
+from cme.certificates.pdf import fmt_credits, year_sentence
+from cme.certificates import service as svc
 from tests.factories import add_credit, make_admin, make_institution, make_person
 
 NATIONAL, PROVINCIAL, CLASS2 = "国家级I类", "省级I类", "II类"
@@ -225,7 +225,7 @@ def test_content_hash_ignores_issue_date_only():
     from dataclasses import replace
     from datetime import date
 
-    from cme.reports.certificate_pdf import CertificateContent, CertificateYear
+    from cme.certificates.pdf import CertificateContent, CertificateYear
 
     c = CertificateContent("combined", "医院", "主治医师", "张三", 2020, 2020, [CertificateYear(2020)], date(2024, 1, 1))
     assert svc.content_hash(c) == svc.content_hash(replace(c, issued_on=date(2025, 5, 5)))

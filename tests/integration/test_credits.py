@@ -14,8 +14,8 @@ from cme import clock
 from cme.db import session_scope
 from cme.errors import DuplicateCredit, NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog, CreditReview, CreditSummary, Project
-from cme.services import credits
-from cme.services.credits import CreditFilter, CreditInput
+from cme.credits import records as credits
+from cme.credits.records import CreditFilter, CreditInput
 from cme.storage import MAX_PROOF_BYTES, Upload
 from tests.factories import make_admin, make_institution, make_person
 

@@ -8,8 +8,9 @@ from cme import clock
 from cme.db import session_scope
 from cme.errors import Duplicate, NotFound, NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog, DictionaryItem, PersonalStandard
-from cme.services import dictionaries_admin as da
-from cme.services import reference, standards
+from cme.administration import dictionaries as da
+from cme.core import reference
+from cme.standards import personal as standards
 from tests.factories import add_credit, make_admin, make_institution, make_person
 
 

@@ -11,8 +11,9 @@ from cme.clock import utcnow
 from cme.db import get_engine, session_scope
 from cme.errors import AccountLocked, AuthError, ValidationError
 from cme.models import CreditStandard, DictionaryItem, Region, User
-from cme.services import auth, reference
-from cme.services.setup import init_db
+from cme.accounts import auth
+from cme.core import reference
+from cme.ops.setup import init_db
 from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person, valid_id_number
 
 

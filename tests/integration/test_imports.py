@@ -14,8 +14,9 @@ from cme import clock, crypto
 from cme.db import session_scope
 from cme.errors import NotPermitted, ValidationError
 from cme.models import AuditLog, CreditRecord, CreditReview, CreditSummary, User
-from cme.services import credits, imports
-from cme.services.imports import HEADERS
+from cme.credits import records as credits
+from cme.credits import imports
+from cme.credits.imports import HEADERS
 from tests.factories import add_credit, make_admin, make_institution, make_person
 
 Y = clock.today().year - 1

@@ -9,7 +9,7 @@ from cme import clock
 from cme.db import session_scope
 from cme.errors import NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog
-from cme.services import notices
+from cme.administration import notices
 from tests.factories import make_admin, make_institution, make_person
 
 

@@ -6,11 +6,14 @@ import re
 import pytest
 from sqlalchemy import select
 
-from cme import crypto, sms
+from cme import crypto
+from cme.accounts import sms
 from cme.db import session_scope
 from cme.errors import AuthError, DomainError, NotFound, NotPermitted, Throttled, ValidationError
 from cme.models import AuditLog, Institution, User
-from cme.services import accounts_admin, auth, password_reset as pr
+from cme.accounts import staff_accounts as accounts_admin
+from cme.accounts import auth
+from cme.accounts import password_reset as pr
 from tests.factories import PASSWORD, make_admin, make_institution, make_person, valid_id_number
 
 NEW = "Brand2026new"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from cme.db import session_scope
 from cme.errors import NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog, Profile, ProfileChangeRequest, ProfileEntry, User
-from cme.services import profile
+from cme.profile import changes as profile
 from tests.factories import make_admin, make_institution, make_person
 
 FIRST = {

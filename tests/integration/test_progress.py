@@ -12,9 +12,11 @@ from cme.config import get_settings
 from cme.db import session_scope
 from cme.errors import NotPermitted
 from cme.models import CreditRecord, User
-from cme.reports import charts
-from cme.services import credits, progress, standards
-from cme.services.demo import seed_demo
+from cme.credits import charts
+from cme.credits import records as credits
+from cme.credits import progress
+from cme.standards import personal as standards
+from cme.ops.demo import seed_demo
 from tests.factories import add_credit, make_admin, make_institution, make_person
 
 Y = clock.today().year
@@ -141,7 +143,7 @@ def test_demo_users_home_equals_raw_sums(sqlite_db):
     with session_scope() as s:
         seed_demo(s)
     with session_scope() as s:
-        from cme.services.actors import actor_from_user
+        from cme.core.actors import actor_from_user
 
         users = s.scalars(select(User).where(User.role == "person")).all()
         raw = defaultdict(lambda: [Decimal(0), Decimal(0), 0, 0])

@@ -6,11 +6,13 @@ import re
 import pytest
 from sqlalchemy import select
 
-from cme import crypto, sms
+from cme import crypto
+from cme.accounts import sms
 from cme.db import session_scope
 from cme.errors import AuthError, DomainError, NotPermitted, RecordLocked, Throttled, ValidationError
 from cme.models import AuditLog, Department, Institution, User
-from cme.services import auth, registration as reg
+from cme.accounts import auth
+from cme.accounts import registration as reg
 from tests.factories import make_admin, make_institution, make_person, valid_id_number
 
 PHONE = "13700001111"

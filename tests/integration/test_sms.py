@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from cme import sms
+from cme.accounts import sms
 from cme.clock import utcnow
 from cme.db import session_scope
 from cme.errors import Throttled, ValidationError

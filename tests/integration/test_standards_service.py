@@ -8,7 +8,7 @@ import pytest
 from cme.db import session_scope
 from cme.errors import Duplicate, NotPermitted, ValidationError
 from cme.models import AuditLog
-from cme.services import standards
+from cme.standards import personal as standards
 from tests.factories import make_admin, make_institution, make_person
 
 TITLE = "技师系列 - 副主任技师(副高)"

@@ -8,8 +8,9 @@ from cme.clock import today
 from cme.db import session_scope
 from cme.errors import Duplicate, NotPermitted, RecordLocked, ValidationError
 from cme.models import CreditRecord, CreditSummary, Department, Institution, User
-from cme.services import profile, transfers
-from cme.services.actors import get_user_in_scope
+from cme.profile import changes as profile
+from cme.profile import transfers
+from cme.core.actors import get_user_in_scope
 from tests.factories import add_credit, make_admin, make_institution, make_person
 
 

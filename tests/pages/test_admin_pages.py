@@ -9,7 +9,9 @@ from sqlalchemy import delete, select
 from cme import clock
 from cme.db import session_scope
 from cme.models import CreditStandard, Department, Institution, PersonalStandard, Project, User
-from cme.services import audit, departments, reference
+from cme.core import audit
+from cme.administration import departments
+from cme.core import reference
 from tests.apptest import open_page
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 
@@ -76,7 +78,7 @@ def test_departments_page_refuses_person_and_province(world):
 
 def test_unit_audit_page_shows_only_own_institution_newest_first_with_json(world):
     with session_scope() as s:
-        from cme.services.actors import actor_from_user
+        from cme.core.actors import actor_from_user
 
         admin = actor_from_user(s.scalars(select(User).where(User.username == world["admin"])).one())
         other = actor_from_user(s.scalars(select(User).where(User.username == world["other"])).one())
@@ -99,7 +101,7 @@ def test_unit_audit_page_shows_only_own_institution_newest_first_with_json(world
 
 def test_province_audit_page_sees_everything_and_filters_by_date(world):
     with session_scope() as s:
-        from cme.services.actors import actor_from_user
+        from cme.core.actors import actor_from_user
 
         other = actor_from_user(s.scalars(select(User).where(User.username == world["other"])).one())
         departments.add_department(s, other, "口腔科")
@@ -267,7 +269,7 @@ def test_standards_page_table_new_version_and_locked_versions(world):
     assert _table(at).set_index("编码").loc["SCJA4"]["省级I类/年"] == "10.0"
 
     # once a person's standard references it, the version is no longer offered for editing
-    from cme.services import standards
+    from cme.standards import personal as standards
 
     with session_scope() as s:
         standards.add_personal_standard(s, world["person"], next_year, "市州级/二级及以下医院", "技师系列 - 副主任技师(副高)")

@@ -6,7 +6,7 @@ import pytest
 from cme import clock
 from cme.db import session_scope
 from cme.models import User
-from cme.services import standards
+from cme.standards import personal as standards
 from tests.apptest import open_page
 from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from cme.clock import today
 from cme.db import session_scope
 from cme.models import Certificate
-from cme.services import certificates
+from cme.certificates import service as certificates
 from tests.apptest import open_page
 from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person
 

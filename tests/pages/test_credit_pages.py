@@ -12,8 +12,10 @@ from streamlit.testing.v1 import AppTest
 from cme import clock
 from cme.db import session_scope
 from cme.models import Notice
-from cme.services import auth, credits, standards
-from cme.services.credits import CreditInput
+from cme.accounts import auth
+from cme.credits import records as credits
+from cme.standards import personal as standards
+from cme.credits.records import CreditInput
 from cme.storage import Upload
 from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from cme.db import session_scope
-from cme.services import reference
+from cme.core import reference
 from tests.apptest import open_page
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 from tests.integration.test_dictionaries_admin import restore_dictionaries, snapshot_dictionaries

@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from cme.db import session_scope
 from cme.models import Profile, User
-from cme.services import auth, profile
+from cme.accounts import auth
+from cme.profile import changes as profile
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 from tests.integration.test_profile import FIRST
 

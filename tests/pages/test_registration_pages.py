@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import select as select_stmt
 from streamlit.testing.v1 import AppTest
 
-from cme import crypto, sms
+from cme import crypto
+from cme.accounts import sms
 from cme.db import session_scope
 from cme.models import Department, Institution, ProfileChangeRequest, User
-from cme.services import auth, reference
+from cme.accounts import auth
+from cme.core import reference
 from tests.factories import PASSWORD, make_admin, make_institution, make_person, valid_id_number
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
-from cme.reports.certificate_pdf import (
+from cme.certificates.pdf import (
     CertificateContent,
     CertificateLine,
     CertificateYear,

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from cme.cli import main
 from cme.db import session_scope
 from cme.models import CreditRecord, User
-from cme.services import auth, backup
+from cme.accounts import auth
+from cme.ops import backup
 from tests.conftest import missing_dependency
 from tests.factories import make_admin, make_institution, make_person
 from tests.integration.test_imports import id_of, row, to_csv

@@ -111,7 +111,7 @@ def test_every_audited_action_has_a_chinese_label():
     import ast
     import pathlib
 
-    from cme.services.audit import ACTION_LABELS
+    from cme.core.audit import ACTION_LABELS
 
     root = pathlib.Path(__file__).resolve().parents[2] / "cme"
     actions = set()

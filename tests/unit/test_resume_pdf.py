@@ -7,7 +7,7 @@ from io import BytesIO
 
 from pypdf import PdfReader
 
-from cme.reports.resume_pdf import (
+from cme.profile.resume_pdf import (
     BASIC_LABELS,
     SECTION_TITLES,
     ResumeContent,

@@ -1,0 +1,192 @@
+"""Login, lockout, server-side sessions and password changes (SPEC §3)."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from cme import crypto
+from cme.clock import utcnow
+from cme.config import get_settings
+from cme.domain.identity import normalize
+from cme.domain.passwords import hash_password, password_problem, verify_password
+from cme.errors import AccountLocked, AuthError, ValidationError
+from cme.labels import REGISTRATION_STATUS
+from cme.models import LoginAttempt, LoginSession, User
+from cme.core import audit
+
+BAD_CREDENTIALS = "用户名或密码不正确!"
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user_id: int
+    token: str
+    must_change_password: bool
+    profile_completed: bool
+
+
+def _find_user(session: Session, login: str) -> User | None:
+    login = normalize(login)
+    if not login:
+        return None
+    conditions = [User.username == login]
+    if login.isdigit() and len(login) == 11:
+        conditions.append(User.phone_hash == crypto.lookup_hash(login))
+    return session.scalars(select(User).where(or_(*conditions))).first()
+
+
+def login(session: Session, login: str, password: str) -> LoginResult:
+    """Username or phone + password. Five failures in a row lock the account for 15 minutes.
+
+    The state of an unapproved account is named only after its password checked, so the
+    message never tells a stranger which usernames exist.
+    """
+    user = _find_user(session, login)
+    now = utcnow()
+    if user is None:
+        verify_password(password or "", _DUMMY_HASH)  # same cost either way: no timing oracle
+        session.add(LoginAttempt(login=normalize(login)[:100], success=False))
+        _keep_and_refuse(session, AuthError(BAD_CREDENTIALS))
+    if user.locked_until and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        raise AccountLocked(f"连续{MAX_FAILURES}次密码错误，账号已锁定，请{minutes}分钟后再试")
+    if not check_password(user, password or ""):
+        user.failed_logins += 1
+        session.add(LoginAttempt(login=user.username, user_id=user.id, success=False))
+        if user.failed_logins >= MAX_FAILURES:
+            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+            user.failed_logins = 0
+            audit.record(session, user.id, "account.locked", "user", user.id, institution_id=user.institution_id)
+            _keep_and_refuse(session, AccountLocked(f"连续{MAX_FAILURES}次密码错误，账号已锁定{LOCK_MINUTES}分钟，请稍后再试"))
+        left = MAX_FAILURES - user.failed_logins
+        _keep_and_refuse(session, AuthError(f"{BAD_CREDENTIALS}（再错{left}次账号将被锁定{LOCK_MINUTES}分钟）"))
+    user.failed_logins = 0
+    user.locked_until = None
+    if user.status != "approved":
+        state = REGISTRATION_STATUS[user.status]
+        hint = f"：{user.reject_reason}" if user.status == "rejected" and user.reject_reason else ""
+        raise AuthError(f"账号状态为【{state}】{hint}，审核通过后方能登录。可在【注册状态查询】中查看或修改。")
+    user.last_login_at = now
+    session.add(LoginAttempt(login=user.username, user_id=user.id, success=True))
+    token = open_session(session, user.id)
+    return LoginResult(user.id, token, user.must_change_password, user.profile_completed)
+
+
+def check_password(user: User, password: str) -> bool:
+    """bcrypt; a legacy hash (SPEC §3 legacy users) is verified with its scheme and, on a match,
+    replaced by bcrypt at once. A legacy password below today's policy must be changed next."""
+    if user.password_scheme in (None, "", "bcrypt"):
+        return verify_password(password, user.password_hash)
+    from cme.accounts.legacy import verify_legacy
+
+    if not verify_legacy(user.password_scheme, password, user.password_hash):
+        return False
+    user.password_hash = hash_password(password)
+    user.password_scheme = "bcrypt"
+    if password_problem(password, personal=personal_tokens(user)):
+        user.must_change_password = True
+    return True
+
+
+def _keep_and_refuse(session: Session, error: AuthError):
+    """A failed attempt is a fact to keep: commit the counter before refusing (the caller's
+    unit of work rolls back on the exception, which would otherwise undo the lockout)."""
+    session.commit()
+    raise error
+
+
+_DUMMY_HASH = hash_password("dummy-password-for-timing-1")
+
+
+def _token_hash(token: str) -> str:
+    # keyed, so a stolen database alone cannot forge a cookie
+    return crypto.lookup_hash("session:" + token)
+
+
+def open_session(session: Session, user_id: int) -> str:
+    token = secrets.token_urlsafe(32)
+    settings = get_settings()
+    now = utcnow()
+    session.add(
+        LoginSession(
+            token_hash=_token_hash(token),
+            user_id=user_id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=settings.session_max_hours),
+        )
+    )
+    return token
+
+
+def resume_session(session: Session, token: str | None) -> int | None:
+    """The user id behind a cookie token, or None when it is unknown, revoked, expired or idle.
+
+    Each use slides the idle window (30 minutes by default); a disabled account's sessions end.
+    """
+    if not token:
+        return None
+    row = session.scalars(select(LoginSession).where(LoginSession.token_hash == _token_hash(token))).first()
+    now = utcnow()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    idle = timedelta(minutes=get_settings().session_idle_minutes)
+    if now - row.last_seen_at > idle:
+        row.revoked_at = now
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or user.status != "approved":
+        row.revoked_at = now
+        return None
+    if now - row.last_seen_at > timedelta(seconds=30):  # avoid a write on every rerun
+        row.last_seen_at = now
+    return row.user_id
+
+
+def end_session(session: Session, token: str | None) -> None:
+    if token:
+        session.execute(
+            update(LoginSession).where(LoginSession.token_hash == _token_hash(token)).values(revoked_at=utcnow())
+        )
+
+
+def end_all_sessions(session: Session, user_id: int) -> None:
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def personal_tokens(user: User) -> tuple[str, ...]:
+    """Values a password may not contain: username, ID number, phone."""
+    return tuple(v for v in (user.username, crypto.decrypt(user.id_number_enc), crypto.decrypt(user.phone_enc)) if v)
+
+
+def change_password(session: Session, user_id: int, old: str, new: str, repeat: str) -> None:
+    """修改密码: 原密码 must match; 新密码 follows the policy and equals 重复密码."""
+    user = session.get(User, user_id)
+    errors: dict[str, str] = {}
+    if not old:
+        errors["原密码"] = "不能为空"
+    elif not verify_password(old, user.password_hash):
+        errors["原密码"] = "不正确"
+    problem = password_problem(new, personal=personal_tokens(user))
+    if problem:
+        errors["新密码"] = problem
+    elif new == old:
+        errors["新密码"] = "不能与原密码相同"
+    if not errors.get("新密码") and new != repeat:
+        errors["重复密码"] = "两次输入的密码不一致"
+    if errors:
+        raise ValidationError(errors)
+    user.password_hash = hash_password(new)
+    user.password_scheme = "bcrypt"
+    user.must_change_password = False
+    audit.record(session, user.id, "password.changed", "user", user.id, institution_id=user.institution_id)

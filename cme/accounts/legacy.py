@@ -1,0 +1,187 @@
+"""Legacy users (SPEC §3): `系统更新前使用过继教平台的个人用户，请直接使用原用户名和密码登录`.
+
+`import-legacy` loads people from the old platform keeping their username and password hash.
+Supported legacy password schemes (column `password_scheme`), all checked in constant time:
+
+* `md5`        — hex MD5 of the UTF-8 password (32 hex digits), unsalted
+* `sha1`       — hex SHA-1 (40 hex digits), unsalted
+* `sha256`     — hex SHA-256 (64 hex digits), unsalted
+* `bcrypt_raw` — a plain bcrypt hash (`$2a$`/`$2b$`/`$2y$`) of the password without this platform's
+                 SHA-256 pre-hash
+
+At the first successful login `auth.login` verifies with the legacy scheme and replaces the hash
+with this platform's bcrypt (`password_scheme` becomes `bcrypt`); a password that fails today's
+policy (e.g. the old default 111111) must then be changed before anything else.
+
+Users CSV (UTF-8, header row): username, password_hash, password_scheme, name, id_number, phone
+(may be empty), institution_code, department (may be empty; created in the institution when
+missing). A row whose username or 身份证号 is already here is counted as already present; a bad row
+is reported with its line number and nothing of it is saved.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import re
+from dataclasses import dataclass, field
+
+import bcrypt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cme import crypto
+from cme.clock import utcnow
+from cme.domain.identity import check_phone, check_username, normalize, parse_id_number
+from cme.errors import NotFound, ValidationError
+from cme.models import Department, Institution, User
+from cme.core import audit
+from cme.accounts.users import ensure_unique, set_identity
+
+_HEX = {"md5": (hashlib.md5, 32), "sha1": (hashlib.sha1, 40), "sha256": (hashlib.sha256, 64)}
+SCHEMES = (*_HEX, "bcrypt_raw")
+USER_COLUMNS = ["username", "password_hash", "password_scheme", "name", "id_number", "phone", "institution_code",
+                "department"]
+
+
+def hash_problem(scheme: str, stored: str) -> str | None:
+    """Why a legacy hash cannot be kept, or None."""
+    if scheme in _HEX:
+        _, length = _HEX[scheme]
+        if not re.fullmatch(rf"[0-9a-fA-F]{{{length}}}", stored or ""):
+            return f"应为{length}位十六进制的{scheme}摘要"
+        return None
+    if scheme == "bcrypt_raw":
+        return None if re.fullmatch(r"\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}", stored or "") else "不是有效的bcrypt哈希"
+    return "不支持的密码格式（支持：" + "、".join(SCHEMES) + "）"
+
+
+def verify_legacy(scheme: str, password: str, stored: str) -> bool:
+    """True when `password` matches `stored` under the legacy `scheme`; False for unknown schemes."""
+    if scheme in _HEX:
+        digest = _HEX[scheme][0](password.encode()).hexdigest()
+        return hmac.compare_digest(digest, (stored or "").lower())
+    if scheme == "bcrypt_raw":
+        try:
+            return bcrypt.checkpw(password.encode(), (stored or "").encode())
+        except ValueError:
+            return False
+    return False
+
+
+@dataclass(frozen=True)
+class LegacyRefused:
+    line: int
+    username: str
+    reason: str
+
+
+@dataclass
+class LegacyReport:
+    rows: int = 0
+    created: int = 0
+    existing: int = 0
+    departments_created: int = 0
+    refused: list[LegacyRefused] = field(default_factory=list)
+
+    def summary(self) -> str:
+        extra = f"，新建科室 {self.departments_created} 个" if self.departments_created else ""
+        return (f"共 {self.rows} 行：新建用户 {self.created} 个，已存在 {self.existing} 个，"
+                f"拒绝 {len(self.refused)} 个{extra}")
+
+
+def read_users_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError({"用户文件": "不是 UTF-8 编码的 CSV 文件"}) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in USER_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationError({"用户文件": "缺少列：" + "、".join(missing) + "；表头应为：" + ",".join(USER_COLUMNS)})
+    return [(n, {k: normalize(v) for k, v in r.items() if k}) for n, r in enumerate(reader, start=2)]
+
+
+def import_legacy_users(session: Session, data: bytes) -> LegacyReport:
+    """Operations only (CLI): create approved persons keeping their legacy username and hash."""
+    rows = read_users_csv(data)
+    report = LegacyReport(rows=len(rows))
+    institutions: dict[str, Institution | None] = {}
+    for line, r in rows:
+        errors: dict[str, str] = {}
+        try:
+            username = check_username(r["username"])
+        except ValueError as e:
+            errors["username"], username = str(e), r["username"]
+        scheme = r["password_scheme"].lower()
+        if problem := hash_problem(scheme, r["password_hash"]):
+            errors["password_hash"] = problem
+        card = None
+        try:
+            card = parse_id_number(r["id_number"])
+        except ValueError as e:
+            errors["id_number"] = str(e)
+        phone = None
+        if r["phone"]:
+            try:
+                phone = check_phone(r["phone"])
+            except ValueError as e:
+                errors["phone"] = str(e)
+        if not r["name"]:
+            errors["name"] = "不能为空"
+        code = r["institution_code"].upper()
+        if code not in institutions:
+            institutions[code] = session.scalars(select(Institution).where(Institution.code == code)).first()
+        inst = institutions[code]
+        if inst is None:
+            errors["institution_code"] = f"机构编码 {code or '（空）'} 不存在"
+        if errors:
+            report.refused.append(LegacyRefused(line, username, "；".join(f"{k}：{v}" for k, v in errors.items())))
+            continue
+        same = session.scalars(select(User).where(User.username == username)).first()
+        if same is not None:
+            if same.id_number_hash == crypto.lookup_hash(card.number):
+                report.existing += 1
+            else:
+                report.refused.append(LegacyRefused(line, username, "username：已被其他身份证号的账号使用"))
+            continue
+        if taken := ensure_unique(session, id_number=card.number, phone=phone):
+            if list(taken) == ["身份证号"]:
+                report.existing += 1  # already here under another username
+            else:
+                report.refused.append(LegacyRefused(line, username, "；".join(f"{k}：{v}" for k, v in taken.items())))
+            continue
+        dept_id = None
+        if r["department"]:
+            dept = session.scalars(select(Department).where(Department.institution_id == inst.id,
+                                                            Department.name == r["department"])).first()
+            if dept is None:
+                dept = Department(institution_id=inst.id, name=r["department"][:50])
+                session.add(dept)
+                session.flush()
+                report.departments_created += 1
+            dept_id = dept.id
+        user = User(
+            username=username, password_hash=r["password_hash"] if scheme == "bcrypt_raw" else r["password_hash"].lower(),
+            password_scheme=scheme, name=r["name"][:50], role="person", institution_id=inst.id, department_id=dept_id,
+            sex=card.sex, birth_date=card.birth_date, status="approved", reviewed_at=utcnow(), consent_at=None,
+            profile_completed=False,
+        )
+        set_identity(user, card.number, phone)
+        session.add(user)
+        session.flush()
+        report.created += 1
+    audit.record(session, None, "legacy.import_users", "user", None,
+                 after={"行数": report.rows, "新建": report.created, "已存在": report.existing,
+                        "拒绝": len(report.refused)})
+    return report
+
+
+def default_import_actor(session: Session) -> str:
+    """The provincial admin who signs legacy credit imports when none is named."""
+    name = session.scalars(select(User.username).where(User.role == "province", User.status == "approved")
+                           .order_by(User.id)).first()
+    if name is None:
+        raise NotFound("导入学分需要一名省级管理员：请先用 create-admin --role province 创建，或用 --actor 指定")
+    return name

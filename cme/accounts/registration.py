@@ -1,0 +1,456 @@
+"""个人注册, 注册状态查询 and 注册审核 (SPEC §3, manual §2).
+
+Rules:
+- step 1 proves the phone by SMS (`register` purpose); a number already bound to an account is refused;
+- step 2 validates every field (message names the field), refuses a taken username, ID number or phone,
+  records consent and creates a 个人用户 in state 单位待审 (pending);
+- the status query (username + ID number) is throttled: at most 10 per username and per ID number an hour;
+- while 单位待审 or 单位审核不过 the registration may be edited and resubmitted (back to 单位待审) by whoever
+  knows username, ID number and the registration password; a new phone number is verified by SMS;
+- only the registration's own institution admin (or the provincial admin) sees, approves or rejects it;
+  a rejection needs a reason; every outcome is audited.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cme import crypto
+from cme.accounts import sms
+from cme.clock import fmt_local, utcnow
+from cme.domain.identity import check_email, check_phone, check_text, check_username, normalize, parse_id_number
+from cme.domain.passwords import hash_password, password_problem, verify_password
+from cme.errors import DomainError, NotFound, RecordLocked, Throttled, ValidationError
+from cme.labels import REGISTRATION_STATUS
+from cme.models import Department, Institution, QueryThrottle, User
+from cme.core import audit
+from cme.core import reference
+from cme.core.actors import Actor, require_role, require_unit_admin_of
+from cme.accounts.users import ensure_unique, set_identity
+
+SUCCESS = "用户注册成功!请等待单位审核,审核通过后方能登录。"
+MISMATCH = "用户名和身份证号码不匹配"
+CONSENT_TEXT = (
+    "我已阅读并同意：本平台为继续医学教育学分管理之目的，收集和处理本人的姓名、身份证号、手机号码、"
+    "所在单位等个人信息；身份证号和手机号码加密存储，仅本人、所在单位管理员和省级管理员可见其脱敏形式。"
+)
+JOINS = ("是", "否")
+STATUS_QUERY_LIMIT = 10  # per username and per ID number, per hour
+THROTTLE_WINDOW = timedelta(hours=1)
+NAME_MAX = 50
+
+
+# ---- shared validation ---------------------------------------------------------------------
+
+
+def _text(errors: dict[str, str], label: str, raw: str | None, max_len: int, required: bool = True) -> str:
+    try:
+        return check_text(raw, max_len=max_len, required=required)
+    except ValueError as e:
+        errors[label] = str(e)
+        return ""
+
+
+def _place(session: Session, errors: dict[str, str], institution_id: int | None, department_id: int | None) -> tuple[Institution | None, int | None]:
+    """机构单位 must be an active institution; 科室 one of its departments (required when it has any)."""
+    inst = session.get(Institution, institution_id) if institution_id else None
+    if inst is None or not inst.active:
+        errors["机构单位"] = "请选择机构"
+        return None, None
+    depts = reference.departments(session, inst.id)
+    if department_id is None:
+        if depts:
+            errors["科室"] = "请选择科室"
+        return inst, None
+    if department_id not in {d for d, _ in depts}:
+        errors["科室"] = "不属于所选机构"
+        return inst, None
+    return inst, department_id
+
+
+def _joins(errors: dict[str, str], value: str | None) -> bool:
+    if value not in JOINS:
+        errors["参加继教"] = "请选择"
+        return True
+    return value == "是"
+
+
+# ---- step 1: verify the phone --------------------------------------------------------------
+
+
+def _free_phone(session: Session, raw: str, taken_message: str) -> str:
+    """A valid mainland number not bound to any account, or a ValidationError naming 手机号码."""
+    phone = _valid_phone(raw)
+    if ensure_unique(session, phone=phone):
+        raise ValidationError({"手机号码": taken_message})
+    return phone
+
+
+def _valid_phone(raw: str) -> str:
+    try:
+        return check_phone(raw)
+    except ValueError as e:
+        raise ValidationError({"手机号码": str(e)}) from None
+
+
+def send_register_code(session: Session, phone: str) -> sms.IssuedCode:
+    """获取验证码: a mainland mobile number not yet bound to any account."""
+    phone = _free_phone(session, phone, "已绑定其他账号，请直接登录或找回密码")
+    return sms.send_code(session, phone, "register")
+
+
+@dataclass(frozen=True)
+class PhoneVerified:
+    phone: str  # normalised (full-width digits folded)
+    masked: str
+    ticket: str  # presented by the action the verification guards
+
+
+def _verify(session: Session, raw: str, code: str, purpose: str) -> PhoneVerified:
+    phone = _valid_phone(raw)
+    return PhoneVerified(phone, crypto.mask_phone(phone), sms.verify_code(session, phone, purpose, normalize(code)))
+
+
+def verify_register_phone(session: Session, phone: str, code: str) -> PhoneVerified:
+    """下一步: the code sent to `phone`; returns the ticket step 2 presents."""
+    return _verify(session, phone, code, "register")
+
+
+def send_change_phone_code(session: Session, phone: str) -> sms.IssuedCode:
+    """A new phone number given while editing a registration (purpose change_phone)."""
+    phone = _free_phone(session, phone, "已绑定其他账号")
+    return sms.send_code(session, phone, "change_phone")
+
+
+def verify_change_phone(session: Session, phone: str, code: str) -> PhoneVerified:
+    """The code sent to the new number; its ticket is redeemed by 保存."""
+    return _verify(session, phone, code, "change_phone")
+
+
+# ---- step 2: 基本信息 ----------------------------------------------------------------------
+
+
+@dataclass
+class RegistrationForm:
+    institution_id: int | None
+    department_id: int | None
+    username: str
+    name: str
+    id_number: str
+    email: str
+    password: str
+    confirm: str
+    joins_cme: str | None  # 是 / 否
+    standard_basis: str | None  # 学分达标遵照
+    consent: bool
+
+
+def register(session: Session, phone: str, phone_ticket: str, form: RegistrationForm) -> int:
+    """完成: validate every field, redeem the phone verification, create the pending 个人用户."""
+    errors: dict[str, str] = {}
+    try:
+        phone = check_phone(phone)
+    except ValueError as e:
+        errors["手机号码"] = str(e)
+    inst, dept_id = _place(session, errors, form.institution_id, form.department_id)
+    username = _checked(errors, "用户名", check_username, form.username)
+    name = _text(errors, "真实姓名", form.name, NAME_MAX)
+    card = _checked(errors, "身份证号", parse_id_number, form.id_number)
+    email = _checked(errors, "电子邮箱", check_email, form.email)
+    personal = tuple(v for v in (username, card.number if card else "", phone) if v)
+    if problem := password_problem(form.password, personal=personal):
+        errors["密码"] = problem
+    elif form.password != form.confirm:
+        errors["确认密码"] = "两次输入的密码不一致"
+    joins = _joins(errors, form.joins_cme)
+    if form.standard_basis not in reference.dictionary(session, "学分达标遵照"):
+        errors["学分达标遵照"] = "请选择"
+    if not form.consent:
+        errors["个人信息处理"] = "请阅读并同意个人信息处理说明"
+    if errors:
+        raise ValidationError(errors)
+    if taken := ensure_unique(session, username=username, id_number=card.number, phone=phone):
+        raise ValidationError(taken)
+    sms.redeem_ticket(session, phone, "register", phone_ticket)
+    now = utcnow()
+    user = User(
+        username=username, password_hash=hash_password(form.password), name=name, role="person",
+        institution_id=inst.id, department_id=dept_id, email=email, sex=card.sex, birth_date=card.birth_date,
+        joins_cme=joins, standard_basis=form.standard_basis, status="pending", registered_at=now, consent_at=now,
+    )
+    set_identity(user, card.number, phone)
+    session.add(user)
+    session.flush()
+    audit.record(session, user.id, "registration.submitted", "user", user.id, institution_id=inst.id,
+                 after={"username": username, "name": name, "id_number": user.id_number_masked,
+                        "phone": user.phone_masked, "institution": inst.name})
+    return user.id
+
+
+def _checked(errors: dict[str, str], label: str, check, raw):
+    try:
+        return check(raw)
+    except ValueError as e:
+        errors[label] = str(e)
+        return None
+
+
+# ---- 注册状态查询 ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegistrationStatus:
+    username: str
+    institution: str
+    registered_at: str
+    status: str  # code
+    status_label: str
+    reject_reason: str | None
+    can_edit: bool
+
+
+@dataclass(frozen=True)
+class RegistrationDraft:
+    """What 用户注册信息修改 starts from (no ID number or phone in clear: they are re-entered)."""
+
+    institution_id: int
+    institution: str
+    region_code: str
+    department_id: int | None
+    username: str
+    name: str
+    email: str
+    phone_masked: str
+    joins_cme: str
+
+
+def _throttle(session: Session, keys: list[str]) -> None:
+    since = utcnow() - THROTTLE_WINDOW
+    for key in keys:
+        used = session.scalar(
+            select(func.count()).select_from(QueryThrottle).where(QueryThrottle.key == key, QueryThrottle.at >= since)
+        )
+        if used >= STATUS_QUERY_LIMIT:
+            raise Throttled("查询过于频繁，请1小时后再试")
+    for key in keys:
+        session.add(QueryThrottle(key=key))
+
+
+def _find_by_pair(session: Session, username: str, id_number: str) -> User:
+    """The person registered with this username and ID number; every look-up counts toward the limit."""
+    username, number = normalize(username), normalize(id_number).upper()
+    errors = {}
+    if not username:
+        errors["用户账号"] = "不能为空"
+    if not number:
+        errors["身份证号码"] = "不能为空"
+    if errors:
+        raise ValidationError(errors)
+    _throttle(session, [f"status:user:{username.lower()}"[:100], f"status:id:{crypto.lookup_hash(number)}"[:100]])
+    user = session.scalars(select(User).where(User.username == username, User.role == "person")).first()
+    if user is None or user.id_number_hash != crypto.lookup_hash(number):
+        session.commit()  # the failed look-up must count although it is refused
+        raise DomainError(MISMATCH)
+    return user
+
+
+def query_status(session: Session, username: str, id_number: str) -> RegistrationStatus:
+    """注册状态查询: 注册单位, 注册时间, 注册状态 (with the reviewer's reason when rejected)."""
+    user = _find_by_pair(session, username, id_number)
+    inst = session.get(Institution, user.institution_id)
+    return RegistrationStatus(
+        username=user.username, institution=inst.name if inst else "", registered_at=fmt_local(user.registered_at),
+        status=user.status, status_label=REGISTRATION_STATUS[user.status],
+        reject_reason=user.reject_reason if user.status == "rejected" else None,
+        can_edit=user.status in ("pending", "rejected"),
+    )
+
+
+def registration_draft(session: Session, username: str, id_number: str) -> RegistrationDraft:
+    """The current values for 修改 (same throttled check as the query)."""
+    user = _find_by_pair(session, username, id_number)
+    if user.status not in ("pending", "rejected"):
+        raise RecordLocked("注册已审核通过，不能再修改，请直接登录")
+    inst = session.get(Institution, user.institution_id)
+    return RegistrationDraft(inst.id, inst.name, inst.region_code, user.department_id, user.username, user.name,
+                             user.email or "", user.phone_masked or "", "是" if user.joins_cme else "否")
+
+
+@dataclass
+class RegistrationEdit:
+    institution_id: int | None
+    department_id: int | None
+    username: str
+    name: str
+    id_number: str
+    email: str
+    phone: str  # empty: keep the verified number on file
+    phone_ticket: str | None  # required when `phone` is a new number
+    current_password: str  # proves the registration is the editor's own
+    password: str  # empty: keep
+    confirm: str
+    joins_cme: str | None
+
+
+def resubmit_registration(session: Session, username: str, id_number: str, edit: RegistrationEdit) -> None:
+    """保存: change a 单位待审/单位审核不过 registration and send it back to 单位待审."""
+    user = _find_by_pair(session, username, id_number)
+    if user.status not in ("pending", "rejected"):
+        raise RecordLocked("注册已审核通过，不能再修改，请直接登录")
+    if not edit.current_password or not verify_password(edit.current_password, user.password_hash):
+        session.commit()  # counts toward the look-up limit
+        raise ValidationError({"原密码": "不正确" if edit.current_password else "不能为空"})
+    errors: dict[str, str] = {}
+    inst, dept_id = _place(session, errors, edit.institution_id, edit.department_id)
+    new_username = _checked(errors, "用户名", check_username, edit.username)
+    name = _text(errors, "真实姓名", edit.name, NAME_MAX)
+    card = _checked(errors, "身份证号", parse_id_number, edit.id_number)
+    email = _checked(errors, "电子邮箱", check_email, edit.email)
+    new_phone = None
+    if normalize(edit.phone):
+        new_phone = _checked(errors, "手机号码", check_phone, edit.phone)
+        if new_phone and crypto.lookup_hash(new_phone) == user.phone_hash:
+            new_phone = None  # the same number: nothing to verify
+    joins = _joins(errors, edit.joins_cme)
+    if edit.password or edit.confirm:
+        current_phone = crypto.decrypt(user.phone_enc) or ""
+        personal = tuple(v for v in (new_username, card.number if card else "", new_phone or current_phone) if v)
+        if problem := password_problem(edit.password, personal=personal):
+            errors["密码"] = problem
+        elif edit.password != edit.confirm:
+            errors["确认密码"] = "两次输入的密码不一致"
+    if errors:
+        raise ValidationError(errors)
+    if taken := ensure_unique(session, username=new_username, id_number=card.number, phone=new_phone,
+                              exclude_user_id=user.id):
+        raise ValidationError(taken)
+    if new_phone:
+        sms.redeem_ticket(session, new_phone, "change_phone", edit.phone_ticket)
+    before = _snapshot(session, user)
+    user.institution_id, user.department_id = inst.id, dept_id
+    user.username, user.name, user.email, user.joins_cme = new_username, name, email, joins
+    user.sex, user.birth_date = card.sex, card.birth_date
+    set_identity(user, card.number, new_phone)
+    if edit.password:
+        user.password_hash = hash_password(edit.password)
+    user.status, user.reject_reason, user.reviewed_at, user.reviewed_by = "pending", None, None, None
+    session.flush()
+    audit.record(session, user.id, "registration.resubmitted", "user", user.id, institution_id=inst.id,
+                 before=before, after=_snapshot(session, user))
+
+
+def _snapshot(session: Session, user: User) -> dict:
+    inst = session.get(Institution, user.institution_id)
+    return {"username": user.username, "name": user.name, "institution": inst.name if inst else None,
+            "id_number": user.id_number_masked, "phone": user.phone_masked, "status": user.status}
+
+
+# ---- 注册审核 ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegistrationRow:
+    user_id: int
+    username: str
+    name: str
+    sex: str | None
+    id_number: str  # masked
+    phone: str  # masked
+    email: str
+    institution: str
+    department: str
+    joins_cme: str
+    standard_basis: str
+    registered_at: str
+    waiting: str  # age of the request, e.g. `3天2小时`
+    status: str
+    reject_reason: str | None
+
+
+def _age(since: datetime, now: datetime) -> str:
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时"
+    if hours:
+        return f"{hours}小时{mins}分钟"
+    return f"{mins}分钟"
+
+
+def _row(user: User, inst: Institution | None, dept: str | None, now: datetime) -> RegistrationRow:
+    return RegistrationRow(
+        user.id, user.username, user.name, user.sex, user.id_number_masked or "", user.phone_masked or "",
+        user.email or "", inst.name if inst else "", dept or "", "是" if user.joins_cme else "否",
+        user.standard_basis or "", fmt_local(user.registered_at), _age(user.registered_at, now),
+        REGISTRATION_STATUS[user.status], user.reject_reason,
+    )
+
+
+def list_registrations(session: Session, actor: Actor, *, status: str = "pending") -> list[RegistrationRow]:
+    """An institution admin's queue (own institution only; the provincial admin sees all), oldest first."""
+    require_role(actor, "unit", "province")
+    q = (
+        select(User, Institution, Department.name)
+        .join(Institution, Institution.id == User.institution_id)
+        .outerjoin(Department, Department.id == User.department_id)
+        .where(User.role == "person", User.status == status)
+    )
+    if actor.is_unit_admin:
+        q = q.where(User.institution_id == actor.institution_id)
+    now = utcnow()
+    return [_row(u, i, d, now) for u, i, d in session.execute(q.order_by(User.registered_at, User.id))]
+
+
+def _registration_in_scope(session: Session, actor: Actor, user_id: int) -> User:
+    require_role(actor, "unit", "province")
+    user = session.get(User, user_id)
+    if user is None or user.role != "person":
+        raise NotFound("注册记录不存在")
+    require_unit_admin_of(actor, user.institution_id)
+    return user
+
+
+def get_registration(session: Session, actor: Actor, user_id: int) -> RegistrationRow:
+    """查看: one registration of the admin's own institution."""
+    user = _registration_in_scope(session, actor, user_id)
+    inst = session.get(Institution, user.institution_id)
+    dept = session.get(Department, user.department_id) if user.department_id else None
+    return _row(user, inst, dept.name if dept else None, utcnow())
+
+
+def _decide(session: Session, actor: Actor, user: User, status: str, reason: str | None) -> None:
+    if user.status != "pending":
+        raise RecordLocked(f"该注册已处理（{REGISTRATION_STATUS[user.status]}），请刷新列表")
+    user.status, user.reject_reason = status, reason
+    user.reviewed_at, user.reviewed_by = utcnow(), actor.id
+    audit.record(session, actor.id, f"registration.{'approved' if status == 'approved' else 'rejected'}", "user",
+                 user.id, institution_id=user.institution_id, before={"status": "pending"},
+                 after={"status": status, "reason": reason, "username": user.username})
+
+
+def approve_registration(session: Session, actor: Actor, user_id: int) -> None:
+    """审核通过: the person may log in from now on."""
+    _decide(session, actor, _registration_in_scope(session, actor, user_id), "approved", None)
+
+
+def reject_registration(session: Session, actor: Actor, user_id: int, reason: str) -> None:
+    """审核不过 with a required reason the person sees in 注册状态查询."""
+    user = _registration_in_scope(session, actor, user_id)
+    try:
+        reason = check_text(reason, max_len=500)
+    except ValueError as e:
+        raise ValidationError({"不通过原因": str(e)}) from None
+    _decide(session, actor, user, "rejected", reason)
+
+
+def approve_registrations(session: Session, actor: Actor, user_ids: list[int]) -> int:
+    """批量通过: all or nothing — one registration out of scope or already decided refuses the batch."""
+    if not user_ids:
+        raise ValidationError({"": "请至少选择一条注册记录"})
+    for user_id in dict.fromkeys(user_ids):
+        approve_registration(session, actor, user_id)
+    return len(dict.fromkeys(user_ids))

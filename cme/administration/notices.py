@@ -1,0 +1,126 @@
+"""通知公告 (SPEC §8, manual fig. 15).
+
+Rules:
+* Everyone logged in sees province-wide notices (通知级别 省级) and those of their own institution
+  (单位); another institution's notices stay hidden. Withdrawn notices leave the home table.
+* The provincial admin publishes province-wide notices; an institution admin publishes for their
+  own institution only. Each withdraws only what their scope covers (the province: any notice).
+* 状态 is derived: 已撤回, or by the activity dates 未开始 / 进行中 / 已结束 (已发布 without dates).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from cme import clock
+from cme.domain.identity import check_text
+from cme.errors import NotFound, NotPermitted, RecordLocked, ValidationError
+from cme.models import Notice, User
+from cme.core import audit
+from cme.core.actors import Actor, require_role
+
+LEVEL_PROVINCE = "省级"
+LEVEL_UNIT = "单位"
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    id: int
+    title: str
+    sender: str
+    published_at: str
+    level: str
+    theme: str
+    start_date: date | None
+    end_date: date | None
+    status: str
+    body: str
+    withdrawn: bool
+
+    def table_row(self) -> dict[str, object]:
+        """The fig. 15 columns."""
+        return {"通知标题": self.title, "发送者": self.sender, "发布时间": self.published_at, "通知级别": self.level,
+                "活动主题": self.theme, "举办开始日期": self.start_date, "举办结束日期": self.end_date, "状态": self.status}
+
+
+def status_label(n: Notice, today: date) -> str:
+    if n.status == "withdrawn":
+        return "已撤回"
+    if n.start_date and today < n.start_date:
+        return "未开始"
+    if n.end_date and today > n.end_date:
+        return "已结束"
+    if n.start_date or n.end_date:
+        return "进行中"
+    return "已发布"
+
+
+def _rows(session: Session, q) -> list[NoticeRow]:
+    today = clock.today()
+    rows = session.execute(q.order_by(Notice.published_at.desc(), Notice.id.desc())).all()
+    return [NoticeRow(n.id, n.title, sender, clock.fmt_local(n.published_at), n.level, n.theme or "", n.start_date,
+                      n.end_date, status_label(n, today), n.body or "", n.status == "withdrawn") for n, sender in rows]
+
+
+def list_notices(session: Session, actor: Actor, *, limit: int = 50) -> list[NoticeRow]:
+    """首页 table: published province-wide notices and those of the actor's institution."""
+    q = (
+        select(Notice, User.name).join(User, User.id == Notice.sender_id)
+        .where(Notice.status == "published")
+        .where(or_(Notice.institution_id.is_(None), Notice.institution_id == actor.institution_id)
+               if actor.institution_id is not None else Notice.institution_id.is_(None))
+        .limit(limit)
+    )
+    return _rows(session, q)
+
+
+def manageable_notices(session: Session, actor: Actor) -> list[NoticeRow]:
+    """What the admin may withdraw: their institution's notices, or (province) the province-wide ones."""
+    require_role(actor, "unit", "province")
+    q = select(Notice, User.name).join(User, User.id == Notice.sender_id)
+    q = q.where(Notice.institution_id.is_(None)) if actor.is_province_admin else q.where(Notice.institution_id == actor.institution_id)
+    return _rows(session, q)
+
+
+def create_notice(session: Session, actor: Actor, *, title: str, body: str = "", theme: str = "",
+                  start_date: date | None = None, end_date: date | None = None) -> int:
+    """Publish: the province → 省级 for everyone; an institution admin → 单位 for own staff."""
+    require_role(actor, "unit", "province")
+    errors: dict[str, str] = {}
+    clean = {}
+    for label, key, raw, max_len, required in (("通知标题", "title", title, 200, True), ("活动主题", "theme", theme, 200, False),
+                                               ("通知内容", "body", body, 5000, False)):
+        try:
+            clean[key] = check_text(raw, max_len=max_len, required=required) or None
+        except ValueError as e:
+            errors[label] = str(e)
+    if start_date and end_date and start_date > end_date:
+        errors["举办结束日期"] = "不能早于举办开始日期"
+    if errors:
+        raise ValidationError(errors)
+    notice = Notice(sender_id=actor.id, institution_id=None if actor.is_province_admin else actor.institution_id,
+                    level=LEVEL_PROVINCE if actor.is_province_admin else LEVEL_UNIT, start_date=start_date,
+                    end_date=end_date, status="published", **clean)
+    session.add(notice)
+    session.flush()
+    audit.record(session, actor.id, "notice.publish", "notice", notice.id, institution_id=notice.institution_id,
+                 after={"通知标题": notice.title, "通知级别": notice.level})
+    return notice.id
+
+
+def withdraw_notice(session: Session, actor: Actor, notice_id: int) -> None:
+    """撤回: an institution admin only their institution's notices; the province any."""
+    require_role(actor, "unit", "province")
+    notice = session.get(Notice, notice_id)
+    if notice is None:
+        raise NotFound("通知不存在")
+    if not actor.is_province_admin and (notice.institution_id is None or notice.institution_id != actor.institution_id):
+        raise NotPermitted("只能撤回本机构发布的通知")
+    if notice.status == "withdrawn":
+        raise RecordLocked("该通知已撤回")
+    notice.status = "withdrawn"
+    audit.record(session, actor.id, "notice.withdraw", "notice", notice.id, institution_id=notice.institution_id,
+                 before={"状态": "published"}, after={"状态": "withdrawn"})

@@ -1,0 +1,8 @@
+"""The base every context stands on: who is acting and what they may do (actors), the audit log,
+and the reference data (regions, dictionaries, standards table rows).
+
+With the top-level modules of `cme` (config, db, models, errors, clock, crypto, storage, labels) it
+forms the base layer. It may import only `cme.domain` and those base modules, never a context
+package: the audit log and the authorisation rules sit here so that contexts never import each other
+in a circle.
+"""

@@ -1,0 +1,71 @@
+"""Plotly figures for 首页: per-year credits against the standard, and the national cycle.
+
+Approved credits are solid bars; pending credits are hatched bars beside them (never stacked on
+the approved ones, so nobody mistakes them for counted credits). The year's required amounts are
+drawn as short horizontal markers over the bars of the same class.
+"""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from cme.config import get_settings
+from cme.credits.progress import HomeProgress
+
+COLORS = {"国家级I类": "#8e44ad", "省级I类": "#2471a3", "II类": "#17a589", "待审": "#b3b6b7", "标准": "#c0392b"}
+FONT = dict(family="Noto Sans SC, Microsoft YaHei, sans-serif", size=13)
+
+
+def yearly_bars(progress: HomeProgress) -> go.Figure:
+    """Per year: 国家级I类, 省级I类 and II类 approved, pending apart, each class's standard marker over its bar."""
+    years = [str(p.year) for p in progress.years]
+    v = [p.verdict for p in progress.years]
+    fig = go.Figure()
+    # national Class I stacks under provincial only where the deployment counts it toward 省级I类;
+    # otherwise it has its own bar, so the 省级I类 bar alone meets its marker
+    counts = get_settings().national_counts_as_provincial_i
+    national = [float(x.national_i_obtained) for x in v]
+    fig.add_bar(name="国家级I类", x=years, y=national, offsetgroup="I" if counts else "N",
+                marker_color=COLORS["国家级I类"], hovertemplate="%{x} 国家级I类 %{y}分<extra></extra>")
+    fig.add_bar(name="省级I类", x=years, y=[float(_own_provincial(x, counts)) for x in v], base=national if counts else None,
+                offsetgroup="I", marker_color=COLORS["省级I类"], hovertemplate="%{x} 省级I类 %{y}分<extra></extra>")
+    fig.add_bar(name="II类", x=years, y=[float(x.class_ii_obtained) for x in v], offsetgroup="II",
+                marker_color=COLORS["II类"], hovertemplate="%{x} II类 %{y}分<extra></extra>")
+    fig.add_bar(name="待审（不计入）", x=years, y=[float(x.pending_i + x.pending_ii) for x in v], offsetgroup="P",
+                marker=dict(color="rgba(0,0,0,0)", line=dict(color=COLORS["待审"], width=1.5), pattern_shape="/",
+                            pattern_fgcolor=COLORS["待审"]),
+                hovertemplate="%{x} 待审 %{y}分（不计入）<extra></extra>")
+    req_i = [float(x.provincial_i_required) if x.provincial_i_required is not None else None for x in v]
+    req_ii = [float(x.class_ii_required) if x.class_ii_required is not None else None for x in v]
+    # standard markers sit over their own class's bar (scattermode="group" shares the bars' offsetgroups)
+    fig.add_scatter(name="省级I类标准", x=years, y=req_i, mode="markers", offsetgroup="I", marker=dict(symbol="line-ew-open", size=34,
+                    color=COLORS["标准"], line=dict(width=3, color=COLORS["标准"])), hovertemplate="%{x} 省级I类标准 %{y}分<extra></extra>")
+    fig.add_scatter(name="II类标准", x=years, y=req_ii, mode="markers", offsetgroup="II", marker=dict(symbol="line-ew-open", size=34,
+                    color="#e67e22", line=dict(width=3, color="#e67e22")), hovertemplate="%{x} II类标准 %{y}分<extra></extra>")
+    fig.update_layout(barmode="group", scattermode="group", font=FONT, height=360, margin=dict(l=10, r=10, t=40, b=10),
+                      title=dict(text="各年度已审核学分与标准", font=dict(size=15)), yaxis_title="学分",
+                      legend=dict(orientation="h", y=-0.15), xaxis=dict(type="category"))
+    return fig
+
+
+def _own_provincial(verdict, counts: bool):
+    """Provincial Class I credits themselves: when national Class I counts toward the provincial
+    figure, the verdict's figure already includes them (stacked below)."""
+    return verdict.provincial_i_obtained - verdict.national_i_obtained if counts else verdict.provincial_i_obtained
+
+
+def cycle_progress(progress: HomeProgress) -> go.Figure | None:
+    """国家级I类 over the cycle ending this year against its requirement (None when 未设置 or when the
+    standard asks for no national Class I)."""
+    v = progress.current.verdict
+    if not v.national_i_cycle_required:
+        return None
+    got, need = float(v.national_i_cycle_obtained), float(v.national_i_cycle_required)
+    fig = go.Figure()
+    fig.add_bar(x=[got], y=["国家级I类"], orientation="h", marker_color=COLORS["国家级I类"], name="已获得",
+                text=[f"{got:g} / {need:g} 分"], textposition="inside" if got else "outside")
+    if need:
+        fig.add_vline(x=need, line=dict(color=COLORS["标准"], width=3, dash="dash"))
+    fig.update_layout(font=FONT, height=150, margin=dict(l=10, r=10, t=40, b=10), showlegend=False,
+                      title=dict(text=f"国家级I类学分周期进度（{v.cycle_start}—{v.cycle_end}年）", font=dict(size=15)),
+                      xaxis=dict(range=[0, max(got, need, 1) * 1.15], title="学分"))
+    return fig

@@ -1,0 +1,114 @@
+"""首页 progress (SPEC §8): this year's projects and credits, yearly verdicts, the national cycle.
+
+Rules:
+* Figures come from CreditSummary (kept current by every credit change): approved credits only;
+  pending sums are carried apart for display and never counted.
+* 本年参加项目: approved Class I projects (国家级 + 省级) and Class II projects of this year;
+  本年获得学分: approved Class I and Class II credits of this year.
+* Each year is judged by cme.domain.compliance.year_verdict with the person's standard for that
+  year and the deployment setting `national_counts_as_provincial_i`; no standard → 未设置.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cme import clock
+from cme.config import get_settings
+from cme.domain.compliance import ComplianceSettings, YearTotals, YearVerdict, year_verdict
+from cme.domain.standards import Standard
+from cme.models import CreditSummary, ProfileChangeRequest, Transfer, User
+from cme.core.actors import Actor, get_user_in_scope, require_role
+from cme.standards.personal import standards_by_year
+
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class YearProgress:
+    year: int
+    verdict: YearVerdict
+    standard: Standard | None
+
+    @property
+    def missing_text(self) -> str:
+        return self.verdict.missing_text()
+
+
+@dataclass(frozen=True)
+class HomeProgress:
+    year: int
+    projects_i: int
+    projects_ii: int
+    credits_i: Decimal
+    credits_ii: Decimal
+    pending_i: Decimal
+    pending_ii: Decimal
+    years: list[YearProgress]  # oldest first, ending this year
+
+    @property
+    def current(self) -> YearProgress:
+        return self.years[-1]
+
+    @property
+    def missing_text(self) -> str:
+        """`省级I类还差 3 分，…` / 本年度学分已达标 / the 未设置 prompt."""
+        return self.current.missing_text
+
+
+def compliance_settings() -> ComplianceSettings:
+    return ComplianceSettings(national_counts_as_provincial_i=get_settings().national_counts_as_provincial_i)
+
+
+def totals_by_year(session: Session, user_id: int) -> dict[int, YearTotals]:
+    rows = session.scalars(select(CreditSummary).where(CreditSummary.user_id == user_id))
+    return {r.year: YearTotals(r.year, r.national_i, r.provincial_i, r.class_ii, r.pending_i, r.pending_ii) for r in rows}
+
+
+def home_progress(session: Session, actor: Actor, user_id: int | None = None, *, years: int = 5,
+                  year: int | None = None) -> HomeProgress:
+    """The person's 首页 figures for `year` (default this year) and the `years` years up to it."""
+    user = get_user_in_scope(session, actor, user_id or actor.id)
+    this_year = year or clock.today().year
+    totals = totals_by_year(session, user.id)
+    standards = standards_by_year(session, user.id)
+    settings = compliance_settings()
+    span = [y for y in range(this_year - years + 1, this_year + 1)]
+    progress = [YearProgress(y, year_verdict(y, standards.get(y), totals, settings), standards.get(y)) for y in span]
+    summary = session.get(CreditSummary, (user.id, this_year))
+    if summary is None:
+        return HomeProgress(this_year, 0, 0, ZERO, ZERO, ZERO, ZERO, progress)
+    return HomeProgress(this_year, summary.projects_i, summary.projects_ii, summary.national_i + summary.provincial_i,
+                        summary.class_ii, summary.pending_i, summary.pending_ii, progress)
+
+
+@dataclass(frozen=True)
+class UnitQueues:
+    registrations: int
+    credits: int
+    profiles: int
+    transfers: int
+
+
+def unit_queues(session: Session, actor: Actor) -> UnitQueues:
+    """Counts of what waits for the institution admin (the provincial admin: province-wide)."""
+    require_role(actor, "unit", "province")
+    inst = actor.institution_id if actor.is_unit_admin else None
+
+    def count(q, col):
+        return int(session.scalar(q.where(col == inst) if inst is not None else q))
+
+    from cme.models import CreditRecord
+
+    regs = count(select(func.count()).select_from(User).where(User.role == "person", User.status == "pending"),
+                 User.institution_id)
+    creds = count(select(func.count()).select_from(CreditRecord).join(User, User.id == CreditRecord.user_id)
+                  .where(CreditRecord.status == "pending"), User.institution_id)
+    profiles = count(select(func.count()).select_from(ProfileChangeRequest).where(ProfileChangeRequest.status == "pending"),
+                     ProfileChangeRequest.institution_id)
+    transfers = count(select(func.count()).select_from(Transfer).where(Transfer.status == "pending"),
+                      Transfer.to_institution_id)
+    return UnitQueues(regs, creds, profiles, transfers)

@@ -1,0 +1,198 @@
+"""项目库 (provincial admin): the approved CME projects whose code fills the credit form.
+
+Rules:
+* 项目编号* unique (`项目编号已存在`, ≤ 40 characters), 项目名称* and 主办单位* (≤ 200 characters).
+* 举办年度* a year from 2000 to next year, and the year of 举办时间「从」or「至」(as on the credit form,
+  so a prefilled credit is valid).
+* 学分类型* 国家级I类 / 省级I类 / II类; 学分* > 0 with at most one decimal (≤ 100).
+* 学分获取形式* from the dictionary; 学科分类* two levels from the dictionary.
+* 举办时间* 从 ≤ 至.
+* Every bad field is named and nothing is saved. Add, edit and delete are audited. Credit records
+  copy what they need, so deleting a project leaves existing credits untouched.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from cme import clock
+from cme.domain.compliance import CREDIT_TYPES
+from cme.domain.identity import check_text, normalize
+from cme.errors import Duplicate, NotFound, ValidationError
+from cme.models import Project
+from cme.core import audit
+from cme.core.actors import Actor, require_role
+from cme.credits.records import check_dictionary_fields, credit_choices, parse_credits
+
+FIRST_YEAR = 2000
+
+
+@dataclass
+class ProjectInput:
+    code: str = ""
+    name: str = ""
+    organizer: str = ""
+    year: int | None = None
+    credit_type: str | None = None
+    credits: str | Decimal | float | None = None
+    form: str | None = None
+    subject_parent: str | None = None
+    subject_child: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    id: int
+    code: str
+    name: str
+    organizer: str
+    year: int
+    credit_type: str
+    credits: Decimal
+    form: str | None
+    subject_parent: str | None
+    subject_child: str | None
+    date_from: date | None
+    date_to: date | None
+
+    def as_input(self) -> ProjectInput:
+        return ProjectInput(self.code, self.name, self.organizer, self.year, self.credit_type, self.credits,
+                            self.form, self.subject_parent, self.subject_child, self.date_from, self.date_to)
+
+    def table_row(self) -> dict[str, object]:
+        period = f"{self.date_from} 至 {self.date_to}" if self.date_from and self.date_to else ""
+        subject = " › ".join(p for p in (self.subject_parent, self.subject_child) if p)
+        return {"项目编号": self.code, "项目名称": self.name, "主办单位": self.organizer, "举办年度": self.year,
+                "学分类型": self.credit_type, "学分": f"{self.credits:.1f}", "学分获取形式": self.form or "",
+                "学科分类": subject, "举办时间": period}
+
+
+def _row(p: Project) -> ProjectRow:
+    return ProjectRow(p.id, p.code, p.name, p.organizer, p.year, p.credit_type, p.credits, p.form,
+                      p.subject_parent, p.subject_child, p.date_from, p.date_to)
+
+
+def _text(errors: dict[str, str], label: str, raw: str, max_len: int) -> str | None:
+    try:
+        return check_text(raw, max_len=max_len)
+    except ValueError as e:
+        errors[label] = str(e)
+        return None
+
+
+def validate_project(session: Session, data: ProjectInput) -> dict:
+    """The cleaned column values, or ValidationError naming every bad field."""
+    errors: dict[str, str] = {}
+    out: dict = {
+        "code": _text(errors, "项目编号", data.code, 40),
+        "name": _text(errors, "项目名称", data.name, 200),
+        "organizer": _text(errors, "主办单位", data.organizer, 200),
+    }
+    if data.date_from is None or data.date_to is None:
+        errors["举办时间"] = "请选择开始和结束日期"
+    elif data.date_from > data.date_to:
+        errors["举办时间"] = "开始日期不能晚于结束日期"
+    out["date_from"], out["date_to"] = data.date_from, data.date_to
+    last_year = clock.today().year + 1
+    try:
+        year = int(data.year) if data.year not in (None, "") else None
+    except (TypeError, ValueError):
+        year, errors["举办年度"] = None, "应为四位年份"
+    if year is None:
+        errors.setdefault("举办年度", "请选择举办年度")
+    elif not FIRST_YEAR <= year <= last_year:
+        errors["举办年度"] = f"应在{FIRST_YEAR}至{last_year}年之间"
+    elif data.date_from and data.date_to and year not in {data.date_from.year, data.date_to.year}:
+        errors["举办年度"] = "应与举办时间的年份一致"
+    out["year"] = year
+    if data.credit_type not in CREDIT_TYPES:
+        errors["学分类型"] = "请选择学分类型" if not data.credit_type else "不在可选范围内"
+    out["credit_type"] = data.credit_type
+    try:
+        out["credits"] = parse_credits(data.credits)
+    except ValueError as e:
+        errors["学分"] = str(e)
+    check_dictionary_fields(errors, credit_choices(session), data.form, data.subject_parent, data.subject_child)
+    out["form"], out["subject_parent"], out["subject_child"] = data.form, data.subject_parent, data.subject_child
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _snapshot(p: Project) -> dict:
+    return {"code": p.code, "name": p.name, "organizer": p.organizer, "year": p.year, "credit_type": p.credit_type,
+            "credits": str(p.credits), "form": p.form, "subject": f"{p.subject_parent} › {p.subject_child}",
+            "date_from": str(p.date_from), "date_to": str(p.date_to)}
+
+
+def _ensure_unique(session: Session, code: str, exclude_id: int | None = None) -> None:
+    q = select(Project.id).where(Project.code == code)
+    if exclude_id is not None:
+        q = q.where(Project.id != exclude_id)
+    if session.scalars(q).first() is not None:
+        raise Duplicate("项目编号已存在", "项目编号")
+
+
+def _project(session: Session, actor: Actor, project_id: int) -> Project:
+    require_role(actor, "province")
+    p = session.get(Project, project_id)
+    if p is None:
+        raise NotFound("项目不存在")
+    return p
+
+
+def list_projects(session: Session, actor: Actor, *, keyword: str = "", year: int | None = None,
+                  credit_type: str | None = None, limit: int = 500) -> list[ProjectRow]:
+    """Search by code, name or organizer keyword, year and credit type; newest year first."""
+    require_role(actor, "province")
+    q = select(Project)
+    if kw := normalize(keyword):
+        q = q.where(or_(Project.code.contains(kw), Project.name.contains(kw), Project.organizer.contains(kw)))
+    if year:
+        q = q.where(Project.year == int(year))
+    if credit_type:
+        q = q.where(Project.credit_type == credit_type)
+    return [_row(p) for p in session.scalars(q.order_by(Project.year.desc(), Project.code).limit(limit))]
+
+
+def get_project(session: Session, actor: Actor, project_id: int) -> ProjectRow:
+    return _row(_project(session, actor, project_id))
+
+
+def add_project(session: Session, actor: Actor, data: ProjectInput) -> int:
+    """A new project in the library; 项目编号 unique."""
+    require_role(actor, "province")
+    values = validate_project(session, data)
+    _ensure_unique(session, values["code"])
+    p = Project(**values)
+    session.add(p)
+    session.flush()
+    audit.record(session, actor.id, "project.add", "project", p.id, after=_snapshot(p))
+    return p.id
+
+
+def update_project(session: Session, actor: Actor, project_id: int, data: ProjectInput) -> None:
+    """Edit every field (the code too, while it stays unique)."""
+    p = _project(session, actor, project_id)
+    values = validate_project(session, data)
+    _ensure_unique(session, values["code"], exclude_id=p.id)
+    before = _snapshot(p)
+    for key, value in values.items():
+        setattr(p, key, value)
+    session.flush()
+    if (after := _snapshot(p)) != before:
+        audit.record(session, actor.id, "project.update", "project", p.id, before=before, after=after)
+
+
+def delete_project(session: Session, actor: Actor, project_id: int) -> None:
+    """Remove from the library; credits already registered keep their copy of the project."""
+    p = _project(session, actor, project_id)
+    audit.record(session, actor.id, "project.delete", "project", p.id, before=_snapshot(p))
+    session.delete(p)
+    session.flush()
