@@ -4,7 +4,7 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.credits import records as credits
+from cme.credits import details
 from cme.core.actors import Actor
 from ui.forms import literal, show_error
 
@@ -13,8 +13,8 @@ def show_credit_detail(me: Actor, credit_id: int, *, key: str) -> bool:
     """Draw the record if `me` may see it (the service decides); False when refused or missing."""
     try:
         with session_scope() as s:
-            d = credits.get_credit(s, me, credit_id)
-            proof = credits.load_proof(s, me, credit_id) if d.has_proof else None
+            d = details.get_credit(s, me, credit_id)
+            proof = details.load_proof(s, me, credit_id) if d.has_proof else None
     except DomainError as e:
         show_error(e)
         return False

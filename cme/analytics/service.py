@@ -27,7 +27,7 @@ from cme.domain.standards import TITLE_LEVELS, parse_title_label
 from cme.errors import NotPermitted
 from cme.models import CreditStandard, CreditSummary, Department, Institution, PersonalStandard, Region, User
 from cme.reports.tables import csv_bytes, xlsx_bytes
-from cme.credits import records as credits
+from cme.credits import review
 from cme.credits import progress
 from cme.core import reference
 from cme.core.actors import Actor, require_role
@@ -335,7 +335,7 @@ class QueueAges:
 def queue_ages(session: Session, actor: Actor) -> QueueAges:
     """What waits for review (progress.unit_queues) and how long the pending credits have waited."""
     counts = progress.unit_queues(session, actor)
-    ages = [q.age_days for q in credits.review_queue(session, actor)]
+    ages = [q.age_days for q in review.review_queue(session, actor)]
     buckets = {label: sum(1 for a in ages if a >= lo and (hi is None or a <= hi)) for label, lo, hi in AGE_BUCKETS}
     return QueueAges(counts.registrations, counts.credits, counts.profiles, counts.transfers, buckets,
                      max(ages) if ages else None)

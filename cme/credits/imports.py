@@ -35,7 +35,7 @@ from cme.models import CreditRecord, CreditReview, User
 from cme.core import audit
 from cme.core.actors import Actor, require_role
 from cme.reports.tables import csv_bytes, workbook_bytes, xlsx_workbook
-from cme.credits.records import CreditInput, credit_choices, validate_credit
+from cme.credits.entry import CreditInput, credit_choices, validate_credit
 from cme.credits.summaries import refresh_summary
 
 HEADERS = ["身份证号", "项目编号", "项目名称", "主办单位", "学分", "学分类型", "学分获取形式", "学科分类一级",

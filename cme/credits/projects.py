@@ -26,7 +26,7 @@ from cme.errors import Duplicate, NotFound, ValidationError
 from cme.models import Project
 from cme.core import audit
 from cme.core.actors import Actor, require_role
-from cme.credits.records import check_dictionary_fields, credit_choices, parse_credits
+from cme.credits.entry import check_dictionary_fields, credit_choices, parse_credits
 
 FIRST_YEAR = 2000
 

@@ -93,7 +93,7 @@ def run_bench(users: int, per_user: int, repeat: int) -> str:
     from cme.models import CreditRecord, CreditSummary, User
     from cme.analytics import service as analytics
     from cme.accounts import auth
-    from cme.credits import records as credits
+    from cme.credits import review, search
     from cme.credits import progress
     from cme.core.actors import actor_from_user
     from cme.ops.setup import init_db
@@ -122,8 +122,8 @@ def run_bench(users: int, per_user: int, repeat: int) -> str:
     rows = [
         ("登录（bcrypt cost 12 校验）", call(lambda s: auth.login(s, person.username, "Bench2026pass"))),
         ("首页进度（5年判定）", call(lambda s: progress.home_progress(s, me))),
-        ("学分综合查询（本人全部记录）", call(lambda s: credits.search_credits(s, me))),
-        ("学分审核队列（本机构待审）", call(lambda s: credits.review_queue(s, unit))),
+        ("学分综合查询（本人全部记录）", call(lambda s: search.search_credits(s, me))),
+        ("学分审核队列（本机构待审）", call(lambda s: review.review_queue(s, unit))),
         ("全省按机构汇总（本年，读汇总表）", call(institution_attainment)),
         ("本机构人员达标（约500人）", call(lambda s: analytics.staff_compliance(s, unit))),
     ]

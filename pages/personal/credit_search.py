@@ -6,16 +6,16 @@ from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES, format_credit
 from cme.labels import REVIEW_STATUS
-from cme.credits import records as credits
+from cme.credits import entry, search
 from cme.core import reference
-from cme.credits.records import CreditFilter
+from cme.credits.search import CreditFilter
 from ui.credit_view import show_credit_detail
 from ui.session import require_actor
 
 me = require_actor("person")
 st.header("学分综合查询")
 with session_scope() as s:
-    forms = reference.dictionary(s, credits.FORM_KIND)
+    forms = reference.dictionary(s, entry.FORM_KIND)
     tree = reference.subjects(s)
 years = list(range(clock.today().year, 1999, -1))
 ALL = "全部"
@@ -39,7 +39,7 @@ flt = CreditFilter(
     subject_child=None if child == ALL else child,
 )
 with session_scope() as s:
-    rows = credits.search_credits(s, me, flt)
+    rows = search.search_credits(s, me, flt)
 
 approved = [r for r in rows if r.status == "approved"]
 st.caption(f"共 {len(rows)} 条；其中审核通过 {len(approved)} 条，"
@@ -51,9 +51,9 @@ table = pd.DataFrame([[r.project_code, r.project_name, format_credit(r.credits),
 st.dataframe(table, hide_index=True, width="stretch", key="cs_table")
 e1, e2, _ = st.columns([1, 1, 6])
 stamp = clock.today().strftime("%Y%m%d")
-e1.download_button("导出XLSX", credits.export_xlsx(rows), file_name=f"学分信息_{stamp}.xlsx",
+e1.download_button("导出XLSX", search.export_xlsx(rows), file_name=f"学分信息_{stamp}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", disabled=not rows, key="cs_xlsx")
-e2.download_button("导出CSV", credits.export_csv(rows), file_name=f"学分信息_{stamp}.csv", mime="text/csv",
+e2.download_button("导出CSV", search.export_csv(rows), file_name=f"学分信息_{stamp}.csv", mime="text/csv",
                    disabled=not rows, key="cs_csv")
 
 labels = [f"{r.year} · {r.project_code} · {r.project_name} · {r.status_label}" for r in rows]

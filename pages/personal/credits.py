@@ -7,9 +7,9 @@ import streamlit as st
 from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES, format_credit
-from cme.credits import records as credits
+from cme.credits import details, entry, search
 from cme.core import reference
-from cme.credits.records import CreditInput
+from cme.credits.entry import CreditInput
 from cme.storage import Upload
 from ui.credit_view import show_credit_detail
 from ui.forms import act, show_flash
@@ -46,7 +46,7 @@ def _close() -> None:
 
 def _prefill_from_project() -> None:
     with session_scope() as s:
-        p = credits.project_prefill(s, st.session_state.get("cf_project_code", ""))
+        p = entry.project_prefill(s, st.session_state.get("cf_project_code", ""))
     if p is None:
         st.session_state["_cf_prefill_msg"] = "项目库中没有该项目编号，请手工填写"
         return
@@ -60,9 +60,9 @@ def _prefill_from_project() -> None:
 
 def credit_form(editing_id: int | None) -> None:
     with session_scope() as s:
-        forms = reference.dictionary(s, credits.FORM_KIND)
+        forms = reference.dictionary(s, entry.FORM_KIND)
         tree = reference.subjects(s)
-        detail = credits.get_credit(s, me, editing_id) if editing_id else None
+        detail = details.get_credit(s, me, editing_id) if editing_id else None
     today = clock.today()
     with st.container(border=True):
         st.subheader("修改个人学分信息" if editing_id else "新增个人学分信息")
@@ -110,9 +110,9 @@ def credit_form(editing_id: int | None) -> None:
             data.proof = Upload(upload.getvalue(), upload.name)
         def save_credit(s):
             if editing_id:
-                credits.update_credit(s, me, editing_id, data, remove_proof=remove)
+                entry.update_credit(s, me, editing_id, data, remove_proof=remove)
             else:
-                credits.submit_credit(s, me, data)
+                entry.submit_credit(s, me, data)
 
         # the form closes only once the record is saved; on an error it stays filled in
         act("学分信息已修改" if editing_id else "学分信息已保存，状态为【待审】", save_credit, clear=("credit_mode",))
@@ -128,7 +128,7 @@ def show_detail(credit_id: int) -> None:
 
 
 with session_scope() as s:
-    rows = credits.search_credits(s, me)
+    rows = search.search_credits(s, me)
 
 toolbar = st.columns([1, 1, 1, 1, 4])
 if toolbar[0].button("新增", type="primary", icon=":material/add:", key="cl_new"):
@@ -140,13 +140,13 @@ picked = st.selectbox("选择一条学分记录", labels, index=None, placeholde
 chosen = rows[labels.index(picked)] if picked else None
 if toolbar[1].button("修改", disabled=chosen is None, key="cl_edit"):
     with session_scope() as s:
-        detail = credits.get_credit(s, me, chosen.id)
+        detail = details.get_credit(s, me, chosen.id)
     if chosen.status != "pending":
         st.error("只有待审状态的学分记录才可以修改")
     else:
-        _open(("edit", chosen.id), credits.credit_input_of(detail))
+        _open(("edit", chosen.id), entry.credit_input_of(detail))
 if toolbar[2].button("删除", disabled=chosen is None, key="cl_delete"):
-    act(f"已删除学分记录：{chosen.project_name}", lambda s: credits.delete_credit(s, me, chosen.id),
+    act(f"已删除学分记录：{chosen.project_name}", lambda s: entry.delete_credit(s, me, chosen.id),
         clear=("cl_pick", "credit_mode"))
 if toolbar[3].button("查看", disabled=chosen is None, key="cl_view"):
     st.session_state["credit_mode"] = ("view", chosen.id)

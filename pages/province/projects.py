@@ -9,7 +9,7 @@ from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES
 from cme.credits import projects
 from cme.core import reference
-from cme.credits.records import FORM_KIND
+from cme.credits.entry import FORM_KIND
 from cme.credits.projects import ProjectInput
 from ui.forms import act, show_flash
 from ui.session import require_actor

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.domain.compliance import format_credit
-from cme.credits import records as credits
+from cme.credits import review
 from ui.credit_view import show_credit_detail
 from ui.forms import act, show_flash
 from ui.session import require_actor
@@ -14,7 +14,7 @@ st.header("学分审核")
 show_flash()
 
 with session_scope() as s:
-    queue = credits.review_queue(s, me)
+    queue = review.review_queue(s, me)
 if not queue:
     st.info("没有待审核的学分记录")
     st.stop()
@@ -31,7 +31,7 @@ edited = st.data_editor(table, hide_index=True, width="stretch", disabled=list(t
 selected = [queue[i].id for i, v in enumerate(edited["选择"]) if v]
 if st.button(f"批量审核通过（已选 {len(selected)} 条）", type="primary", disabled=not selected, key="review_batch"):
     # all or nothing: the service refuses the whole batch if any record is out of scope
-    act(f"已审核通过 {len(selected)} 条学分记录", lambda s: credits.approve_credits(s, me, selected))
+    act(f"已审核通过 {len(selected)} 条学分记录", lambda s: review.approve_credits(s, me, selected))
 
 st.divider()
 labels = [f"{q.owner} · {q.project_code} · {q.project_name} · {q.credit_type} {format_credit(q.credits)}分（已等待{q.age_days}天）"
@@ -44,11 +44,11 @@ if not show_credit_detail(me, chosen.id, key=f"review_{chosen.id}"):
     st.stop()
 a, b = st.columns(2)
 if a.button("审核通过", type="primary", key=f"review_approve_{chosen.id}"):
-    act(f"{chosen.owner}的学分“{chosen.project_name}”审核通过", lambda s: credits.approve_credit(s, me, chosen.id),
+    act(f"{chosen.owner}的学分“{chosen.project_name}”审核通过", lambda s: review.approve_credit(s, me, chosen.id),
         clear=("review_pick",))
 with b.form(f"review_reject_{chosen.id}"):
     reason = st.text_area("审核意见（审核不过时必填）", max_chars=500, key=f"review_reason_{chosen.id}")
     rejected = st.form_submit_button("审核不过")
 if rejected:
-    act(f"{chosen.owner}的学分“{chosen.project_name}”审核不过", lambda s: credits.reject_credit(s, me, chosen.id, reason),
+    act(f"{chosen.owner}的学分“{chosen.project_name}”审核不过", lambda s: review.reject_credit(s, me, chosen.id, reason),
         clear=("review_pick",))

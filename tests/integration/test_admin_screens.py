@@ -12,7 +12,7 @@ from cme.db import session_scope
 from cme.errors import Duplicate, NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog, CreditStandard, Institution, PersonalStandard, Project, Region, User
 from cme.core import audit
-from cme.credits import records as credits
+from cme.credits import entry
 from cme.administration import departments
 from cme.administration import institutions
 from cme.credits import projects
@@ -245,7 +245,7 @@ def test_project_add_search_edit_delete_and_prefill(world):
         assert [p.code for p in projects.list_projects(s, prov, keyword="药理")] == ["2026-01-001"]
         assert [p.code for p in projects.list_projects(s, prov, credit_type="II类")] == ["2026-02-002"]
         assert len(projects.list_projects(s, prov, year=2025)) == 2
-        pre = credits.project_prefill(s, "2026-01-001")
+        pre = entry.project_prefill(s, "2026-01-001")
     assert (pre.project_name, pre.credits, pre.form) == ("临床药理学新进展", Decimal("5.5"), "学习班")
     with session_scope() as s:
         projects.update_project(s, prov, pid, _project(credits="6", organizer="华西医院"))
@@ -254,7 +254,7 @@ def test_project_add_search_edit_delete_and_prefill(world):
         assert row.table_row()["学分"] == "6.0" and row.organizer == "华西医院"
         projects.delete_project(s, prov, pid)
     with session_scope() as s:
-        assert credits.project_prefill(s, "2026-01-001") is None
+        assert entry.project_prefill(s, "2026-01-001") is None
     (upd,) = _audits("project.update")
     assert (upd.before["credits"], upd.after["credits"]) == ("5.5", "6.0")
     assert _audits("project.delete")[0].before["code"] == "2026-01-001"

@@ -14,8 +14,9 @@ from cme import clock
 from cme.db import session_scope
 from cme.errors import DuplicateCredit, NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog, CreditReview, CreditSummary, Project
-from cme.credits import records as credits
-from cme.credits.records import CreditFilter, CreditInput
+from cme.credits import details, entry, review, search
+from cme.credits.search import CreditFilter
+from cme.credits.entry import CreditInput
 from cme.storage import MAX_PROOF_BYTES, Upload
 from tests.factories import make_admin, make_institution, make_person
 
@@ -51,10 +52,10 @@ def summary(user_id: int, year: int) -> CreditSummary:
 def test_submit_starts_pending_with_proof_and_trail(people):
     me = people["me"]
     with session_scope() as s:
-        cid = credits.submit_credit(s, me, form(proof=Upload(png_bytes(), "证明.png")))
+        cid = entry.submit_credit(s, me, form(proof=Upload(png_bytes(), "证明.png")))
     with session_scope() as s:
-        d = credits.get_credit(s, me, cid)
-        data, mime, name = credits.load_proof(s, me, cid)
+        d = details.get_credit(s, me, cid)
+        data, mime, name = details.load_proof(s, me, cid)
     assert d.status_label == "待审" and d.editable
     assert d.fields()["学科分类"] == "药学 › 药理学" and d.fields()["获取学分"] == "3"
     assert [t.action for t in d.trail] == ["提交"]
@@ -69,12 +70,12 @@ def test_every_bad_field_is_named_and_nothing_saved(people):
     bad = form(project_code=" ", credits="0", credit_type=None, date_from=tomorrow, form="打麻将", project_name="",
                organizer="", year=2001, subject_parent="药学", subject_child="心脏病学")
     with pytest.raises(ValidationError) as e, session_scope() as s:
-        credits.submit_credit(s, me, bad)
+        entry.submit_credit(s, me, bad)
     assert set(e.value.errors) == {"项目编号", "获取学分", "学分类型", "获取时间", "学分获取形式", "项目名称",
                                    "主办单位", "举办年度", "学科分类"}
     assert e.value.errors["获取学分"] == "应大于0"
     with session_scope() as s:
-        assert credits.search_credits(s, me) == []
+        assert search.search_credits(s, me) == []
 
 
 @pytest.mark.parametrize("over,field,message", [
@@ -86,15 +87,15 @@ def test_every_bad_field_is_named_and_nothing_saved(people):
 ], ids=["two-decimals", "not-a-number", "from-after-to", "year-mismatch", "no-child-subject"])
 def test_field_rules(people, over, field, message):
     with pytest.raises(ValidationError) as e, session_scope() as s:
-        credits.submit_credit(s, people["me"], form(**over))
+        entry.submit_credit(s, people["me"], form(**over))
     assert e.value.errors == {field: message}
 
 
 
 def test_course_across_new_year_filed_under_end_year(people):
     with session_scope() as s:
-        cid = credits.submit_credit(s, people["me"], form(date_from=date(2023, 12, 30), date_to=date(2024, 1, 2), year=2024))
-        assert credits.get_credit(s, people["me"], cid).year == 2024
+        cid = entry.submit_credit(s, people["me"], form(date_from=date(2023, 12, 30), date_to=date(2024, 1, 2), year=2024))
+        assert details.get_credit(s, people["me"], cid).year == 2024
 
 
 @pytest.mark.parametrize("data,filename,message", [
@@ -105,7 +106,7 @@ def test_course_across_new_year_filed_under_end_year(people):
 ], ids=["gif", "exe-named-jpg", "over-5mb", "broken-pdf"])
 def test_proof_checked_by_content(people, data, filename, message):
     with pytest.raises(ValidationError) as e, session_scope() as s:
-        credits.submit_credit(s, people["me"], form(proof=Upload(data, filename)))
+        entry.submit_credit(s, people["me"], form(proof=Upload(data, filename)))
     assert e.value.errors == {"上传图片": message}
 
 
@@ -113,41 +114,41 @@ def test_pdf_and_jpeg_proofs_accepted(people):
     buf = io.BytesIO()
     Image.new("RGB", (8, 8)).save(buf, "JPEG")
     with session_scope() as s:
-        a = credits.submit_credit(s, people["me"], form(proof=Upload(buf.getvalue(), "a.jpg")))
-        b = credits.submit_credit(s, people["me"], form(project_code="X2", proof=Upload(b"%PDF-1.4\n1 0 obj\n%%EOF\n", "b.pdf")))
-        assert credits.load_proof(s, people["me"], a)[1] == "image/jpeg"
-        assert credits.load_proof(s, people["me"], b)[1] == "application/pdf"
+        a = entry.submit_credit(s, people["me"], form(proof=Upload(buf.getvalue(), "a.jpg")))
+        b = entry.submit_credit(s, people["me"], form(project_code="X2", proof=Upload(b"%PDF-1.4\n1 0 obj\n%%EOF\n", "b.pdf")))
+        assert details.load_proof(s, people["me"], a)[1] == "image/jpeg"
+        assert details.load_proof(s, people["me"], b)[1] == "application/pdf"
 
 
 def test_same_project_and_year_twice_refused_unless_rejected(people):
     me, admin = people["me"], people["admin"]
     with session_scope() as s:
-        cid = credits.submit_credit(s, me, form())
+        cid = entry.submit_credit(s, me, form())
     with pytest.raises(DuplicateCredit, match="该项目学分已登记"), session_scope() as s:
-        credits.submit_credit(s, me, form(credits="1"))
+        entry.submit_credit(s, me, form(credits="1"))
     with session_scope() as s:  # another person may file the same project
-        credits.submit_credit(s, people["colleague"], form())
-        credits.reject_credit(s, admin, cid, "证明不清晰")
+        entry.submit_credit(s, people["colleague"], form())
+        review.reject_credit(s, admin, cid, "证明不清晰")
     with session_scope() as s:  # rejected: may file again
-        credits.submit_credit(s, me, form())
+        entry.submit_credit(s, me, form())
 
 
 def test_only_owner_changes_and_only_while_pending(people):
     me, colleague, admin = people["me"], people["colleague"], people["admin"]
     with session_scope() as s:
-        cid = credits.submit_credit(s, me, form())
+        cid = entry.submit_credit(s, me, form())
     with pytest.raises(NotPermitted), session_scope() as s:
-        credits.update_credit(s, colleague, cid, form(credits="9"))
+        entry.update_credit(s, colleague, cid, form(credits="9"))
     with pytest.raises(NotPermitted), session_scope() as s:
-        credits.delete_credit(s, admin, cid)
+        entry.delete_credit(s, admin, cid)
     with session_scope() as s:
-        credits.approve_credit(s, admin, cid)
-    for change in (lambda s: credits.update_credit(s, me, cid, form(credits="9")),
-                   lambda s: credits.delete_credit(s, me, cid)):
+        review.approve_credit(s, admin, cid)
+    for change in (lambda s: entry.update_credit(s, me, cid, form(credits="9")),
+                   lambda s: entry.delete_credit(s, me, cid)):
         with pytest.raises(RecordLocked, match="只有待审状态的学分记录才可以修改或删除"), session_scope() as s:
             change(s)
     with session_scope() as s:
-        d = credits.get_credit(s, me, cid)
+        d = details.get_credit(s, me, cid)
         assert d.credits == "3" and d.status_label == "审核通过" and not d.editable
 
 
@@ -155,15 +156,15 @@ def test_update_moving_year_refreshes_both_summaries(people):
     me = people["me"]
     this = clock.today().year
     with session_scope() as s:
-        cid = credits.submit_credit(s, me, form(credit_type="II类"))
+        cid = entry.submit_credit(s, me, form(credit_type="II类"))
     with session_scope() as s:
-        credits.update_credit(s, me, cid, form(credit_type="II类", credits="4.5", date_from=date(this - 1, 6, 1),
+        entry.update_credit(s, me, cid, form(credit_type="II类", credits="4.5", date_from=date(this - 1, 6, 1),
                                                date_to=date(this - 1, 6, 1), year=this - 1))
     assert summary(me.id, this).pending_ii == 0
     assert summary(me.id, this - 1).pending_ii == Decimal("4.5")
     with session_scope() as s:
-        assert [t.action for t in credits.get_credit(s, me, cid).trail] == ["提交", "修改"]
-        credits.delete_credit(s, me, cid)
+        assert [t.action for t in details.get_credit(s, me, cid).trail] == ["提交", "修改"]
+        entry.delete_credit(s, me, cid)
     assert summary(me.id, this - 1).pending_ii == 0
     with session_scope() as s:
         assert s.scalars(select(CreditReview).where(CreditReview.credit_id == cid)).all() == []
@@ -175,39 +176,39 @@ def test_review_approve_reject_and_scope(people):
     me, admin, foreign = people["me"], people["admin"], people["foreign_admin"]
     this = clock.today().year
     with session_scope() as s:
-        a = credits.submit_credit(s, me, form(proof=Upload(png_bytes(), "p.png")))
-        b = credits.submit_credit(s, me, form(project_code="B", credit_type="II类", credits="2.5"))
-        c = credits.submit_credit(s, me, form(project_code="C", credit_type="国家级I类", credits="1"))
+        a = entry.submit_credit(s, me, form(proof=Upload(png_bytes(), "p.png")))
+        b = entry.submit_credit(s, me, form(project_code="B", credit_type="II类", credits="2.5"))
+        c = entry.submit_credit(s, me, form(project_code="C", credit_type="国家级I类", credits="1"))
     with session_scope() as s:
-        assert credits.review_queue(s, foreign) == []
-    for attempt in (lambda s: credits.approve_credit(s, foreign, a), lambda s: credits.get_credit(s, foreign, a),
-                    lambda s: credits.load_proof(s, foreign, a), lambda s: credits.get_credit(s, people["colleague"], a),
-                    lambda s: credits.approve_credit(s, me, a)):
+        assert review.review_queue(s, foreign) == []
+    for attempt in (lambda s: review.approve_credit(s, foreign, a), lambda s: details.get_credit(s, foreign, a),
+                    lambda s: details.load_proof(s, foreign, a), lambda s: details.get_credit(s, people["colleague"], a),
+                    lambda s: review.approve_credit(s, me, a)):
         with pytest.raises(NotPermitted), session_scope() as s:
             attempt(s)
     with session_scope() as s:
-        queue = credits.review_queue(s, admin)
+        queue = review.review_queue(s, admin)
         assert [q.id for q in queue] == [a, b, c] and queue[0].has_proof and queue[0].age_days == 0
-        assert credits.load_proof(s, admin, a)[0] == png_bytes()
+        assert details.load_proof(s, admin, a)[0] == png_bytes()
     with pytest.raises(ValidationError, match="请填写审核不通过的原因"), session_scope() as s:
-        credits.reject_credit(s, admin, c, "  ")
+        review.reject_credit(s, admin, c, "  ")
     with session_scope() as s:
-        assert credits.approve_credits(s, admin, [a, b]) == 2
-        credits.reject_credit(s, admin, c, "非本人参加")
+        assert review.approve_credits(s, admin, [a, b]) == 2
+        review.reject_credit(s, admin, c, "非本人参加")
     with pytest.raises(RecordLocked), session_scope() as s:
-        credits.approve_credit(s, admin, c)
+        review.approve_credit(s, admin, c)
     sm = summary(me.id, this)
     assert (sm.provincial_i, sm.class_ii, sm.national_i, sm.projects_i, sm.projects_ii) == (3, Decimal("2.5"), 0, 1, 1)
     assert sm.pending_i == 0 and sm.pending_ii == 0
     with session_scope() as s:
-        d = credits.get_credit(s, me, c)
+        d = details.get_credit(s, me, c)
         assert d.status_label == "审核不过" and d.reject_reason == "非本人参加"
         assert [(t.action, t.reason) for t in d.trail] == [("提交", ""), ("审核不过", "非本人参加")]
         assert s.scalars(select(AuditLog.action).where(AuditLog.action.like("credit.%prove"))).all() == [
             "credit.approve", "credit.approve"]
-        assert credits.review_queue(s, admin) == []
+        assert review.review_queue(s, admin) == []
         # the provincial admin sees everything
-        assert credits.get_credit(s, people["province"], a).status_label == "审核通过"
+        assert details.get_credit(s, people["province"], a).status_label == "审核通过"
 
 
 def test_batch_is_all_or_nothing(people):
@@ -215,37 +216,37 @@ def test_batch_is_all_or_nothing(people):
     with session_scope() as s:
         inst_other = s.get(__import__("cme.models", fromlist=["Institution"]).Institution, other.institution_id)
         stranger = make_person(s, inst_other)
-        a = credits.submit_credit(s, me, form())
-        x = credits.submit_credit(s, stranger, form())
+        a = entry.submit_credit(s, me, form())
+        x = entry.submit_credit(s, stranger, form())
     with pytest.raises(NotPermitted), session_scope() as s:
-        credits.approve_credits(s, admin, [a, x])
+        review.approve_credits(s, admin, [a, x])
     with session_scope() as s:
-        assert credits.get_credit(s, me, a).status_label == "待审"
+        assert details.get_credit(s, me, a).status_label == "待审"
 
 
 def test_search_filters_scope_and_export(people):
     me, colleague, admin = people["me"], people["colleague"], people["admin"]
     this = clock.today().year
     with session_scope() as s:
-        a = credits.submit_credit(s, me, form())
-        credits.submit_credit(s, me, form(project_code="II-1", project_name="护理质量管理讲座", credit_type="II类", form="讲座"))
-        credits.submit_credit(s, colleague, form())
-        credits.approve_credit(s, admin, a)
+        a = entry.submit_credit(s, me, form())
+        entry.submit_credit(s, me, form(project_code="II-1", project_name="护理质量管理讲座", credit_type="II类", form="讲座"))
+        entry.submit_credit(s, colleague, form())
+        review.approve_credit(s, admin, a)
     with session_scope() as s:
-        mine = credits.search_credits(s, me)
+        mine = search.search_credits(s, me)
         assert len(mine) == 2
-        assert [r.project_code for r in credits.search_credits(s, me, CreditFilter(status="审核通过"))] == ["17-01-09040386"]
-        assert [r.project_code for r in credits.search_credits(s, me, CreditFilter(project="护理"))] == ["II-1"]
-        assert [r.project_code for r in credits.search_credits(s, me, CreditFilter(credit_type="II类", form="讲座"))] == ["II-1"]
-        assert credits.search_credits(s, me, CreditFilter(year_from=this + 1)) == []
-        assert len(credits.search_credits(s, admin)) == 3
-        assert credits.search_credits(s, people["foreign_admin"]) == []
+        assert [r.project_code for r in search.search_credits(s, me, CreditFilter(status="审核通过"))] == ["17-01-09040386"]
+        assert [r.project_code for r in search.search_credits(s, me, CreditFilter(project="护理"))] == ["II-1"]
+        assert [r.project_code for r in search.search_credits(s, me, CreditFilter(credit_type="II类", form="讲座"))] == ["II-1"]
+        assert search.search_credits(s, me, CreditFilter(year_from=this + 1)) == []
+        assert len(search.search_credits(s, admin)) == 3
+        assert search.search_credits(s, people["foreign_admin"]) == []
         # a person cannot widen the search to a colleague
-        assert len(credits.search_credits(s, me, CreditFilter(user_id=colleague.id))) == 2
-    csv_text = credits.export_csv(mine).decode("utf-8-sig")
+        assert len(search.search_credits(s, me, CreditFilter(user_id=colleague.id))) == 2
+    csv_text = search.export_csv(mine).decode("utf-8-sig")
     assert csv_text.splitlines()[0].startswith("学分获取人,项目编号,项目名称,获取学分")
     assert "护理质量管理讲座" in csv_text
-    ws = load_workbook(io.BytesIO(credits.export_xlsx(mine))).active
+    ws = load_workbook(io.BytesIO(search.export_xlsx(mine))).active
     assert ws["B1"].value == "项目编号" and ws.max_row == 3
     assert {ws.cell(r, 12).value for r in (2, 3)} == {"待审", "审核通过"}
 
@@ -256,6 +257,6 @@ def test_project_library_prefills(people):
                       credits=Decimal("2"), form="学习班", subject_parent="药学", subject_child="药理学",
                       date_from=date(2017, 10, 17), date_to=date(2017, 10, 17)))
         s.flush()
-        p = credits.project_prefill(s, " 2017-45123 ")
+        p = entry.project_prefill(s, " 2017-45123 ")
         assert (p.project_name, p.credit_type, p.credits, p.year) == ("国家级项目", "国家级I类", Decimal("2"), 2017)
-        assert credits.project_prefill(s, "nope") is None
+        assert entry.project_prefill(s, "nope") is None

@@ -14,7 +14,7 @@ from cme import clock, crypto
 from cme.db import session_scope
 from cme.errors import NotPermitted, ValidationError
 from cme.models import AuditLog, CreditRecord, CreditReview, CreditSummary, User
-from cme.credits import records as credits
+from cme.credits import details
 from cme.credits import imports
 from cme.credits.imports import HEADERS
 from tests.factories import add_credit, make_admin, make_institution, make_person
@@ -84,7 +84,7 @@ def test_accepted_rows_become_approved_with_trail_summary_and_one_audit(world):
         assert [(r.project_code, r.status, r.source, str(r.credits)) for r in recs] == [
             ("P1", "approved", "批量导入", "3.0"), ("P2", "approved", "批量导入", "2.5")]
         assert recs[0].reviewed_by == admin.id
-        d = credits.get_credit(s, a, recs[0].id)
+        d = details.get_credit(s, a, recs[0].id)
         assert [t.action for t in d.trail] == ["批量导入"] and d.source == "批量导入"
         summ = s.get(CreditSummary, (a.id, Y))
         assert (summ.provincial_i, summ.class_ii, summ.projects_i, summ.projects_ii) == (3, 2.5, 1, 1)

@@ -13,7 +13,7 @@ from cme.db import session_scope
 from cme.errors import NotPermitted
 from cme.models import CreditRecord, User
 from cme.credits import charts
-from cme.credits import records as credits
+from cme.credits import review
 from cme.credits import progress
 from cme.standards import personal as standards
 from cme.ops.demo import seed_demo
@@ -58,7 +58,7 @@ def test_pending_credit_counts_only_after_approval(person):
     with session_scope() as s:
         admin = make_admin(s, inst)
         pending_id = s.scalars(select(CreditRecord.id).where(CreditRecord.status == "pending")).one()
-        credits.approve_credit(s, admin, pending_id)
+        review.approve_credit(s, admin, pending_id)
     with session_scope() as s:
         home = progress.home_progress(s, me)
     assert home.credits_i == Decimal("12.5") and home.pending_i == 0 and home.projects_i == 4

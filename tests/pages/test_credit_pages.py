@@ -13,9 +13,9 @@ from cme import clock
 from cme.db import session_scope
 from cme.models import Notice
 from cme.accounts import auth
-from cme.credits import records as credits
+from cme.credits import entry
 from cme.standards import personal as standards
-from cme.credits.records import CreditInput
+from cme.credits.entry import CreditInput
 from cme.storage import Upload
 from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person
 
@@ -152,7 +152,7 @@ def test_search_filters_and_exports(world):
 
 def test_review_page_own_staff_only_and_reject_needs_reason(world):
     with session_scope() as s:
-        credits.submit_credit(s, world, CreditInput("P-9", "2", "省级I类", date(Y, 2, 1), date(Y, 2, 1), "学习班", "带证明的项目",
+        entry.submit_credit(s, world, CreditInput("P-9", "2", "省级I类", date(Y, 2, 1), date(Y, 2, 1), "学习班", "带证明的项目",
                                                      "主办", Y, "药学", "药理学", "", Upload(png(), "proof.png")))
     foreign = page("pages/unit/credit_review.py", "pageadmin2")
     assert "没有待审核的学分记录" in texts(foreign)

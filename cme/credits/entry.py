@@ -1,0 +1,289 @@
+"""个人学分登记审核: a person files, changes or deletes their own credit record (SPEC §5, manual §6.3).
+
+Rules:
+* Fields (fig. 24): 项目编号*, 获取学分* (> 0, at most one decimal, ≤ 100), 学分类型* (国家级I类 /
+  省级I类 / II类), 获取时间* 从 … 至 … (从 ≤ 至, neither after today, China time), 学分获取形式*
+  (the dictionary), 项目名称*, 主办单位*, 举办年度*, 学科分类* (一级 › 二级 from the dictionary),
+  备注说明, 上传图片 (see cme.storage). Every bad field is named; nothing is saved.
+* 举办年度 must be the year of 获取时间「从」or「至」: a course held 12-30 … 01-02 may be filed
+  under either year, anything else is refused.
+* The same person, project code and year only once (`该项目学分已登记`); a rejected record does not
+  block re-entry (the schema has the same partial unique index).
+* 保存 → 待审. Only the owner changes or deletes, and only while 待审 (RecordLocked otherwise).
+* Every change refreshes the person-year summary (both years when the year moves), adds a
+  CreditReview row and an audit entry in the same transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from cme import clock
+from cme.core import audit, reference
+from cme.core.actors import Actor, require_role
+from cme.credits.details import CreditDetail
+from cme.credits.summaries import refresh_summary
+from cme.domain.compliance import CREDIT_TYPES
+from cme.domain.identity import check_text
+from cme.errors import DuplicateCredit, NotFound, NotPermitted, RecordLocked, ValidationError
+from cme.labels import REVIEW_STATUS
+from cme.models import CreditRecord, CreditReview, Project
+from cme.storage import Upload, get_storage, proof_mime
+
+MAX_CREDITS = Decimal("100")
+
+
+FORM_KIND = "学分获取形式"
+
+
+@dataclass
+class CreditInput:
+    """What the 新增/修改 form sends. Strings as typed; the service cleans and checks them."""
+
+    project_code: str = ""
+    credits: str | Decimal | float | None = None
+    credit_type: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    form: str | None = None
+    project_name: str = ""
+    organizer: str = ""
+    year: int | None = None
+    subject_parent: str | None = None
+    subject_child: str | None = None
+    remark: str = ""
+    proof: Upload | None = None
+
+
+def _check(errors: dict[str, str], label: str, fn):
+    try:
+        return fn()
+    except ValueError as e:
+        errors[label] = str(e)
+        return None
+
+
+def parse_credits(raw) -> Decimal:
+    """> 0, at most one decimal place, ≤ 100; ValueError in Chinese."""
+    text = str(raw if raw is not None else "").strip()
+    if not text:
+        raise ValueError("不能为空")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("应为数字") from None
+    if not value.is_finite() or value <= 0:
+        raise ValueError("应大于0")
+    if value != value.quantize(Decimal("0.1")):
+        raise ValueError("最多保留一位小数")
+    if value > MAX_CREDITS:
+        raise ValueError(f"不能超过{MAX_CREDITS}分")
+    return value.quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class CreditChoices:
+    """The dictionaries a credit is checked against; load once when validating many rows."""
+
+    forms: list[str]
+    subjects: dict[str, list[str]]
+
+
+def credit_choices(session: Session) -> CreditChoices:
+    return CreditChoices(reference.dictionary(session, FORM_KIND), reference.subjects(session))
+
+
+def check_dictionary_fields(errors: dict[str, str], choices: CreditChoices, form: str | None,
+                            subject_parent: str | None, subject_child: str | None) -> None:
+    """学分获取形式 from the dictionary; 学科分类 two levels, the second under the first."""
+    if form not in choices.forms:
+        errors["学分获取形式"] = "请选择学分获取形式" if not form else "不在可选范围内"
+    tree = choices.subjects
+    if not subject_parent:
+        errors["学科分类"] = "请选择一级学科"
+    elif subject_parent not in tree:
+        errors["学科分类"] = "一级学科不在可选范围内"
+    elif not subject_child:
+        errors["学科分类"] = "请选择二级学科"
+    elif subject_child not in tree[subject_parent]:
+        errors["学科分类"] = "二级学科不属于所选一级学科"
+
+
+def validate_credit(session: Session, data: CreditInput, choices: CreditChoices | None = None) -> dict:
+    """All field rules of SPEC §5; returns the cleaned values or raises ValidationError (every field named)."""
+    choices = choices or credit_choices(session)
+    errors: dict[str, str] = {}
+    out: dict = {}
+    out["project_code"] = _check(errors, "项目编号", lambda: check_text(data.project_code, max_len=40))
+    out["credits"] = _check(errors, "获取学分", lambda: parse_credits(data.credits))
+    if data.credit_type not in CREDIT_TYPES:
+        errors["学分类型"] = "请选择学分类型" if not data.credit_type else "不在可选范围内"
+    out["credit_type"] = data.credit_type
+    today = clock.today()
+    if data.date_from is None:
+        errors["获取时间"] = "请选择开始日期"
+    elif data.date_from > today:
+        errors["获取时间"] = "开始日期不能晚于今天"
+    if data.date_to is None:
+        errors.setdefault("获取时间", "请选择结束日期")
+    elif data.date_to > today:
+        errors.setdefault("获取时间", "结束日期不能晚于今天")
+    elif data.date_from and data.date_from > data.date_to:
+        errors.setdefault("获取时间", "开始日期不能晚于结束日期")
+    out["date_from"], out["date_to"] = data.date_from, data.date_to
+    out["project_name"] = _check(errors, "项目名称", lambda: check_text(data.project_name, max_len=200))
+    out["organizer"] = _check(errors, "主办单位", lambda: check_text(data.organizer, max_len=200))
+    if data.year in (None, ""):
+        errors["举办年度"] = "请选择举办年度"
+    else:
+        try:
+            year = int(data.year)
+        except (TypeError, ValueError):
+            year = None
+            errors["举办年度"] = "应为四位年份"
+        if year is not None:
+            if data.date_from and data.date_to and year not in {data.date_from.year, data.date_to.year}:
+                errors["举办年度"] = "应与获取时间的年份一致"
+            elif year > today.year:
+                errors["举办年度"] = "不能晚于今年"
+            out["year"] = year
+    check_dictionary_fields(errors, choices, data.form, data.subject_parent, data.subject_child)
+    out["form"], out["subject_parent"], out["subject_child"] = data.form, data.subject_parent, data.subject_child
+    out["remark"] = _check(errors, "备注说明", lambda: check_text(data.remark, max_len=500, required=False)) or None
+    if data.proof is not None:
+        try:
+            out["proof_mime"] = proof_mime(data.proof.data)
+        except ValidationError as e:
+            errors.update(e.errors)
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _ensure_not_duplicate(session: Session, user_id: int, code: str, year: int, exclude_id: int | None = None) -> None:
+    q = select(CreditRecord.id).where(
+        CreditRecord.user_id == user_id, CreditRecord.project_code == code, CreditRecord.year == year,
+        CreditRecord.status != "rejected",
+    )
+    if exclude_id is not None:
+        q = q.where(CreditRecord.id != exclude_id)
+    if session.scalars(q).first():
+        raise DuplicateCredit()
+
+
+def _snapshot(rec: CreditRecord) -> dict:
+    return {"项目编号": rec.project_code, "项目名称": rec.project_name, "获取学分": str(rec.credits),
+            "学分类型": rec.credit_type, "举办年度": rec.year, "状态": REVIEW_STATUS[rec.status]}
+
+
+def _store_proof(rec: CreditRecord, upload: Upload, mime: str) -> str | None:
+    old = rec.proof_key
+    rec.proof_key = get_storage().save(upload.data, mime)
+    rec.proof_mime = mime
+    rec.proof_name = (upload.filename or "")[:200] or None
+    return old
+
+
+def submit_credit(session: Session, actor: Actor, data: CreditInput) -> int:
+    """新增: the person files a credit for themself; it starts 待审."""
+    require_role(actor, "person")
+    clean = validate_credit(session, data)
+    _ensure_not_duplicate(session, actor.id, clean["project_code"], clean["year"])
+    mime = clean.pop("proof_mime", None)
+    rec = CreditRecord(user_id=actor.id, status="pending", source="个人登记", **clean)
+    if data.proof is not None:
+        _store_proof(rec, data.proof, mime)
+    session.add(rec)
+    session.flush()
+    session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action="submit"))
+    refresh_summary(session, actor.id, rec.year)
+    audit.record(session, actor.id, "credit.submit", "credit", rec.id, institution_id=actor.institution_id,
+                 after=_snapshot(rec))
+    return rec.id
+
+
+def _own_pending(session: Session, actor: Actor, credit_id: int) -> CreditRecord:
+    rec = session.get(CreditRecord, credit_id)
+    if rec is None:
+        raise NotFound("学分记录不存在")
+    if rec.user_id != actor.id:
+        raise NotPermitted("只能修改或删除本人的学分记录")
+    if rec.status != "pending":
+        raise RecordLocked(f"该学分记录状态为【{REVIEW_STATUS[rec.status]}】，只有待审状态的学分记录才可以修改或删除")
+    return rec
+
+
+def update_credit(session: Session, actor: Actor, credit_id: int, data: CreditInput, *, remove_proof: bool = False) -> None:
+    """修改: owner only, 待审 only. A new proof replaces the old; `remove_proof` drops it."""
+    rec = _own_pending(session, actor, credit_id)
+    clean = validate_credit(session, data)
+    _ensure_not_duplicate(session, actor.id, clean["project_code"], clean["year"], exclude_id=rec.id)
+    mime = clean.pop("proof_mime", None)
+    before = _snapshot(rec)
+    old_year = rec.year
+    for k, v in clean.items():
+        setattr(rec, k, v)
+    old_key = None
+    if data.proof is not None:
+        old_key = _store_proof(rec, data.proof, mime)
+    elif remove_proof:
+        old_key, rec.proof_key, rec.proof_mime, rec.proof_name = rec.proof_key, None, None, None
+    rec.updated_at = clock.utcnow()
+    session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action="update"))
+    refresh_summary(session, actor.id, rec.year)
+    if old_year != rec.year:
+        refresh_summary(session, actor.id, old_year)
+    audit.record(session, actor.id, "credit.update", "credit", rec.id, institution_id=actor.institution_id,
+                 before=before, after=_snapshot(rec))
+    if old_key:
+        get_storage().delete(old_key)
+
+
+def delete_credit(session: Session, actor: Actor, credit_id: int) -> None:
+    """删除: owner only, 待审 only; the review trail goes with it, the audit log keeps the record."""
+    rec = _own_pending(session, actor, credit_id)
+    key, year = rec.proof_key, rec.year
+    audit.record(session, actor.id, "credit.delete", "credit", rec.id, institution_id=actor.institution_id,
+                 before=_snapshot(rec))
+    session.execute(delete(CreditReview).where(CreditReview.credit_id == rec.id))
+    session.delete(rec)
+    refresh_summary(session, actor.id, year)
+    if key:
+        get_storage().delete(key)
+
+
+def credit_input_of(detail: CreditDetail) -> CreditInput:
+    """Pre-fill of the 修改 form."""
+    return CreditInput(detail.project_code, detail.credits, detail.credit_type, detail.date_from, detail.date_to,
+                       detail.form, detail.project_name, detail.organizer, detail.year, detail.subject_parent,
+                       detail.subject_child, detail.remark)
+
+
+@dataclass(frozen=True)
+class ProjectPrefill:
+    project_name: str
+    organizer: str
+    year: int
+    credit_type: str
+    credits: Decimal
+    form: str | None
+    subject_parent: str | None
+    subject_child: str | None
+    date_from: date | None
+    date_to: date | None
+
+
+def project_prefill(session: Session, code: str) -> ProjectPrefill | None:
+    """A project code found in the 项目库 fills the rest of the form."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    p = session.scalars(select(Project).where(Project.code == code)).first()
+    if p is None:
+        return None
+    return ProjectPrefill(p.name, p.organizer, p.year, p.credit_type, p.credits, p.form, p.subject_parent,
+                          p.subject_child, p.date_from, p.date_to)
