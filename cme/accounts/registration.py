@@ -1,4 +1,4 @@
-"""个人注册, 注册状态查询 and 注册审核 (SPEC §3, manual §2).
+"""个人注册 and 注册状态查询 (SPEC §3, manual §2).
 
 Rules:
 - step 1 proves the phone by SMS (`register` purpose); a number already bound to an account is refused;
@@ -6,44 +6,49 @@ Rules:
   records consent and creates a 个人用户 in state 单位待审 (pending);
 - the status query (username + ID number) is throttled: at most 10 per username and per ID number an hour;
 - while 单位待审 or 单位审核不过 the registration may be edited and resubmitted (back to 单位待审) by whoever
-  knows username, ID number and the registration password; a new phone number is verified by SMS;
-- only the registration's own institution admin (or the provincial admin) sees, approves or rejects it;
-  a rejection needs a reason; every outcome is audited.
+  knows username, ID number and the registration password; a new phone number is verified by SMS.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cme import crypto
 from cme.accounts import sms
+from cme.accounts.users import ensure_unique, set_identity
 from cme.clock import fmt_local, utcnow
+from cme.core import audit, reference
 from cme.domain.identity import check_email, check_phone, check_text, check_username, normalize, parse_id_number
 from cme.domain.passwords import hash_password, password_problem, verify_password
-from cme.errors import DomainError, NotFound, RecordLocked, Throttled, ValidationError
+from cme.errors import DomainError, RecordLocked, Throttled, ValidationError
 from cme.labels import REGISTRATION_STATUS
-from cme.models import Department, Institution, QueryThrottle, User
-from cme.core import audit
-from cme.core import reference
-from cme.core.actors import Actor, require_role, require_unit_admin_of
-from cme.accounts.users import ensure_unique, set_identity
+from cme.models import Institution, QueryThrottle, User
 
 SUCCESS = "用户注册成功!请等待单位审核,审核通过后方能登录。"
+
+
 MISMATCH = "用户名和身份证号码不匹配"
+
+
 CONSENT_TEXT = (
     "我已阅读并同意：本平台为继续医学教育学分管理之目的，收集和处理本人的姓名、身份证号、手机号码、"
     "所在单位等个人信息；身份证号和手机号码加密存储，仅本人、所在单位管理员和省级管理员可见其脱敏形式。"
 )
+
+
 JOINS = ("是", "否")
+
+
 STATUS_QUERY_LIMIT = 10  # per username and per ID number, per hour
+
+
 THROTTLE_WINDOW = timedelta(hours=1)
+
+
 NAME_MAX = 50
-
-
-# ---- shared validation ---------------------------------------------------------------------
 
 
 def _text(errors: dict[str, str], label: str, raw: str | None, max_len: int, required: bool = True) -> str:
@@ -76,9 +81,6 @@ def _joins(errors: dict[str, str], value: str | None) -> bool:
         errors["参加继教"] = "请选择"
         return True
     return value == "是"
-
-
-# ---- step 1: verify the phone --------------------------------------------------------------
 
 
 def _free_phone(session: Session, raw: str, taken_message: str) -> str:
@@ -128,9 +130,6 @@ def send_change_phone_code(session: Session, phone: str) -> sms.IssuedCode:
 def verify_change_phone(session: Session, phone: str, code: str) -> PhoneVerified:
     """The code sent to the new number; its ticket is redeemed by 保存."""
     return _verify(session, phone, code, "change_phone")
-
-
-# ---- step 2: 基本信息 ----------------------------------------------------------------------
 
 
 @dataclass
@@ -196,9 +195,6 @@ def _checked(errors: dict[str, str], label: str, check, raw):
     except ValueError as e:
         errors[label] = str(e)
         return None
-
-
-# ---- 注册状态查询 ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -346,111 +342,3 @@ def _snapshot(session: Session, user: User) -> dict:
     inst = session.get(Institution, user.institution_id)
     return {"username": user.username, "name": user.name, "institution": inst.name if inst else None,
             "id_number": user.id_number_masked, "phone": user.phone_masked, "status": user.status}
-
-
-# ---- 注册审核 ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RegistrationRow:
-    user_id: int
-    username: str
-    name: str
-    sex: str | None
-    id_number: str  # masked
-    phone: str  # masked
-    email: str
-    institution: str
-    department: str
-    joins_cme: str
-    standard_basis: str
-    registered_at: str
-    waiting: str  # age of the request, e.g. `3天2小时`
-    status: str
-    reject_reason: str | None
-
-
-def _age(since: datetime, now: datetime) -> str:
-    minutes = max(0, int((now - since).total_seconds() // 60))
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}天{hours}小时"
-    if hours:
-        return f"{hours}小时{mins}分钟"
-    return f"{mins}分钟"
-
-
-def _row(user: User, inst: Institution | None, dept: str | None, now: datetime) -> RegistrationRow:
-    return RegistrationRow(
-        user.id, user.username, user.name, user.sex, user.id_number_masked or "", user.phone_masked or "",
-        user.email or "", inst.name if inst else "", dept or "", "是" if user.joins_cme else "否",
-        user.standard_basis or "", fmt_local(user.registered_at), _age(user.registered_at, now),
-        REGISTRATION_STATUS[user.status], user.reject_reason,
-    )
-
-
-def list_registrations(session: Session, actor: Actor, *, status: str = "pending") -> list[RegistrationRow]:
-    """An institution admin's queue (own institution only; the provincial admin sees all), oldest first."""
-    require_role(actor, "unit", "province")
-    q = (
-        select(User, Institution, Department.name)
-        .join(Institution, Institution.id == User.institution_id)
-        .outerjoin(Department, Department.id == User.department_id)
-        .where(User.role == "person", User.status == status)
-    )
-    if actor.is_unit_admin:
-        q = q.where(User.institution_id == actor.institution_id)
-    now = utcnow()
-    return [_row(u, i, d, now) for u, i, d in session.execute(q.order_by(User.registered_at, User.id))]
-
-
-def _registration_in_scope(session: Session, actor: Actor, user_id: int) -> User:
-    require_role(actor, "unit", "province")
-    user = session.get(User, user_id)
-    if user is None or user.role != "person":
-        raise NotFound("注册记录不存在")
-    require_unit_admin_of(actor, user.institution_id)
-    return user
-
-
-def get_registration(session: Session, actor: Actor, user_id: int) -> RegistrationRow:
-    """查看: one registration of the admin's own institution."""
-    user = _registration_in_scope(session, actor, user_id)
-    inst = session.get(Institution, user.institution_id)
-    dept = session.get(Department, user.department_id) if user.department_id else None
-    return _row(user, inst, dept.name if dept else None, utcnow())
-
-
-def _decide(session: Session, actor: Actor, user: User, status: str, reason: str | None) -> None:
-    if user.status != "pending":
-        raise RecordLocked(f"该注册已处理（{REGISTRATION_STATUS[user.status]}），请刷新列表")
-    user.status, user.reject_reason = status, reason
-    user.reviewed_at, user.reviewed_by = utcnow(), actor.id
-    audit.record(session, actor.id, f"registration.{'approved' if status == 'approved' else 'rejected'}", "user",
-                 user.id, institution_id=user.institution_id, before={"status": "pending"},
-                 after={"status": status, "reason": reason, "username": user.username})
-
-
-def approve_registration(session: Session, actor: Actor, user_id: int) -> None:
-    """审核通过: the person may log in from now on."""
-    _decide(session, actor, _registration_in_scope(session, actor, user_id), "approved", None)
-
-
-def reject_registration(session: Session, actor: Actor, user_id: int, reason: str) -> None:
-    """审核不过 with a required reason the person sees in 注册状态查询."""
-    user = _registration_in_scope(session, actor, user_id)
-    try:
-        reason = check_text(reason, max_len=500)
-    except ValueError as e:
-        raise ValidationError({"不通过原因": str(e)}) from None
-    _decide(session, actor, user, "rejected", reason)
-
-
-def approve_registrations(session: Session, actor: Actor, user_ids: list[int]) -> int:
-    """批量通过: all or nothing — one registration out of scope or already decided refuses the batch."""
-    if not user_ids:
-        raise ValidationError({"": "请至少选择一条注册记录"})
-    for user_id in dict.fromkeys(user_ids):
-        approve_registration(session, actor, user_id)
-    return len(dict.fromkeys(user_ids))

@@ -1,12 +1,9 @@
-"""技术档案管理 (SPEC §7): the six-part profile, reviewed changes, 变更详情 and 简历.
+"""技术档案管理 (SPEC §7): the person edits the six-part profile through one reviewed change request.
 
 Rules:
 * The approved profile (Profile + ProfileEntry) stays in force until the institution admin approves.
 * Every save by the person makes or updates the ONE pending ProfileChangeRequest of that person:
   `before` = the approved snapshot, `after` = the edited snapshot. The person keeps editing `after`.
-* Only the admin of the person's (current) institution, or the provincial admin, sees and decides.
-  Approval applies `after` to Profile/ProfileEntry; rejection needs a reason and leaves the approved
-  profile as it was; the person may then edit again (a new request).
 * 联系电话 is stored encrypted inside snapshots ({"enc","hash","masked"}); screens other than the
   owner's own edit form show the mask. 证件号码 is the account's 身份证号, always shown masked.
 """
@@ -16,24 +13,24 @@ import io
 from dataclasses import dataclass, field
 
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cme import crypto
 from cme.clock import fmt_local, today, utcnow
+from cme.core import audit, reference
+from cme.core.actors import Actor, get_user_in_scope, require_role
 from cme.domain import profile_fields as pf
-from cme.errors import NotFound, NotPermitted, RecordLocked, ValidationError
-from cme.models import Institution, Profile, ProfileChangeRequest, ProfileEntry, Transfer, User
-from cme.core import audit
-from cme.core import reference
-from cme.core.actors import Actor, get_user_in_scope, require_role, require_unit_admin_of
+from cme.errors import NotFound, RecordLocked, ValidationError
+from cme.models import Institution, Profile, ProfileChangeRequest, ProfileEntry, User
 
 WAIT_MESSAGE = "请等待审核"
+
+
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
+
+
 PHOTO_MIME = {"JPEG": "image/jpeg", "PNG": "image/png"}
-
-
-# ---- options and snapshots ------------------------------------------------------------------
 
 
 def field_options(session: Session) -> dict[str, list[str]]:
@@ -97,13 +94,6 @@ def _reveal(value) -> str:
     return value or ""
 
 
-def _masked_snapshot(snap: dict) -> dict:
-    """A snapshot fit for an audit log: protected values replaced by their mask."""
-    out = pf.normalize_snapshot(snap)
-    out["basic"] = {k: pf.shown(v) for k, v in out["basic"].items()}
-    return out
-
-
 def _save_working_copy(session: Session, actor: Actor, user: User, after: dict, action: str) -> int:
     """Create or update the one pending change request with `after`. Returns its id."""
     request = _pending(session, user.id, lock=True)
@@ -136,9 +126,6 @@ def _working_snapshot(session: Session, user_id: int) -> dict:
     return pf.normalize_snapshot(pending.after if pending else approved_snapshot(session, user_id))
 
 
-# ---- first login ----------------------------------------------------------------------------
-
-
 def first_profile_defaults(session: Session, actor: Actor) -> dict[str, object]:
     """What the first-login form can prefill: name, sex and birth date from the account."""
     user = _require_person(session, actor)
@@ -161,9 +148,6 @@ def submit_first_profile(session: Session, actor: Actor, fields: dict) -> int:
 
 def _protected(clean: dict[str, str]) -> dict:
     return {k: (_protect(v) if k in pf.SENSITIVE else v) for k, v in clean.items()}
-
-
-# ---- the person's edits ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -298,184 +282,3 @@ def load_photo(session: Session, actor: Actor, user_id: int | None = None, *, ap
         return get_storage().load(key)
     except NotFound:
         return None
-
-
-# ---- review (档案审核) ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChangeRow:
-    id: int
-    user_id: int
-    username: str
-    name: str
-    status: str  # pending / approved / rejected
-    submitted_at: str
-    decided_at: str
-    reason: str
-    changed: list[str]
-
-
-def _request_in_scope(session: Session, actor: Actor, request_id: int) -> tuple[ProfileChangeRequest, User]:
-    request = session.get(ProfileChangeRequest, request_id)
-    if request is None:
-        raise NotFound("档案变更记录不存在")
-    user = get_user_in_scope(session, actor, request.user_id)  # own, own institution's staff, province
-    return request, user
-
-
-def list_changes(session: Session, actor: Actor, *, status: str | None = "pending", user_id: int | None = None,
-                 keyword: str = "", limit: int = 200) -> list[ChangeRow]:
-    """档案审核 queue (admin: staff of the own institution now; province: all) or one person's history.
-
-    A person sees only their own requests."""
-    q = select(ProfileChangeRequest, User).join(User, User.id == ProfileChangeRequest.user_id)
-    if actor.is_person:
-        q = q.where(ProfileChangeRequest.user_id == actor.id)
-    elif actor.is_unit_admin:
-        q = q.where(User.institution_id == actor.institution_id)
-    elif not actor.is_province_admin:
-        raise NotPermitted()
-    if user_id is not None:
-        q = q.where(ProfileChangeRequest.user_id == user_id)
-    if status:
-        q = q.where(ProfileChangeRequest.status == status)
-    if keyword.strip():
-        kw = keyword.strip()
-        q = q.where(User.name.contains(kw) | User.username.contains(kw))
-    rows = session.execute(q.order_by(ProfileChangeRequest.updated_at.desc(), ProfileChangeRequest.id.desc()).limit(limit)).all()
-    return [
-        ChangeRow(r.id, u.id, u.username, u.name, r.status, fmt_local(r.updated_at), fmt_local(r.decided_at),
-                  r.reason or "", pf.diff_snapshots(r.before, r.after).changed_labels)
-        for r, u in rows
-    ]
-
-
-@dataclass(frozen=True)
-class ChangeDetail:
-    id: int
-    user_id: int
-    name: str
-    status: str
-    submitted_at: str
-    decided_at: str
-    reason: str
-    id_type: str
-    id_number_masked: str
-    diff: pf.SnapshotDiff
-
-
-def change_detail(session: Session, actor: Actor, request_id: int) -> ChangeDetail:
-    """变更详情 (fig. 32): before and after of one request, changed fields marked. Values masked."""
-    request, user = _request_in_scope(session, actor, request_id)
-    return ChangeDetail(
-        request.id, user.id, user.name, request.status, fmt_local(request.updated_at), fmt_local(request.decided_at),
-        request.reason or "", "居民身份证" if user.id_number_masked else "", user.id_number_masked or "",
-        pf.diff_snapshots(request.before, request.after),
-    )
-
-
-def _decidable(session: Session, actor: Actor, request_id: int) -> tuple[ProfileChangeRequest, User]:
-    require_role(actor, "unit", "province")
-    request, user = _request_in_scope(session, actor, request_id)
-    require_unit_admin_of(actor, user.institution_id)
-    if request.status != "pending":
-        raise RecordLocked("该档案变更已审核，不能重复审核")
-    return request, user
-
-
-def approve_change(session: Session, actor: Actor, request_id: int) -> None:
-    """Approve: `after` becomes the profile in force (basic, photo and the five lists)."""
-    request, user = _decidable(session, actor, request_id)
-    after = pf.normalize_snapshot(request.after)
-    profile = session.get(Profile, user.id)
-    if profile is None:
-        profile = Profile(user_id=user.id)
-        session.add(profile)
-    basic = dict(after["basic"])
-    profile.photo_key = basic.pop(pf.PHOTO, None) or None
-    profile.basic = basic
-    profile.updated_at = utcnow()
-    session.execute(delete(ProfileEntry).where(ProfileEntry.user_id == user.id))
-    for part in pf.PARTS:
-        for n, row in enumerate(after[part]):
-            session.add(ProfileEntry(user_id=user.id, part=part, data=row, sort_order=n))
-    if basic.get("是否参加继续教育") in ("是", "否"):
-        user.joins_cme = basic["是否参加继续教育"] == "是"
-    request.status, request.decided_at, request.decided_by = "approved", utcnow(), actor.id
-    diff = pf.diff_snapshots(request.before, after)
-    audit.record(session, actor.id, "profile_approve", "profile_change", request.id, institution_id=user.institution_id,
-                 before={c.label: c.before for c in diff.basic if c.changed},
-                 after={c.label: c.after for c in diff.basic if c.changed} | {"lists": [p.label for p in diff.parts if p.changed]})
-
-
-def reject_change(session: Session, actor: Actor, request_id: int, reason: str) -> None:
-    """Reject with a required reason; the approved profile stays; the person may edit again."""
-    text = (reason or "").strip()
-    if not text:
-        raise ValidationError({"审核意见": "审核不通过时必须填写原因"})
-    if len(text) > 500:
-        raise ValidationError({"审核意见": "不能超过500个字符"})
-    request, user = _decidable(session, actor, request_id)
-    request.status, request.decided_at, request.decided_by, request.reason = "rejected", utcnow(), actor.id, text
-    audit.record(session, actor.id, "profile_reject", "profile_change", request.id, institution_id=user.institution_id,
-                 after={"reason": text})
-
-
-# ---- 简历 -------------------------------------------------------------------------------------
-
-#: fig. 31: section title → (part, columns); 七 调动记录 comes from transfers.
-RESUME_SECTIONS = (
-    ("教育经历", "education"),
-    ("培训经历", "training"),
-    ("工作经历", "work"),
-    ("获奖情况", "award"),
-    ("论文论著信息", "publication"),
-)
-TRANSFER_HEADERS = ["调动日期", "调出单位", "调入单位", "调入科室"]
-
-
-def resume_content(session: Session, actor: Actor, user_id: int | None = None):
-    """个人简历表 from the APPROVED profile (pending edits are not shown), 身份证号 and phone masked."""
-    from cme.profile.resume_pdf import BASIC_LABELS, ResumeContent, ResumeSection
-
-    user = get_user_in_scope(session, actor, user_id or actor.id)
-    snap = approved_snapshot(session, user.id)
-    values = {k: pf.shown(v) for k, v in snap["basic"].items()}
-    values.setdefault("姓名", user.name)
-    values["证件类型"] = "居民身份证" if user.id_number_masked else ""
-    values["证件号码"] = user.id_number_masked or ""
-    basic = [(label, values.get(label, "")) for label in BASIC_LABELS]
-    sections = []
-    for title, part in RESUME_SECTIONS:
-        spec = pf.ENTRY_PARTS[part]
-        headers = [f.label for f in spec.fields]
-        rows = []
-        for r in pf.sort_rows(part, snap[part]):
-            row = [pf.shown(r.get(h)) for h in headers]
-            if spec.end_optional_label and spec.end and not r.get(spec.end):
-                row[headers.index(spec.end)] = spec.end_optional_label
-            rows.append(row)
-        sections.append(ResumeSection(title, headers, rows))
-    sections.append(ResumeSection("调动记录", TRANSFER_HEADERS, transfer_rows(session, user.id)))
-    return ResumeContent(basic=basic, sections=sections)
-
-
-def transfer_rows(session: Session, user_id: int) -> list[list[str]]:
-    """Approved moves of one person, oldest first: date, from, to, department."""
-    from cme.models import Department
-
-    rows = []
-    for t in session.scalars(
-        select(Transfer).where(Transfer.user_id == user_id, Transfer.status == "approved").order_by(Transfer.decided_at)
-    ):
-        src, dst = session.get(Institution, t.from_institution_id), session.get(Institution, t.to_institution_id)
-        dept = session.get(Department, t.to_department_id) if t.to_department_id else None
-        rows.append([fmt_local(t.decided_at)[:10], src.name if src else "", dst.name if dst else "", dept.name if dept else ""])
-    return rows
-
-
-def resume_pdf(session: Session, actor: Actor, user_id: int | None = None) -> bytes:
-    from cme.profile.resume_pdf import render_resume
-
-    return render_resume(resume_content(session, actor, user_id))

@@ -7,7 +7,7 @@ from cme.clock import today
 from cme.db import session_scope
 from cme.domain import profile_fields as pf
 from cme.errors import DomainError
-from cme.profile import changes as profile
+from cme.profile import changes
 from cme.core.actors import account_state
 from ui.forms import show_error
 from ui.session import require_actor
@@ -18,13 +18,13 @@ st.caption("首次登录需要补全个人基本信息，保存后由单位管�
 with session_scope() as s:
     done = account_state(s, me).profile_completed
 if done:  # saved: the app's navigation now opens the home page
-    st.success(profile.WAIT_MESSAGE)
+    st.success(changes.WAIT_MESSAGE)
     if st.button("进入首页", type="primary"):
         st.rerun()
     st.stop()
 with session_scope() as s:
-    defaults = profile.first_profile_defaults(s, me)
-    options = profile.field_options(s)
+    defaults = changes.first_profile_defaults(s, me)
+    options = changes.field_options(s)
 
 values: dict[str, object] = {}
 with st.form("first_profile"):
@@ -50,9 +50,9 @@ with st.form("first_profile"):
 if saved:
     try:
         with session_scope() as s:
-            profile.submit_first_profile(s, me, values)
+            changes.submit_first_profile(s, me, values)
     except DomainError as e:
         show_error(e)
     else:
-        st.success(profile.WAIT_MESSAGE)
+        st.success(changes.WAIT_MESSAGE)
         st.button("进入首页", type="primary", key="fp_home")  # the next run opens the home page

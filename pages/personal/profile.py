@@ -8,7 +8,7 @@ from cme.clock import today
 from cme.db import session_scope
 from cme.domain import profile_fields as pf
 from cme.errors import DomainError
-from cme.profile import changes as profile
+from cme.profile import change_review, changes, resume
 from ui.forms import show_error
 from ui.profile_view import show_diff, show_resume, status_label
 from ui.session import require_actor
@@ -17,7 +17,7 @@ me = require_actor("person")
 st.header("用户档案管理")
 
 with session_scope() as s:
-    state = profile.profile_state(s, me)
+    state = changes.profile_state(s, me)
 
 if state.pending_id:
     st.info(f"您的档案变更已提交（{state.pending_since}），请等待审核。审核通过前，生效的仍是原档案；可继续修改。")
@@ -69,21 +69,21 @@ def basic_tab() -> None:
     if submitted:
         try:
             with session_scope() as s:
-                profile.save_basic(s, me, values)
+                changes.save_basic(s, me, values)
         except DomainError as e:
             show_error(e)
         else:
             _saved()
     st.markdown("**上传照片**")
     with session_scope() as s:
-        photo = profile.load_photo(s, me)
+        photo = changes.load_photo(s, me)
     if photo:
         st.image(photo, width=120, caption="当前照片" + ("（待审核）" if state.pending_id else ""))
     upload = st.file_uploader("上传照片（JPEG或PNG，不超过2MB）", type=["jpg", "jpeg", "png"], key="profile_photo")
     if st.button("上传文件", key="profile_photo_upload", disabled=upload is None):
         try:
             with session_scope() as s:
-                profile.upload_photo(s, me, upload.getvalue())
+                changes.upload_photo(s, me, upload.getvalue())
         except DomainError as e:
             show_error(e)
         else:
@@ -118,9 +118,9 @@ def part_tab(part: str) -> None:
         try:
             with session_scope() as s:
                 if save:
-                    profile.save_entry(s, me, part, values, index)
+                    changes.save_entry(s, me, part, values, index)
                 else:
-                    profile.delete_entry(s, me, part, index)
+                    changes.delete_entry(s, me, part, index)
         except DomainError as e:
             show_error(e)
         else:
@@ -144,18 +144,18 @@ if view == "修改":
 elif view == "简历":
     st.caption("简历根据审核通过的档案生成；待审核的修改通过后才会显示。")
     with session_scope() as s:
-        content = profile.resume_content(s, me)
+        content = resume.resume_content(s, me)
     show_resume(content)
     if st.button("生成PDF", key="resume_pdf_make"):
         with session_scope() as s:
-            st.session_state["_resume_pdf"] = profile.resume_pdf(s, me)
+            st.session_state["_resume_pdf"] = resume.resume_pdf(s, me)
     if st.session_state.get("_resume_pdf"):
         st.download_button("下载个人简历表（PDF）", st.session_state["_resume_pdf"], file_name="个人简历表.pdf",
                            mime="application/pdf", key="resume_pdf_download")
 
 elif view == "变更详情":
     with session_scope() as s:
-        history = profile.list_changes(s, me, status=None)
+        history = change_review.list_changes(s, me, status=None)
     if not history:
         st.info("暂无档案变更记录")
     else:
@@ -163,7 +163,7 @@ elif view == "变更详情":
         picked = st.selectbox("变更记录", labels, key="change_pick")
         chosen = history[labels.index(picked)]
         with session_scope() as s:
-            detail = profile.change_detail(s, me, chosen.id)
+            detail = change_review.change_detail(s, me, chosen.id)
         st.markdown(f"**变更详情**　状态：{status_label(detail.status)}　提交时间：{detail.submitted_at}"
                     + (f"　审核时间：{detail.decided_at}" if detail.decided_at else ""))
         if detail.reason:

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
-from cme.profile import changes as profile
+from cme.profile import change_review, resume
 from ui.forms import act, show_flash
 from ui.profile_view import show_diff, show_resume, status_label
 from ui.session import require_actor
@@ -18,7 +18,7 @@ c1, c2 = st.columns([2, 3])
 status_name = c1.segmented_control("状态", list(STATUSES), default="待审", key="review_status")
 keyword = c2.text_input("姓名或用户名", key="review_keyword", max_chars=40)
 with session_scope() as s:
-    rows = profile.list_changes(s, me, status=STATUSES.get(status_name or "待审"), keyword=keyword)
+    rows = change_review.list_changes(s, me, status=STATUSES.get(status_name or "待审"), keyword=keyword)
 
 if not rows:
     st.info("没有符合条件的档案变更记录")
@@ -37,7 +37,7 @@ picked = st.selectbox("选择记录查看变更详情", labels, key="review_pick
 chosen = rows[labels.index(picked)]
 
 with session_scope() as s:
-    detail = profile.change_detail(s, me, chosen.id)
+    detail = change_review.change_detail(s, me, chosen.id)
 st.subheader(f"变更详情：{detail.name}")
 st.caption(f"状态：{status_label(detail.status)}　提交时间：{detail.submitted_at}"
            + (f"　审核时间：{detail.decided_at}" if detail.decided_at else ""))
@@ -49,14 +49,14 @@ if detail.status == "pending":
     st.divider()
     left, right = st.columns(2)
     if left.button("审核通过", type="primary", key=f"approve_{detail.id}"):
-        act(f"{detail.name} 的档案变更已审核通过", lambda s: profile.approve_change(s, me, detail.id))
+        act(f"{detail.name} 的档案变更已审核通过", lambda s: change_review.approve_change(s, me, detail.id))
     with right.form(f"reject_{detail.id}"):
         reason = st.text_area("审核意见（审核不过时必填）", max_chars=500, key=f"reason_{detail.id}")
         rejected = st.form_submit_button("审核不过")
     if rejected:
-        act(f"{detail.name} 的档案变更审核不过，已退回", lambda s: profile.reject_change(s, me, detail.id, reason))
+        act(f"{detail.name} 的档案变更审核不过，已退回", lambda s: change_review.reject_change(s, me, detail.id, reason))
 
 with st.expander("查看该人员当前生效的个人简历表"):
     with session_scope() as s:
-        content = profile.resume_content(s, me, detail.user_id)
+        content = resume.resume_content(s, me, detail.user_id)
     show_resume(content)

@@ -6,7 +6,7 @@ import streamlit as st
 from cme.db import session_scope
 from cme.errors import DomainError
 from cme.accounts import staff_accounts as accounts_admin
-from cme.accounts import registration
+from cme.accounts import registration_review
 from ui.forms import show_error
 from ui.session import require_actor
 
@@ -20,7 +20,7 @@ tabs = st.tabs(["注册审核", "人员账号"] if me.is_unit_admin else ["注�
 
 with tabs[0]:
     with session_scope() as s:
-        rows = registration.list_registrations(s, me)
+        rows = registration_review.list_registrations(s, me)
     if not rows:
         st.info("暂无待审核的注册申请")
     else:
@@ -35,7 +35,7 @@ with tabs[0]:
         if st.button(f"批量通过（已选 {len(chosen)} 条）", disabled=not chosen, key="rg_batch"):
             try:
                 with session_scope() as s:
-                    count = registration.approve_registrations(s, me, chosen)
+                    count = registration_review.approve_registrations(s, me, chosen)
             except DomainError as e:
                 show_error(e)
             else:
@@ -46,7 +46,7 @@ with tabs[0]:
         labels = {r.user_id: f"{r.username}（{r.name}）　注册于 {r.registered_at}" for r in rows}
         picked = st.selectbox("选择注册申请", list(labels), format_func=labels.get, key="rg_pick")
         with session_scope() as s:
-            detail = registration.get_registration(s, me, picked)
+            detail = registration_review.get_registration(s, me, picked)
         st.dataframe(
             pd.DataFrame(
                 [("用户名", detail.username), ("真实姓名", detail.name), ("性别", detail.sex or ""),
@@ -62,7 +62,7 @@ with tabs[0]:
         if left.button("审核通过", type="primary", key=f"rg_approve_{picked}"):
             try:
                 with session_scope() as s:
-                    registration.approve_registration(s, me, picked)
+                    registration_review.approve_registration(s, me, picked)
             except DomainError as e:
                 show_error(e)
             else:
@@ -73,7 +73,7 @@ with tabs[0]:
             if st.button("审核不过", key=f"rg_reject_{picked}"):
                 try:
                     with session_scope() as s:
-                        registration.reject_registration(s, me, picked, reason)
+                        registration_review.reject_registration(s, me, picked, reason)
                 except DomainError as e:
                     show_error(e)
                 else:

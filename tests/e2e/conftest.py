@@ -78,7 +78,9 @@ def browser():
 def browser_page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(20000)
+    # a ceiling, not a pause: waits end as soon as the condition holds; a loaded 2-core CI machine
+    # can take tens of seconds for a page's first run (imports, fonts)
+    page.set_default_timeout(60000)
     yield page
     context.close()
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from cme.db import session_scope
 from cme.errors import NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog, Profile, ProfileChangeRequest, ProfileEntry, User
-from cme.profile import changes as profile
+from cme.profile import change_review, changes, resume
 from tests.factories import make_admin, make_institution, make_person
 
 FIRST = {
@@ -36,7 +36,7 @@ def world(db):
 def test_first_profile_makes_pending_request_and_completes(world):
     p = world["person"]
     with session_scope() as s:
-        rid = profile.submit_first_profile(s, p, FIRST)
+        rid = changes.submit_first_profile(s, p, FIRST)
     with session_scope() as s:
         assert s.get(User, p.id).profile_completed is True
         req = s.get(ProfileChangeRequest, rid)
@@ -50,7 +50,7 @@ def test_first_profile_makes_pending_request_and_completes(world):
         assert req.after["basic"]["联系电话"]["masked"] == "138****5678"
         assert s.get(Profile, p.id) is None  # nothing in force before approval
         with pytest.raises(RecordLocked):
-            profile.submit_first_profile(s, p, FIRST)
+            changes.submit_first_profile(s, p, FIRST)
 
 
 def test_first_profile_names_every_bad_field_and_saves_nothing(world):
@@ -58,7 +58,7 @@ def test_first_profile_names_every_bad_field_and_saves_nothing(world):
     bad = dict(FIRST, 民族="火星族", 联系电话="12345", 出生日期="2999-01-01")
     del bad["毕业学校"]
     with session_scope() as s, pytest.raises(ValidationError) as e:
-        profile.submit_first_profile(s, p, bad)
+        changes.submit_first_profile(s, p, bad)
     assert set(e.value.errors) == {"民族", "联系电话", "出生日期", "毕业学校"}
     assert e.value.errors["毕业学校"] == "不能为空"
     with session_scope() as s:
@@ -68,9 +68,9 @@ def test_first_profile_names_every_bad_field_and_saves_nothing(world):
 
 def _approve_first(world):
     with session_scope() as s:
-        rid = profile.submit_first_profile(s, world["person"], FIRST)
+        rid = changes.submit_first_profile(s, world["person"], FIRST)
     with session_scope() as s:
-        profile.approve_change(s, world["admin"], rid)
+        change_review.approve_change(s, world["admin"], rid)
     return rid
 
 
@@ -78,104 +78,104 @@ def test_edit_two_tabs_then_approve_applies_exactly_those(world):
     p, admin = world["person"], world["admin"]
     _approve_first(world)
     with session_scope() as s:
-        state = profile.profile_state(s, p)
+        state = changes.profile_state(s, p)
         assert state.pending_id is None and state.basic["联系电话"] == "13812345678"  # owner sees own number
         basic = dict(state.basic, 婚姻状况="已婚", 技术职称="技师系列 - 副主任技师(副高)")
-        rid = profile.save_basic(s, p, basic)
+        rid = changes.save_basic(s, p, basic)
     with session_scope() as s:
-        rid2 = profile.save_entry(s, p, "education", {"开始日期": "2003-09-01", "结束日期": "2008-07-01", "学校名称": "四川大学",
+        rid2 = changes.save_entry(s, p, "education", {"开始日期": "2003-09-01", "结束日期": "2008-07-01", "学校名称": "四川大学",
                                                        "所学专业": "临床医学", "学历": "大学本科", "学位": "学士"})
         assert rid2 == rid  # the one pending request is updated
         assert s.scalar(select(ProfileChangeRequest.id).where(ProfileChangeRequest.status == "pending")) == rid
     with session_scope() as s:  # the approved profile is still in force
         assert "婚姻状况" not in s.get(Profile, p.id).basic
         assert s.scalars(select(ProfileEntry)).first() is None
-        assert dict(profile.resume_content(s, p).basic)["婚姻状况"] == ""  # the resume shows approved values
-        detail = profile.change_detail(s, admin, rid)
+        assert dict(resume.resume_content(s, p).basic)["婚姻状况"] == ""  # the resume shows approved values
+        detail = change_review.change_detail(s, admin, rid)
         changed = detail.diff.changed_labels
         assert changed == ["婚姻状况", "技术职称", "个人教育经历"]
         row = next(c for c in detail.diff.basic if c.label == "婚姻状况")
         assert (row.before, row.after) == ("", "已婚")
         assert next(c for c in detail.diff.basic if c.label == "联系电话").after == "138****5678"
-        assert [r.id for r in profile.list_changes(s, admin)] == [rid]
-        profile.approve_change(s, admin, rid)
+        assert [r.id for r in change_review.list_changes(s, admin)] == [rid]
+        change_review.approve_change(s, admin, rid)
     with session_scope() as s:
         assert s.get(Profile, p.id).basic["婚姻状况"] == "已婚"
         entries = s.scalars(select(ProfileEntry).where(ProfileEntry.user_id == p.id)).all()
         assert [(e.part, e.data["学校名称"]) for e in entries] == [("education", "四川大学")]
-        resume = profile.resume_content(s, p)
-        assert dict(resume.basic)["技术职称"] == "技师系列 - 副主任技师(副高)"
-        assert dict(resume.basic)["联系电话"] == "138****5678"
-        assert resume.sections[0].rows[0][2] == "四川大学"
+        content = resume.resume_content(s, p)
+        assert dict(content.basic)["技术职称"] == "技师系列 - 副主任技师(副高)"
+        assert dict(content.basic)["联系电话"] == "138****5678"
+        assert content.sections[0].rows[0][2] == "四川大学"
         assert s.scalar(select(AuditLog.action).where(AuditLog.action == "profile_approve").limit(1)) == "profile_approve"
         assert "13812345678" not in str([a.after for a in s.scalars(select(AuditLog))])
         # past requests keep their detail
-        assert [r.status for r in profile.list_changes(s, p, status=None)] == ["approved", "approved"]
+        assert [r.status for r in change_review.list_changes(s, p, status=None)] == ["approved", "approved"]
 
 
 def test_reject_keeps_old_and_person_can_edit_again(world):
     p, admin = world["person"], world["admin"]
     _approve_first(world)
     with session_scope() as s:
-        rid = profile.save_basic(s, p, dict(profile.profile_state(s, p).basic, 姓名="李四"))
+        rid = changes.save_basic(s, p, dict(changes.profile_state(s, p).basic, 姓名="李四"))
     with session_scope() as s, pytest.raises(ValidationError) as e:
-        profile.reject_change(s, admin, rid, "  ")
+        change_review.reject_change(s, admin, rid, "  ")
     assert "审核意见" in e.value.errors
     with session_scope() as s:
-        profile.reject_change(s, admin, rid, "姓名与身份证不符")
+        change_review.reject_change(s, admin, rid, "姓名与身份证不符")
     with session_scope() as s:
         assert s.get(Profile, p.id).basic["姓名"] == "张三"
-        state = profile.profile_state(s, p)
+        state = changes.profile_state(s, p)
         assert state.pending_id is None and state.last_rejection == "姓名与身份证不符"
         assert state.basic["姓名"] == "张三"  # editing restarts from the approved profile
         with pytest.raises(RecordLocked):
-            profile.approve_change(s, admin, rid)
-        new = profile.save_basic(s, p, dict(state.basic, 籍贯="成都市"))
+            change_review.approve_change(s, admin, rid)
+        new = changes.save_basic(s, p, dict(state.basic, 籍贯="成都市"))
         assert new != rid
 
 
 def test_other_institution_admin_cannot_see_or_decide(world):
     with session_scope() as s:
-        rid = profile.submit_first_profile(s, world["person"], FIRST)
+        rid = changes.submit_first_profile(s, world["person"], FIRST)
     other = world["other_admin"]
     with session_scope() as s:
-        assert profile.list_changes(s, other) == []
-        for call in (lambda: profile.change_detail(s, other, rid), lambda: profile.approve_change(s, other, rid),
-                     lambda: profile.reject_change(s, other, rid, "不行"), lambda: profile.resume_content(s, other, world["person"].id)):
+        assert change_review.list_changes(s, other) == []
+        for call in (lambda: change_review.change_detail(s, other, rid), lambda: change_review.approve_change(s, other, rid),
+                     lambda: change_review.reject_change(s, other, rid, "不行"), lambda: resume.resume_content(s, other, world["person"].id)):
             with pytest.raises(NotPermitted):
                 call()
     with session_scope() as s:  # the provincial admin may decide
-        assert [r.id for r in profile.list_changes(s, world["province"])] == [rid]
-        profile.approve_change(s, world["province"], rid)
+        assert [r.id for r in change_review.list_changes(s, world["province"])] == [rid]
+        change_review.approve_change(s, world["province"], rid)
 
 
 def test_person_cannot_decide_or_see_another_person(world, db):
     with session_scope() as s:
-        rid = profile.submit_first_profile(s, world["person"], FIRST)
+        rid = changes.submit_first_profile(s, world["person"], FIRST)
         inst = s.get(User, world["person"].id).institution_id
         from cme.models import Institution
         other = make_person(s, s.get(Institution, inst))
     with session_scope() as s:
         with pytest.raises(NotPermitted):
-            profile.approve_change(s, world["person"], rid)
+            change_review.approve_change(s, world["person"], rid)
         with pytest.raises(NotPermitted):
-            profile.change_detail(s, other, rid)
-        assert profile.list_changes(s, other, status=None) == []
+            change_review.change_detail(s, other, rid)
+        assert change_review.list_changes(s, other, status=None) == []
 
 
 def test_entry_date_checks_and_delete(world):
     p = world["person"]
     _approve_first(world)
     with session_scope() as s, pytest.raises(ValidationError) as e:
-        profile.save_entry(s, p, "work", {"开始日期": "2015-01-01", "结束日期": "2010-01-01", "工作单位": "某医院"})
+        changes.save_entry(s, p, "work", {"开始日期": "2015-01-01", "结束日期": "2010-01-01", "工作单位": "某医院"})
     assert e.value.errors == {"结束日期": "不能早于开始日期"}
     with session_scope() as s:
-        profile.save_entry(s, p, "work", {"开始日期": "2015-01-01", "结束日期": "", "工作单位": "甲医院"})
-        profile.save_entry(s, p, "work", {"开始日期": "2008-01-01", "结束日期": "2014-12-31", "工作单位": "乙医院"})
-        rows = profile.profile_state(s, p).parts["work"]
+        changes.save_entry(s, p, "work", {"开始日期": "2015-01-01", "结束日期": "", "工作单位": "甲医院"})
+        changes.save_entry(s, p, "work", {"开始日期": "2008-01-01", "结束日期": "2014-12-31", "工作单位": "乙医院"})
+        rows = changes.profile_state(s, p).parts["work"]
         assert [r["工作单位"] for r in rows] == ["甲医院", "乙医院"]  # newest first
-        profile.delete_entry(s, p, "work", 1)
-        assert [r["工作单位"] for r in profile.profile_state(s, p).parts["work"]] == ["甲医院"]
+        changes.delete_entry(s, p, "work", 1)
+        assert [r["工作单位"] for r in changes.profile_state(s, p).parts["work"]] == ["甲医院"]
 
 
 def _png(size=(40, 50)) -> bytes:
@@ -189,19 +189,19 @@ def test_photo_checked_by_content_and_reviewed(world):
     _approve_first(world)
     with session_scope() as s:
         with pytest.raises(ValidationError) as e:
-            profile.upload_photo(s, p, b"GIF89a not really an image")
+            changes.upload_photo(s, p, b"GIF89a not really an image")
         assert "上传照片" in e.value.errors
         with pytest.raises(ValidationError) as e:
-            profile.upload_photo(s, p, b"\x89PNG" + b"0" * (2 * 1024 * 1024))
+            changes.upload_photo(s, p, b"\x89PNG" + b"0" * (2 * 1024 * 1024))
         assert e.value.errors["上传照片"] == "照片不能超过2MB"
-        rid = profile.upload_photo(s, p, _png())
+        rid = changes.upload_photo(s, p, _png())
     with session_scope() as s:
-        assert profile.load_photo(s, p) == _png()
-        assert profile.load_photo(s, p, approved=True) is None
-        assert profile.change_detail(s, admin, rid).diff.changed_labels == ["照片"]
-        profile.approve_change(s, admin, rid)
+        assert changes.load_photo(s, p) == _png()
+        assert changes.load_photo(s, p, approved=True) is None
+        assert change_review.change_detail(s, admin, rid).diff.changed_labels == ["照片"]
+        change_review.approve_change(s, admin, rid)
     with session_scope() as s:
-        assert profile.load_photo(s, admin, p.id, approved=True) == _png()
+        assert changes.load_photo(s, admin, p.id, approved=True) == _png()
 
 
 def test_resume_pdf_has_sections_and_none_marks(world):
@@ -209,7 +209,7 @@ def test_resume_pdf_has_sections_and_none_marks(world):
     from pypdf import PdfReader
 
     with session_scope() as s:
-        data = profile.resume_pdf(s, world["person"])
+        data = resume.resume_pdf(s, world["person"])
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     for expected in ("个人简历表", "一、基本信息", "二、教育经历", "七、调动记录", "无", "张三", "四川大学", "138****5678"):
         assert expected in text

@@ -12,7 +12,7 @@ from cme.db import session_scope
 from cme.errors import AuthError, DomainError, NotPermitted, RecordLocked, Throttled, ValidationError
 from cme.models import AuditLog, Department, Institution, User
 from cme.accounts import auth
-from cme.accounts import registration as reg
+from cme.accounts import registration, registration_review
 from tests.factories import make_admin, make_institution, make_person, valid_id_number
 
 PHONE = "13700001111"
@@ -27,21 +27,21 @@ def last_code(phone: str) -> str:
 def verified_ticket(phone: str = PHONE, purpose: str = "register") -> str:
     with session_scope() as s:
         if purpose == "register":
-            reg.send_register_code(s, phone)
+            registration.send_register_code(s, phone)
         else:
-            reg.send_change_phone_code(s, phone)
+            registration.send_change_phone_code(s, phone)
     with session_scope() as s:
         if purpose == "register":
-            return reg.verify_register_phone(s, phone, last_code(phone)).ticket
-        return reg.verify_change_phone(s, phone, last_code(phone)).ticket
+            return registration.verify_register_phone(s, phone, last_code(phone)).ticket
+        return registration.verify_change_phone(s, phone, last_code(phone)).ticket
 
 
-def form(inst_id: int, dept_id: int | None, **over) -> reg.RegistrationForm:
+def form(inst_id: int, dept_id: int | None, **over) -> registration.RegistrationForm:
     values = dict(institution_id=inst_id, department_id=dept_id, username="newuser1", name="张三",
                   id_number=valid_id_number(901), email="zs@example.com", password=NEW_PASSWORD,
                   confirm=NEW_PASSWORD, joins_cme="是", standard_basis="四川省继续医学教育学分标准", consent=True)
     values.update(over)
-    return reg.RegistrationForm(**values)
+    return registration.RegistrationForm(**values)
 
 
 @pytest.fixture
@@ -59,12 +59,12 @@ def place(db):
 def do_register(place, phone=PHONE, **over) -> int:
     ticket = verified_ticket(phone)
     with session_scope() as s:
-        return reg.register(s, phone, ticket, form(place["inst"], place["dept"], **over))
+        return registration.register(s, phone, ticket, form(place["inst"], place["dept"], **over))
 
 
 def test_register_creates_pending_person_with_consent(place):
     user_id = do_register(place)
-    assert reg.SUCCESS == "用户注册成功!请等待单位审核,审核通过后方能登录。"
+    assert registration.SUCCESS == "用户注册成功!请等待单位审核,审核通过后方能登录。"
     with session_scope() as s:
         u = s.get(User, user_id)
         assert (u.role, u.status, u.sex, str(u.birth_date)) == ("person", "pending", "男", "1985-06-15")
@@ -78,11 +78,11 @@ def test_register_creates_pending_person_with_consent(place):
 def test_register_needs_verified_phone(place):
     with pytest.raises(ValidationError, match="手机验证已失效"):
         with session_scope() as s:
-            reg.register(s, PHONE, "1.forged", form(place["inst"], place["dept"]))
+            registration.register(s, PHONE, "1.forged", form(place["inst"], place["dept"]))
     ticket = verified_ticket()
     with pytest.raises(ValidationError, match="手机验证已失效"):  # a ticket for another number
         with session_scope() as s:
-            reg.register(s, "13700002222", ticket, form(place["inst"], place["dept"]))
+            registration.register(s, "13700002222", ticket, form(place["inst"], place["dept"]))
     with session_scope() as s:
         assert s.scalars(select(User).where(User.role == "person")).first() is None
 
@@ -94,10 +94,10 @@ def test_bound_phone_refused_for_register(place):
         phone = crypto.decrypt(taken.phone_enc)
     with pytest.raises(ValidationError, match="手机号码：已绑定其他账号"):
         with session_scope() as s:
-            reg.send_register_code(s, phone)
+            registration.send_register_code(s, phone)
     with pytest.raises(ValidationError, match="手机号码：请输入11位大陆手机号码"):
         with session_scope() as s:
-            reg.send_register_code(s, "12345678901")
+            registration.send_register_code(s, "12345678901")
 
 
 def test_every_field_validated_and_named(place):
@@ -106,23 +106,23 @@ def test_every_field_validated_and_named(place):
                password="short", confirm="x", joins_cme=None, standard_basis=None, consent=False)
     with pytest.raises(ValidationError) as err:
         with session_scope() as s:
-            reg.register(s, PHONE, ticket, bad)
+            registration.register(s, PHONE, ticket, bad)
     assert set(err.value.errors) == {"机构单位", "用户名", "真实姓名", "身份证号", "电子邮箱", "密码", "参加继教",
                                      "学分达标遵照", "个人信息处理"}
     with pytest.raises(ValidationError) as err:
         with session_scope() as s:
-            reg.register(s, PHONE, ticket, form(place["inst"], None, confirm="Other1234x", name="名" * 51))
+            registration.register(s, PHONE, ticket, form(place["inst"], None, confirm="Other1234x", name="名" * 51))
     assert err.value.errors == {"科室": "请选择科室", "真实姓名": "不能超过50个字符", "确认密码": "两次输入的密码不一致"}
     with pytest.raises(ValidationError, match="科室：不属于所选机构"):
         with session_scope() as s:
             other_dept = s.scalars(select(Department.id).where(Department.institution_id == place["other_inst"])).first()
-            reg.register(s, PHONE, ticket, form(place["inst"], other_dept))
+            registration.register(s, PHONE, ticket, form(place["inst"], other_dept))
     with pytest.raises(ValidationError, match="密码：不能包含用户名"):
         with session_scope() as s:
-            reg.register(s, PHONE, ticket, form(place["inst"], place["dept"], password="newuser1abc", confirm="newuser1abc"))
+            registration.register(s, PHONE, ticket, form(place["inst"], place["dept"], password="newuser1abc", confirm="newuser1abc"))
     with session_scope() as s:  # nothing saved, and the ticket is still good
         assert s.scalars(select(User).where(User.role == "person")).first() is None
-        assert reg.register(s, PHONE, ticket, form(place["inst"], place["dept"]))
+        assert registration.register(s, PHONE, ticket, form(place["inst"], place["dept"]))
 
 
 def test_fullwidth_folded_and_markup_stored_literally(place):
@@ -142,21 +142,21 @@ def test_duplicates_refused(place):
     ticket = verified_ticket("13700004444")
     with pytest.raises(ValidationError) as err:
         with session_scope() as s:
-            reg.register(s, "13700004444", ticket, form(place["inst"], place["dept"]))
+            registration.register(s, "13700004444", ticket, form(place["inst"], place["dept"]))
     assert set(err.value.errors) == {"用户名", "身份证号"}
 
 
 def test_status_query_and_mismatch(place):
     do_register(place)
     with session_scope() as s:
-        st = reg.query_status(s, "newuser1", valid_id_number(901))
+        st = registration.query_status(s, "newuser1", valid_id_number(901))
     assert (st.status_label, st.can_edit) == ("单位待审", True) and st.institution.startswith("测试医院")
     with pytest.raises(DomainError, match="^用户名和身份证号码不匹配$"):
         with session_scope() as s:
-            reg.query_status(s, "newuser1", valid_id_number(903))
+            registration.query_status(s, "newuser1", valid_id_number(903))
     with pytest.raises(DomainError, match="^用户名和身份证号码不匹配$"):
         with session_scope() as s:
-            reg.query_status(s, "nobody99", valid_id_number(901))
+            registration.query_status(s, "nobody99", valid_id_number(901))
 
 
 def test_status_query_throttled(place):
@@ -164,51 +164,51 @@ def test_status_query_throttled(place):
     for _ in range(10):
         with pytest.raises(DomainError, match="不匹配"):
             with session_scope() as s:
-                reg.query_status(s, "newuser1", valid_id_number(904 + _))
+                registration.query_status(s, "newuser1", valid_id_number(904 + _))
     with pytest.raises(Throttled, match="查询过于频繁"):  # even the right pair is refused for an hour
         with session_scope() as s:
-            reg.query_status(s, "newuser1", valid_id_number(901))
+            registration.query_status(s, "newuser1", valid_id_number(901))
 
 
-def edit(place, **over) -> reg.RegistrationEdit:
+def edit(place, **over) -> registration.RegistrationEdit:
     values = dict(institution_id=place["inst"], department_id=place["dept"], username="newuser1", name="张三丰",
                   id_number=valid_id_number(901), email="zsf@example.com", phone="", phone_ticket=None,
                   current_password=NEW_PASSWORD, password="", confirm="", joins_cme="否")
     values.update(over)
-    return reg.RegistrationEdit(**values)
+    return registration.RegistrationEdit(**values)
 
 
 def test_reject_edit_resubmit_approve_login(place):
     user_id = do_register(place)
     with session_scope() as s:
-        reg.reject_registration(s, place["admin"], user_id, "科室填写错误")
+        registration_review.reject_registration(s, place["admin"], user_id, "科室填写错误")
     with session_scope() as s:
-        st = reg.query_status(s, "newuser1", valid_id_number(901))
+        st = registration.query_status(s, "newuser1", valid_id_number(901))
     assert (st.status_label, st.reject_reason, st.can_edit) == ("单位审核不过", "科室填写错误", True)
     with pytest.raises(ValidationError, match="原密码：不正确"):
         with session_scope() as s:
-            reg.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, current_password="Wrong1234x"))
+            registration.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, current_password="Wrong1234x"))
     new_phone = "13700005555"
     with pytest.raises(ValidationError, match="手机验证已失效"):  # a new number needs its SMS code
         with session_scope() as s:
-            reg.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, phone=new_phone))
+            registration.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, phone=new_phone))
     ticket = verified_ticket(new_phone, "change_phone")
     with session_scope() as s:
-        reg.resubmit_registration(s, "newuser1", valid_id_number(901),
+        registration.resubmit_registration(s, "newuser1", valid_id_number(901),
                                   edit(place, phone=new_phone, phone_ticket=ticket, password="Changed2026x", confirm="Changed2026x"))
     with session_scope() as s:
         u = s.get(User, user_id)
         assert (u.status, u.reject_reason, u.name, u.phone_masked, u.joins_cme) == ("pending", None, "张三丰", "137****5555", False)
-        assert [r.user_id for r in reg.list_registrations(s, place["admin"])] == [user_id]
+        assert [r.user_id for r in registration_review.list_registrations(s, place["admin"])] == [user_id]
     with session_scope() as s:
-        reg.approve_registration(s, place["admin"], user_id)
+        registration_review.approve_registration(s, place["admin"], user_id)
     with session_scope() as s:
-        assert reg.query_status(s, "newuser1", valid_id_number(901)).status_label == "单位审核通过"
+        assert registration.query_status(s, "newuser1", valid_id_number(901)).status_label == "单位审核通过"
         result = auth.login(s, new_phone, "Changed2026x")
         assert result.user_id == user_id and not result.profile_completed
     with pytest.raises(RecordLocked, match="不能再修改"):
         with session_scope() as s:
-            reg.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, current_password="Changed2026x"))
+            registration.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, current_password="Changed2026x"))
     with session_scope() as s:
         actions = s.scalars(select(AuditLog.action).where(AuditLog.entity_id == str(user_id)).order_by(AuditLog.id)).all()
     assert actions == ["registration.submitted", "registration.rejected", "registration.resubmitted", "registration.approved"]
@@ -218,32 +218,32 @@ def test_reject_needs_reason_and_decided_once(place):
     user_id = do_register(place)
     with pytest.raises(ValidationError, match="不通过原因：不能为空"):
         with session_scope() as s:
-            reg.reject_registration(s, place["admin"], user_id, "  ")
+            registration_review.reject_registration(s, place["admin"], user_id, "  ")
     with session_scope() as s:
-        reg.approve_registration(s, place["admin"], user_id)
+        registration_review.approve_registration(s, place["admin"], user_id)
     with pytest.raises(RecordLocked, match="已处理"):
         with session_scope() as s:
-            reg.reject_registration(s, place["admin"], user_id, "晚了")
+            registration_review.reject_registration(s, place["admin"], user_id, "晚了")
 
 
 def test_other_institution_admin_refused(place):
     user_id = do_register(place)
     other = place["other_admin"]
     with session_scope() as s:
-        assert reg.list_registrations(s, other) == []
-        assert [r.user_id for r in reg.list_registrations(s, place["province"])] == [user_id]
-        assert reg.get_registration(s, place["admin"], user_id).waiting.endswith("分钟")
-    for call in (lambda s: reg.get_registration(s, other, user_id),
-                 lambda s: reg.approve_registration(s, other, user_id),
-                 lambda s: reg.reject_registration(s, other, user_id, "不是本单位"),
-                 lambda s: reg.approve_registrations(s, other, [user_id])):
+        assert registration_review.list_registrations(s, other) == []
+        assert [r.user_id for r in registration_review.list_registrations(s, place["province"])] == [user_id]
+        assert registration_review.get_registration(s, place["admin"], user_id).waiting.endswith("分钟")
+    for call in (lambda s: registration_review.get_registration(s, other, user_id),
+                 lambda s: registration_review.approve_registration(s, other, user_id),
+                 lambda s: registration_review.reject_registration(s, other, user_id, "不是本单位"),
+                 lambda s: registration_review.approve_registrations(s, other, [user_id])):
         with pytest.raises(NotPermitted):
             with session_scope() as s:
                 call(s)
     with session_scope() as s:
         person = make_person(s, s.get(Institution, place["inst"]))
         with pytest.raises(NotPermitted):
-            reg.list_registrations(s, person)
+            registration_review.list_registrations(s, person)
         assert s.get(User, user_id).status == "pending"
 
 
@@ -256,13 +256,13 @@ def test_batch_approve_all_or_nothing(place):
                     username="newuser3", id_number=valid_id_number(906))
     with pytest.raises(ValidationError, match="请至少选择"):
         with session_scope() as s:
-            reg.approve_registrations(s, place["admin"], [])
+            registration_review.approve_registrations(s, place["admin"], [])
     with pytest.raises(NotPermitted):  # one foreign registration refuses the whole batch
         with session_scope() as s:
-            reg.approve_registrations(s, place["admin"], [a, c])
+            registration_review.approve_registrations(s, place["admin"], [a, c])
     with session_scope() as s:
         assert s.get(User, a).status == "pending"
     with session_scope() as s:
-        assert reg.approve_registrations(s, place["admin"], [a, b]) == 2
+        assert registration_review.approve_registrations(s, place["admin"], [a, b]) == 2
     with session_scope() as s:
         assert [s.get(User, x).status for x in (a, b, c)] == ["approved", "approved", "pending"]

@@ -8,7 +8,7 @@ from cme.clock import today
 from cme.db import session_scope
 from cme.errors import Duplicate, NotPermitted, RecordLocked, ValidationError
 from cme.models import CreditRecord, CreditSummary, Department, Institution, User
-from cme.profile import changes as profile
+from cme.profile import change_review, changes, resume
 from cme.profile import transfers
 from cme.core.actors import get_user_in_scope
 from tests.factories import add_credit, make_admin, make_institution, make_person
@@ -33,7 +33,7 @@ def test_receiving_admin_approves_and_scope_follows(world):
     p = world["person"]
     with session_scope() as s:
         tid = transfers.request_transfer(s, p, world["b"], world["dept_b"], "家庭原因")
-        rid = profile.save_basic(s, p, {"姓名": p.name, "性别": "男", "出生日期": "1985-06-15", "籍贯": "成都市"})
+        rid = changes.save_basic(s, p, {"姓名": p.name, "性别": "男", "出生日期": "1985-06-15", "籍贯": "成都市"})
     with session_scope() as s:
         assert transfers.incoming_transfers(s, world["admin_a"]) == []  # the sending admin decides nothing
         rows = transfers.incoming_transfers(s, world["admin_b"])
@@ -53,14 +53,14 @@ def test_receiving_admin_approves_and_scope_follows(world):
         # the old admin no longer sees the person nor their pending profile change; the new one does
         with pytest.raises(NotPermitted):
             get_user_in_scope(s, world["admin_a"], p.id)
-        assert profile.list_changes(s, world["admin_a"]) == []
+        assert change_review.list_changes(s, world["admin_a"]) == []
         with pytest.raises(NotPermitted):
-            profile.change_detail(s, world["admin_a"], rid)
-        assert [r.id for r in profile.list_changes(s, world["admin_b"])] == [rid]
+            change_review.change_detail(s, world["admin_a"], rid)
+        assert [r.id for r in change_review.list_changes(s, world["admin_b"])] == [rid]
         with pytest.raises(RecordLocked):
             transfers.approve_transfer(s, world["admin_b"], tid)
         # the move shows in 简历 七、调动记录
-        moves = profile.resume_content(s, p).sections[-1]
+        moves = resume.resume_content(s, p).sections[-1]
         names = {i: s.get(Institution, i).name for i in (world["a"], world["b"])}
         assert moves.title == "调动记录"
         assert moves.rows == [[today().isoformat(), names[world["a"]], names[world["b"]], "外科"]]
@@ -78,7 +78,7 @@ def test_reject_needs_reason_and_keeps_person(world):
         assert s.get(User, p.id).institution_id == world["a"]
         mine = transfers.my_transfers(s, p)
         assert [(m.status, m.reason) for m in mine] == [("rejected", "编制已满")]
-        assert profile.resume_content(s, p).sections[-1].rows == []
+        assert resume.resume_content(s, p).sections[-1].rows == []
         # a new request is allowed after a rejection
         transfers.request_transfer(s, p, world["c"])
 

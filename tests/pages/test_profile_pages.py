@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from cme.db import session_scope
 from cme.models import Profile, User
 from cme.accounts import auth
-from cme.profile import changes as profile
+from cme.profile import change_review, changes
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 from tests.integration.test_profile import FIRST
 
@@ -32,8 +32,8 @@ def world(sqlite_db):
         a, b = make_institution(s), make_institution(s)
         person = make_person(s, a, profile_completed=False)
         admin, other = make_admin(s, a), make_admin(s, b)
-        rid = profile.submit_first_profile(s, person, FIRST)
-        profile.approve_change(s, admin, rid)
+        rid = changes.submit_first_profile(s, person, FIRST)
+        change_review.approve_change(s, admin, rid)
         return {"person": person, "admin": admin, "other": other, "a": a.id, "b": b.id, "b_name": b.name}
 
 
@@ -61,7 +61,7 @@ def test_bad_basic_input_names_field_and_saves_nothing(world):
     errors = " ".join(e.value for e in at.error)
     assert "邮政编码" in errors and "应为6位数字" in errors and "姓名" in errors
     with session_scope() as s:
-        assert profile.list_changes(s, world["admin"]) == []
+        assert change_review.list_changes(s, world["admin"]) == []
 
 
 def test_add_education_row_with_date_check(world):
@@ -80,8 +80,8 @@ def test_add_education_row_with_date_check(world):
 
 def test_admin_reviews_diff_and_resume_shows_new_value(world):
     with session_scope() as s:
-        basic = dict(profile.profile_state(s, world["person"]).basic, 籍贯="成都市")
-        profile.save_basic(s, world["person"], basic)
+        basic = dict(changes.profile_state(s, world["person"]).basic, 籍贯="成都市")
+        changes.save_basic(s, world["person"], basic)
     other = _open("pages/unit/profile_review.py", world["other"].username)
     assert "没有符合条件的档案变更记录" in _texts(other)
     at = _open("pages/unit/profile_review.py", world["admin"].username)
@@ -99,7 +99,7 @@ def test_admin_reviews_diff_and_resume_shows_new_value(world):
 
 def test_reject_needs_reason_on_screen(world):
     with session_scope() as s:
-        profile.save_basic(s, world["person"], dict(profile.profile_state(s, world["person"]).basic, 籍贯="绵阳市"))
+        changes.save_basic(s, world["person"], dict(changes.profile_state(s, world["person"]).basic, 籍贯="绵阳市"))
     at = _open("pages/unit/profile_review.py", world["admin"].username)
     submit = next(b for b in at.button if "reject_" in (b.key or ""))
     submit.click().run()

@@ -1,0 +1,125 @@
+"""注册审核: the institution admin lists, approves or rejects registrations (SPEC §3, manual §2).
+
+Only the registration's own institution admin (or the provincial admin) sees, approves or rejects it;
+a rejection needs a reason; every outcome is audited.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cme.clock import fmt_local, utcnow
+from cme.core import audit
+from cme.core.actors import Actor, require_role, require_unit_admin_of
+from cme.domain.identity import check_text
+from cme.errors import NotFound, RecordLocked, ValidationError
+from cme.labels import REGISTRATION_STATUS
+from cme.models import Department, Institution, User
+
+
+@dataclass(frozen=True)
+class RegistrationRow:
+    user_id: int
+    username: str
+    name: str
+    sex: str | None
+    id_number: str  # masked
+    phone: str  # masked
+    email: str
+    institution: str
+    department: str
+    joins_cme: str
+    standard_basis: str
+    registered_at: str
+    waiting: str  # age of the request, e.g. `3天2小时`
+    status: str
+    reject_reason: str | None
+
+
+def _age(since: datetime, now: datetime) -> str:
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时"
+    if hours:
+        return f"{hours}小时{mins}分钟"
+    return f"{mins}分钟"
+
+
+def _row(user: User, inst: Institution | None, dept: str | None, now: datetime) -> RegistrationRow:
+    return RegistrationRow(
+        user.id, user.username, user.name, user.sex, user.id_number_masked or "", user.phone_masked or "",
+        user.email or "", inst.name if inst else "", dept or "", "是" if user.joins_cme else "否",
+        user.standard_basis or "", fmt_local(user.registered_at), _age(user.registered_at, now),
+        REGISTRATION_STATUS[user.status], user.reject_reason,
+    )
+
+
+def list_registrations(session: Session, actor: Actor, *, status: str = "pending") -> list[RegistrationRow]:
+    """An institution admin's queue (own institution only; the provincial admin sees all), oldest first."""
+    require_role(actor, "unit", "province")
+    q = (
+        select(User, Institution, Department.name)
+        .join(Institution, Institution.id == User.institution_id)
+        .outerjoin(Department, Department.id == User.department_id)
+        .where(User.role == "person", User.status == status)
+    )
+    if actor.is_unit_admin:
+        q = q.where(User.institution_id == actor.institution_id)
+    now = utcnow()
+    return [_row(u, i, d, now) for u, i, d in session.execute(q.order_by(User.registered_at, User.id))]
+
+
+def _registration_in_scope(session: Session, actor: Actor, user_id: int) -> User:
+    require_role(actor, "unit", "province")
+    user = session.get(User, user_id)
+    if user is None or user.role != "person":
+        raise NotFound("注册记录不存在")
+    require_unit_admin_of(actor, user.institution_id)
+    return user
+
+
+def get_registration(session: Session, actor: Actor, user_id: int) -> RegistrationRow:
+    """查看: one registration of the admin's own institution."""
+    user = _registration_in_scope(session, actor, user_id)
+    inst = session.get(Institution, user.institution_id)
+    dept = session.get(Department, user.department_id) if user.department_id else None
+    return _row(user, inst, dept.name if dept else None, utcnow())
+
+
+def _decide(session: Session, actor: Actor, user: User, status: str, reason: str | None) -> None:
+    if user.status != "pending":
+        raise RecordLocked(f"该注册已处理（{REGISTRATION_STATUS[user.status]}），请刷新列表")
+    user.status, user.reject_reason = status, reason
+    user.reviewed_at, user.reviewed_by = utcnow(), actor.id
+    audit.record(session, actor.id, f"registration.{'approved' if status == 'approved' else 'rejected'}", "user",
+                 user.id, institution_id=user.institution_id, before={"status": "pending"},
+                 after={"status": status, "reason": reason, "username": user.username})
+
+
+def approve_registration(session: Session, actor: Actor, user_id: int) -> None:
+    """审核通过: the person may log in from now on."""
+    _decide(session, actor, _registration_in_scope(session, actor, user_id), "approved", None)
+
+
+def reject_registration(session: Session, actor: Actor, user_id: int, reason: str) -> None:
+    """审核不过 with a required reason the person sees in 注册状态查询."""
+    user = _registration_in_scope(session, actor, user_id)
+    try:
+        reason = check_text(reason, max_len=500)
+    except ValueError as e:
+        raise ValidationError({"不通过原因": str(e)}) from None
+    _decide(session, actor, user, "rejected", reason)
+
+
+def approve_registrations(session: Session, actor: Actor, user_ids: list[int]) -> int:
+    """批量通过: all or nothing — one registration out of scope or already decided refuses the batch."""
+    if not user_ids:
+        raise ValidationError({"": "请至少选择一条注册记录"})
+    for user_id in dict.fromkeys(user_ids):
+        approve_registration(session, actor, user_id)
+    return len(dict.fromkeys(user_ids))

@@ -1,0 +1,59 @@
+"""简历: the 个人简历表 (一 基本信息 … 七 调动记录) from the approved profile, on screen and as PDF.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cme.clock import fmt_local
+from cme.core.actors import Actor, get_user_in_scope
+from cme.domain import profile_fields as pf
+from cme.models import Institution, Transfer
+from cme.profile.change_review import RESUME_SECTIONS, TRANSFER_HEADERS
+from cme.profile.changes import approved_snapshot
+
+
+def resume_content(session: Session, actor: Actor, user_id: int | None = None):
+    """个人简历表 from the APPROVED profile (pending edits are not shown), 身份证号 and phone masked."""
+    from cme.profile.resume_pdf import BASIC_LABELS, ResumeContent, ResumeSection
+
+    user = get_user_in_scope(session, actor, user_id or actor.id)
+    snap = approved_snapshot(session, user.id)
+    values = {k: pf.shown(v) for k, v in snap["basic"].items()}
+    values.setdefault("姓名", user.name)
+    values["证件类型"] = "居民身份证" if user.id_number_masked else ""
+    values["证件号码"] = user.id_number_masked or ""
+    basic = [(label, values.get(label, "")) for label in BASIC_LABELS]
+    sections = []
+    for title, part in RESUME_SECTIONS:
+        spec = pf.ENTRY_PARTS[part]
+        headers = [f.label for f in spec.fields]
+        rows = []
+        for r in pf.sort_rows(part, snap[part]):
+            row = [pf.shown(r.get(h)) for h in headers]
+            if spec.end_optional_label and spec.end and not r.get(spec.end):
+                row[headers.index(spec.end)] = spec.end_optional_label
+            rows.append(row)
+        sections.append(ResumeSection(title, headers, rows))
+    sections.append(ResumeSection("调动记录", TRANSFER_HEADERS, transfer_rows(session, user.id)))
+    return ResumeContent(basic=basic, sections=sections)
+
+
+def transfer_rows(session: Session, user_id: int) -> list[list[str]]:
+    """Approved moves of one person, oldest first: date, from, to, department."""
+    from cme.models import Department
+
+    rows = []
+    for t in session.scalars(
+        select(Transfer).where(Transfer.user_id == user_id, Transfer.status == "approved").order_by(Transfer.decided_at)
+    ):
+        src, dst = session.get(Institution, t.from_institution_id), session.get(Institution, t.to_institution_id)
+        dept = session.get(Department, t.to_department_id) if t.to_department_id else None
+        rows.append([fmt_local(t.decided_at)[:10], src.name if src else "", dst.name if dst else "", dept.name if dept else ""])
+    return rows
+
+
+def resume_pdf(session: Session, actor: Actor, user_id: int | None = None) -> bytes:
+    from cme.profile.resume_pdf import render_resume
+
+    return render_resume(resume_content(session, actor, user_id))
