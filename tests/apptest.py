@@ -1,22 +1,39 @@
-"""AppTest helpers: open a page script by its repo path, optionally logged in."""
+"""AppTest helpers: open a page by its repo path through the app's own navigation, optionally logged in."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from cme.db import session_scope
 from cme.accounts import auth
+from cme.db import session_scope
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _app(script: Path, token: str | None) -> AppTest:
+    at = AppTest.from_file(str(script), default_timeout=60)
+    if token:
+        at.session_state["session_token"] = token
+    return at
+
+
 def open_page(path: str, *, username: str | None = None, password: str | None = None, run: bool = True) -> AppTest:
-    """`open_page("pages/personal/home.py", username=u, password=PASSWORD)` → a run AppTest."""
-    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
+    """`open_page("pages/personal/home.py", username=u, password=PASSWORD)` → a run AppTest.
+
+    The entry script runs first and registers the user's pages, as in the app; then the page is
+    opened through that navigation. A page outside the user's navigation cannot be reached in the
+    app at all; it is run alone so that a test can check the page refuses the user by itself too.
+    """
+    token = None
     if username:
         with session_scope() as s:
-            at.session_state["session_token"] = auth.login(s, username, password).token
+            token = auth.login(s, username, password).token
+    at = _app(ROOT / "streamlit_app.py", token).run()
+    try:
+        at.switch_page(path)
+    except ValueError:
+        at = _app(ROOT / path, token)
     if run:
         at.run()
     return at

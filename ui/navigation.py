@@ -1,4 +1,4 @@
-"""Which screens each role sees. A screen is listed only when its page file exists."""
+"""Which screens each role sees, by section, in menu order."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -76,32 +76,20 @@ def _page(path: str, title: str, icon: str, default: bool = False) -> st.Page:
     return st.Page(str(ROOT / path), title=title, icon=icon, default=default, url_path=Path(path).stem if not default else None)
 
 
-def _existing(items):
-    return [i for i in items if (ROOT / i[0]).exists()]
-
-
 def public_pages() -> list[st.Page]:
-    items = _existing(PUBLIC)
-    return [_page(*item, default=(n == 0)) for n, item in enumerate(items)]
+    return [_page(*item, default=(n == 0)) for n, item in enumerate(PUBLIC)]
 
 
 def role_pages(role: str) -> dict[str, list[st.Page]]:
+    items = [(section, item) for section, section_items in BY_ROLE[role].items() for item in section_items]
     sections: dict[str, list[st.Page]] = {}
-    first = True
-    for section, items in BY_ROLE[role].items():
-        pages = []
-        for item in _existing(items):
-            pages.append(_page(*item, default=first))
-            first = False
-        if pages:
-            sections[section] = pages
-    public_extra = _existing([PUBLIC[4], PUBLIC[5]])
-    if public_extra:
-        sections.setdefault("帮助", []).extend(_page(*i) for i in public_extra)
+    for n, (section, item) in enumerate(items):
+        sections.setdefault(section, []).append(_page(*item, default=(n == 0)))
+    sections["帮助"] = [_page(*i) for i in (PUBLIC[4], PUBLIC[5])]
     return sections
 
 
 def forced_page(which: str) -> list[st.Page]:
     """A single page the user must complete before anything else (first login, one-time password)."""
     path, title, icon = FORCED[which]
-    return [_page(path, title, icon, default=True)] if (ROOT / path).exists() else []
+    return [_page(path, title, icon, default=True)]

@@ -29,10 +29,7 @@ if head.by_city:
                  width="stretch", key="ph_city_table")
 else:
     st.info("暂无人员")
-try:
-    st.page_link("pages/province/analytics.py", label="查看全省统计", icon=":material/monitoring:")
-except Exception:  # navigation not registered (AppTest)
-    pass
+st.page_link("pages/province/analytics.py", label="查看全省统计", icon=":material/monitoring:")
 
 st.subheader("通知公告")
 st.dataframe(pd.DataFrame([n.table_row() for n in notice_rows],

@@ -12,11 +12,11 @@ from streamlit.testing.v1 import AppTest
 from cme import clock
 from cme.db import session_scope
 from cme.models import Notice
-from cme.accounts import auth
 from cme.credits import entry
 from cme.standards import personal as standards
 from cme.credits.entry import CreditInput
 from cme.storage import Upload
+from tests.apptest import open_page
 from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person
 
 Y = clock.today().year
@@ -24,11 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def page(path: str, username: str) -> AppTest:
-    with session_scope() as s:
-        token = auth.login(s, username, PASSWORD).token
-    at = AppTest.from_file(str(ROOT / path), default_timeout=30)
-    at.session_state["session_token"] = token
-    at.run()
+    at = open_page(path, username=username, password=PASSWORD)
     assert not at.exception, at.exception
     return at
 
@@ -182,7 +178,7 @@ def test_unit_home_and_notices_pages(world):
     assert {m.label: m.value for m in at.metric}["学分待审"] == "1"
     at = page("pages/unit/notices.py", "pageadmin1")
     at.text_input[0].input("科室业务学习")
-    at.button[0].click().run()
+    next(b for b in at.button if b.label == "发布").click().run()
     assert "通知“科室业务学习”已发布" in texts(at)
     home = page("pages/personal/home.py", "pageuser1")
     assert "科室业务学习" in list(home.dataframe[0].value["通知标题"])

@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from cme.db import session_scope
 from cme.models import Profile, User
-from cme.accounts import auth
 from cme.profile import change_review, changes
+from tests.apptest import open_page
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 from tests.integration.test_profile import FIRST
 
@@ -19,11 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _open(path: str, username: str) -> AppTest:
-    with session_scope() as s:
-        token = auth.login(s, username, PASSWORD).token
-    at = AppTest.from_file(str(ROOT / path), default_timeout=30)
-    at.session_state["session_token"] = token
-    return at.run()
+    return open_page(path, username=username, password=PASSWORD)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from cme.db import session_scope
 from cme.models import Department, Institution, ProfileChangeRequest, User
 from cme.accounts import auth
 from cme.core import reference
+from tests.apptest import open_page
 from tests.factories import PASSWORD, make_admin, make_institution, make_person, valid_id_number
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,11 +24,7 @@ PW = "Regist3rPass"
 
 
 def page(path: str, username: str | None = None, password: str = PASSWORD) -> AppTest:
-    at = AppTest.from_file(str(ROOT / path), default_timeout=30)
-    if username:
-        with session_scope() as s:
-            at.session_state["session_token"] = auth.login(s, username, password).token
-    return at.run()
+    return open_page(path, username=username, password=password)
 
 
 def last_code(phone: str) -> str:
