@@ -22,6 +22,25 @@ class ValidationError(DomainError):
         super().__init__(text, field)
 
 
+class FieldErrors(dict[str, str]):
+    """A form's errors, one Chinese message per field label, so that every bad field is named at once.
+
+    `value = errors.check("身份证号", parse_id_number, raw)` returns the checked value, or None with the
+    check's ValueError message recorded under the label; `errors.raise_if_any()` ends the validation.
+    """
+
+    def check(self, label: str, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ValueError as e:
+            self[label] = str(e)
+            return None
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise ValidationError(dict(self))
+
+
 class NotPermitted(DomainError):
     def __init__(self, message: str = "无权访问该数据"):
         super().__init__(message)

@@ -45,9 +45,14 @@ def act(message: str, fn, *, clear: tuple[str, ...] = ()) -> None:
     except DomainError as e:
         show_error(e)
     else:
-        st.session_state[FLASH_KEY] = message
-        st.session_state[RESET_KEY] = clear
-        st.rerun()
+        flash_and_rerun(message, clear=clear)
+
+
+def flash_and_rerun(message: str, *, clear: tuple[str, ...] = ()) -> None:
+    """After a successful action: keep `message` for the next run's show_flash(), empty `clear`, rerun."""
+    st.session_state[FLASH_KEY] = message
+    st.session_state[RESET_KEY] = clear
+    st.rerun()
 
 
 _MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$"})

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from cme import crypto
 from cme.clock import utcnow
 from cme.domain.identity import check_phone, check_username, normalize, parse_id_number
-from cme.errors import NotFound, ValidationError
+from cme.errors import FieldErrors, NotFound, ValidationError
 from cme.models import Department, Institution, User
 from cme.core import audit
 from cme.accounts.users import ensure_unique, set_identity
@@ -109,25 +109,16 @@ def import_legacy_users(session: Session, data: bytes) -> LegacyReport:
     report = LegacyReport(rows=len(rows))
     institutions: dict[str, Institution | None] = {}
     for line, r in rows:
-        errors: dict[str, str] = {}
-        try:
-            username = check_username(r["username"])
-        except ValueError as e:
-            errors["username"], username = str(e), r["username"]
+        errors = FieldErrors()
+        username = errors.check("username", check_username, r["username"]) or r["username"]
         scheme = r["password_scheme"].lower()
         if problem := hash_problem(scheme, r["password_hash"]):
             errors["password_hash"] = problem
         card = None
-        try:
-            card = parse_id_number(r["id_number"])
-        except ValueError as e:
-            errors["id_number"] = str(e)
+        card = errors.check("id_number", parse_id_number, r["id_number"])
         phone = None
         if r["phone"]:
-            try:
-                phone = check_phone(r["phone"])
-            except ValueError as e:
-                errors["phone"] = str(e)
+            phone = errors.check("phone", check_phone, r["phone"])
         if not r["name"]:
             errors["name"] = "不能为空"
         code = r["institution_code"].upper()

@@ -23,7 +23,7 @@ from cme.clock import fmt_local, utcnow
 from cme.core import audit, reference
 from cme.domain.identity import check_email, check_phone, check_text, check_username, normalize, parse_id_number
 from cme.domain.passwords import hash_password, password_problem, verify_password
-from cme.errors import DomainError, RecordLocked, Throttled, ValidationError
+from cme.errors import FieldErrors, DomainError, RecordLocked, Throttled, ValidationError
 from cme.labels import REGISTRATION_STATUS
 from cme.models import Institution, QueryThrottle, User
 
@@ -49,14 +49,6 @@ THROTTLE_WINDOW = timedelta(hours=1)
 
 
 NAME_MAX = 50
-
-
-def _text(errors: dict[str, str], label: str, raw: str | None, max_len: int, required: bool = True) -> str:
-    try:
-        return check_text(raw, max_len=max_len, required=required)
-    except ValueError as e:
-        errors[label] = str(e)
-        return ""
 
 
 def _place(session: Session, errors: dict[str, str], institution_id: int | None, department_id: int | None) -> tuple[Institution | None, int | None]:
@@ -149,16 +141,13 @@ class RegistrationForm:
 
 def register(session: Session, phone: str, phone_ticket: str, form: RegistrationForm) -> int:
     """完成: validate every field, redeem the phone verification, create the pending 个人用户."""
-    errors: dict[str, str] = {}
-    try:
-        phone = check_phone(phone)
-    except ValueError as e:
-        errors["手机号码"] = str(e)
+    errors = FieldErrors()
+    phone = errors.check("手机号码", check_phone, phone)
     inst, dept_id = _place(session, errors, form.institution_id, form.department_id)
-    username = _checked(errors, "用户名", check_username, form.username)
-    name = _text(errors, "真实姓名", form.name, NAME_MAX)
-    card = _checked(errors, "身份证号", parse_id_number, form.id_number)
-    email = _checked(errors, "电子邮箱", check_email, form.email)
+    username = errors.check("用户名", check_username, form.username)
+    name = errors.check("真实姓名", check_text, form.name, max_len=NAME_MAX)
+    card = errors.check("身份证号", parse_id_number, form.id_number)
+    email = errors.check("电子邮箱", check_email, form.email)
     personal = tuple(v for v in (username, card.number if card else "", phone) if v)
     if problem := password_problem(form.password, personal=personal):
         errors["密码"] = problem
@@ -169,8 +158,7 @@ def register(session: Session, phone: str, phone_ticket: str, form: Registration
         errors["学分达标遵照"] = "请选择"
     if not form.consent:
         errors["个人信息处理"] = "请阅读并同意个人信息处理说明"
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     if taken := ensure_unique(session, username=username, id_number=card.number, phone=phone):
         raise ValidationError(taken)
     sms.redeem_ticket(session, phone, "register", phone_ticket)
@@ -187,14 +175,6 @@ def register(session: Session, phone: str, phone_ticket: str, form: Registration
                  after={"username": username, "name": name, "id_number": user.id_number_masked,
                         "phone": user.phone_masked, "institution": inst.name})
     return user.id
-
-
-def _checked(errors: dict[str, str], label: str, check, raw):
-    try:
-        return check(raw)
-    except ValueError as e:
-        errors[label] = str(e)
-        return None
 
 
 @dataclass(frozen=True)
@@ -238,13 +218,12 @@ def _throttle(session: Session, keys: list[str]) -> None:
 def _find_by_pair(session: Session, username: str, id_number: str) -> User:
     """The person registered with this username and ID number; every look-up counts toward the limit."""
     username, number = normalize(username), normalize(id_number).upper()
-    errors = {}
+    errors = FieldErrors()
     if not username:
         errors["用户账号"] = "不能为空"
     if not number:
         errors["身份证号码"] = "不能为空"
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     _throttle(session, [f"status:user:{username.lower()}"[:100], f"status:id:{crypto.lookup_hash(number)}"[:100]])
     user = session.scalars(select(User).where(User.username == username, User.role == "person")).first()
     if user is None or user.id_number_hash != crypto.lookup_hash(number):
@@ -299,15 +278,15 @@ def resubmit_registration(session: Session, username: str, id_number: str, edit:
     if not edit.current_password or not verify_password(edit.current_password, user.password_hash):
         session.commit()  # counts toward the look-up limit
         raise ValidationError({"原密码": "不正确" if edit.current_password else "不能为空"})
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     inst, dept_id = _place(session, errors, edit.institution_id, edit.department_id)
-    new_username = _checked(errors, "用户名", check_username, edit.username)
-    name = _text(errors, "真实姓名", edit.name, NAME_MAX)
-    card = _checked(errors, "身份证号", parse_id_number, edit.id_number)
-    email = _checked(errors, "电子邮箱", check_email, edit.email)
+    new_username = errors.check("用户名", check_username, edit.username)
+    name = errors.check("真实姓名", check_text, edit.name, max_len=NAME_MAX)
+    card = errors.check("身份证号", parse_id_number, edit.id_number)
+    email = errors.check("电子邮箱", check_email, edit.email)
     new_phone = None
     if normalize(edit.phone):
-        new_phone = _checked(errors, "手机号码", check_phone, edit.phone)
+        new_phone = errors.check("手机号码", check_phone, edit.phone)
         if new_phone and crypto.lookup_hash(new_phone) == user.phone_hash:
             new_phone = None  # the same number: nothing to verify
     joins = _joins(errors, edit.joins_cme)
@@ -318,8 +297,7 @@ def resubmit_registration(session: Session, username: str, id_number: str, edit:
             errors["密码"] = problem
         elif edit.password != edit.confirm:
             errors["确认密码"] = "两次输入的密码不一致"
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     if taken := ensure_unique(session, username=new_username, id_number=card.number, phone=new_phone,
                               exclude_user_id=user.id):
         raise ValidationError(taken)

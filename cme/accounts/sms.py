@@ -99,7 +99,6 @@ def get_gateway() -> SmsGateway:
 class IssuedCode:
     masked_phone: str
     valid_minutes: int
-    resend_after_seconds: int
     demo_code: str | None  # only in demo mode with the console gateway: shown on screen
 
 
@@ -155,7 +154,7 @@ def send_code(session: Session, phone: str, purpose: str, *, gateway: SmsGateway
     gw.send(phone, MESSAGE.format(code=code))
     settings = get_settings()
     demo_code = code if settings.demo and isinstance(gw, ConsoleGateway) else None
-    return IssuedCode(crypto.mask_phone(phone), int(CODE_TTL.total_seconds() // 60), RESEND_SECONDS, demo_code)
+    return IssuedCode(crypto.mask_phone(phone), int(CODE_TTL.total_seconds() // 60), demo_code)
 
 
 def verify_code(session: Session, phone: str, purpose: str, code: str) -> str:

@@ -8,7 +8,7 @@ from cme import crypto
 from cme.clock import utcnow
 from cme.domain.identity import check_phone, check_username, normalize, parse_id_number
 from cme.domain.passwords import hash_password, password_problem
-from cme.errors import Duplicate, NotFound, ValidationError
+from cme.errors import FieldErrors, Duplicate, NotFound, ValidationError
 from cme.models import Department, Institution, User
 from cme.core import audit
 
@@ -35,7 +35,7 @@ def set_identity(user: User, id_number: str | None, phone: str | None) -> None:
 def ensure_unique(session: Session, *, username: str | None = None, id_number: str | None = None,
                   phone: str | None = None, exclude_user_id: int | None = None) -> dict[str, str]:
     """Field → message for every value already taken by another account."""
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     checks = [
         ("用户名", User.username, username, "已被使用"),
         ("身份证号", User.id_number_hash, id_number and crypto.lookup_hash(id_number), "已注册，请使用原账号登录或找回密码"),
@@ -55,11 +55,8 @@ def ensure_unique(session: Session, *, username: str | None = None, id_number: s
 def create_admin(session: Session, *, username: str, password: str, name: str, role: str,
                  institution_code: str | None = None, password_hash: str | None = None) -> User:
     """An approved 单位管理员 (role unit, needs an institution) or 省级管理员 (role province)."""
-    errors: dict[str, str] = {}
-    try:
-        username = check_username(username)
-    except ValueError as e:
-        errors["用户名"] = str(e)
+    errors = FieldErrors()
+    username = errors.check("用户名", check_username, username)
     if role not in ("unit", "province"):
         errors["角色"] = "应为 unit 或 province"
     if role == "unit" and not institution_code:
@@ -68,8 +65,7 @@ def create_admin(session: Session, *, username: str, password: str, name: str, r
         errors["姓名"] = "不能为空"
     if password_hash is None and (problem := password_problem(password, personal=(username,))):
         errors["密码"] = problem
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     if ensure_unique(session, username=username):
         raise Duplicate(f"用户名 {username} 已被使用", "用户名")
     inst = institution_by_code(session, institution_code) if institution_code else None
@@ -94,26 +90,16 @@ def create_person(session: Session, *, username: str, password: str, name: str, 
                   institution_code: str, department: str | None = None, password_hash: str | None = None,
                   profile_completed: bool = False) -> User:
     """An approved 个人用户, for operations and scripted tests (`create-user`)."""
-    errors: dict[str, str] = {}
-    try:
-        username = check_username(username)
-    except ValueError as e:
-        errors["用户名"] = str(e)
-    try:
-        card = parse_id_number(id_number)
-    except ValueError as e:
-        errors["身份证号"] = str(e)
-    try:
-        phone = check_phone(phone)
-    except ValueError as e:
-        errors["手机号码"] = str(e)
+    errors = FieldErrors()
+    username = errors.check("用户名", check_username, username)
+    card = errors.check("身份证号", parse_id_number, id_number)
+    phone = errors.check("手机号码", check_phone, phone)
     if not normalize(name):
         errors["真实姓名"] = "不能为空"
     if not errors and password_hash is None:
         if problem := password_problem(password, personal=(username, card.number, phone)):
             errors["密码"] = problem
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     if taken := ensure_unique(session, username=username, id_number=card.number, phone=phone):
         raise ValidationError(taken)
     inst = institution_by_code(session, institution_code)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from cme.domain.identity import check_text
 from cme.domain.standards import NO_TITLE_SERIES, TITLE_LEVELS, title_label
-from cme.errors import Duplicate, NotFound, RecordLocked, ValidationError
+from cme.errors import FieldErrors, Duplicate, NotFound, RecordLocked, ValidationError
 from cme.models import CreditRecord, DictionaryItem, PersonalStandard, Project, User
 from cme.core import audit
 from cme.core.actors import Actor, require_role
@@ -213,13 +213,11 @@ def add_item(session: Session, actor: Actor, kind: str, name: str | None, parent
 
 
 def _title_parts(series: str | None, title: str | None, level: str | None) -> tuple[str, str]:
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     clean: dict[str, str] = {}
     for label, raw, max_len in (("职称系列", series, 30), ("职称名称", title, 30)):
-        try:
-            value = check_text(raw, max_len=max_len)
-        except ValueError as e:
-            errors[label] = str(e)
+        value = errors.check(label, check_text, raw, max_len=max_len)
+        if value is None:
             continue
         if any(c in value for c in TITLE_FORBIDDEN):
             errors[label] = "不能包含“-”或括号"
@@ -230,8 +228,7 @@ def _title_parts(series: str | None, title: str | None, level: str | None) -> tu
         errors["职称级别"] = "请选择职称级别"
     elif level not in TITLE_LEVELS:
         errors["职称级别"] = "不在可选范围内"
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     return clean["职称系列"], clean["职称名称"]
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from cme.domain.identity import check_text, normalize
 from cme.domain.standards import REGION_LEVELS
-from cme.errors import Duplicate, NotFound, ValidationError
+from cme.errors import FieldErrors, Duplicate, NotFound, ValidationError
 from cme.models import Department, Institution, Region, User
 from cme.core import audit
 from cme.administration import departments
@@ -94,14 +94,6 @@ def list_institutions(session: Session, actor: Actor, *, keyword: str = "", regi
     return rows
 
 
-def _check_name(errors: dict[str, str], raw: str) -> str | None:
-    try:
-        return check_text(raw, max_len=100)
-    except ValueError as e:
-        errors["机构名称"] = str(e)
-        return None
-
-
 def _check_level(errors: dict[str, str], level: str | None) -> None:
     if not level:
         errors["机构所属区域等级"] = "请选择机构所属区域等级"
@@ -120,19 +112,18 @@ def add_institution(session: Session, actor: Actor, *, code: str, name: str, reg
                     region_level: str | None) -> int:
     """A new active institution; every bad field is named and nothing is saved."""
     _require_province(actor)
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     clean_code = normalize(code).upper()
     if not clean_code:
         errors["机构编码"] = "不能为空"
     elif not CODE_RE.fullmatch(clean_code):
         errors["机构编码"] = "应为2–32位字母、数字、下划线或连字符"
-    clean_name = _check_name(errors, name)
+    clean_name = errors.check("机构名称", check_text, name, max_len=100)
     region = session.get(Region, region_code) if region_code else None
     if region is None or region.level not in ("city", "district"):
         errors["所在地区"] = "请选择市州（及区县）" if not region_code else "不在可选范围内"
     _check_level(errors, region_level)
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     if session.scalars(select(Institution.id).where(Institution.code == clean_code)).first() is not None:
         raise Duplicate("机构编码已存在", "机构编码")
     if _name_taken(session, clean_name):
@@ -148,11 +139,10 @@ def add_institution(session: Session, actor: Actor, *, code: str, name: str, reg
 def update_institution(session: Session, actor: Actor, institution_id: int, *, name: str, region_level: str | None) -> None:
     """Edit 机构名称 and 机构所属区域等级 (same rules as when adding)."""
     inst = _institution(session, actor, institution_id)
-    errors: dict[str, str] = {}
-    clean_name = _check_name(errors, name)
+    errors = FieldErrors()
+    clean_name = errors.check("机构名称", check_text, name, max_len=100)
     _check_level(errors, region_level)
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     if _name_taken(session, clean_name, exclude_id=inst.id):
         raise Duplicate("机构名称已存在", "机构名称")
     before = {"name": inst.name, "region_level": inst.region_level}

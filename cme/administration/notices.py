@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from cme import clock
 from cme.domain.identity import check_text
-from cme.errors import NotFound, NotPermitted, RecordLocked, ValidationError
+from cme.errors import FieldErrors, NotFound, NotPermitted, RecordLocked
 from cme.models import Notice, User
 from cme.core import audit
 from cme.core.actors import Actor, require_role
@@ -89,18 +89,14 @@ def create_notice(session: Session, actor: Actor, *, title: str, body: str = "",
                   start_date: date | None = None, end_date: date | None = None) -> int:
     """Publish: the province → 省级 for everyone; an institution admin → 单位 for own staff."""
     require_role(actor, "unit", "province")
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     clean = {}
     for label, key, raw, max_len, required in (("通知标题", "title", title, 200, True), ("活动主题", "theme", theme, 200, False),
                                                ("通知内容", "body", body, 5000, False)):
-        try:
-            clean[key] = check_text(raw, max_len=max_len, required=required) or None
-        except ValueError as e:
-            errors[label] = str(e)
+        clean[key] = errors.check(label, check_text, raw, max_len=max_len, required=required) or None
     if start_date and end_date and start_date > end_date:
         errors["举办结束日期"] = "不能早于举办开始日期"
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     notice = Notice(sender_id=actor.id, institution_id=None if actor.is_province_admin else actor.institution_id,
                     level=LEVEL_PROVINCE if actor.is_province_admin else LEVEL_UNIT, start_date=start_date,
                     end_date=end_date, status="published", **clean)

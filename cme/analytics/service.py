@@ -36,7 +36,6 @@ STATUSES = (STATUS_MET, STATUS_NOT_MET, STATUS_UNSET)
 NO_DEPARTMENT = "（未分科室）"
 NO_TITLE = "（未设置标准）"
 NO_CITY = "（未知市州）"
-DIMENSIONS = {"department": "科室", "title": "职称级别", "standard": "执行标准", "city": "市州", "institution": "机构"}
 
 
 # ---- scope -------------------------------------------------------------------------------------

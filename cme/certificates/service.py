@@ -34,7 +34,7 @@ from cme.config import get_settings
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
 from cme.domain.identity import check_text
 from cme.domain.standards import NO_TITLE_LABEL, parse_title_label
-from cme.errors import NotFound, NotPermitted, RecordLocked, Throttled, ValidationError
+from cme.errors import FieldErrors, NotFound, NotPermitted, RecordLocked, Throttled, ValidationError
 from cme.labels import CERTIFICATE_KIND
 from cme.models import Certificate, CreditRecord, Institution, PersonalStandard, QueryThrottle, User
 from cme.certificates.pdf import (
@@ -111,7 +111,7 @@ class VerificationResult:
 
 def check_request(kind: str | None, year_from: int | None, year_to: int | None) -> tuple[str, int, int]:
     """The kind and year range, or ValidationError naming each bad field."""
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     if kind not in KINDS:
         errors["证明类型"] = "请选择证明类型"
     this_year = today().year
@@ -128,8 +128,7 @@ def check_request(kind: str | None, year_from: int | None, year_to: int | None) 
             errors["起始年度"] = "不能晚于终止年度"
         elif year_to - year_from + 1 > MAX_YEARS:
             errors["终止年度"] = f"起止年度跨度不能超过{MAX_YEARS}年"
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     return kind, int(year_from), int(year_to)
 
 
@@ -334,15 +333,11 @@ def void_certificate(session: Session, actor: Actor, serial: str | None, reason:
     if not actor.is_province_admin:
         raise NotPermitted("只有省级管理员可以作废证书")
     serial = normalize_serial(serial)
-    errors = {}
+    errors = FieldErrors()
     if not serial:
         errors["证书编号"] = "请输入证书编号"
-    try:
-        reason = check_text(reason, max_len=200, required=True)
-    except ValueError as e:
-        errors["作废原因"] = str(e)
-    if errors:
-        raise ValidationError(errors)
+    reason = errors.check("作废原因", check_text, reason, max_len=200, required=True)
+    errors.raise_if_any()
     cert = session.scalar(select(Certificate).where(Certificate.serial == serial))
     if cert is None:
         raise NotFound("证书不存在")

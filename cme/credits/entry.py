@@ -29,7 +29,7 @@ from cme.credits.details import CreditDetail
 from cme.credits.summaries import refresh_summary
 from cme.domain.compliance import CREDIT_TYPES
 from cme.domain.identity import check_text
-from cme.errors import DuplicateCredit, NotFound, NotPermitted, RecordLocked, ValidationError
+from cme.errors import FieldErrors, DuplicateCredit, NotFound, NotPermitted, RecordLocked, ValidationError
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, CreditReview, Project
 from cme.storage import Upload, get_storage, proof_mime
@@ -57,14 +57,6 @@ class CreditInput:
     subject_child: str | None = None
     remark: str = ""
     proof: Upload | None = None
-
-
-def _check(errors: dict[str, str], label: str, fn):
-    try:
-        return fn()
-    except ValueError as e:
-        errors[label] = str(e)
-        return None
 
 
 def parse_credits(raw) -> Decimal:
@@ -116,10 +108,10 @@ def check_dictionary_fields(errors: dict[str, str], choices: CreditChoices, form
 def validate_credit(session: Session, data: CreditInput, choices: CreditChoices | None = None) -> dict:
     """All field rules of SPEC §5; returns the cleaned values or raises ValidationError (every field named)."""
     choices = choices or credit_choices(session)
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     out: dict = {}
-    out["project_code"] = _check(errors, "项目编号", lambda: check_text(data.project_code, max_len=40))
-    out["credits"] = _check(errors, "获取学分", lambda: parse_credits(data.credits))
+    out["project_code"] = errors.check("项目编号", check_text, data.project_code, max_len=40)
+    out["credits"] = errors.check("获取学分", parse_credits, data.credits)
     if data.credit_type not in CREDIT_TYPES:
         errors["学分类型"] = "请选择学分类型" if not data.credit_type else "不在可选范围内"
     out["credit_type"] = data.credit_type
@@ -135,8 +127,8 @@ def validate_credit(session: Session, data: CreditInput, choices: CreditChoices 
     elif data.date_from and data.date_from > data.date_to:
         errors.setdefault("获取时间", "开始日期不能晚于结束日期")
     out["date_from"], out["date_to"] = data.date_from, data.date_to
-    out["project_name"] = _check(errors, "项目名称", lambda: check_text(data.project_name, max_len=200))
-    out["organizer"] = _check(errors, "主办单位", lambda: check_text(data.organizer, max_len=200))
+    out["project_name"] = errors.check("项目名称", check_text, data.project_name, max_len=200)
+    out["organizer"] = errors.check("主办单位", check_text, data.organizer, max_len=200)
     if data.year in (None, ""):
         errors["举办年度"] = "请选择举办年度"
     else:
@@ -153,14 +145,13 @@ def validate_credit(session: Session, data: CreditInput, choices: CreditChoices 
             out["year"] = year
     check_dictionary_fields(errors, choices, data.form, data.subject_parent, data.subject_child)
     out["form"], out["subject_parent"], out["subject_child"] = data.form, data.subject_parent, data.subject_child
-    out["remark"] = _check(errors, "备注说明", lambda: check_text(data.remark, max_len=500, required=False)) or None
+    out["remark"] = errors.check("备注说明", check_text, data.remark, max_len=500, required=False) or None
     if data.proof is not None:
         try:
             out["proof_mime"] = proof_mime(data.proof.data)
         except ValidationError as e:
             errors.update(e.errors)
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     return out
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from cme import clock, crypto
 from cme.domain.identity import normalize, parse_id_number
-from cme.errors import DomainError, ValidationError
+from cme.errors import FieldErrors, DomainError, ValidationError
 from cme.models import CreditRecord, CreditReview, User
 from cme.core import audit
 from cme.core.actors import Actor, require_role
@@ -205,22 +205,16 @@ class _Row:
 
 
 def _parse_row(number: int, cells: dict[str, object]) -> _Row:
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     id_hash, masked = None, ""
     raw_id = _text(cells["身份证号"])
-    try:
-        card = parse_id_number(raw_id)
+    if card := errors.check("身份证号", parse_id_number, raw_id):
         id_hash, masked = crypto.lookup_hash(card.number), crypto.mask_id_number(card.number)
-    except ValueError as e:
-        errors["身份证号"] = str(e)
+    else:
         masked = crypto.mask_id_number(raw_id) if raw_id else ""
     dates: dict[str, date | None] = {}
     for column in ("开始日期", "结束日期"):
-        try:
-            dates[column] = _date(cells[column])
-        except ValueError as e:
-            errors[column] = str(e)
-            dates[column] = None
+        dates[column] = errors.check(column, _date, cells[column])
     credits_cell = cells["学分"]
     if isinstance(credits_cell, float):
         credits_cell = repr(credits_cell)

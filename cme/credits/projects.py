@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from cme import clock
 from cme.domain.compliance import CREDIT_TYPES
 from cme.domain.identity import check_text, normalize
-from cme.errors import Duplicate, NotFound, ValidationError
+from cme.errors import FieldErrors, Duplicate, NotFound
 from cme.models import Project
 from cme.core import audit
 from cme.core.actors import Actor, require_role
@@ -78,21 +78,13 @@ def _row(p: Project) -> ProjectRow:
                       p.subject_parent, p.subject_child, p.date_from, p.date_to)
 
 
-def _text(errors: dict[str, str], label: str, raw: str, max_len: int) -> str | None:
-    try:
-        return check_text(raw, max_len=max_len)
-    except ValueError as e:
-        errors[label] = str(e)
-        return None
-
-
 def validate_project(session: Session, data: ProjectInput) -> dict:
     """The cleaned column values, or ValidationError naming every bad field."""
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     out: dict = {
-        "code": _text(errors, "项目编号", data.code, 40),
-        "name": _text(errors, "项目名称", data.name, 200),
-        "organizer": _text(errors, "主办单位", data.organizer, 200),
+        "code": errors.check("项目编号", check_text, data.code, max_len=40),
+        "name": errors.check("项目名称", check_text, data.name, max_len=200),
+        "organizer": errors.check("主办单位", check_text, data.organizer, max_len=200),
     }
     if data.date_from is None or data.date_to is None:
         errors["举办时间"] = "请选择开始和结束日期"
@@ -114,14 +106,10 @@ def validate_project(session: Session, data: ProjectInput) -> dict:
     if data.credit_type not in CREDIT_TYPES:
         errors["学分类型"] = "请选择学分类型" if not data.credit_type else "不在可选范围内"
     out["credit_type"] = data.credit_type
-    try:
-        out["credits"] = parse_credits(data.credits)
-    except ValueError as e:
-        errors["学分"] = str(e)
+    out["credits"] = errors.check("学分", parse_credits, data.credits)
     check_dictionary_fields(errors, credit_choices(session), data.form, data.subject_parent, data.subject_child)
     out["form"], out["subject_parent"], out["subject_child"] = data.form, data.subject_parent, data.subject_child
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     return out
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from cme import clock
 from cme.core.actors import Actor
+from cme.domain.compliance import CLASS_II
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, User
 from cme.reports.tables import csv_bytes, xlsx_bytes
@@ -95,6 +96,23 @@ def search_credits(session: Session, actor: Actor, flt: CreditFilter | None = No
                   r.reject_reason or "", clock.fmt_local(r.created_at))
         for r, name in rows
     ]
+
+
+@dataclass(frozen=True)
+class SearchTotals:
+    """The line under the result table: how many rows, how many approved, and their I/II sums."""
+
+    rows: int
+    approved: int
+    class_i: Decimal
+    class_ii: Decimal
+
+
+def search_totals(rows: list[CreditRow]) -> SearchTotals:
+    approved = [r for r in rows if r.status == "approved"]
+    class_ii = sum((r.credits for r in approved if r.credit_type == CLASS_II), Decimal(0))
+    class_i = sum((r.credits for r in approved if r.credit_type != CLASS_II), Decimal(0))
+    return SearchTotals(len(rows), len(approved), class_i, class_ii)
 
 
 def _table(rows: list[CreditRow]) -> list[list]:

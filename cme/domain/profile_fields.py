@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from cme.domain.identity import EMAIL_RE, check_text, normalize
-from cme.errors import ValidationError
+from cme.errors import FieldErrors, ValidationError
 
 PARTS = ("education", "training", "publication", "work", "award")
 PART_LABELS = {
@@ -220,23 +220,19 @@ def validate_basic(
 
     Date rules: no date after today; 毕业时间 and 参加工作时间 not before 出生日期.
     """
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     clean: dict[str, str] = {}
     for f in BASIC_FIELDS:
         if f.label not in fields and f.label not in required:
             continue
-        try:
-            clean[f.label] = _clean_value(f, fields.get(f.label), options, today, f.label in required)
-        except ValueError as e:
-            errors[f.label] = str(e)
+        clean[f.label] = errors.check(f.label, _clean_value, f, fields.get(f.label), options, today, f.label in required)
     born = clean.get("出生日期")
     for later in ("毕业时间", "参加工作时间"):
         if born and clean.get(later) and clean[later] < born:
             errors[later] = "不能早于出生日期"
     if born and born > date(today.year - 14, today.month, min(today.day, 28)).isoformat():
         errors["出生日期"] = "出生日期不合理"
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     return clean
 
 
@@ -245,18 +241,14 @@ def validate_entry(part: str, data: dict, options: dict[str, list[str]], today: 
     spec = ENTRY_PARTS.get(part)
     if spec is None:
         raise ValidationError("档案模块不存在")
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     clean: dict[str, str] = {}
     for f in spec.fields:
-        try:
-            clean[f.label] = _clean_value(f, data.get(f.label), options, today, f.label in spec.required)
-        except ValueError as e:
-            errors[f.label] = str(e)
+        clean[f.label] = errors.check(f.label, _clean_value, f, data.get(f.label), options, today, f.label in spec.required)
     if spec.start and spec.end and clean.get(spec.start) and clean.get(spec.end):
         if clean[spec.start] > clean[spec.end]:
             errors[spec.end] = f"不能早于{spec.start}"
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     return clean
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from cme.clock import fmt_local, today, utcnow
 from cme.domain.identity import check_text
-from cme.errors import Duplicate, NotFound, NotPermitted, RecordLocked, ValidationError
+from cme.errors import FieldErrors, Duplicate, NotFound, NotPermitted, RecordLocked, ValidationError
 from cme.models import CreditSummary, Department, Institution, ProfileChangeRequest, Transfer, User
 from cme.core import audit
 from cme.core.actors import Actor, require_role, require_unit_admin_of
@@ -46,7 +46,7 @@ def request_transfer(session: Session, actor: Actor, to_institution_id: int | No
     """调动申请 by the person; decided by the receiving institution's admin."""
     require_role(actor, "person")
     user = session.get(User, actor.id)
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     target = session.get(Institution, to_institution_id) if to_institution_id else None
     if target is None or not target.active:
         errors["调入机构"] = "请选择调入机构"
@@ -56,12 +56,8 @@ def request_transfer(session: Session, actor: Actor, to_institution_id: int | No
         dept = session.get(Department, to_department_id)
         if dept is None or dept.institution_id != target.id or not dept.active:
             errors["调入科室"] = "科室不属于所选机构"
-    try:
-        note = check_text(note, max_len=500, required=False)
-    except ValueError as e:
-        errors["调动说明"] = str(e)
-    if errors:
-        raise ValidationError(errors)
+    note = errors.check("调动说明", check_text, note, max_len=500, required=False)
+    errors.raise_if_any()
     if session.scalars(select(Transfer.id).where(Transfer.user_id == user.id, Transfer.status == "pending")).first():
         raise Duplicate("已有待审核的调动申请，请等待调入机构审核")
     t = Transfer(user_id=user.id, from_institution_id=user.institution_id, to_institution_id=target.id,

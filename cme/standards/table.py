@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from cme import clock
 from cme.domain.identity import check_text, normalize
 from cme.domain.standards import REGION_LEVELS, STANDARD_LEVELS
-from cme.errors import Duplicate, NotFound, RecordLocked, ValidationError
+from cme.errors import FieldErrors, Duplicate, NotFound, RecordLocked
 from cme.models import CreditStandard, PersonalStandard
 from cme.core import audit
 from cme.core.actors import Actor, require_role
@@ -136,7 +136,7 @@ def _amount(errors: dict[str, str], label: str, raw) -> Decimal | None:
 
 def validate_standard(data: StandardInput) -> dict:
     """The cleaned column values, or ValidationError naming every bad field."""
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     out: dict = {}
     code = normalize(data.code).upper()
     if not code:
@@ -144,10 +144,7 @@ def validate_standard(data: StandardInput) -> dict:
     elif not CODE_RE.fullmatch(code):
         errors["编码"] = "格式应为 SCJA 加数字，如 SCJA11"
     out["code"] = code
-    try:
-        out["name"] = check_text(data.name, max_len=50)
-    except ValueError as e:
-        errors["名称"] = str(e)
+    out["name"] = errors.check("名称", check_text, data.name, max_len=50)
     last_year = clock.today().year + 5
     try:
         year = int(data.effective_year) if data.effective_year not in (None, "") else None
@@ -177,8 +174,7 @@ def validate_standard(data: StandardInput) -> dict:
     if level != ALL_LEVELS and level not in STANDARD_LEVELS:
         errors["职称级别"] = "不在可选范围内"
     out["title_level"] = None if level == ALL_LEVELS else level
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     return out
 
 

@@ -41,10 +41,9 @@ flt = CreditFilter(
 with session_scope() as s:
     rows = search.search_credits(s, me, flt)
 
-approved = [r for r in rows if r.status == "approved"]
-st.caption(f"共 {len(rows)} 条；其中审核通过 {len(approved)} 条，"
-           f"I类 {format_credit(sum((r.credits for r in approved if r.credit_type != 'II类'), 0))} 分，"
-           f"II类 {format_credit(sum((r.credits for r in approved if r.credit_type == 'II类'), 0))} 分")
+sums = search.search_totals(rows)
+st.caption(f"共 {sums.rows} 条；其中审核通过 {sums.approved} 条，"
+           f"I类 {format_credit(sums.class_i)} 分，II类 {format_credit(sums.class_ii)} 分")
 table = pd.DataFrame([[r.project_code, r.project_name, format_credit(r.credits), r.credit_type, r.year,
                        f"{r.date_from} 至 {r.date_to}", r.form, r.subject, r.status_label] for r in rows],
                      columns=["项目编号", "项目名称", "学分", "学分类型", "举办年度", "获取时间", "学分获取形式", "学科分类", "状态"])

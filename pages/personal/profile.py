@@ -9,7 +9,7 @@ from cme.db import session_scope
 from cme.domain import profile_fields as pf
 from cme.errors import DomainError
 from cme.profile import change_review, changes, resume
-from ui.forms import show_error
+from ui.forms import act, flash_and_rerun, show_error, show_flash
 from ui.profile_view import show_diff, show_resume, status_label
 from ui.session import require_actor
 
@@ -25,11 +25,6 @@ elif state.last_rejection:
     st.warning(f"上次档案变更审核不通过，原因：{state.last_rejection}。请修改后重新保存。")
 
 view = st.segmented_control("操作", ["修改", "简历", "变更详情"], default="修改", key="profile_view", label_visibility="collapsed")
-
-
-def _saved() -> None:
-    st.session_state["_profile_flash"] = "请等待审核"
-    st.rerun()
 
 
 def _as_date(value: str | None) -> date | None:
@@ -67,13 +62,7 @@ def basic_tab() -> None:
                 n += 2
         submitted = st.form_submit_button("保存", type="primary")
     if submitted:
-        try:
-            with session_scope() as s:
-                changes.save_basic(s, me, values)
-        except DomainError as e:
-            show_error(e)
-        else:
-            _saved()
+        act(changes.WAIT_MESSAGE, lambda s: changes.save_basic(s, me, values))
     st.markdown("**上传照片**")
     with session_scope() as s:
         photo = changes.load_photo(s, me)
@@ -81,13 +70,7 @@ def basic_tab() -> None:
         st.image(photo, width=120, caption="当前照片" + ("（待审核）" if state.pending_id else ""))
     upload = st.file_uploader("上传照片（JPEG或PNG，不超过2MB）", type=["jpg", "jpeg", "png"], key="profile_photo")
     if st.button("上传文件", key="profile_photo_upload", disabled=upload is None):
-        try:
-            with session_scope() as s:
-                changes.upload_photo(s, me, upload.getvalue())
-        except DomainError as e:
-            show_error(e)
-        else:
-            _saved()
+        act(changes.WAIT_MESSAGE, lambda s: changes.upload_photo(s, me, upload.getvalue()))
 
 
 def part_tab(part: str) -> None:
@@ -126,11 +109,10 @@ def part_tab(part: str) -> None:
         else:
             for key in [k for k in st.session_state if str(k).startswith(f"{part}_")]:
                 del st.session_state[key]  # the next form starts empty at 新增一条
-            _saved()
+            flash_and_rerun(changes.WAIT_MESSAGE)
 
 
-if st.session_state.get("_profile_flash"):
-    st.success(st.session_state.pop("_profile_flash"))
+show_flash()
 
 if view == "修改":
     st.subheader("用户个人基本信息")

@@ -5,14 +5,13 @@ import streamlit as st
 from cme.db import session_scope
 from cme.errors import DomainError
 from cme.accounts import registration
-from ui.forms import show_error
+from ui.forms import flash_and_rerun, show_error, show_flash
 from ui.place_picker import pick_place
 
 S = st.session_state
 st.header("个人用户注册状态查询")
 
-if S.get("rs_flash"):
-    st.success(S.pop("rs_flash"))
+show_flash()
 
 st.subheader("查询信息录入")
 with st.form("rs_query"):
@@ -117,5 +116,4 @@ if save.button("保存", type="primary", key="rs_save"):
         S["rs_pair"] = (new_username, new_id)
         with session_scope() as s:
             S["rs_status"] = registration.query_status(s, new_username, new_id)
-        S["rs_flash"] = "注册信息已保存，已重新提交单位审核（单位待审）。"
-        st.rerun()
+        flash_and_rerun("注册信息已保存，已重新提交单位审核（单位待审）。")

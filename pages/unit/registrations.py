@@ -7,14 +7,13 @@ from cme.db import session_scope
 from cme.errors import DomainError
 from cme.accounts import staff_accounts as accounts_admin
 from cme.accounts import registration_review
-from ui.forms import show_error
+from ui.forms import act, show_error, show_flash
 from ui.session import require_actor
 
 me = require_actor("unit", "province")
 S = st.session_state
 st.header("注册审核")
-if S.get("rg_flash"):
-    st.success(S.pop("rg_flash"))
+show_flash()
 
 tabs = st.tabs(["注册审核", "人员账号"] if me.is_unit_admin else ["注册审核"])
 
@@ -33,14 +32,7 @@ with tabs[0]:
                                 disabled=[c for c in table.columns if c != "选择"])
         chosen = [r.user_id for r, pick in zip(rows, edited["选择"]) if pick]
         if st.button(f"批量通过（已选 {len(chosen)} 条）", disabled=not chosen, key="rg_batch"):
-            try:
-                with session_scope() as s:
-                    count = registration_review.approve_registrations(s, me, chosen)
-            except DomainError as e:
-                show_error(e)
-            else:
-                S["rg_flash"] = f"已审核通过 {count} 条注册申请"
-                st.rerun()
+            act(f"已审核通过 {len(chosen)} 条注册申请", lambda s: registration_review.approve_registrations(s, me, chosen))
 
         st.subheader("查看")
         labels = {r.user_id: f"{r.username}（{r.name}）　注册于 {r.registered_at}" for r in rows}
@@ -60,25 +52,12 @@ with tabs[0]:
         )
         left, right = st.columns(2)
         if left.button("审核通过", type="primary", key=f"rg_approve_{picked}"):
-            try:
-                with session_scope() as s:
-                    registration_review.approve_registration(s, me, picked)
-            except DomainError as e:
-                show_error(e)
-            else:
-                S["rg_flash"] = f"用户 {detail.username} 的注册已审核通过"
-                st.rerun()
+            act(f"用户 {detail.username} 的注册已审核通过", lambda s: registration_review.approve_registration(s, me, picked))
         with right:
             reason = st.text_area("不通过原因 *", max_chars=500, key=f"rg_reason_{picked}")
             if st.button("审核不过", key=f"rg_reject_{picked}"):
-                try:
-                    with session_scope() as s:
-                        registration_review.reject_registration(s, me, picked, reason)
-                except DomainError as e:
-                    show_error(e)
-                else:
-                    S["rg_flash"] = f"用户 {detail.username} 的注册已审核不过"
-                    st.rerun()
+                act(f"用户 {detail.username} 的注册已审核不过",
+                    lambda s: registration_review.reject_registration(s, me, picked, reason))
 
 if me.is_unit_admin:
     with tabs[1]:
