@@ -57,7 +57,11 @@ def app_server(tmp_path_factory):
         pytest.fail("streamlit did not start:\n" + (work / "streamlit.log").read_text())
     yield base
     proc.terminate()
-    proc.wait(10)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:  # a loaded machine: do not fail a passed test on the way out
+        proc.kill()
+        proc.wait()
 
 
 @pytest.fixture(scope="session")
