@@ -1,4 +1,14 @@
-"""The one engine and sessionmaker. Services open `with session_scope() as s:`."""
+"""The one engine and sessionmaker. Services open `with session_scope() as s:`.
+
+SQLite: every transaction starts with `BEGIN IMMEDIATE` (SQLAlchemy's documented pysqlite recipe:
+the driver's own BEGIN is switched off with `isolation_level = None` and the `begin` event emits
+ours). A unit of work therefore holds the write lock from its first statement, so a status check
+and the write that depends on it cannot interleave with another writer, and a read-then-write never
+fails with "database is locked" half way. `session_scope(read_only=True)` begins DEFERRED instead,
+for long reads that must not queue behind writers (WAL readers never block).
+PostgreSQL: READ COMMITTED; what others may race on uses a conditional UPDATE or a row lock
+(see cme/core/transitions.py and cme/credits/summaries.py).
+"""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -10,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cme.config import get_settings
 
 _makers: dict[str, sessionmaker[Session]] = {}
+READ_ONLY = "cme_read_only"
 
 
 def make_engine(url: str) -> Engine:
@@ -18,12 +29,17 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL for concurrent readers, FKs enforced
+            dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN DEFERRED" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
@@ -41,9 +57,14 @@ def get_engine() -> Engine:
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on error, always close."""
-    session = session_factory()()
+def session_scope(*, read_only: bool = False) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on error, always close.
+
+    `read_only=True` only changes how SQLite begins (DEFERRED: no write lock); it is for pages
+    that read and never write.
+    """
+    maker = session_factory()
+    session = maker(bind=get_engine().execution_options(**{READ_ONLY: True})) if read_only else maker()
     try:
         yield session
         session.commit()
