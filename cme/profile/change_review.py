@@ -16,7 +16,7 @@ from cme.core import audit
 from cme.core.actors import Actor, get_user_in_scope, require_role, require_unit_admin_of
 from cme.core.transitions import decide, reject_reason
 from cme.domain import profile_fields as pf
-from cme.errors import NotFound, NotPermitted, RecordLocked, ValidationError
+from cme.errors import NotFound, NotPermitted
 from cme.models import Profile, ProfileChangeRequest, ProfileEntry, User
 
 
