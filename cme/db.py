@@ -11,16 +11,18 @@ PostgreSQL: READ COMMITTED; what others may race on uses a conditional UPDATE or
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from cme.config import get_settings
+from cme.errors import DomainError
 
 _makers: dict[str, sessionmaker[Session]] = {}
 READ_ONLY = "cme_read_only"
+_KEEP_ON_REFUSAL = "cme_keep_on_refusal"
 
 
 def make_engine(url: str) -> Engine:
@@ -68,11 +70,58 @@ def session_scope(*, read_only: bool = False) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+    except DomainError:
+        # a refusal that counted an attempt (wrong password, wrong SMS code, failed look-up) keeps the count
+        session.commit() if session.info.get(_KEEP_ON_REFUSAL) else session.rollback()
+        raise
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def keep_on_refusal(session: Session) -> None:
+    """Mark what this unit of work wrote so far (an attempt counter) as a fact that outlives the
+    refusal about to be raised: `session_scope` commits it instead of rolling back.
+
+    Why not a separate transaction: on SQLite the caller's unit of work already holds the write
+    lock (BEGIN IMMEDIATE), so a second writer would wait for it forever; and a service committing
+    its caller's unit of work half way is what DESIGN rule 4 forbids. Call it only right before
+    raising the refusal, after writing nothing but the counter.
+    """
+    session.info[_KEEP_ON_REFUSAL] = True
+
+
+# ---- side effects that cannot roll back: run them after the commit, undo staging on rollback ----
+_ON_COMMIT, _ON_ROLLBACK = "cme_on_commit", "cme_on_rollback"
+
+
+def on_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once this unit of work has committed (publish a file, delete an old one, send an SMS)."""
+    session.info.setdefault(_ON_COMMIT, []).append(action)
+
+
+def on_rollback(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` if this unit of work ends without committing (remove a staged file)."""
+    session.info.setdefault(_ON_ROLLBACK, []).append(action)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT released: the outer transaction may still roll back
+        return
+    session.info.pop(_ON_ROLLBACK, None)
+    for action in session.info.pop(_ON_COMMIT, []):
+        action()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_after_rollback(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended; after a commit nothing is left here
+        session.info.pop(_ON_COMMIT, None)
+        for action in session.info.pop(_ON_ROLLBACK, []):
+            action()
 
 
 def reset_engines() -> None:
