@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from cme.clock import fmt_local, today, utcnow
 from cme.domain.identity import check_text
-from cme.errors import FieldErrors, Duplicate, NotFound, NotPermitted, RecordLocked, ValidationError
+from cme.errors import FieldErrors, Duplicate, NotFound, NotPermitted, RecordLocked
 from cme.models import CreditSummary, Department, Institution, ProfileChangeRequest, Transfer, User
 from cme.core import audit
 from cme.core.actors import Actor, require_role, require_unit_admin_of
