@@ -5,7 +5,13 @@ Rules:
 * A proof is accepted by its content, not its name: JPEG, PNG (opened and verified with Pillow)
   or PDF (`%PDF-` magic bytes and an `%%EOF` trailer), at most 5 MB.
 * `LocalStorage` keeps files under `settings.upload_dir`; another backend (object storage) only
-  has to provide `save`, `load` and `delete`, so several app replicas can share the files.
+  has to provide `save`, `load`, `delete`, `publish`, `discard` and `keys`, so several app replicas
+  can share the files.
+* A file belongs to a database row, and the row may yet roll back (a duplicate project code, a crash):
+  services call `store_file(session, …)`, which stages the bytes under a temporary name, publishes
+  them when the unit of work commits and removes them when it rolls back; `drop_file` deletes an
+  old file only after the commit. A crash between the two leaves a `.part` file, which
+  `python -m cme check` reports and removes, never a final file without its row.
 """
 from __future__ import annotations
 
@@ -17,8 +23,10 @@ from pathlib import Path
 from typing import Protocol
 
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy.orm import Session
 
 from cme.config import get_settings
+from cme.db import on_commit, on_rollback
 from cme.errors import NotFound, ValidationError
 
 MAX_PROOF_BYTES = 5 * 1024 * 1024
@@ -27,10 +35,16 @@ EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 _KEY_RE = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}\.(jpg|png|pdf)$")
 
 
+STAGED = ".part"
+
+
 class Storage(Protocol):
-    def save(self, data: bytes, mime: str) -> str: ...
+    def save(self, data: bytes, mime: str, *, staged: bool = False) -> str: ...
+    def publish(self, key: str) -> None: ...
+    def discard(self, key: str) -> None: ...
     def load(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
+    def keys(self) -> tuple[set[str], set[str]]: ...
 
 
 class LocalStorage:
@@ -44,16 +58,37 @@ class LocalStorage:
             raise NotFound("文件不存在")
         return self.root / key
 
-    def save(self, data: bytes, mime: str) -> str:
+    def save(self, data: bytes, mime: str, *, staged: bool = False) -> str:
+        """Write under a new key; `staged` writes `<key>.part`, invisible until `publish(key)`."""
         name = secrets.token_hex(16)
         key = f"{name[:2]}/{name}.{EXTENSIONS[mime]}"
-        path = self.root / key
+        path = self.root / (key + (STAGED if staged else ""))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         return key
 
+    def publish(self, key: str) -> None:
+        path = self._path(key)
+        Path(str(path) + STAGED).replace(path)  # atomic rename on one file system
+
+    def discard(self, key: str) -> None:
+        Path(str(self._path(key)) + STAGED).unlink(missing_ok=True)
+
+    def keys(self) -> tuple[set[str], set[str]]:
+        """(final keys, staged keys) of every stored file, for `python -m cme check`."""
+        final, staged = set(), set()
+        for path in self.root.glob("*/*"):
+            key = path.relative_to(self.root).as_posix()
+            if key.endswith(STAGED):
+                staged.add(key[: -len(STAGED)])
+            elif _KEY_RE.fullmatch(key):
+                final.add(key)
+        return final, staged
+
     def load(self, key: str) -> bytes:
         path = self._path(key)
+        if not path.exists():  # still staged: its own unit of work reading it, or a crash before publishing
+            path = Path(str(path) + STAGED)
         if not path.exists():
             raise NotFound("文件不存在")
         return path.read_bytes()
@@ -67,6 +102,22 @@ class LocalStorage:
 
 def get_storage() -> Storage:
     return LocalStorage(get_settings().upload_dir)
+
+
+def store_file(session: Session, data: bytes, mime: str) -> str:
+    """Store `data` for a row written in `session`: final on commit, gone on rollback. Returns its key."""
+    storage = get_storage()
+    key = storage.save(data, mime, staged=True)
+    on_commit(session, lambda: storage.publish(key))
+    on_rollback(session, lambda: storage.discard(key))
+    return key
+
+
+def drop_file(session: Session, key: str | None) -> None:
+    """Delete a file no longer referenced, once `session` has committed (a rollback keeps it)."""
+    if key:
+        storage = get_storage()
+        on_commit(session, lambda: storage.delete(key))
 
 
 @dataclass(frozen=True)

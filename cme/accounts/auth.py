@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from cme import crypto
 from cme.clock import utcnow
 from cme.config import get_settings
+from cme.db import keep_on_refusal
 from cme.domain.identity import normalize
 from cme.domain.passwords import hash_password, password_problem, verify_password
 from cme.errors import AccountLocked, AuthError, ValidationError
@@ -54,17 +55,18 @@ def login(session: Session, login: str, password: str) -> LoginResult:
         session.add(LoginAttempt(login=normalize(login)[:100], success=False))
         _keep_and_refuse(session, AuthError(BAD_CREDENTIALS))
     if user.locked_until and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise AccountLocked(f"连续{MAX_FAILURES}次密码错误，账号已锁定，请{minutes}分钟后再试")
+        raise _locked(user.locked_until, now)
     if not check_password(user, password or ""):
-        user.failed_logins += 1
         session.add(LoginAttempt(login=user.username, user_id=user.id, success=False))
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            user.failed_logins = 0
+        failures = _count_failure(session, user.id, now)
+        if failures is None:  # a parallel attempt locked the account meanwhile
+            _keep_and_refuse(session, _locked(now + timedelta(minutes=LOCK_MINUTES), now))
+        if failures >= MAX_FAILURES:
+            session.execute(update(User).where(User.id == user.id)
+                            .values(locked_until=now + timedelta(minutes=LOCK_MINUTES), failed_logins=0))
             audit.record(session, user.id, "account.locked", "user", user.id, institution_id=user.institution_id)
             _keep_and_refuse(session, AccountLocked(f"连续{MAX_FAILURES}次密码错误，账号已锁定{LOCK_MINUTES}分钟，请稍后再试"))
-        left = MAX_FAILURES - user.failed_logins
+        left = MAX_FAILURES - failures
         _keep_and_refuse(session, AuthError(f"{BAD_CREDENTIALS}（再错{left}次账号将被锁定{LOCK_MINUTES}分钟）"))
     user.failed_logins = 0
     user.locked_until = None
@@ -94,10 +96,27 @@ def check_password(user: User, password: str) -> bool:
     return True
 
 
+def _locked(until, now) -> AccountLocked:
+    minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+    return AccountLocked(f"连续{MAX_FAILURES}次密码错误，账号已锁定，请{minutes}分钟后再试")
+
+
+def _count_failure(session: Session, user_id: int, now) -> int | None:
+    """One statement adds the failure and returns the new count, so parallel wrong passwords can't
+    each read 0 and write 1; None when the account got locked by a parallel attempt meanwhile."""
+    return session.execute(
+        update(User)
+        .where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+
+
 def _keep_and_refuse(session: Session, error: AuthError):
-    """A failed attempt is a fact to keep: commit the counter before refusing (the caller's
-    unit of work rolls back on the exception, which would otherwise undo the lockout)."""
-    session.commit()
+    """A failed attempt is a fact to keep: the unit of work commits the counter although it
+    refuses (cme.db.keep_on_refusal), which would otherwise undo the lockout."""
+    keep_on_refusal(session)
     raise error
 
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cme import crypto
 from cme.accounts import sms
-from cme.clock import utcnow
 from cme.domain.identity import normalize, parse_id_number
 from cme.domain.passwords import hash_password, password_problem
-from cme.errors import DomainError, Throttled, ValidationError
-from cme.models import QueryThrottle, User
-from cme.core import audit
+from cme.errors import DomainError, ValidationError
+from cme.models import User
+from cme.core import audit, throttle
+from cme.db import keep_on_refusal
 from cme.accounts import auth
 
 LOOKUP_LIMIT = 10
@@ -40,15 +40,11 @@ def _account(session: Session, id_number: str) -> tuple[User, str]:
         number = parse_id_number(id_number).number
     except ValueError as e:
         raise ValidationError({"身份证号": str(e)}) from None
-    key = f"reset:{crypto.lookup_hash(number)}"[:100]
-    used = session.scalar(select(func.count()).select_from(QueryThrottle)
-                          .where(QueryThrottle.key == key, QueryThrottle.at >= utcnow() - WINDOW))
-    if used >= LOOKUP_LIMIT:
-        raise Throttled("操作过于频繁，请1小时后再试")
-    session.add(QueryThrottle(key=key))
+    throttle.hit(session, f"reset:{crypto.lookup_hash(number)}", limit=LOOKUP_LIMIT, window=WINDOW,
+                 message="操作过于频繁，请1小时后再试")
     user = session.scalars(select(User).where(User.id_number_hash == crypto.lookup_hash(number))).first()
     if user is None or user.status == "disabled" or not user.phone_enc:
-        session.commit()  # the failed look-up counts
+        keep_on_refusal(session)  # the failed look-up counts
         raise DomainError(UNKNOWN, "身份证号")
     return user, crypto.decrypt(user.phone_enc)
 

@@ -13,19 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cme import crypto
 from cme.accounts import sms
 from cme.accounts.users import ensure_unique, set_identity
 from cme.clock import fmt_local, utcnow
-from cme.core import audit, reference
+from cme.core import audit, reference, throttle
+from cme.db import keep_on_refusal
 from cme.domain.identity import check_email, check_phone, check_text, check_username, normalize, parse_id_number
 from cme.domain.passwords import hash_password, password_problem, verify_password
-from cme.errors import FieldErrors, DomainError, RecordLocked, Throttled, ValidationError
+from cme.errors import FieldErrors, DomainError, RecordLocked, ValidationError
 from cme.labels import REGISTRATION_STATUS
-from cme.models import Institution, QueryThrottle, User
+from cme.models import Institution, User
 
 SUCCESS = "用户注册成功!请等待单位审核,审核通过后方能登录。"
 
@@ -203,18 +204,6 @@ class RegistrationDraft:
     joins_cme: str
 
 
-def _throttle(session: Session, keys: list[str]) -> None:
-    since = utcnow() - THROTTLE_WINDOW
-    for key in keys:
-        used = session.scalar(
-            select(func.count()).select_from(QueryThrottle).where(QueryThrottle.key == key, QueryThrottle.at >= since)
-        )
-        if used >= STATUS_QUERY_LIMIT:
-            raise Throttled("查询过于频繁，请1小时后再试")
-    for key in keys:
-        session.add(QueryThrottle(key=key))
-
-
 def _find_by_pair(session: Session, username: str, id_number: str) -> User:
     """The person registered with this username and ID number; every look-up counts toward the limit."""
     username, number = normalize(username), normalize(id_number).upper()
@@ -224,10 +213,11 @@ def _find_by_pair(session: Session, username: str, id_number: str) -> User:
     if not number:
         errors["身份证号码"] = "不能为空"
     errors.raise_if_any()
-    _throttle(session, [f"status:user:{username.lower()}"[:100], f"status:id:{crypto.lookup_hash(number)}"[:100]])
+    for key in sorted((f"status:user:{username.lower()}", f"status:id:{crypto.lookup_hash(number)}")):
+        throttle.hit(session, key, limit=STATUS_QUERY_LIMIT, window=THROTTLE_WINDOW, message="查询过于频繁，请1小时后再试")
     user = session.scalars(select(User).where(User.username == username, User.role == "person")).first()
     if user is None or user.id_number_hash != crypto.lookup_hash(number):
-        session.commit()  # the failed look-up must count although it is refused
+        keep_on_refusal(session)  # the failed look-up must count although it is refused
         raise DomainError(MISMATCH)
     return user
 
@@ -276,7 +266,7 @@ def resubmit_registration(session: Session, username: str, id_number: str, edit:
     if user.status not in ("pending", "rejected"):
         raise RecordLocked("注册已审核通过，不能再修改，请直接登录")
     if not edit.current_password or not verify_password(edit.current_password, user.password_hash):
-        session.commit()  # counts toward the look-up limit
+        keep_on_refusal(session)  # counts toward the look-up limit
         raise ValidationError({"原密码": "不正确" if edit.current_password else "不能为空"})
     errors = FieldErrors()
     inst, dept_id = _place(session, errors, edit.institution_id, edit.department_id)

@@ -1,7 +1,8 @@
 """注册审核: the institution admin lists, approves or rejects registrations (SPEC §3, manual §2).
 
 Only the registration's own institution admin (or the provincial admin) sees, approves or rejects it;
-a rejection needs a reason; every outcome is audited.
+a rejection needs a reason; each registration is decided once (`cme.core.transitions.decide`),
+every outcome is audited.
 """
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from sqlalchemy.orm import Session
 from cme.clock import fmt_local, utcnow
 from cme.core import audit
 from cme.core.actors import Actor, require_role, require_unit_admin_of
-from cme.domain.identity import check_text
-from cme.errors import NotFound, RecordLocked, ValidationError
+from cme.core.transitions import decide, reject_reason
+from cme.errors import NotFound, ValidationError
 from cme.labels import REGISTRATION_STATUS
 from cme.models import Department, Institution, User
 
@@ -92,10 +93,7 @@ def get_registration(session: Session, actor: Actor, user_id: int) -> Registrati
 
 
 def _decide(session: Session, actor: Actor, user: User, status: str, reason: str | None) -> None:
-    if user.status != "pending":
-        raise RecordLocked(f"该注册已处理（{REGISTRATION_STATUS[user.status]}），请刷新列表")
-    user.status, user.reject_reason = status, reason
-    user.reviewed_at, user.reviewed_by = utcnow(), actor.id
+    decide(session, User, user.id, status=status, reject_reason=reason, reviewed_at=utcnow(), reviewed_by=actor.id)
     audit.record(session, actor.id, f"registration.{'approved' if status == 'approved' else 'rejected'}", "user",
                  user.id, institution_id=user.institution_id, before={"status": "pending"},
                  after={"status": status, "reason": reason, "username": user.username})
@@ -109,11 +107,7 @@ def approve_registration(session: Session, actor: Actor, user_id: int) -> None:
 def reject_registration(session: Session, actor: Actor, user_id: int, reason: str) -> None:
     """审核不过 with a required reason the person sees in 注册状态查询."""
     user = _registration_in_scope(session, actor, user_id)
-    try:
-        reason = check_text(reason, max_len=500)
-    except ValueError as e:
-        raise ValidationError({"不通过原因": str(e)}) from None
-    _decide(session, actor, user, "rejected", reason)
+    _decide(session, actor, user, "rejected", reject_reason(reason, field="不通过原因"))
 
 
 def approve_registrations(session: Session, actor: Actor, user_ids: list[int]) -> int:

@@ -1,5 +1,7 @@
 """SMS verification codes and the pluggable gateway that delivers them (SPEC §3).
 
+The message goes out after the unit of work commits (`cme.db.on_commit`).
+
 Rules: a code is 6 digits from `secrets`, stored only as a keyed hash, valid 5 minutes, single use,
 void after 5 wrong tries; a new one may be asked for after 60 s, at most 10 per number per day;
 each code is bound to its phone number and purpose (register / reset / change_phone).
@@ -31,6 +33,8 @@ from sqlalchemy.orm import Session
 from cme import crypto
 from cme.clock import utcnow
 from cme.config import get_settings
+from cme.core import throttle
+from cme.db import keep_on_refusal, on_commit
 from cme.errors import DomainError, Throttled, ValidationError
 from cme.models import SmsCode
 
@@ -126,6 +130,7 @@ def send_code(session: Session, phone: str, purpose: str, *, gateway: SmsGateway
     _check_purpose(purpose)
     now = utcnow()
     phone_hash = crypto.lookup_hash(phone)
+    throttle.lock_key(session, f"sms:{phone_hash}")  # the resend and daily checks below must not race
     last = session.scalars(
         select(SmsCode).where(SmsCode.phone_hash == phone_hash, SmsCode.purpose == purpose)
         .order_by(SmsCode.created_at.desc()).limit(1)
@@ -151,7 +156,9 @@ def send_code(session: Session, phone: str, purpose: str, *, gateway: SmsGateway
                         created_at=now, expires_at=now + CODE_TTL, attempts=0))
     session.flush()
     gw = gateway or get_gateway()
-    gw.send(phone, MESSAGE.format(code=code))
+    text = MESSAGE.format(code=code)
+    # after the commit: no message for a code that rolled back, and no write lock held during the HTTP call
+    on_commit(session, lambda: gw.send(phone, text))
     settings = get_settings()
     demo_code = code if settings.demo and isinstance(gw, ConsoleGateway) else None
     return IssuedCode(crypto.mask_phone(phone), int(CODE_TTL.total_seconds() // 60), demo_code)
@@ -165,25 +172,31 @@ def verify_code(session: Session, phone: str, purpose: str, code: str) -> str:
         raise ValidationError({FIELD: "不能为空"})
     now = utcnow()
     phone_hash = crypto.lookup_hash(phone)
-    row = session.scalars(
-        select(SmsCode).where(SmsCode.phone_hash == phone_hash, SmsCode.purpose == purpose,
-                              SmsCode.used_at.is_(None), SmsCode.expires_at > now)
+    live = (SmsCode.used_at.is_(None), SmsCode.expires_at > now, SmsCode.attempts < MAX_TRIES)
+    row_id = session.scalar(
+        select(SmsCode.id).where(SmsCode.phone_hash == phone_hash, SmsCode.purpose == purpose, *live)
         .order_by(SmsCode.created_at.desc()).limit(1)
-    ).first()
-    if row is None or row.attempts >= MAX_TRIES:
+    )
+    # Count the try BEFORE judging it, in one conditional statement: of forty parallel guesses at
+    # most MAX_TRIES get a row back and are judged; the rest find the code spent.
+    claimed = session.execute(
+        update(SmsCode).where(SmsCode.id == row_id, *live).values(attempts=SmsCode.attempts + 1)
+        .returning(SmsCode.code_hash, SmsCode.attempts).execution_options(synchronize_session=False)
+    ).first() if row_id is not None else None
+    if claimed is None:
         raise ValidationError({FIELD: "已失效或未获取，请重新获取验证码"})
-    if not hmac.compare_digest(row.code_hash, _code_hash(phone, purpose, code)):
-        row.attempts += 1
-        left = MAX_TRIES - row.attempts
+    code_hash, tries = claimed
+    if not hmac.compare_digest(code_hash, _code_hash(phone, purpose, code)):
+        left = MAX_TRIES - tries
         if left <= 0:
-            row.expires_at = now
-        session.commit()  # the wrong try must count although the action is refused
+            session.execute(update(SmsCode).where(SmsCode.id == row_id).values(expires_at=now))
+        keep_on_refusal(session)  # the wrong try must count although the action is refused
         if left <= 0:
             raise ValidationError({FIELD: f"错误次数过多（{MAX_TRIES}次），已失效，请重新获取"})
         raise ValidationError({FIELD: f"不正确，还可尝试{left}次"})
-    row.used_at = now
-    row.expires_at = now + TICKET_TTL
-    return f"{row.id}.{_ticket_mac(row.id, phone_hash, purpose)}"
+    session.execute(update(SmsCode).where(SmsCode.id == row_id).values(used_at=now, expires_at=now + TICKET_TTL)
+                    .execution_options(synchronize_session="fetch"))
+    return f"{row_id}.{_ticket_mac(row_id, phone_hash, purpose)}"
 
 
 def redeem_ticket(session: Session, phone: str, purpose: str, ticket: str | None) -> None:

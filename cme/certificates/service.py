@@ -26,17 +26,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cme.clock import fmt_local, today, utcnow
 from cme.config import get_settings
+from cme.core import throttle
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
 from cme.domain.identity import check_text
 from cme.domain.standards import NO_TITLE_LABEL, parse_title_label
-from cme.errors import FieldErrors, NotFound, NotPermitted, RecordLocked, Throttled, ValidationError
+from cme.errors import FieldErrors, NotFound, NotPermitted, RecordLocked, ValidationError
 from cme.labels import CERTIFICATE_KIND
-from cme.models import Certificate, CreditRecord, Institution, PersonalStandard, QueryThrottle, User
+from cme.models import Certificate, CreditRecord, Institution, PersonalStandard, User
 from cme.certificates.pdf import (
     KINDS,
     CertificateContent,
@@ -284,23 +285,13 @@ def normalize_serial(serial: str | None) -> str:
     return re.sub(r"\s+", "", serial or "").upper()
 
 
-def _throttle(session: Session, serial: str) -> None:
-    key = f"cert_verify:{serial[:10]}"
-    used = session.scalar(
-        select(func.count()).select_from(QueryThrottle)
-        .where(QueryThrottle.key == key, QueryThrottle.at >= utcnow() - VERIFY_WINDOW)
-    )
-    if used >= VERIFY_LIMIT:
-        raise Throttled("查询过于频繁，请1分钟后再试", "证书编号")
-    session.add(QueryThrottle(key=key))
-
-
 def verify_certificate(session: Session, serial: str | None) -> VerificationResult:
     """Public check (no login): what the certificate with this serial states, name masked."""
     serial = normalize_serial(serial)
     if not serial:
         raise ValidationError({"证书编号": "请输入证书编号"})
-    _throttle(session, serial)
+    throttle.hit(session, f"cert_verify:{serial[:10]}", limit=VERIFY_LIMIT, window=VERIFY_WINDOW,
+                 message="查询过于频繁，请1分钟后再试", field="证书编号")
     if not SERIAL_RE.match(serial):
         return VerificationResult("not_found", serial)
     cert = session.scalar(select(Certificate).where(Certificate.serial == serial))

@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cme import clock
@@ -32,7 +33,7 @@ from cme.domain.identity import check_text
 from cme.errors import FieldErrors, DuplicateCredit, NotFound, NotPermitted, RecordLocked, ValidationError
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, CreditReview, Project
-from cme.storage import Upload, get_storage, proof_mime
+from cme.storage import Upload, drop_file, proof_mime, store_file
 
 MAX_CREDITS = Decimal("100")
 
@@ -166,14 +167,25 @@ def _ensure_not_duplicate(session: Session, user_id: int, code: str, year: int, 
         raise DuplicateCredit()
 
 
+def _flush_unique(session: Session) -> None:
+    """The check above reads; a parallel submission of the same project may still win the insert.
+    The unique index decides, and its refusal is the same DuplicateCredit, never a raw IntegrityError."""
+    try:
+        session.flush()
+    except IntegrityError as e:
+        if "project_code" in str(e.orig):
+            raise DuplicateCredit() from None
+        raise
+
+
 def _snapshot(rec: CreditRecord) -> dict:
     return {"项目编号": rec.project_code, "项目名称": rec.project_name, "获取学分": str(rec.credits),
             "学分类型": rec.credit_type, "举办年度": rec.year, "状态": REVIEW_STATUS[rec.status]}
 
 
-def _store_proof(rec: CreditRecord, upload: Upload, mime: str) -> str | None:
+def _store_proof(session: Session, rec: CreditRecord, upload: Upload, mime: str) -> str | None:
     old = rec.proof_key
-    rec.proof_key = get_storage().save(upload.data, mime)
+    rec.proof_key = store_file(session, upload.data, mime)
     rec.proof_mime = mime
     rec.proof_name = (upload.filename or "")[:200] or None
     return old
@@ -187,9 +199,9 @@ def submit_credit(session: Session, actor: Actor, data: CreditInput) -> int:
     mime = clean.pop("proof_mime", None)
     rec = CreditRecord(user_id=actor.id, status="pending", source="个人登记", **clean)
     if data.proof is not None:
-        _store_proof(rec, data.proof, mime)
+        _store_proof(session, rec, data.proof, mime)
     session.add(rec)
-    session.flush()
+    _flush_unique(session)
     session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action="submit"))
     refresh_summary(session, actor.id, rec.year)
     audit.record(session, actor.id, "credit.submit", "credit", rec.id, institution_id=actor.institution_id,
@@ -220,18 +232,18 @@ def update_credit(session: Session, actor: Actor, credit_id: int, data: CreditIn
         setattr(rec, k, v)
     old_key = None
     if data.proof is not None:
-        old_key = _store_proof(rec, data.proof, mime)
+        old_key = _store_proof(session, rec, data.proof, mime)
     elif remove_proof:
         old_key, rec.proof_key, rec.proof_mime, rec.proof_name = rec.proof_key, None, None, None
     rec.updated_at = clock.utcnow()
+    _flush_unique(session)
     session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action="update"))
     refresh_summary(session, actor.id, rec.year)
     if old_year != rec.year:
         refresh_summary(session, actor.id, old_year)
     audit.record(session, actor.id, "credit.update", "credit", rec.id, institution_id=actor.institution_id,
                  before=before, after=_snapshot(rec))
-    if old_key:
-        get_storage().delete(old_key)
+    drop_file(session, old_key)
 
 
 def delete_credit(session: Session, actor: Actor, credit_id: int) -> None:
@@ -243,8 +255,7 @@ def delete_credit(session: Session, actor: Actor, credit_id: int) -> None:
     session.execute(delete(CreditReview).where(CreditReview.credit_id == rec.id))
     session.delete(rec)
     refresh_summary(session, actor.id, year)
-    if key:
-        get_storage().delete(key)
+    drop_file(session, key)
 
 
 def credit_input_of(detail: CreditDetail) -> CreditInput:

@@ -1,9 +1,10 @@
 """学分审核: the queue of pending credits and the admin's decisions.
 
 The institution admin of the owner's institution (or the provincial admin) approves, singly or in
-batch (all or nothing), or rejects with a required reason; only 待审 records can be decided. Each
-decision refreshes the person-year summary and writes a CreditReview row and an audit entry in the
-same transaction.
+batch (all or nothing), or rejects with a required reason; only 待审 records can be decided, once
+(`cme.core.transitions.decide`: when two admins race, one wins and the other is told
+该记录已被其他管理员处理). Each decision refreshes the person-year summary and writes a CreditReview
+row and an audit entry in the same transaction.
 """
 from __future__ import annotations
 
@@ -17,11 +18,10 @@ from sqlalchemy.orm import Session
 from cme import clock
 from cme.core import audit
 from cme.core.actors import Actor, require_role, require_unit_admin_of
+from cme.core.transitions import decide, reject_reason
 from cme.credits.entry import _snapshot
-from cme.credits.summaries import refresh_summary
-from cme.domain.identity import check_text
-from cme.errors import NotFound, RecordLocked, ValidationError
-from cme.labels import REVIEW_STATUS
+from cme.credits.summaries import refresh_summaries
+from cme.errors import NotFound, ValidationError
 from cme.models import CreditRecord, CreditReview, Department, User
 
 
@@ -70,21 +70,17 @@ def _reviewable(session: Session, actor: Actor, credit_id: int) -> tuple[CreditR
         raise NotFound("学分记录不存在")
     owner = session.get(User, rec.user_id)
     require_unit_admin_of(actor, owner.institution_id)
-    if rec.status != "pending":
-        raise RecordLocked(f"该学分记录已审核（{REVIEW_STATUS[rec.status]}），不能重复审核")
     return rec, owner
 
 
 def _decide(session: Session, actor: Actor, credit_id: int, status: str, reason: str | None) -> CreditRecord:
+    """Decide one credit exactly once; the caller refreshes the summary (batches lock people in order)."""
     rec, owner = _reviewable(session, actor, credit_id)
     before = _snapshot(rec)
-    rec.status = status
-    rec.reject_reason = reason
-    rec.reviewed_at = clock.utcnow()
-    rec.reviewed_by = actor.id
+    decide(session, CreditRecord, rec.id, status=status, reject_reason=reason, reviewed_at=clock.utcnow(),
+           reviewed_by=actor.id)
     session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action="approve" if status == "approved" else "reject",
                              reason=reason))
-    refresh_summary(session, rec.user_id, rec.year)
     audit.record(session, actor.id, f"credit.{'approve' if status == 'approved' else 'reject'}", "credit", rec.id,
                  institution_id=owner.institution_id, before=before, after=_snapshot(rec) | ({"审核意见": reason} if reason else {}))
     return rec
@@ -92,25 +88,20 @@ def _decide(session: Session, actor: Actor, credit_id: int, status: str, reason:
 
 def approve_credit(session: Session, actor: Actor, credit_id: int) -> None:
     """审核通过: the admin of the owner's institution (or the province), 待审 only."""
-    _decide(session, actor, credit_id, "approved", None)
+    rec = _decide(session, actor, credit_id, "approved", None)
+    refresh_summaries(session, [(rec.user_id, rec.year)])
 
 
 def reject_credit(session: Session, actor: Actor, credit_id: int, reason: str) -> None:
     """审核不过 with a required reason (shown to the owner)."""
-    try:
-        text = check_text(reason, max_len=500)
-    except ValueError as e:
-        raise ValidationError({"审核意见": str(e) if str(e) != "不能为空" else "请填写审核不通过的原因"}) from None
-    _decide(session, actor, credit_id, "rejected", text)
+    rec = _decide(session, actor, credit_id, "rejected", reject_reason(reason))
+    refresh_summaries(session, [(rec.user_id, rec.year)])
 
 
 def approve_credits(session: Session, actor: Actor, credit_ids: list[int]) -> int:
     """Batch approve: all or nothing (one refused record refuses the batch, nothing changes)."""
     if not credit_ids:
         raise ValidationError({"学分记录": "请至少选择一条学分记录"})
-    ids = list(dict.fromkeys(credit_ids))
-    for cid in ids:  # check every record before changing any
-        _reviewable(session, actor, cid)
-    for cid in ids:
-        _decide(session, actor, cid, "approved", None)
-    return len(set(credit_ids))
+    decided = [_decide(session, actor, cid, "approved", None) for cid in dict.fromkeys(credit_ids)]
+    refresh_summaries(session, [(rec.user_id, rec.year) for rec in decided])
+    return len(decided)

@@ -1,10 +1,20 @@
 """Per-person-per-year credit totals (SPEC §9), recomputed in the transaction of each change.
 
 Recomputing one person-year from its own rows is cheap (an index on user_id, year) and cannot
-drift, unlike incremental arithmetic.
+drift, unlike incremental arithmetic. It must also not race: two admins approving two credits of
+one person at once would each sum the rows they see and the last writer would store a total
+missing the other's credit. So every recomputation first locks the person (`lock_person`):
+PostgreSQL takes `SELECT … FOR NO KEY UPDATE` on the user row (the second transaction waits, then
+its next statement sees the first one's committed rows under READ COMMITTED); SQLite transactions
+already hold the database write lock from BEGIN IMMEDIATE (cme/db.py). FOR NO KEY UPDATE rather
+than FOR UPDATE so that inserting a credit that references the user is not blocked.
+
+Callers changing several people lock them in ascending id order (`refresh_summaries`) so that two
+batches cannot deadlock.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
@@ -16,8 +26,23 @@ from cme.models import CreditRecord, CreditSummary, User
 ZERO = Decimal("0")
 
 
+def lock_person(session: Session, user_id: int) -> int | None:
+    """Serialise summary changes of one person until the transaction ends; returns their institution."""
+    return session.execute(
+        select(User.institution_id).where(User.id == user_id).with_for_update(key_share=True)
+    ).scalar_one()
+
+
+def refresh_summaries(session: Session, person_years: Iterable[tuple[int, int]]) -> None:
+    """Recompute several person-years, locking people in ascending id order (no deadlock between batches)."""
+    for user_id, year in sorted(set(person_years)):
+        refresh_summary(session, user_id, year)
+
+
 def refresh_summary(session: Session, user_id: int, year: int) -> CreditSummary:
+    """Recompute one person-year from the raw rows, under the person's lock."""
     session.flush()
+    institution_id = lock_person(session, user_id)
     approved = CreditRecord.status == "approved"
     pending = CreditRecord.status == "pending"
     is_i = CreditRecord.credit_type.in_((NATIONAL_I, PROVINCIAL_I))
@@ -39,11 +64,12 @@ def refresh_summary(session: Session, user_id: int, year: int) -> CreditSummary:
             total(pending & (CreditRecord.credit_type == CLASS_II)),
         ).where(CreditRecord.user_id == user_id, CreditRecord.year == year)
     ).one()
-    summary = session.get(CreditSummary, (user_id, year))
+    # populate_existing: a copy loaded earlier in this session may predate the lock holder's commit
+    summary = session.get(CreditSummary, (user_id, year), populate_existing=True)
     if summary is None:
         summary = CreditSummary(user_id=user_id, year=year)
         session.add(summary)
-    summary.institution_id = session.get(User, user_id).institution_id
+    summary.institution_id = institution_id
     (summary.national_i, summary.provincial_i, summary.class_ii, summary.projects_i, summary.projects_ii,
      summary.pending_i, summary.pending_ii) = (Decimal(str(row[0])), Decimal(str(row[1])), Decimal(str(row[2])),
                                                int(row[3]), int(row[4]), Decimal(str(row[5])), Decimal(str(row[6])))

@@ -1,23 +1,22 @@
-"""Database set-up: schema by Alembic, reference data, demo data on first start."""
+"""Database set-up: schema by Alembic, reference data, demo data on first start — all under the
+set-up lock of cme.ops.migrate, so replicas starting together do it once."""
 from __future__ import annotations
 
 from cme.config import get_settings
-from cme.db import session_scope
-from cme.ops.migrate import upgrade_to_head
-from cme.ops.demo import seed_demo
 from cme.core.reference import load_reference_data
+from cme.ops.demo import seed_demo
+from cme.ops.migrate import prepared_database
 
 
 def init_db() -> dict[str, int]:
     """Idempotent: migrate to head and add missing reference data."""
-    upgrade_to_head()
-    with session_scope() as s:
+    with prepared_database() as s:
         return load_reference_data(s)
 
 
 def ensure_ready() -> None:
     """First start: schema and reference data always; demo data in demo mode."""
-    init_db()
-    if get_settings().demo:
-        with session_scope() as s:
+    with prepared_database() as s:
+        load_reference_data(s)
+        if get_settings().demo:
             seed_demo(s)

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from cme.clock import fmt_local, utcnow
 from cme.core import audit
 from cme.core.actors import Actor, get_user_in_scope, require_role, require_unit_admin_of
+from cme.core.transitions import decide, reject_reason
 from cme.domain import profile_fields as pf
-from cme.errors import NotFound, NotPermitted, RecordLocked, ValidationError
+from cme.errors import NotFound, NotPermitted
 from cme.models import Profile, ProfileChangeRequest, ProfileEntry, User
 
 
@@ -95,14 +96,13 @@ def _decidable(session: Session, actor: Actor, request_id: int) -> tuple[Profile
     require_role(actor, "unit", "province")
     request, user = _request_in_scope(session, actor, request_id)
     require_unit_admin_of(actor, user.institution_id)
-    if request.status != "pending":
-        raise RecordLocked("该档案变更已审核，不能重复审核")
     return request, user
 
 
 def approve_change(session: Session, actor: Actor, request_id: int) -> None:
     """Approve: `after` becomes the profile in force (basic, photo and the five lists)."""
     request, user = _decidable(session, actor, request_id)
+    decide(session, ProfileChangeRequest, request.id, status="approved", decided_at=utcnow(), decided_by=actor.id)
     after = pf.normalize_snapshot(request.after)
     profile = session.get(Profile, user.id)
     if profile is None:
@@ -118,7 +118,6 @@ def approve_change(session: Session, actor: Actor, request_id: int) -> None:
             session.add(ProfileEntry(user_id=user.id, part=part, data=row, sort_order=n))
     if basic.get("是否参加继续教育") in ("是", "否"):
         user.joins_cme = basic["是否参加继续教育"] == "是"
-    request.status, request.decided_at, request.decided_by = "approved", utcnow(), actor.id
     diff = pf.diff_snapshots(request.before, after)
     audit.record(session, actor.id, "profile_approve", "profile_change", request.id, institution_id=user.institution_id,
                  before={c.label: c.before for c in diff.basic if c.changed},
@@ -127,13 +126,10 @@ def approve_change(session: Session, actor: Actor, request_id: int) -> None:
 
 def reject_change(session: Session, actor: Actor, request_id: int, reason: str) -> None:
     """Reject with a required reason; the approved profile stays; the person may edit again."""
-    text = (reason or "").strip()
-    if not text:
-        raise ValidationError({"审核意见": "审核不通过时必须填写原因"})
-    if len(text) > 500:
-        raise ValidationError({"审核意见": "不能超过500个字符"})
+    text = reject_reason(reason)
     request, user = _decidable(session, actor, request_id)
-    request.status, request.decided_at, request.decided_by, request.reason = "rejected", utcnow(), actor.id, text
+    decide(session, ProfileChangeRequest, request.id, status="rejected", decided_at=utcnow(), decided_by=actor.id,
+           reason=text)
     audit.record(session, actor.id, "profile_reject", "profile_change", request.id, institution_id=user.institution_id,
                  after={"reason": text})
 

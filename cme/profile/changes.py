@@ -261,9 +261,9 @@ def upload_photo(session: Session, actor: Actor, data: bytes) -> int:
     """上传照片: checked by content, stored under a generated key, reviewed like any change."""
     user = _require_person(session, actor)
     mime = photo_mime(data)
-    from cme.storage import get_storage
+    from cme.storage import store_file
 
-    key = get_storage().save(data, mime)
+    key = store_file(session, data, mime)
     after = _working_snapshot(session, user.id)
     after["basic"][pf.PHOTO] = key
     return _save_working_copy(session, actor, user, after, "profile_upload_photo")

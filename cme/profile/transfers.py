@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from cme.clock import fmt_local, today, utcnow
 from cme.domain.identity import check_text
-from cme.errors import FieldErrors, Duplicate, NotFound, NotPermitted, RecordLocked, ValidationError
+from cme.errors import FieldErrors, Duplicate, NotFound, NotPermitted, RecordLocked
 from cme.models import CreditSummary, Department, Institution, ProfileChangeRequest, Transfer, User
 from cme.core import audit
 from cme.core.actors import Actor, require_role, require_unit_admin_of
+from cme.core.transitions import decide, reject_reason
 from cme.credits.summaries import refresh_summary
 
 
@@ -119,14 +120,13 @@ def _decidable(session: Session, actor: Actor, transfer_id: int) -> Transfer:
     if t is None:
         raise NotFound("调动申请不存在")
     require_unit_admin_of(actor, t.to_institution_id)
-    if t.status != "pending":
-        raise RecordLocked("该调动申请已审核，不能重复审核")
     return t
 
 
 def approve_transfer(session: Session, actor: Actor, transfer_id: int) -> None:
     """The receiving admin accepts: the person now belongs to the new institution (and department)."""
     t = _decidable(session, actor, transfer_id)
+    decide(session, Transfer, t.id, status="approved", decided_at=utcnow(), decided_by=actor.id)
     user = session.get(User, t.user_id)
     if user.institution_id != t.from_institution_id:
         raise RecordLocked("该人员所在机构已变化，请其重新申请")
@@ -135,7 +135,6 @@ def approve_transfer(session: Session, actor: Actor, transfer_id: int) -> None:
         raise RecordLocked("调入机构已停用")
     before = {"institution_id": user.institution_id, "department_id": user.department_id}
     user.institution_id, user.department_id = t.to_institution_id, t.to_department_id
-    t.status, t.decided_at, t.decided_by = "approved", utcnow(), actor.id
     for req in session.scalars(select(ProfileChangeRequest).where(ProfileChangeRequest.user_id == user.id,
                                                                   ProfileChangeRequest.status == "pending")):
         req.institution_id = t.to_institution_id
@@ -149,12 +148,8 @@ def approve_transfer(session: Session, actor: Actor, transfer_id: int) -> None:
 
 
 def reject_transfer(session: Session, actor: Actor, transfer_id: int, reason: str) -> None:
-    text = (reason or "").strip()
-    if not text:
-        raise ValidationError({"审核意见": "审核不通过时必须填写原因"})
-    if len(text) > 500:
-        raise ValidationError({"审核意见": "不能超过500个字符"})
+    text = reject_reason(reason)
     t = _decidable(session, actor, transfer_id)
-    t.status, t.decided_at, t.decided_by, t.reason = "rejected", utcnow(), actor.id, text
+    decide(session, Transfer, t.id, status="rejected", decided_at=utcnow(), decided_by=actor.id, reason=text)
     audit.record(session, actor.id, "transfer_reject", "transfer", t.id, institution_id=t.to_institution_id,
                  after={"reason": text})

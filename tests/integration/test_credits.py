@@ -190,7 +190,7 @@ def test_review_approve_reject_and_scope(people):
         queue = review.review_queue(s, admin)
         assert [q.id for q in queue] == [a, b, c] and queue[0].has_proof and queue[0].age_days == 0
         assert details.load_proof(s, admin, a)[0] == png_bytes()
-    with pytest.raises(ValidationError, match="请填写审核不通过的原因"), session_scope() as s:
+    with pytest.raises(ValidationError, match="审核意见：审核不通过时必须填写原因"), session_scope() as s:
         review.reject_credit(s, admin, c, "  ")
     with session_scope() as s:
         assert review.approve_credits(s, admin, [a, b]) == 2

@@ -42,7 +42,7 @@ def world(db):
 
 
 def _id(kind: str, name: str, parent: str | None = None) -> int:
-    with session_scope() as s:
+    with session_scope(read_only=True) as s:  # read-only: may run inside another (writing) unit of work
         q = select(DictionaryItem.id).where(DictionaryItem.kind == kind, DictionaryItem.name == name)
         if parent:
             parent_id = select(DictionaryItem.id).where(DictionaryItem.kind == kind, DictionaryItem.name == parent,

@@ -216,12 +216,12 @@ def test_reject_edit_resubmit_approve_login(place):
 
 def test_reject_needs_reason_and_decided_once(place):
     user_id = do_register(place)
-    with pytest.raises(ValidationError, match="不通过原因：不能为空"):
+    with pytest.raises(ValidationError, match="不通过原因：审核不通过时必须填写原因"):
         with session_scope() as s:
             registration_review.reject_registration(s, place["admin"], user_id, "  ")
     with session_scope() as s:
         registration_review.approve_registration(s, place["admin"], user_id)
-    with pytest.raises(RecordLocked, match="已处理"):
+    with pytest.raises(RecordLocked, match="该记录已被其他管理员处理"):
         with session_scope() as s:
             registration_review.reject_registration(s, place["admin"], user_id, "晚了")
 

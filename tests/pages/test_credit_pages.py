@@ -159,7 +159,7 @@ def test_review_page_own_staff_only_and_reject_needs_reason(world):
     assert len(at.get("image")) == 1  # the proof preview
     reject = next(b for b in at.button if b.label == "审核不过")
     reject.click().run()
-    assert "请填写审核不通过的原因" in texts(at)
+    assert "审核意见：审核不通过时必须填写原因" in texts(at)
     at.button(key=f"review_approve_{_id_of()}").click().run()
     assert "审核通过" in texts(at) and "待审 1 条" in texts(at)
 

@@ -140,7 +140,7 @@ def test_register_review_resubmit_approve_first_login(world):
     assert valid_id_number(811) not in shown(admin)  # masked in the list
     button(admin, "审核不过").click()
     admin.run()
-    assert "不通过原因：不能为空" in shown(admin)
+    assert "不通过原因：审核不通过时必须填写原因" in shown(admin)
     next(t for t in admin.text_area if t.label == "不通过原因 *").input("科室选择错误")
     button(admin, "审核不过").click()
     admin.run()
