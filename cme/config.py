@@ -8,6 +8,7 @@ CME_SMS_HTTP_URL, CME_SMS_HTTP_TOKEN   the HTTP gateway (used when CME_SMS_BACKE
 CME_UPLOAD_DIR    where proofs and photos are stored (default data/uploads)
 CME_PUBLIC_URL    base URL printed in certificate QR codes (default http://localhost:8501)
 CME_NATIONAL_COUNTS_AS_PROVINCIAL_I  "1" lets 国家级I类 count toward the yearly 省级I类 figure
+CME_COOKIE_SECURE "1" always marks the session cookie Secure, "0" never; unset: when served over HTTPS
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ DATA_DIR = ROOT / "data"
 DEMO_SECRET = "cme-demo-secret-key-not-for-production"
 
 
-def _flag(name: str, default: bool) -> bool:
+def _flag(name: str, default: bool | None) -> bool | None:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -39,6 +40,7 @@ class Settings:
     upload_dir: Path
     public_url: str
     national_counts_as_provincial_i: bool
+    cookie_secure: bool | None = None  # None: decided per request by its scheme
     session_idle_minutes: int = 30
     session_max_hours: int = 12
 
@@ -67,6 +69,7 @@ def load_settings() -> Settings:
         upload_dir=Path(os.environ.get("CME_UPLOAD_DIR") or DATA_DIR / "uploads"),
         public_url=(os.environ.get("CME_PUBLIC_URL") or "http://localhost:8501").rstrip("/"),
         national_counts_as_provincial_i=_flag("CME_NATIONAL_COUNTS_AS_PROVINCIAL_I", False),
+        cookie_secure=_flag("CME_COOKIE_SECURE", None),
     )
 
 

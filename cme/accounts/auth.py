@@ -26,7 +26,7 @@ LOCK_MINUTES = 15
 @dataclass(frozen=True)
 class LoginResult:
     user_id: int
-    token: str
+    ticket: str  # one-time, short-lived: swapped for the session cookie by redeem_ticket
     must_change_password: bool
     profile_completed: bool
 
@@ -74,8 +74,8 @@ def login(session: Session, login: str, password: str) -> LoginResult:
         raise AuthError(f"账号状态为【{state}】{hint}，审核通过后方能登录。可在【注册状态查询】中查看或修改。")
     user.last_login_at = now
     session.add(LoginAttempt(login=user.username, user_id=user.id, success=True))
-    token = open_session(session, user.id)
-    return LoginResult(user.id, token, user.must_change_password, user.profile_completed)
+    ticket = open_session(session, user.id)
+    return LoginResult(user.id, ticket, user.must_change_password, user.profile_completed)
 
 
 def check_password(user: User, password: str) -> bool:
@@ -104,25 +104,58 @@ def _keep_and_refuse(session: Session, error: AuthError):
 _DUMMY_HASH = hash_password("dummy-password-for-timing-1")
 
 
+TICKET_SECONDS = 120
+
+
 def _token_hash(token: str) -> str:
     # keyed, so a stolen database alone cannot forge a cookie
     return crypto.lookup_hash("session:" + token)
 
 
+def _ticket_hash(ticket: str) -> str:
+    return crypto.lookup_hash("ticket:" + ticket)
+
+
 def open_session(session: Session, user_id: int) -> str:
-    token = secrets.token_urlsafe(32)
+    """A pending server-side session and its one-time login ticket (valid two minutes).
+
+    The ticket may travel in a URL: it is useless once swapped, and useless after it expires. The
+    long-lived token is made only when the ticket is redeemed, and goes straight into a cookie.
+    """
+    ticket = secrets.token_urlsafe(32)
     settings = get_settings()
     now = utcnow()
     session.add(
         LoginSession(
-            token_hash=_token_hash(token),
+            ticket_hash=_ticket_hash(ticket),
+            ticket_expires_at=now + timedelta(seconds=TICKET_SECONDS),
             user_id=user_id,
             created_at=now,
             last_seen_at=now,
             expires_at=now + timedelta(hours=settings.session_max_hours),
         )
     )
-    return token
+    return ticket
+
+
+def redeem_ticket(session: Session, ticket: str | None) -> str | None:
+    """The session token for a login ticket, once: a conditional update, so two requests racing
+    with the same ticket cannot both get a token. None when unknown, used, expired or revoked."""
+    if not ticket:
+        return None
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    swapped = session.execute(
+        update(LoginSession)
+        .where(
+            LoginSession.ticket_hash == _ticket_hash(ticket),
+            LoginSession.ticket_expires_at > now,
+            LoginSession.token_hash.is_(None),
+            LoginSession.revoked_at.is_(None),
+        )
+        .values(token_hash=_token_hash(token), ticket_hash=None, ticket_expires_at=None, last_seen_at=now)
+    )
+    return token if swapped.rowcount == 1 else None
 
 
 def resume_session(session: Session, token: str | None) -> int | None:
@@ -156,12 +189,12 @@ def end_session(session: Session, token: str | None) -> None:
         )
 
 
-def end_all_sessions(session: Session, user_id: int) -> None:
-    session.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+def end_all_sessions(session: Session, user_id: int, *, keep_token: str | None = None) -> None:
+    """Revoke every session of the user (all but `keep_token`'s, when given)."""
+    query = update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+    if keep_token:
+        query = query.where(or_(LoginSession.token_hash.is_(None), LoginSession.token_hash != _token_hash(keep_token)))
+    session.execute(query.values(revoked_at=utcnow()))
 
 
 def personal_tokens(user: User) -> tuple[str, ...]:
@@ -169,8 +202,11 @@ def personal_tokens(user: User) -> tuple[str, ...]:
     return tuple(v for v in (user.username, crypto.decrypt(user.id_number_enc), crypto.decrypt(user.phone_enc)) if v)
 
 
-def change_password(session: Session, user_id: int, old: str, new: str, repeat: str) -> None:
-    """修改密码: 原密码 must match; 新密码 follows the policy and equals 重复密码."""
+def change_password(
+    session: Session, user_id: int, old: str, new: str, repeat: str, *, current_token: str | None = None
+) -> None:
+    """修改密码: 原密码 must match; 新密码 follows the policy and equals 重复密码. Every other
+    session of the user ends (a thief holding an old session loses it); `current_token`'s stays."""
     user = session.get(User, user_id)
     errors: dict[str, str] = {}
     if not old:
@@ -189,4 +225,5 @@ def change_password(session: Session, user_id: int, old: str, new: str, repeat: 
     user.password_hash = hash_password(new)
     user.password_scheme = "bcrypt"
     user.must_change_password = False
+    end_all_sessions(session, user.id, keep_token=current_token)
     audit.record(session, user.id, "password.changed", "user", user.id, institution_id=user.institution_id)

@@ -27,8 +27,9 @@ with left:
         except DomainError as e:
             show_error(e)
         else:
-            start(result.token)
-            st.rerun()
+            start(result.ticket)  # the browser fetches its HttpOnly cookie and comes back logged in
+            st.info("正在登录…")
+            st.stop()
     links = [(path, label) for path, label in [
         ("pages/public/register.py", "注册"),
         ("pages/public/registration_status.py", "注册状态查询"),
