@@ -184,7 +184,14 @@ def test_change_password(db):
         auth.change_password(s, person.id, PASSWORD, "111111", "111111")
     assert "新密码" in err.value.errors
     with session_scope() as s:
-        auth.change_password(s, person.id, PASSWORD, "NewPassw0rd9", "NewPassw0rd9")
+        here, laptop = login_token(s, person.username), login_token(s, person.username)
+        pending_ticket = auth.login(s, person.username, PASSWORD).ticket
+    with session_scope() as s:
+        auth.change_password(s, person.id, PASSWORD, "NewPassw0rd9", "NewPassw0rd9", current_token=here)
+    with session_scope() as s:  # every other session ends, the one that changed it stays
+        assert auth.resume_session(s, here) == person.id
+        assert auth.resume_session(s, laptop) is None
+        assert auth.redeem_ticket(s, pending_ticket) is None
     with session_scope() as s, pytest.raises(AuthError):
         auth.login(s, person.username, PASSWORD)
     with session_scope() as s:
