@@ -437,3 +437,4 @@ class AuditLog(Base):
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+    client: Mapped[str | None] = mapped_column(String(64))  # the browser's address, for logins and public queries

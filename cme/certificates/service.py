@@ -47,7 +47,8 @@ from cme.certificates.pdf import (
     year_sentence,
 )
 from cme.core import audit
-from cme.core.actors import Actor, actor_from_user, require_role
+from cme.core.actors import Actor, actor_from_user
+from cme.core.policy import use_case
 
 MAX_YEARS = 10
 KIND_TYPES = {
@@ -149,10 +150,10 @@ def _title_for(session: Session, user_id: int, year_to: int) -> str:
         return label
 
 
+@use_case
 def build_content(session: Session, actor: Actor, kind: str | None, year_from: int | None,
                   year_to: int | None, *, issued_on: date | None = None) -> CertificateContent:
     """What the actor's own certificate states: approved lines of the kind, per year of the range."""
-    require_role(actor, "person")
     kind, year_from, year_to = check_request(kind, year_from, year_to)
     user = session.get(User, actor.id)
     institution = session.get(Institution, user.institution_id) if user.institution_id else None
@@ -252,6 +253,7 @@ def _new_serial(session: Session) -> str:
 
 # --- use cases --------------------------------------------------------------------------------
 
+@use_case
 def issue_certificate(session: Session, actor: Actor, kind: str | None, year_from: int | None,
                       year_to: int | None) -> IssuedCertificate:
     """Issue the actor's own certificate: store serial + hash + content, audit, render the PDF."""
@@ -328,6 +330,7 @@ def verify_certificate(session: Session, serial: str | None) -> VerificationResu
     )
 
 
+@use_case
 def void_certificate(session: Session, actor: Actor, serial: str | None, reason: str | None) -> None:
     """The provincial admin voids an issued certificate; the reason is required and shown."""
     if not actor.is_province_admin:

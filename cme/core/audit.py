@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from cme.clock import CHINA, fmt_local
 from cme.crypto import mask_id_number, mask_phone
 from cme.models import AuditLog, User
-from cme.core.actors import Actor, require_role
+from cme.core.actors import Actor
+from cme.core.policy import use_case
 
 SECRET_KEYS = {"password", "password_hash", "token", "id_number_enc", "phone_enc"}
 _ID_RE = re.compile(r"(?<![0-9])\d{17}[\dXx](?![0-9])")
@@ -25,7 +26,8 @@ _PHONE_RE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
 
 # Chinese names of the actions services record; an unknown action is shown as it is stored
 ACTION_LABELS = {
-    "account.locked": "账号锁定", "admin.created": "创建管理员", "user.created": "创建用户",
+    "account.locked": "账号锁定", "account.disabled": "停用账号", "account.enabled": "启用账号",
+    "access.denied": "越权操作被拒绝", "admin.created": "创建管理员", "user.created": "创建用户",
     "credit.submit": "学分登记", "credit.update": "学分修改", "credit.delete": "学分删除",
     "credit.approve": "学分审核通过", "credit.reject": "学分审核不过", "issue_certificate": "出具学分证明",
     "void_certificate": "作废学分证明", "notice.publish": "发布通知", "notice.withdraw": "撤回通知",
@@ -121,7 +123,6 @@ def _utc(d: date) -> datetime:
 
 
 def _query(actor: Actor, flt: AuditFilter):
-    require_role(actor, "unit", "province")
     q = select(AuditLog, User.name, User.username).outerjoin(User, User.id == AuditLog.actor_id)
     if actor.is_unit_admin:
         q = q.where(AuditLog.institution_id == actor.institution_id)
@@ -136,6 +137,7 @@ def _query(actor: Actor, flt: AuditFilter):
     return q
 
 
+@use_case
 def list_audit(session: Session, actor: Actor, *, limit: int = 200, action: str | None = None,
                flt: AuditFilter | None = None, offset: int = 0) -> list[AuditRow]:
     """Admins see the trail: the provincial admin everything, an institution admin their own. Newest first."""
@@ -150,15 +152,16 @@ def list_audit(session: Session, actor: Actor, *, limit: int = 200, action: str 
     ]
 
 
+@use_case
 def count_audit(session: Session, actor: Actor, flt: AuditFilter | None = None) -> int:
     """How many entries match (for paging)."""
     sub = _query(actor, flt or AuditFilter()).with_only_columns(AuditLog.id).subquery()
     return session.scalar(select(func.count()).select_from(sub)) or 0
 
 
+@use_case
 def audit_actions(session: Session, actor: Actor) -> list[str]:
     """The actions present in the actor's scope (the filter's options)."""
-    require_role(actor, "unit", "province")
     q = select(AuditLog.action).distinct()
     if actor.is_unit_admin:
         q = q.where(AuditLog.institution_id == actor.institution_id)

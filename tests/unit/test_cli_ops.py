@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from cme.cli import main
 from cme.db import session_scope
 from cme.models import CreditRecord, User
-from cme.accounts import auth
 from cme.ops import backup
 from tests.conftest import missing_dependency
 from tests.factories import make_admin, make_institution, make_person, login_token
