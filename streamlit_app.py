@@ -11,6 +11,7 @@ if __name__ != "__main__":
 
     app = st.App(__file__, routes=web.routes(), middleware=web.middleware())
 else:
+    from cme.config import get_settings
     from cme.db import session_scope
     from cme.core.actors import account_state
     from cme.ops.setup import ensure_ready
@@ -27,6 +28,8 @@ else:
         return True
 
     _prepare_database()
+    if get_settings().demo:
+        st.warning("演示模式：数据为虚构的演示数据，验证码直接显示在页面上，请勿录入真实个人信息。", icon=":material/science:")
     actor = current_actor()
 
     if actor is None:

@@ -38,6 +38,25 @@ def current_token() -> str | None:
     return token if isinstance(token, str) and token else None
 
 
+def client_address() -> str | None:
+    """The browser's address for the audit log: the first X-Forwarded-For hop behind a proxy."""
+    try:
+        forwarded = st.context.headers.get("X-Forwarded-For")
+        return forwarded.split(",")[0].strip() if forwarded else st.context.ip_address
+    except Exception:  # AppTest has no request context
+        return None
+
+
+def audit_export(what: str, rows: int) -> None:
+    """on_click of a download button: the export goes into the audit log with the client's address."""
+    from cme.core import audit
+
+    actor = current_actor()
+    if actor is not None:
+        with session_scope() as s:
+            audit.record_export(s, actor, what, rows, client=client_address())
+
+
 def current_actor() -> Actor | None:
     """The logged-in user of this browser session, or None."""
     token = current_token()

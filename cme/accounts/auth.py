@@ -41,7 +41,7 @@ def _find_user(session: Session, login: str) -> User | None:
     return session.scalars(select(User).where(or_(*conditions))).first()
 
 
-def login(session: Session, login: str, password: str) -> LoginResult:
+def login(session: Session, login: str, password: str, *, client: str | None = None) -> LoginResult:
     """Username or phone + password. Five failures in a row lock the account for 15 minutes.
 
     The state of an unapproved account is named only after its password checked, so the
@@ -52,20 +52,26 @@ def login(session: Session, login: str, password: str) -> LoginResult:
     if user is None:
         verify_password(password or "", _DUMMY_HASH)  # same cost either way: no timing oracle
         session.add(LoginAttempt(login=normalize(login)[:100], success=False))
+        audit.record(session, None, "login.failure", "user", None, after={"login": normalize(login)[:40]}, client=client)
         _keep_and_refuse(session, AuthError(BAD_CREDENTIALS))
     if user.locked_until and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise AccountLocked(f"连续{MAX_FAILURES}次密码错误，账号已锁定，请{minutes}分钟后再试")
+        audit.record(session, user.id, "login.failure", "user", user.id, institution_id=user.institution_id,
+                     after={"login": user.username, "locked": True}, client=client)
+        _keep_and_refuse(session, AccountLocked(f"连续{MAX_FAILURES}次密码错误，账号已锁定，请{minutes}分钟后再试"))
     if not check_password(user, password or ""):
         user.failed_logins += 1
         session.add(LoginAttempt(login=user.username, user_id=user.id, success=False))
+        audit.record(session, user.id, "login.failure", "user", user.id, institution_id=user.institution_id,
+                     after={"login": user.username}, client=client)
         if user.failed_logins >= MAX_FAILURES:
             user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
             user.failed_logins = 0
-            audit.record(session, user.id, "account.locked", "user", user.id, institution_id=user.institution_id)
+            audit.record(session, user.id, "account.locked", "user", user.id, institution_id=user.institution_id,
+                         client=client)
             _keep_and_refuse(session, AccountLocked(f"连续{MAX_FAILURES}次密码错误，账号已锁定{LOCK_MINUTES}分钟，请稍后再试"))
-        left = MAX_FAILURES - user.failed_logins
-        _keep_and_refuse(session, AuthError(f"{BAD_CREDENTIALS}（再错{left}次账号将被锁定{LOCK_MINUTES}分钟）"))
+        # the same words as for an unknown account: no hint that this one exists
+        _keep_and_refuse(session, AuthError(BAD_CREDENTIALS))
     user.failed_logins = 0
     user.locked_until = None
     if user.status != "approved":
@@ -74,6 +80,7 @@ def login(session: Session, login: str, password: str) -> LoginResult:
         raise AuthError(f"账号状态为【{state}】{hint}，审核通过后方能登录。可在【注册状态查询】中查看或修改。")
     user.last_login_at = now
     session.add(LoginAttempt(login=user.username, user_id=user.id, success=True))
+    audit.record(session, user.id, "login.success", "user", user.id, institution_id=user.institution_id, client=client)
     ticket = open_session(session, user.id)
     return LoginResult(user.id, ticket, user.must_change_password, user.profile_completed)
 

@@ -297,15 +297,16 @@ def _throttle(session: Session, serial: str) -> None:
     session.add(QueryThrottle(key=key))
 
 
-def verify_certificate(session: Session, serial: str | None) -> VerificationResult:
-    """Public check (no login): what the certificate with this serial states, name masked."""
+def verify_certificate(session: Session, serial: str | None, *, client: str | None = None) -> VerificationResult:
+    """Public check (no login): what the certificate with this serial states, name masked. Audited
+    with the client's address."""
     serial = normalize_serial(serial)
     if not serial:
         raise ValidationError({"证书编号": "请输入证书编号"})
     _throttle(session, serial)
-    if not SERIAL_RE.match(serial):
-        return VerificationResult("not_found", serial)
-    cert = session.scalar(select(Certificate).where(Certificate.serial == serial))
+    cert = session.scalar(select(Certificate).where(Certificate.serial == serial)) if SERIAL_RE.match(serial) else None
+    audit.record(session, None, "certificate.verify", "certificate", serial[:40],
+                 after={"found": cert is not None}, client=client)
     if cert is None:
         return VerificationResult("not_found", serial)
     content = content_from_json(cert.content)

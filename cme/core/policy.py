@@ -112,6 +112,7 @@ POLICY: dict[str, Rule] = {
     "core.audit.list_audit": R(ADMINS),  # query: own institution's entries
     "core.audit.count_audit": R(ADMINS),
     "core.audit.audit_actions": R(ADMINS),
+    "core.audit.record_export": R(ANYONE),  # the actor's own download
     # credits
     "credits.details.get_credit": R(ANYONE, "credit_id", "credit"),
     "credits.details.load_proof": R(ANYONE, "credit_id", "credit"),

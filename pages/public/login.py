@@ -9,7 +9,7 @@ from cme.ops.demo import DEMO_PASSWORD, demo_accounts
 from cme.labels import ROLE
 from ui.forms import show_error
 from ui.navigation import ROOT
-from ui.session import start
+from ui.session import client_address, start
 
 st.title("四川省继续医学教育行政管理平台")
 left, right = st.columns([1, 1], gap="large")
@@ -23,7 +23,7 @@ with left:
     if submitted:
         try:
             with session_scope() as s:
-                result = auth.login(s, login, password)
+                result = auth.login(s, login, password, client=client_address())
         except DomainError as e:
             show_error(e)
         else:

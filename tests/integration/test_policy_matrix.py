@@ -54,7 +54,8 @@ SPEC: dict[tuple[str, str], list[str]] = {
         profile.resume.resume_content profile.resume.resume_pdf standards.personal.list_personal_standards
         standards.personal.query_personal_standards"""),
     ("anyone", "listing"): _names("""
-        administration.notices.list_notices core.actors.account_state credits.search.search_credits
+        administration.notices.list_notices core.actors.account_state core.audit.record_export
+        credits.search.search_credits
         profile.change_review.list_changes"""),
     ("person", "scoped"): _names("""
         credits.entry.delete_credit credits.entry.update_credit profile.transfers.withdraw_transfer
