@@ -1,39 +1,51 @@
-"""Entry point: page config, login gate, navigation by role. Routes only (DESIGN rule 1)."""
+"""Entry point, two roles in one file (DESIGN "Sessions and routes").
+
+`streamlit run streamlit_app.py` imports this module to find `app`, the ASGI app (st.App) with our
+routes and middleware (ui/web.py); Streamlit then runs this file as the page script (`__main__`)
+on every rerun: page config, login gate, navigation by role. Routes only (DESIGN rule 1).
+"""
 import streamlit as st
 
-from cme.db import session_scope
-from cme.core.actors import account_state
-from cme.ops.setup import ensure_ready
-from ui import navigation
-from ui.session import current_actor, logout, sync_cookie
+if __name__ != "__main__":
+    from ui import web
 
-st.set_page_config(page_title="四川省继续医学教育行政管理平台", page_icon=":material/school:", layout="wide")
-
-
-@st.cache_resource(show_spinner="正在准备数据库…")
-def _prepare_database() -> bool:
-    ensure_ready()  # schema + reference data; demo data in demo mode
-    return True
-
-
-_prepare_database()
-actor = current_actor()
-sync_cookie()
-
-if actor is None:
-    nav = st.navigation(navigation.public_pages())
+    app = st.App(__file__, routes=web.routes(), middleware=web.middleware())
 else:
-    with session_scope() as s:
-        state = account_state(s, actor)
-    top = st.columns([6, 1], vertical_alignment="center")
-    top[0].markdown(f"**四川省继续医学教育行政管理平台**　　{state.header}")
-    if top[1].button("退出", icon=":material/logout:", use_container_width=True, key="logout"):
-        logout()
-        st.rerun()
-    forced = (
-        navigation.forced_page("change_password") if state.must_change_password
-        else navigation.forced_page("first_profile") if not state.profile_completed
-        else []
-    )
-    nav = st.navigation(forced or navigation.role_pages(actor.role))
-nav.run()
+    from cme.config import get_settings
+    from cme.db import session_scope
+    from cme.core.actors import account_state
+    from cme.ops.setup import ensure_ready
+    from ui import navigation
+    from ui.session import current_actor, logout
+
+    # a local icon: a :material/…: favicon is fetched from fonts.gstatic.com, which the CSP
+    # (ui/web.py) and many hospital intranets refuse
+    st.set_page_config(page_title="四川省继续医学教育行政管理平台", page_icon=navigation.ROOT / "data" / "icon.png", layout="wide")
+
+    @st.cache_resource(show_spinner="正在准备数据库…")
+    def _prepare_database() -> bool:
+        ensure_ready()  # schema + reference data; demo data in demo mode
+        return True
+
+    _prepare_database()
+    if get_settings().demo:
+        st.warning("演示模式：数据为虚构的演示数据，验证码直接显示在页面上，请勿录入真实个人信息。", icon=":material/science:")
+    actor = current_actor()
+
+    if actor is None:
+        nav = st.navigation(navigation.public_pages())
+    else:
+        with session_scope() as s:
+            state = account_state(s, actor)
+        top = st.columns([6, 1], vertical_alignment="center")
+        top[0].markdown(f"**四川省继续医学教育行政管理平台**　　{state.header}")
+        if top[1].button("退出", icon=":material/logout:", use_container_width=True, key="logout"):
+            logout()
+            st.stop()
+        forced = (
+            navigation.forced_page("change_password") if state.must_change_password
+            else navigation.forced_page("first_profile") if not state.profile_completed
+            else []
+        )
+        nav = st.navigation(forced or navigation.role_pages(actor.role))
+    nav.run()

@@ -35,11 +35,28 @@ def cmd_list_institutions(_args) -> None:
             print(f"{inst.code}\t{inst.name}\t{inst.region_level}")
 
 
+def read_secret(label: str, *, confirm: bool = False) -> str:
+    """A password or ID number, never an argument (visible in `ps` and shell history): asked without
+    echo at a terminal, else read as one line of standard input (scripts: `printf '%s\n' …| …`)."""
+    if sys.stdin.isatty():
+        import getpass
+
+        value = getpass.getpass(f"{label}：")
+        if confirm and getpass.getpass(f"再次输入{label}：") != value:
+            raise SystemExit(f"错误：两次输入的{label}不一致")
+        return value
+    line = sys.stdin.readline()
+    if not line:
+        raise SystemExit(f"错误：请在标准输入中提供{label}")
+    return line.rstrip("\r\n")
+
+
 def cmd_create_admin(args) -> None:
     from cme.accounts.users import create_admin
 
+    password = read_secret("密码", confirm=True)
     with session_scope() as s:
-        user = create_admin(s, username=args.username, password=args.password, name=args.name, role=args.role,
+        user = create_admin(s, username=args.username, password=password, name=args.name, role=args.role,
                             institution_code=args.institution)
         print(f"已创建管理员 {user.username}（{args.role}）")
 
@@ -47,10 +64,20 @@ def cmd_create_admin(args) -> None:
 def cmd_create_user(args) -> None:
     from cme.accounts.users import create_person
 
+    password = read_secret("密码", confirm=True)
+    id_number = read_secret("身份证号")
     with session_scope() as s:
-        user = create_person(s, username=args.username, password=args.password, name=args.name, id_number=args.id_number,
+        user = create_person(s, username=args.username, password=password, name=args.name, id_number=id_number,
                              phone=args.phone, institution_code=args.institution, department=args.department)
         print(f"已创建个人用户 {user.username}（{user.id_number_masked}）")
+
+
+def cmd_set_account_active(args) -> None:
+    from cme.accounts.staff_accounts import set_account_active_by_operator
+
+    with session_scope() as s:
+        set_account_active_by_operator(s, args.username, args.active)
+    print(f"已{'启用' if args.active else '停用'}账号 {args.username}")
 
 
 def cmd_bench(args) -> None:
@@ -133,18 +160,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("init-db", help="建库/迁移并载入参考数据（可重复执行）").set_defaults(func=cmd_init_db)
     sub.add_parser("seed-demo", help="载入演示机构、管理员、人员与学分").set_defaults(func=cmd_seed_demo)
     sub.add_parser("list-institutions", help="列出机构：编码、名称、区域等级").set_defaults(func=cmd_list_institutions)
-    p = sub.add_parser("create-admin", help="创建单位管理员或省级管理员")
+    p = sub.add_parser("create-admin", help="创建单位管理员或省级管理员（密码在提示符或标准输入中输入）")
     p.add_argument("--username", required=True)
-    p.add_argument("--password", required=True)
     p.add_argument("--name", required=True)
     p.add_argument("--role", required=True, choices=["unit", "province"])
     p.add_argument("--institution", help="机构编码（单位管理员必填）")
     p.set_defaults(func=cmd_create_admin)
-    p = sub.add_parser("create-user", help="创建已审核通过的个人用户")
-    for flag in ("--username", "--password", "--name", "--id-number", "--phone", "--institution"):
+    p = sub.add_parser("create-user", help="创建已审核通过的个人用户（密码、身份证号在提示符或标准输入中依次输入）")
+    for flag in ("--username", "--name", "--phone", "--institution"):
         p.add_argument(flag, required=True)
     p.add_argument("--department")
     p.set_defaults(func=cmd_create_user)
+    for command, active, verb in (("disable-account", False, "停用"), ("enable-account", True, "启用")):
+        p = sub.add_parser(command, help=f"{verb}账号（停用即刻结束其全部登录）")
+        p.add_argument("--username", required=True)
+        p.set_defaults(func=cmd_set_account_active, active=active)
     p = sub.add_parser("bench", help="在合成数据上测量关键操作耗时（默认 /tmp 下的 SQLite）")
     p.add_argument("--url", help="基准数据库 URL（勿用生产库）")
     p.add_argument("--users", type=int, default=2000)

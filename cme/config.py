@@ -1,13 +1,15 @@
 """Settings read from the environment, once per process.
 
-CME_DATABASE_URL  SQLAlchemy URL; unset → SQLite file data/cme.db (demo mode on by default)
-CME_DEMO          "1"/"0"; defaults to on only when CME_DATABASE_URL is unset
+CME_DATABASE_URL  SQLAlchemy URL; unset → SQLite file data/cme.db
+CME_DEMO          "1" turns demo mode on (demo data, shown codes, demo key); off unless set explicitly
 CME_SECRET_KEY    secret for PII encryption, lookup hashes and session tokens (required outside demo)
-CME_SMS_BACKEND   "console" (default) or "http"
+CME_SMS_BACKEND   "http" (production) or "console" (demo mode only; refused otherwise)
+CME_SMS_HOURLY_BUDGET  most SMS codes the platform sends per hour, all numbers together (default 300)
 CME_SMS_HTTP_URL, CME_SMS_HTTP_TOKEN   the HTTP gateway (used when CME_SMS_BACKEND=http)
 CME_UPLOAD_DIR    where proofs and photos are stored (default data/uploads)
 CME_PUBLIC_URL    base URL printed in certificate QR codes (default http://localhost:8501)
 CME_NATIONAL_COUNTS_AS_PROVINCIAL_I  "1" lets 国家级I类 count toward the yearly 省级I类 figure
+CME_COOKIE_SECURE "1" always marks the session cookie Secure, "0" never; unset: when served over HTTPS
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ DATA_DIR = ROOT / "data"
 DEMO_SECRET = "cme-demo-secret-key-not-for-production"
 
 
-def _flag(name: str, default: bool) -> bool:
+def _flag(name: str, default: bool | None) -> bool | None:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -39,6 +41,8 @@ class Settings:
     upload_dir: Path
     public_url: str
     national_counts_as_provincial_i: bool
+    cookie_secure: bool | None = None
+    sms_hourly_budget: int = 300  # None: decided per request by its scheme
     session_idle_minutes: int = 30
     session_max_hours: int = 12
 
@@ -49,7 +53,7 @@ class ConfigError(RuntimeError):
 
 def load_settings() -> Settings:
     url = os.environ.get("CME_DATABASE_URL", "").strip()
-    demo = _flag("CME_DEMO", default=not url)
+    demo = bool(_flag("CME_DEMO", default=False))  # never implied: a forgotten variable must not mean demo
     if not url:
         url = f"sqlite:///{DATA_DIR / 'cme.db'}"
     secret = os.environ.get("CME_SECRET_KEY", "").strip()
@@ -67,6 +71,8 @@ def load_settings() -> Settings:
         upload_dir=Path(os.environ.get("CME_UPLOAD_DIR") or DATA_DIR / "uploads"),
         public_url=(os.environ.get("CME_PUBLIC_URL") or "http://localhost:8501").rstrip("/"),
         national_counts_as_provincial_i=_flag("CME_NATIONAL_COUNTS_AS_PROVINCIAL_I", False),
+        cookie_secure=_flag("CME_COOKIE_SECURE", None),
+        sms_hourly_budget=int(os.environ.get("CME_SMS_HOURLY_BUDGET") or 300),
     )
 
 

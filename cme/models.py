@@ -139,11 +139,18 @@ class User(Base):
 
 
 class LoginSession(Base):
-    """Server-side session; the browser cookie holds only the token (its hash is stored)."""
+    """Server-side session; the browser cookie holds only the token (its hash is stored).
+
+    Login opens it pending: no token yet, only a one-time ticket that expires in a minute. The
+    browser swaps the ticket for the HttpOnly cookie at /session/start, so the long-lived token
+    never appears in a URL, a page or script-readable storage.
+    """
 
     __tablename__ = "login_sessions"
     id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ticket_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -430,3 +437,4 @@ class AuditLog(Base):
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+    client: Mapped[str | None] = mapped_column(String(64))  # the browser's address, for logins and public queries

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from cme.accounts import auth
 from cme.db import session_scope
+from tests.factories import login_token
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +28,7 @@ def open_page(path: str, *, username: str | None = None, password: str | None = 
     token = None
     if username:
         with session_scope() as s:
-            token = auth.login(s, username, password).token
+            token = login_token(s, username, password)
     at = _app(ROOT / "streamlit_app.py", token).run()
     try:
         at.switch_page(path)

@@ -23,6 +23,18 @@ REFERENCE_TABLES = {"regions", "dictionary_items", "credit_standards"}
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+from cme.accounts import sms  # noqa: E402
+
+CONFIGURED_GATEWAY = sms.get_gateway  # the real choice, for the test that it refuses console outside demo
+
+
+@pytest.fixture(autouse=True)
+def sms_outbox(monkeypatch):
+    """Tests run outside demo mode, where the console gateway is refused: codes go to its in-process
+    outbox (read by tests), as a provider's would go to a phone."""
+    monkeypatch.setattr(sms, "get_gateway", lambda: sms.ConsoleGateway())
+
+
 def missing_dependency(message: str):
     """Skip locally, fail in CI: a test that cannot run there is a failure, not a skip."""
     if IN_CI:

@@ -66,3 +66,10 @@ def add_credit(s, actor: Actor, *, year: int, credit_type: str, credits: str, st
     s.flush()
     refresh_summary(s, actor.id, year)
     return rec
+
+
+def login_token(s, login: str, password: str = PASSWORD) -> str:
+    """Log in and redeem the ticket as the browser's /session/start would: the session token."""
+    from cme.accounts import auth
+
+    return auth.redeem_ticket(s, auth.login(s, login, password).ticket)

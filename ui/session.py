@@ -1,78 +1,108 @@
-"""Login state: a server-side session whose token lives in a cookie (never in the URL).
+"""Login state: a server-side session whose token lives in an HttpOnly cookie set by the server.
 
-Each rerun re-validates the token, so idle timeout, logout elsewhere and a disabled account
-take effect at once. The cookie is written by extra-streamlit-components' CookieManager and read
-back from the page request (st.context.cookies) after a browser refresh.
+Login: the form's service call opens a pending session and returns a one-time ticket; the browser
+is sent to /session/start (ui/web.py), which swaps the ticket for the cookie and redirects home.
+Every run reads the cookie from the page request (st.context.cookies) and re-validates the token,
+so idle timeout, logout elsewhere and a disabled account take effect at once. Logout ends the
+session here and sends the browser to /session/end, which clears the cookie.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
-import extra_streamlit_components as stx
 import streamlit as st
 
-from cme.db import session_scope
 from cme.accounts import auth
 from cme.core.actors import Actor, load_actor
+from cme.db import session_scope
+from cme.errors import NotPermitted
+from ui.web import COOKIE, END_PATH, START_PATH
 
-COOKIE = "cme_session"
+# AppTest has no browser and no cookie: tests put a token here (tests/apptest.py)
 TOKEN_KEY = "session_token"
+_LOGGED_OUT = "_logged_out"
 
 
-def _cookie_manager() -> stx.CookieManager:
-    if "_cookie_manager" not in st.session_state:
-        st.session_state["_cookie_manager"] = stx.CookieManager(key="cme_cookies")
-    return st.session_state["_cookie_manager"]
+def _cookie_token() -> str | None:
+    try:
+        return st.context.cookies.get(COOKIE)
+    except Exception:  # AppTest has no request context
+        return None
+
+
+def current_token() -> str | None:
+    """The session token of this browser session (the cookie), unless logged out in this run."""
+    if st.session_state.get(_LOGGED_OUT):
+        return None  # the request's cookie stays readable until the browser leaves this page
+    token = st.session_state.get(TOKEN_KEY) or _cookie_token()
+    return token if isinstance(token, str) and token else None
+
+
+def client_address() -> str | None:
+    """The browser's address for the audit log: the first X-Forwarded-For hop behind a proxy."""
+    try:
+        forwarded = st.context.headers.get("X-Forwarded-For")
+        return forwarded.split(",")[0].strip() if forwarded else st.context.ip_address
+    except Exception:  # AppTest has no request context
+        return None
+
+
+def audit_export(what: str, rows: int) -> None:
+    """on_click of a download button: the export goes into the audit log with the client's address."""
+    from cme.core import audit
+
+    actor = current_actor()
+    if actor is not None:
+        with session_scope() as s:
+            audit.record_export(s, actor, what, rows, client=client_address())
 
 
 def current_actor() -> Actor | None:
     """The logged-in user of this browser session, or None."""
-    token = st.session_state.get(TOKEN_KEY)
-    if token is None and not st.session_state.get("_logged_out"):
-        try:
-            token = st.context.cookies.get(COOKIE)
-        except Exception:  # AppTest has no request context
-            token = None
-    if not isinstance(token, str) or not token:
+    token = current_token()
+    if token is None:
         return None
     with session_scope() as s:
         user_id = auth.resume_session(s, token)
         if user_id is None:
-            st.session_state.pop(TOKEN_KEY, None)
             return None
-        actor = load_actor(s, user_id)
-    st.session_state[TOKEN_KEY] = token
-    return actor
+        try:
+            return load_actor(s, user_id)
+        except NotPermitted:
+            return None
 
 
-def sync_cookie() -> None:
-    """Write or delete the cookie requested by login/logout (rendered on the run after)."""
-    pending = st.session_state.pop("_cookie_action", None)
-    if pending is None:
+def _navigate(path: str) -> None:
+    """Send the browser to one of our routes. Streamlit has no public call for a full-page
+    navigation; this is the message st.login/st.logout use (the frontend sets window.location)."""
+    from streamlit import config
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.url_util import make_url_path
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
         return
-    manager = _cookie_manager()
-    action, token = pending
-    if action == "set":
-        manager.set(COOKIE, token, expires_at=datetime.now() + timedelta(hours=12), key="cookie_set", same_site="strict")
-    else:
-        manager.delete(COOKIE, key="cookie_delete")
+    msg = ForwardMsg()
+    msg.auth_redirect.url = make_url_path(config.get_option("server.baseUrlPath") or "", path)
+    ctx.enqueue(msg)
 
 
-def start(token: str) -> None:
-    st.session_state[TOKEN_KEY] = token
-    st.session_state.pop("_logged_out", None)
-    st.session_state["_cookie_action"] = ("set", token)
+def start(ticket: str) -> None:
+    """After a successful login: the browser fetches its cookie with the one-time ticket."""
+    st.session_state.pop(_LOGGED_OUT, None)
+    _navigate(f"{START_PATH}?{urlencode({'ticket': ticket})}")
 
 
 def logout() -> None:
-    token = st.session_state.pop(TOKEN_KEY, None)
+    token = current_token()
     with session_scope() as s:
         auth.end_session(s, token)
     for key in list(st.session_state):  # nothing of this user stays behind for the next one
-        if not key.startswith("_cookie") and not key.startswith("FormSubmitter"):
+        if not key.startswith("FormSubmitter"):
             st.session_state.pop(key, None)
-    st.session_state["_logged_out"] = True  # ignore the stale cookie until it is deleted
-    st.session_state["_cookie_action"] = ("delete", None)
+    st.session_state[_LOGGED_OUT] = True
+    _navigate(END_PATH)
 
 
 def require_actor(*roles: str) -> Actor:

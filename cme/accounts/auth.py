@@ -27,7 +27,7 @@ LOCK_MINUTES = 15
 @dataclass(frozen=True)
 class LoginResult:
     user_id: int
-    token: str
+    ticket: str  # one-time, short-lived: swapped for the session cookie by redeem_ticket
     must_change_password: bool
     profile_completed: bool
 
@@ -42,7 +42,7 @@ def _find_user(session: Session, login: str) -> User | None:
     return session.scalars(select(User).where(or_(*conditions))).first()
 
 
-def login(session: Session, login: str, password: str) -> LoginResult:
+def login(session: Session, login: str, password: str, *, client: str | None = None) -> LoginResult:
     """Username or phone + password. Five failures in a row lock the account for 15 minutes.
 
     The state of an unapproved account is named only after its password checked, so the
@@ -53,21 +53,27 @@ def login(session: Session, login: str, password: str) -> LoginResult:
     if user is None:
         verify_password(password or "", _DUMMY_HASH)  # same cost either way: no timing oracle
         session.add(LoginAttempt(login=normalize(login)[:100], success=False))
+        audit.record(session, None, "login.failure", "user", None, after={"login": normalize(login)[:40]}, client=client)
         _keep_and_refuse(session, AuthError(BAD_CREDENTIALS))
     if user.locked_until and user.locked_until > now:
-        raise _locked(user.locked_until, now)
+        audit.record(session, user.id, "login.failure", "user", user.id, institution_id=user.institution_id,
+                     after={"login": user.username, "locked": True}, client=client)
+        _keep_and_refuse(session, _locked(user.locked_until, now))
     if not check_password(user, password or ""):
         session.add(LoginAttempt(login=user.username, user_id=user.id, success=False))
+        audit.record(session, user.id, "login.failure", "user", user.id, institution_id=user.institution_id,
+                     after={"login": user.username}, client=client)
         failures = _count_failure(session, user.id, now)
         if failures is None:  # a parallel attempt locked the account meanwhile
             _keep_and_refuse(session, _locked(now + timedelta(minutes=LOCK_MINUTES), now))
         if failures >= MAX_FAILURES:
             session.execute(update(User).where(User.id == user.id)
                             .values(locked_until=now + timedelta(minutes=LOCK_MINUTES), failed_logins=0))
-            audit.record(session, user.id, "account.locked", "user", user.id, institution_id=user.institution_id)
+            audit.record(session, user.id, "account.locked", "user", user.id, institution_id=user.institution_id,
+                         client=client)
             _keep_and_refuse(session, AccountLocked(f"连续{MAX_FAILURES}次密码错误，账号已锁定{LOCK_MINUTES}分钟，请稍后再试"))
-        left = MAX_FAILURES - failures
-        _keep_and_refuse(session, AuthError(f"{BAD_CREDENTIALS}（再错{left}次账号将被锁定{LOCK_MINUTES}分钟）"))
+        # the same words as for an unknown account: no hint that this one exists
+        _keep_and_refuse(session, AuthError(BAD_CREDENTIALS))
     user.failed_logins = 0
     user.locked_until = None
     if user.status != "approved":
@@ -76,8 +82,9 @@ def login(session: Session, login: str, password: str) -> LoginResult:
         raise AuthError(f"账号状态为【{state}】{hint}，审核通过后方能登录。可在【注册状态查询】中查看或修改。")
     user.last_login_at = now
     session.add(LoginAttempt(login=user.username, user_id=user.id, success=True))
-    token = open_session(session, user.id)
-    return LoginResult(user.id, token, user.must_change_password, user.profile_completed)
+    audit.record(session, user.id, "login.success", "user", user.id, institution_id=user.institution_id, client=client)
+    ticket = open_session(session, user.id)
+    return LoginResult(user.id, ticket, user.must_change_password, user.profile_completed)
 
 
 def check_password(user: User, password: str) -> bool:
@@ -123,25 +130,58 @@ def _keep_and_refuse(session: Session, error: AuthError):
 _DUMMY_HASH = hash_password("dummy-password-for-timing-1")
 
 
+TICKET_SECONDS = 120
+
+
 def _token_hash(token: str) -> str:
     # keyed, so a stolen database alone cannot forge a cookie
     return crypto.lookup_hash("session:" + token)
 
 
+def _ticket_hash(ticket: str) -> str:
+    return crypto.lookup_hash("ticket:" + ticket)
+
+
 def open_session(session: Session, user_id: int) -> str:
-    token = secrets.token_urlsafe(32)
+    """A pending server-side session and its one-time login ticket (valid two minutes).
+
+    The ticket may travel in a URL: it is useless once swapped, and useless after it expires. The
+    long-lived token is made only when the ticket is redeemed, and goes straight into a cookie.
+    """
+    ticket = secrets.token_urlsafe(32)
     settings = get_settings()
     now = utcnow()
     session.add(
         LoginSession(
-            token_hash=_token_hash(token),
+            ticket_hash=_ticket_hash(ticket),
+            ticket_expires_at=now + timedelta(seconds=TICKET_SECONDS),
             user_id=user_id,
             created_at=now,
             last_seen_at=now,
             expires_at=now + timedelta(hours=settings.session_max_hours),
         )
     )
-    return token
+    return ticket
+
+
+def redeem_ticket(session: Session, ticket: str | None) -> str | None:
+    """The session token for a login ticket, once: a conditional update, so two requests racing
+    with the same ticket cannot both get a token. None when unknown, used, expired or revoked."""
+    if not ticket:
+        return None
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    swapped = session.execute(
+        update(LoginSession)
+        .where(
+            LoginSession.ticket_hash == _ticket_hash(ticket),
+            LoginSession.ticket_expires_at > now,
+            LoginSession.token_hash.is_(None),
+            LoginSession.revoked_at.is_(None),
+        )
+        .values(token_hash=_token_hash(token), ticket_hash=None, ticket_expires_at=None, last_seen_at=now)
+    )
+    return token if swapped.rowcount == 1 else None
 
 
 def resume_session(session: Session, token: str | None) -> int | None:
@@ -175,12 +215,12 @@ def end_session(session: Session, token: str | None) -> None:
         )
 
 
-def end_all_sessions(session: Session, user_id: int) -> None:
-    session.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+def end_all_sessions(session: Session, user_id: int, *, keep_token: str | None = None) -> None:
+    """Revoke every session of the user (all but `keep_token`'s, when given)."""
+    query = update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+    if keep_token:
+        query = query.where(or_(LoginSession.token_hash.is_(None), LoginSession.token_hash != _token_hash(keep_token)))
+    session.execute(query.values(revoked_at=utcnow()))
 
 
 def personal_tokens(user: User) -> tuple[str, ...]:
@@ -188,8 +228,11 @@ def personal_tokens(user: User) -> tuple[str, ...]:
     return tuple(v for v in (user.username, crypto.decrypt(user.id_number_enc), crypto.decrypt(user.phone_enc)) if v)
 
 
-def change_password(session: Session, user_id: int, old: str, new: str, repeat: str) -> None:
-    """修改密码: 原密码 must match; 新密码 follows the policy and equals 重复密码."""
+def change_password(
+    session: Session, user_id: int, old: str, new: str, repeat: str, *, current_token: str | None = None
+) -> None:
+    """修改密码: 原密码 must match; 新密码 follows the policy and equals 重复密码. Every other
+    session of the user ends (a thief holding an old session loses it); `current_token`'s stays."""
     user = session.get(User, user_id)
     errors: dict[str, str] = {}
     if not old:
@@ -208,4 +251,5 @@ def change_password(session: Session, user_id: int, old: str, new: str, repeat: 
     user.password_hash = hash_password(new)
     user.password_scheme = "bcrypt"
     user.must_change_password = False
+    end_all_sessions(session, user.id, keep_token=current_token)
     audit.record(session, user.id, "password.changed", "user", user.id, institution_id=user.institution_id)

@@ -222,9 +222,18 @@ def _find_by_pair(session: Session, username: str, id_number: str) -> User:
     return user
 
 
-def query_status(session: Session, username: str, id_number: str) -> RegistrationStatus:
-    """注册状态查询: 注册单位, 注册时间, 注册状态 (with the reviewer's reason when rejected)."""
-    user = _find_by_pair(session, username, id_number)
+def query_status(session: Session, username: str, id_number: str, *, client: str | None = None) -> RegistrationStatus:
+    """注册状态查询: 注册单位, 注册时间, 注册状态 (with the reviewer's reason when rejected).
+    Every query is audited with the client's address, answered or not."""
+    try:
+        user = _find_by_pair(session, username, id_number)
+    except DomainError:
+        audit.record(session, None, "registration.status_query", "user", None,
+                     after={"username": normalize(username)[:40], "matched": False}, client=client)
+        session.commit()  # kept although the query is refused
+        raise
+    audit.record(session, None, "registration.status_query", "user", user.id, institution_id=user.institution_id,
+                 after={"username": user.username, "matched": True}, client=client)
     inst = session.get(Institution, user.institution_id)
     return RegistrationStatus(
         username=user.username, institution=inst.name if inst else "", registered_at=fmt_local(user.registered_at),

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 
 from cme.clock import fmt_local, utcnow
 from cme.core import audit
-from cme.core.actors import Actor, require_role, require_unit_admin_of
+from cme.core.actors import Actor
 from cme.core.transitions import decide, reject_reason
 from cme.errors import NotFound, ValidationError
 from cme.labels import REGISTRATION_STATUS
 from cme.models import Department, Institution, User
+from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,9 @@ def _row(user: User, inst: Institution | None, dept: str | None, now: datetime) 
     )
 
 
+@use_case
 def list_registrations(session: Session, actor: Actor, *, status: str = "pending") -> list[RegistrationRow]:
     """An institution admin's queue (own institution only; the provincial admin sees all), oldest first."""
-    require_role(actor, "unit", "province")
     q = (
         select(User, Institution, Department.name)
         .join(Institution, Institution.id == User.institution_id)
@@ -76,14 +77,13 @@ def list_registrations(session: Session, actor: Actor, *, status: str = "pending
 
 
 def _registration_in_scope(session: Session, actor: Actor, user_id: int) -> User:
-    require_role(actor, "unit", "province")
     user = session.get(User, user_id)
     if user is None or user.role != "person":
         raise NotFound("注册记录不存在")
-    require_unit_admin_of(actor, user.institution_id)
     return user
 
 
+@use_case
 def get_registration(session: Session, actor: Actor, user_id: int) -> RegistrationRow:
     """查看: one registration of the admin's own institution."""
     user = _registration_in_scope(session, actor, user_id)
@@ -99,17 +99,20 @@ def _decide(session: Session, actor: Actor, user: User, status: str, reason: str
                  after={"status": status, "reason": reason, "username": user.username})
 
 
+@use_case
 def approve_registration(session: Session, actor: Actor, user_id: int) -> None:
     """审核通过: the person may log in from now on."""
     _decide(session, actor, _registration_in_scope(session, actor, user_id), "approved", None)
 
 
+@use_case
 def reject_registration(session: Session, actor: Actor, user_id: int, reason: str) -> None:
     """审核不过 with a required reason the person sees in 注册状态查询."""
     user = _registration_in_scope(session, actor, user_id)
     _decide(session, actor, user, "rejected", reject_reason(reason, field="不通过原因"))
 
 
+@use_case
 def approve_registrations(session: Session, actor: Actor, user_ids: list[int]) -> int:
     """批量通过: all or nothing — one registration out of scope or already decided refuses the batch."""
     if not user_ids:

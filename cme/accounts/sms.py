@@ -88,11 +88,16 @@ class HttpGateway:
 
 
 def get_gateway() -> SmsGateway:
+    """The configured gateway. The console one writes codes where operators can read them, so it is
+    refused outside demo mode: a real deployment must configure its provider."""
     settings = get_settings()
     if settings.sms_backend == "http":
         if not settings.sms_http_url:
             raise DomainError("短信网关未配置（CME_SMS_HTTP_URL）")
         return HttpGateway(settings.sms_http_url, settings.sms_http_token)
+    if not settings.demo:
+        log.error("CME_SMS_BACKEND=console is only for demo mode (CME_DEMO=1); configure CME_SMS_BACKEND=http")
+        raise DomainError("短信网关未配置，暂时无法发送验证码，请联系管理员")
     return ConsoleGateway()
 
 
@@ -145,6 +150,14 @@ def send_code(session: Session, phone: str, purpose: str, *, gateway: SmsGateway
     )
     if sent_today >= DAILY_LIMIT:
         raise Throttled(f"该手机号今日获取验证码已达{DAILY_LIMIT}次，请明天再试", "手机号码")
+    # one budget for the whole platform: a script cycling through many numbers cannot run up the
+    # SMS bill or flood strangers' phones (each number's own limits above do not stop that)
+    sent_last_hour = session.scalar(
+        select(func.count()).select_from(SmsCode).where(SmsCode.created_at >= now - timedelta(hours=1))
+    )
+    if sent_last_hour >= get_settings().sms_hourly_budget:
+        log.warning("SMS hourly budget of %s reached", get_settings().sms_hourly_budget)
+        raise Throttled("短信发送繁忙，请稍后再试", "手机号码")
     session.execute(
         update(SmsCode)
         .where(SmsCode.phone_hash == phone_hash, SmsCode.purpose == purpose, SmsCode.used_at.is_(None),

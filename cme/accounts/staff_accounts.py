@@ -1,8 +1,13 @@
-"""An institution admin's account actions on own staff: list accounts, reset a password.
+"""An institution admin's account actions on own staff: list accounts, reset a password, disable
+and re-enable an account.
 
 The reset sets a random one-time password (shown once to the admin, never stored in clear or logged),
 forces a change at next login and ends the person's open sessions. Only staff (个人用户) of the admin's
 own institution are reachable; the provincial admin may act on any 个人用户. Audited.
+
+Disabling (停用) ends every session of the account at once; services refuse a disabled actor on
+their next call (cme/core/policy.py), and login names the state. The institution admin disables own
+staff; the provincial admin any account, institution admins included. Nobody disables themself.
 """
 from __future__ import annotations
 
@@ -14,12 +19,13 @@ from sqlalchemy.orm import Session
 from cme.clock import fmt_local
 from cme.domain.identity import normalize
 from cme.domain.passwords import hash_password, random_password
-from cme.errors import NotFound
+from cme.errors import NotFound, NotPermitted, RecordLocked
 from cme.labels import REGISTRATION_STATUS
 from cme.models import Department, User
 from cme.core import audit
 from cme.accounts import auth
-from cme.core.actors import Actor, require_role, require_unit_admin_of
+from cme.core.actors import Actor
+from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)
@@ -35,9 +41,9 @@ class StaffAccount:
     must_change_password: bool
 
 
+@use_case
 def list_staff_accounts(session: Session, actor: Actor, keyword: str = "", limit: int = 200) -> list[StaffAccount]:
     """The admin's own institution's 个人用户 accounts (approved and disabled), by username or name."""
-    require_role(actor, "unit")
     q = (
         select(User, Department.name)
         .outerjoin(Department, Department.id == User.department_id)
@@ -54,13 +60,12 @@ def list_staff_accounts(session: Session, actor: Actor, keyword: str = "", limit
     ]
 
 
+@use_case
 def reset_staff_password(session: Session, actor: Actor, user_id: int) -> str:
     """重置密码: returns the one-time password to show the admin once."""
-    require_role(actor, "unit", "province")
     user = session.get(User, user_id)
     if user is None or user.role != "person":
         raise NotFound("人员不存在")
-    require_unit_admin_of(actor, user.institution_id)
     password = random_password()
     user.password_hash = hash_password(password)
     user.password_scheme = "bcrypt"
@@ -70,3 +75,35 @@ def reset_staff_password(session: Session, actor: Actor, user_id: int) -> str:
     audit.record(session, actor.id, "password.admin_reset", "user", user.id, institution_id=user.institution_id,
                  after={"username": user.username, "must_change_password": True})
     return password
+
+
+@use_case
+def set_account_active(session: Session, actor: Actor, user_id: int, active: bool) -> None:
+    """停用 / 启用 an approved account (see the module docstring for who may)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("账号不存在")
+    if user.id == actor.id:
+        raise NotPermitted("不能停用或启用自己的账号")
+    if actor.is_unit_admin and user.role != "person":
+        raise NotPermitted("单位管理员只能停用或启用本机构人员的账号")
+    _set_active(session, user, active, actor.id)
+
+
+def set_account_active_by_operator(session: Session, username: str, active: bool) -> None:
+    """The server operator's 停用 / 启用 (python -m cme disable-account / enable-account): any account."""
+    user = session.scalars(select(User).where(User.username == normalize(username))).first()
+    if user is None:
+        raise NotFound(f"用户名：{username} 不存在")
+    _set_active(session, user, active, None)
+
+
+def _set_active(session: Session, user: User, active: bool, actor_id: int | None) -> None:
+    wanted, current = ("approved", "disabled") if active else ("disabled", "approved")
+    if user.status != current:
+        raise RecordLocked(f"账号状态为【{REGISTRATION_STATUS[user.status]}】，不能{'启用' if active else '停用'}")
+    user.status = wanted
+    if not active:
+        auth.end_all_sessions(session, user.id)
+    audit.record(session, actor_id, "account.enabled" if active else "account.disabled", "user", user.id,
+                 institution_id=user.institution_id, after={"username": user.username, "status": wanted})

@@ -21,7 +21,8 @@ from cme.domain.identity import check_text
 from cme.errors import Duplicate, NotFound, RecordLocked, ValidationError
 from cme.models import Department, Institution, Transfer, User
 from cme.core import audit
-from cme.core.actors import Actor, require_unit_admin_of
+from cme.core.actors import Actor
+from cme.core.policy import use_case
 
 NAME_LABEL = "科室名称"
 DUPLICATE = "该科室已存在"
@@ -42,7 +43,6 @@ class DepartmentRow:
 
 def _institution_id(session: Session, actor: Actor, institution_id: int | None) -> int:
     inst_id = institution_id if institution_id is not None else actor.institution_id
-    require_unit_admin_of(actor, inst_id)
     if session.get(Institution, inst_id) is None:
         raise NotFound("机构不存在")
     return inst_id
@@ -52,7 +52,6 @@ def _department(session: Session, actor: Actor, department_id: int) -> Departmen
     dept = session.get(Department, department_id)
     if dept is None:
         raise NotFound("科室不存在")
-    require_unit_admin_of(actor, dept.institution_id)
     return dept
 
 
@@ -71,6 +70,7 @@ def _ensure_unique(session: Session, institution_id: int, name: str, exclude_id:
         raise Duplicate(DUPLICATE, NAME_LABEL)
 
 
+@use_case
 def list_departments(session: Session, actor: Actor, institution_id: int | None = None) -> list[DepartmentRow]:
     """All departments of an institution (active first, by name) with their number of staff."""
     inst_id = _institution_id(session, actor, institution_id)
@@ -89,6 +89,7 @@ def list_departments(session: Session, actor: Actor, institution_id: int | None 
     return [DepartmentRow(d.id, d.name, d.active, int(n)) for d, n in session.execute(q)]
 
 
+@use_case
 def add_department(session: Session, actor: Actor, name: str, institution_id: int | None = None) -> int:
     """A new active department; the name is unique within the institution."""
     inst_id = _institution_id(session, actor, institution_id)
@@ -102,6 +103,7 @@ def add_department(session: Session, actor: Actor, name: str, institution_id: in
     return dept.id
 
 
+@use_case
 def rename_department(session: Session, actor: Actor, department_id: int, name: str) -> None:
     """Rename; the new name must still be unique within the institution."""
     dept = _department(session, actor, department_id)
@@ -115,6 +117,7 @@ def rename_department(session: Session, actor: Actor, department_id: int, name: 
                  before={"name": before}, after={"name": clean})
 
 
+@use_case
 def set_department_active(session: Session, actor: Actor, department_id: int, active: bool) -> None:
     """Deactivate (hidden from registration/transfer forms, staff kept) or re-activate."""
     dept = _department(session, actor, department_id)
@@ -126,6 +129,7 @@ def set_department_active(session: Session, actor: Actor, department_id: int, ac
                  before={"name": dept.name, "active": not active}, after={"name": dept.name, "active": active})
 
 
+@use_case
 def delete_department(session: Session, actor: Actor, department_id: int) -> None:
     """Only a department nobody is (or is moving) in may be deleted; otherwise deactivate it."""
     dept = _department(session, actor, department_id)

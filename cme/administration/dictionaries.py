@@ -36,8 +36,9 @@ from cme.domain.standards import NO_TITLE_SERIES, TITLE_LEVELS, title_label
 from cme.errors import FieldErrors, Duplicate, NotFound, RecordLocked, ValidationError
 from cme.models import CreditRecord, DictionaryItem, PersonalStandard, Project, User
 from cme.core import audit
-from cme.core.actors import Actor, require_role
+from cme.core.actors import Actor
 from cme.core.reference import SUBJECT_KIND, TITLE_KIND, _dictionary_rows
+from cme.core.policy import use_case
 
 FORM_KIND = "学分获取形式"
 BASIS_KIND = "学分达标遵照"
@@ -116,7 +117,6 @@ def _writable(kind: str) -> None:
 
 
 def _item(session: Session, actor: Actor, item_id: int) -> DictionaryItem:
-    require_role(actor, "province")
     item = session.get(DictionaryItem, item_id)
     if item is None:
         raise NotFound("字典项不存在")
@@ -163,9 +163,9 @@ def _parent(session: Session, kind: str, parent_id: int | None) -> int | None:
 # ---- reading ----------------------------------------------------------------------------------
 
 
+@use_case
 def list_kinds(session: Session, actor: Actor) -> list[KindRow]:
     """Every dictionary kind in the table (in load order) with its number of items and active items."""
-    require_role(actor, "province")
     q = (
         select(DictionaryItem.kind, func.count(DictionaryItem.id), func.sum(case((DictionaryItem.active, 1), else_=0)),
                func.min(DictionaryItem.id))
@@ -176,10 +176,10 @@ def list_kinds(session: Session, actor: Actor) -> list[KindRow]:
             for kind, n, on, _ in session.execute(q)]
 
 
+@use_case
 def list_items(session: Session, actor: Actor, kind: str, parent_id: int | None = None) -> list[ItemRow]:
     """The items of a kind (学科分类: the 一级 items, or the 二级 items of `parent_id`), in display order,
     active and deactivated alike."""
-    require_role(actor, "province")
     kind = _known_kind(session, kind)
     parent_id = _parent(session, kind, parent_id)
     parent = None if parent_id is None else session.get(DictionaryItem, parent_id).name
@@ -201,9 +201,9 @@ def _append(session: Session, actor: Actor, kind: str, parent_id: int | None, na
     return item.id
 
 
+@use_case
 def add_item(session: Session, actor: Actor, kind: str, name: str | None, parent_id: int | None = None) -> int:
     """新增 an item at the end of its kind (学科分类 二级: under `parent_id`). 技术职称 → add_title."""
-    require_role(actor, "province")
     kind = _known_kind(session, kind)
     _writable(kind)
     if kind == TITLE_KIND:
@@ -232,9 +232,9 @@ def _title_parts(series: str | None, title: str | None, level: str | None) -> tu
     return clean["职称系列"], clean["职称名称"]
 
 
+@use_case
 def add_title(session: Session, actor: Actor, series: str | None, title: str | None, level: str | None) -> int:
     """新增 a 技术职称: label `系列 - 职称(级别)`, level kept for choosing the credit standard."""
-    require_role(actor, "province")
     series_, title_ = _title_parts(series, title, level)
     label = _clean_name(TITLE_KIND, title_label(series_, title_, level), "职称名称")
     return _append(session, actor, TITLE_KIND, None, label, level)
@@ -290,6 +290,7 @@ def _rename(session: Session, actor: Actor, item: DictionaryItem, name: str, ext
                  after=_snapshot(session, item))
 
 
+@use_case
 def rename_item(session: Session, actor: Actor, item_id: int, name: str | None) -> None:
     """改名: only an item an admin added and no record uses yet (see the module rules)."""
     item = _item(session, actor, item_id)
@@ -298,6 +299,7 @@ def rename_item(session: Session, actor: Actor, item_id: int, name: str | None) 
     _rename(session, actor, item, _clean_name(item.kind, name), item.extra)
 
 
+@use_case
 def rename_title(session: Session, actor: Actor, item_id: int, series: str | None, title: str | None,
                  level: str | None) -> None:
     """改名 of an admin-added 技术职称 (series, title and level rebuilt into the label)."""
@@ -308,6 +310,7 @@ def rename_title(session: Session, actor: Actor, item_id: int, series: str | Non
     _rename(session, actor, item, _clean_name(TITLE_KIND, title_label(series_, title_, level), "职称名称"), level)
 
 
+@use_case
 def set_item_active(session: Session, actor: Actor, item_id: int, active: bool) -> None:
     """停用 (hidden from every form; records keep their value) or 启用."""
     item = _item(session, actor, item_id)
@@ -320,6 +323,7 @@ def set_item_active(session: Session, actor: Actor, item_id: int, active: bool) 
                  item.id, before={**snap, "启用": not active}, after={**snap, "启用": active})
 
 
+@use_case
 def move_item(session: Session, actor: Actor, item_id: int, step: int) -> None:
     """上移 (step -1) or 下移 (+1) among its siblings; at either end nothing changes."""
     if step not in (-1, 1):

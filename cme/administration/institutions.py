@@ -25,7 +25,8 @@ from cme.models import Department, Institution, Region, User
 from cme.core import audit
 from cme.administration import departments
 from cme.accounts import users
-from cme.core.actors import Actor, require_role
+from cme.core.actors import Actor
+from cme.core.policy import use_case
 
 CODE_RE = re.compile(r"^[A-Z0-9_-]{2,32}$")
 
@@ -49,22 +50,17 @@ class InstitutionRow:
         return "启用" if self.active else "已停用"
 
 
-def _require_province(actor: Actor) -> None:
-    require_role(actor, "province")
-
-
 def _institution(session: Session, actor: Actor, institution_id: int) -> Institution:
-    _require_province(actor)
     inst = session.get(Institution, institution_id)
     if inst is None:
         raise NotFound("机构不存在")
     return inst
 
 
+@use_case
 def list_institutions(session: Session, actor: Actor, *, keyword: str = "", region_code: str | None = None,
                       include_inactive: bool = True, limit: int = 500) -> list[InstitutionRow]:
     """Institutions by name or code keyword and region (a 市州 includes its 区县), by code."""
-    _require_province(actor)
     region, parent = aliased(Region), aliased(Region)
     q = select(Institution, region, parent).join(region, region.code == Institution.region_code).outerjoin(
         parent, parent.code == region.parent_code)
@@ -108,10 +104,10 @@ def _name_taken(session: Session, name: str, exclude_id: int | None = None) -> b
     return session.scalars(q).first() is not None
 
 
+@use_case
 def add_institution(session: Session, actor: Actor, *, code: str, name: str, region_code: str | None,
                     region_level: str | None) -> int:
     """A new active institution; every bad field is named and nothing is saved."""
-    _require_province(actor)
     errors = FieldErrors()
     clean_code = normalize(code).upper()
     if not clean_code:
@@ -136,6 +132,7 @@ def add_institution(session: Session, actor: Actor, *, code: str, name: str, reg
     return inst.id
 
 
+@use_case
 def update_institution(session: Session, actor: Actor, institution_id: int, *, name: str, region_level: str | None) -> None:
     """Edit 机构名称 and 机构所属区域等级 (same rules as when adding)."""
     inst = _institution(session, actor, institution_id)
@@ -154,6 +151,7 @@ def update_institution(session: Session, actor: Actor, institution_id: int, *, n
                  before=before, after=after)
 
 
+@use_case
 def set_institution_active(session: Session, actor: Actor, institution_id: int, active: bool) -> None:
     """Deactivate (no longer offered for registration or transfer) or re-activate."""
     inst = _institution(session, actor, institution_id)
@@ -164,12 +162,14 @@ def set_institution_active(session: Session, actor: Actor, institution_id: int, 
                  inst.id, institution_id=inst.id, before={"active": not active}, after={"active": active})
 
 
+@use_case
 def add_department(session: Session, actor: Actor, institution_id: int, name: str) -> int:
     """The province adds a department to any institution (same rules as 科室管理)."""
     _institution(session, actor, institution_id)
     return departments.add_department(session, actor, name, institution_id=institution_id)
 
 
+@use_case
 def create_unit_admin(session: Session, actor: Actor, institution_id: int, *, username: str, name: str,
                       password: str, password2: str) -> int:
     """The institution's 单位管理员 account: username rules, password policy, 确认密码 must match."""

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from cme import clock
 from cme.domain.identity import check_text
-from cme.errors import FieldErrors, NotFound, NotPermitted, RecordLocked
+from cme.errors import FieldErrors, NotFound, RecordLocked
 from cme.models import Notice, User
 from cme.core import audit
-from cme.core.actors import Actor, require_role
+from cme.core.actors import Actor
+from cme.core.policy import use_case
 
 LEVEL_PROVINCE = "省级"
 LEVEL_UNIT = "单位"
@@ -65,6 +66,7 @@ def _rows(session: Session, q) -> list[NoticeRow]:
                       n.end_date, status_label(n, today), n.body or "", n.status == "withdrawn") for n, sender in rows]
 
 
+@use_case
 def list_notices(session: Session, actor: Actor, *, limit: int = 50) -> list[NoticeRow]:
     """首页 table: published province-wide notices and those of the actor's institution."""
     q = (
@@ -77,18 +79,18 @@ def list_notices(session: Session, actor: Actor, *, limit: int = 50) -> list[Not
     return _rows(session, q)
 
 
+@use_case
 def manageable_notices(session: Session, actor: Actor) -> list[NoticeRow]:
     """What the admin may withdraw: their institution's notices, or (province) the province-wide ones."""
-    require_role(actor, "unit", "province")
     q = select(Notice, User.name).join(User, User.id == Notice.sender_id)
     q = q.where(Notice.institution_id.is_(None)) if actor.is_province_admin else q.where(Notice.institution_id == actor.institution_id)
     return _rows(session, q)
 
 
+@use_case
 def create_notice(session: Session, actor: Actor, *, title: str, body: str = "", theme: str = "",
                   start_date: date | None = None, end_date: date | None = None) -> int:
     """Publish: the province → 省级 for everyone; an institution admin → 单位 for own staff."""
-    require_role(actor, "unit", "province")
     errors = FieldErrors()
     clean = {}
     for label, key, raw, max_len, required in (("通知标题", "title", title, 200, True), ("活动主题", "theme", theme, 200, False),
@@ -107,14 +109,12 @@ def create_notice(session: Session, actor: Actor, *, title: str, body: str = "",
     return notice.id
 
 
+@use_case
 def withdraw_notice(session: Session, actor: Actor, notice_id: int) -> None:
     """撤回: an institution admin only their institution's notices; the province any."""
-    require_role(actor, "unit", "province")
     notice = session.get(Notice, notice_id)
     if notice is None:
         raise NotFound("通知不存在")
-    if not actor.is_province_admin and (notice.institution_id is None or notice.institution_id != actor.institution_id):
-        raise NotPermitted("只能撤回本机构发布的通知")
     if notice.status == "withdrawn":
         raise RecordLocked("该通知已撤回")
     notice.status = "withdrawn"

@@ -30,7 +30,8 @@ from cme.reports.tables import csv_bytes, xlsx_bytes
 from cme.credits import review
 from cme.credits import progress
 from cme.core import reference
-from cme.core.actors import Actor, require_role
+from cme.core.actors import Actor
+from cme.core.policy import use_case
 
 STATUSES = (STATUS_MET, STATUS_NOT_MET, STATUS_UNSET)
 NO_DEPARTMENT = "（未分科室）"
@@ -43,7 +44,6 @@ NO_CITY = "（未知市州）"
 
 def _scope(actor: Actor, institution_id: int | None) -> int | None:
     """The institution the actor may look at: a unit admin only their own; the province any (None = all)."""
-    require_role(actor, "unit", "province")
     if actor.is_unit_admin:
         if institution_id is not None and institution_id != actor.institution_id:
             raise NotPermitted("只能查看本机构的人员")
@@ -207,6 +207,7 @@ def _judge(session: Session, where, years: list[int]) -> list[StaffRow]:
     return out
 
 
+@use_case
 def staff_compliance(session: Session, actor: Actor, year: int | None = None, *, institution_id: int | None = None,
                      department_id: int | None = None, status: str | None = None, keyword: str = "") -> list[StaffRow]:
     """本机构人员: each staff member with the year's standard, obtained vs required and 达标/未达标/未设置.
@@ -292,6 +293,7 @@ class Overview:
         return out
 
 
+@use_case
 def year_overview(session: Session, actor: Actor, year: int | None = None, *, institution_id: int | None = None,
                   city_code: str | None = None) -> Overview:
     """统计分析 for a year: the scope's staff judged once; group with Overview.by(dimension)."""
@@ -300,6 +302,7 @@ def year_overview(session: Session, actor: Actor, year: int | None = None, *, in
     return Overview(y, _judge(session, _staff_filter(inst, city_code, None, ""), [y]))
 
 
+@use_case
 def trend(session: Session, actor: Actor, year: int | None = None, *, years: int = 5, institution_id: int | None = None,
           city_code: str | None = None) -> list[RateRow]:
     """达标率 of each of the `years` years up to `year` (today's staff, each year's own standard)."""
@@ -331,6 +334,7 @@ class QueueAges:
         return self.registrations + self.credits + self.profiles + self.transfers
 
 
+@use_case
 def queue_ages(session: Session, actor: Actor) -> QueueAges:
     """What waits for review (progress.unit_queues) and how long the pending credits have waited."""
     counts = progress.unit_queues(session, actor)
@@ -351,17 +355,17 @@ class Headline:
     by_city: list[RateRow]
 
 
+@use_case
 def province_headline(session: Session, actor: Actor, year: int | None = None) -> Headline:
     """省级管理员首页: province-wide staff, 达标率 and pending reviews this year, and the table by 市州."""
-    require_role(actor, "province")
     ov = year_overview(session, actor, year)
     q = progress.unit_queues(session, actor)
     return Headline(ov.year, ov.total, q.registrations + q.credits + q.profiles + q.transfers, ov.by("city"))
 
 
+@use_case
 def cities(session: Session, actor: Actor) -> list[tuple[str, str]]:
     """(code, name) of the 市州, for the province's filters."""
-    require_role(actor, "province")
     return [(r.code, r.name) for r in reference.regions(session, next(iter(reference.regions(session, None))).code)]
 
 
@@ -381,6 +385,7 @@ def export_xlsx(rows: list[StaffRow]) -> bytes:
     return xlsx_bytes(_table(rows), title="本机构人员", widths=(12, 10, 22, 12, 26, 9, 8, 40, 16, 16, 16, 13, 18))
 
 
+@use_case
 def department_options(session: Session, actor: Actor, institution_id: int | None = None) -> list[tuple[int, str]]:
     """The departments of the institution in scope, for the filter."""
     inst = _scope(actor, institution_id)

@@ -48,7 +48,8 @@ from cme.certificates.pdf import (
     year_sentence,
 )
 from cme.core import audit
-from cme.core.actors import Actor, actor_from_user, require_role
+from cme.core.actors import Actor, actor_from_user
+from cme.core.policy import use_case
 
 MAX_YEARS = 10
 KIND_TYPES = {
@@ -150,10 +151,10 @@ def _title_for(session: Session, user_id: int, year_to: int) -> str:
         return label
 
 
+@use_case
 def build_content(session: Session, actor: Actor, kind: str | None, year_from: int | None,
                   year_to: int | None, *, issued_on: date | None = None) -> CertificateContent:
     """What the actor's own certificate states: approved lines of the kind, per year of the range."""
-    require_role(actor, "person")
     kind, year_from, year_to = check_request(kind, year_from, year_to)
     user = session.get(User, actor.id)
     institution = session.get(Institution, user.institution_id) if user.institution_id else None
@@ -253,6 +254,7 @@ def _new_serial(session: Session) -> str:
 
 # --- use cases --------------------------------------------------------------------------------
 
+@use_case
 def issue_certificate(session: Session, actor: Actor, kind: str | None, year_from: int | None,
                       year_to: int | None) -> IssuedCertificate:
     """Issue the actor's own certificate: store serial + hash + content, audit, render the PDF."""
@@ -285,16 +287,17 @@ def normalize_serial(serial: str | None) -> str:
     return re.sub(r"\s+", "", serial or "").upper()
 
 
-def verify_certificate(session: Session, serial: str | None) -> VerificationResult:
-    """Public check (no login): what the certificate with this serial states, name masked."""
+def verify_certificate(session: Session, serial: str | None, *, client: str | None = None) -> VerificationResult:
+    """Public check (no login): what the certificate with this serial states, name masked. Audited
+    with the client's address."""
     serial = normalize_serial(serial)
     if not serial:
         raise ValidationError({"证书编号": "请输入证书编号"})
     throttle.hit(session, f"cert_verify:{serial[:10]}", limit=VERIFY_LIMIT, window=VERIFY_WINDOW,
                  message="查询过于频繁，请1分钟后再试", field="证书编号")
-    if not SERIAL_RE.match(serial):
-        return VerificationResult("not_found", serial)
-    cert = session.scalar(select(Certificate).where(Certificate.serial == serial))
+    cert = session.scalar(select(Certificate).where(Certificate.serial == serial)) if SERIAL_RE.match(serial) else None
+    audit.record(session, None, "certificate.verify", "certificate", serial[:40],
+                 after={"found": cert is not None}, client=client)
     if cert is None:
         return VerificationResult("not_found", serial)
     content = content_from_json(cert.content)
@@ -319,6 +322,7 @@ def verify_certificate(session: Session, serial: str | None) -> VerificationResu
     )
 
 
+@use_case
 def void_certificate(session: Session, actor: Actor, serial: str | None, reason: str | None) -> None:
     """The provincial admin voids an issued certificate; the reason is required and shown."""
     if not actor.is_province_admin:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from cme.errors import NotFound, NotPermitted
 from cme.models import User
+from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class AccountState:
     profile_completed: bool
 
 
+@use_case
 def account_state(session: Session, actor: Actor) -> AccountState:
     from cme.models import Department, Institution
 

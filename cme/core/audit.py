@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from cme.clock import CHINA, fmt_local
 from cme.crypto import mask_id_number, mask_phone
 from cme.models import AuditLog, User
-from cme.core.actors import Actor, require_role
+from cme.core.actors import Actor
+from cme.core.policy import use_case
 
 SECRET_KEYS = {"password", "password_hash", "token", "id_number_enc", "phone_enc"}
 _ID_RE = re.compile(r"(?<![0-9])\d{17}[\dXx](?![0-9])")
@@ -25,7 +26,9 @@ _PHONE_RE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
 
 # Chinese names of the actions services record; an unknown action is shown as it is stored
 ACTION_LABELS = {
-    "account.locked": "账号锁定", "admin.created": "创建管理员", "user.created": "创建用户",
+    "account.locked": "账号锁定", "login.success": "登录成功", "login.failure": "登录失败",
+    "registration.status_query": "注册状态查询", "certificate.verify": "证书验证", "export": "导出数据", "account.disabled": "停用账号", "account.enabled": "启用账号",
+    "access.denied": "越权操作被拒绝", "admin.created": "创建管理员", "user.created": "创建用户",
     "credit.submit": "学分登记", "credit.update": "学分修改", "credit.delete": "学分删除",
     "credit.approve": "学分审核通过", "credit.reject": "学分审核不过", "issue_certificate": "出具学分证明",
     "void_certificate": "作废学分证明", "notice.publish": "发布通知", "notice.withdraw": "撤回通知",
@@ -63,8 +66,10 @@ def record(
     institution_id: int | None = None,
     before: dict | None = None,
     after: dict | None = None,
+    client: str | None = None,
 ) -> None:
-    """Never log raw 身份证号/手机号: callers pass masked values only."""
+    """Never log raw 身份证号/手机号: callers pass masked values only. `client`: the browser's
+    address, for logins, public queries and exports."""
     session.add(
         AuditLog(
             actor_id=actor_id,
@@ -74,6 +79,7 @@ def record(
             institution_id=institution_id,
             before=before,
             after=after,
+            client=(client or None) and client[:64],
         )
     )
 
@@ -121,7 +127,6 @@ def _utc(d: date) -> datetime:
 
 
 def _query(actor: Actor, flt: AuditFilter):
-    require_role(actor, "unit", "province")
     q = select(AuditLog, User.name, User.username).outerjoin(User, User.id == AuditLog.actor_id)
     if actor.is_unit_admin:
         q = q.where(AuditLog.institution_id == actor.institution_id)
@@ -136,6 +141,7 @@ def _query(actor: Actor, flt: AuditFilter):
     return q
 
 
+@use_case
 def list_audit(session: Session, actor: Actor, *, limit: int = 200, action: str | None = None,
                flt: AuditFilter | None = None, offset: int = 0) -> list[AuditRow]:
     """Admins see the trail: the provincial admin everything, an institution admin their own. Newest first."""
@@ -150,16 +156,24 @@ def list_audit(session: Session, actor: Actor, *, limit: int = 200, action: str 
     ]
 
 
+@use_case
 def count_audit(session: Session, actor: Actor, flt: AuditFilter | None = None) -> int:
     """How many entries match (for paging)."""
     sub = _query(actor, flt or AuditFilter()).with_only_columns(AuditLog.id).subquery()
     return session.scalar(select(func.count()).select_from(sub)) or 0
 
 
+@use_case
 def audit_actions(session: Session, actor: Actor) -> list[str]:
     """The actions present in the actor's scope (the filter's options)."""
-    require_role(actor, "unit", "province")
     q = select(AuditLog.action).distinct()
     if actor.is_unit_admin:
         q = q.where(AuditLog.institution_id == actor.institution_id)
     return sorted(session.scalars(q), key=action_label)
+
+
+@use_case
+def record_export(session: Session, actor: Actor, what: str, rows: int, *, client: str | None = None) -> None:
+    """A download of personal data (学分信息, 本机构人员…) goes on record: who, what, how many rows, from where."""
+    record(session, actor.id, "export", "export", None, institution_id=actor.institution_id,
+           after={"what": what[:60], "rows": int(rows)}, client=client)

@@ -25,15 +25,16 @@ from sqlalchemy.orm import Session
 
 from cme import clock
 from cme.core import audit, reference
-from cme.core.actors import Actor, require_role
+from cme.core.actors import Actor
 from cme.credits.details import CreditDetail
 from cme.credits.summaries import refresh_summary
 from cme.domain.compliance import CREDIT_TYPES
 from cme.domain.identity import check_text
-from cme.errors import FieldErrors, DuplicateCredit, NotFound, NotPermitted, RecordLocked, ValidationError
+from cme.errors import FieldErrors, DuplicateCredit, NotFound, RecordLocked, ValidationError
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, CreditReview, Project
 from cme.storage import Upload, drop_file, proof_mime, store_file
+from cme.core.policy import use_case
 
 MAX_CREDITS = Decimal("100")
 
@@ -191,9 +192,9 @@ def _store_proof(session: Session, rec: CreditRecord, upload: Upload, mime: str)
     return old
 
 
+@use_case
 def submit_credit(session: Session, actor: Actor, data: CreditInput) -> int:
     """新增: the person files a credit for themself; it starts 待审."""
-    require_role(actor, "person")
     clean = validate_credit(session, data)
     _ensure_not_duplicate(session, actor.id, clean["project_code"], clean["year"])
     mime = clean.pop("proof_mime", None)
@@ -213,13 +214,12 @@ def _own_pending(session: Session, actor: Actor, credit_id: int) -> CreditRecord
     rec = session.get(CreditRecord, credit_id)
     if rec is None:
         raise NotFound("学分记录不存在")
-    if rec.user_id != actor.id:
-        raise NotPermitted("只能修改或删除本人的学分记录")
     if rec.status != "pending":
         raise RecordLocked(f"该学分记录状态为【{REVIEW_STATUS[rec.status]}】，只有待审状态的学分记录才可以修改或删除")
     return rec
 
 
+@use_case
 def update_credit(session: Session, actor: Actor, credit_id: int, data: CreditInput, *, remove_proof: bool = False) -> None:
     """修改: owner only, 待审 only. A new proof replaces the old; `remove_proof` drops it."""
     rec = _own_pending(session, actor, credit_id)
@@ -246,6 +246,7 @@ def update_credit(session: Session, actor: Actor, credit_id: int, data: CreditIn
     drop_file(session, old_key)
 
 
+@use_case
 def delete_credit(session: Session, actor: Actor, credit_id: int) -> None:
     """删除: owner only, 待审 only; the review trail goes with it, the audit log keeps the record."""
     rec = _own_pending(session, actor, credit_id)

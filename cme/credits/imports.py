@@ -33,10 +33,11 @@ from cme.domain.identity import normalize, parse_id_number
 from cme.errors import FieldErrors, DomainError, ValidationError
 from cme.models import CreditRecord, CreditReview, User
 from cme.core import audit
-from cme.core.actors import Actor, require_role
+from cme.core.actors import Actor
 from cme.reports.tables import csv_bytes, workbook_bytes, xlsx_workbook
 from cme.credits.entry import CreditInput, credit_choices, validate_credit
 from cme.credits.summaries import refresh_summary
+from cme.core.policy import use_case
 
 HEADERS = ["身份证号", "项目编号", "项目名称", "主办单位", "学分", "学分类型", "学分获取形式", "学科分类一级",
            "学科分类二级", "举办年度", "开始日期", "结束日期", "备注"]
@@ -255,9 +256,9 @@ def _present(session: Session, user_ids: set[int]) -> set[tuple[int, str, int]]:
     return keys
 
 
+@use_case
 def import_credits(session: Session, actor: Actor, filename: str, data: bytes, *, dry_run: bool = False) -> ImportReport:
     """Validate every row, then (unless `dry_run`) save the accepted rows as approved records."""
-    require_role(actor, "unit", "province")
     started = time.perf_counter()
     table = read_table(filename, data)
     report = ImportReport(filename=filename, rows=len(table), dry_run=dry_run)

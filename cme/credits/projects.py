@@ -25,8 +25,9 @@ from cme.domain.identity import check_text, normalize
 from cme.errors import FieldErrors, Duplicate, NotFound
 from cme.models import Project
 from cme.core import audit
-from cme.core.actors import Actor, require_role
+from cme.core.actors import Actor
 from cme.credits.entry import check_dictionary_fields, credit_choices, parse_credits
+from cme.core.policy import use_case
 
 FIRST_YEAR = 2000
 
@@ -128,17 +129,16 @@ def _ensure_unique(session: Session, code: str, exclude_id: int | None = None) -
 
 
 def _project(session: Session, actor: Actor, project_id: int) -> Project:
-    require_role(actor, "province")
     p = session.get(Project, project_id)
     if p is None:
         raise NotFound("项目不存在")
     return p
 
 
+@use_case
 def list_projects(session: Session, actor: Actor, *, keyword: str = "", year: int | None = None,
                   credit_type: str | None = None, limit: int = 500) -> list[ProjectRow]:
     """Search by code, name or organizer keyword, year and credit type; newest year first."""
-    require_role(actor, "province")
     q = select(Project)
     if kw := normalize(keyword):
         q = q.where(or_(Project.code.contains(kw), Project.name.contains(kw), Project.organizer.contains(kw)))
@@ -149,13 +149,14 @@ def list_projects(session: Session, actor: Actor, *, keyword: str = "", year: in
     return [_row(p) for p in session.scalars(q.order_by(Project.year.desc(), Project.code).limit(limit))]
 
 
+@use_case
 def get_project(session: Session, actor: Actor, project_id: int) -> ProjectRow:
     return _row(_project(session, actor, project_id))
 
 
+@use_case
 def add_project(session: Session, actor: Actor, data: ProjectInput) -> int:
     """A new project in the library; 项目编号 unique."""
-    require_role(actor, "province")
     values = validate_project(session, data)
     _ensure_unique(session, values["code"])
     p = Project(**values)
@@ -165,6 +166,7 @@ def add_project(session: Session, actor: Actor, data: ProjectInput) -> int:
     return p.id
 
 
+@use_case
 def update_project(session: Session, actor: Actor, project_id: int, data: ProjectInput) -> None:
     """Edit every field (the code too, while it stays unique)."""
     p = _project(session, actor, project_id)
@@ -178,6 +180,7 @@ def update_project(session: Session, actor: Actor, project_id: int, data: Projec
         audit.record(session, actor.id, "project.update", "project", p.id, before=before, after=after)
 
 
+@use_case
 def delete_project(session: Session, actor: Actor, project_id: int) -> None:
     """Remove from the library; credits already registered keep their copy of the project."""
     p = _project(session, actor, project_id)

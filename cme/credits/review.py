@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from cme import clock
 from cme.core import audit
-from cme.core.actors import Actor, require_role, require_unit_admin_of
+from cme.core.actors import Actor
 from cme.core.transitions import decide, reject_reason
 from cme.credits.entry import _snapshot
 from cme.credits.summaries import refresh_summaries
 from cme.errors import NotFound, ValidationError
 from cme.models import CreditRecord, CreditReview, Department, User
+from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,9 @@ class QueueRow:
     has_proof: bool
 
 
+@use_case
 def review_queue(session: Session, actor: Actor) -> list[QueueRow]:
     """Pending credits of the admin's own staff, oldest first, with their age in days."""
-    require_role(actor, "unit", "province")
     q = (
         select(CreditRecord, User.name, Department.name)
         .join(User, User.id == CreditRecord.user_id)
@@ -64,12 +65,10 @@ def review_queue(session: Session, actor: Actor) -> list[QueueRow]:
 
 
 def _reviewable(session: Session, actor: Actor, credit_id: int) -> tuple[CreditRecord, User]:
-    require_role(actor, "unit", "province")
     rec = session.get(CreditRecord, credit_id)
     if rec is None:
         raise NotFound("学分记录不存在")
     owner = session.get(User, rec.user_id)
-    require_unit_admin_of(actor, owner.institution_id)
     return rec, owner
 
 
@@ -86,18 +85,21 @@ def _decide(session: Session, actor: Actor, credit_id: int, status: str, reason:
     return rec
 
 
+@use_case
 def approve_credit(session: Session, actor: Actor, credit_id: int) -> None:
     """审核通过: the admin of the owner's institution (or the province), 待审 only."""
     rec = _decide(session, actor, credit_id, "approved", None)
     refresh_summaries(session, [(rec.user_id, rec.year)])
 
 
+@use_case
 def reject_credit(session: Session, actor: Actor, credit_id: int, reason: str) -> None:
     """审核不过 with a required reason (shown to the owner)."""
     rec = _decide(session, actor, credit_id, "rejected", reject_reason(reason))
     refresh_summaries(session, [(rec.user_id, rec.year)])
 
 
+@use_case
 def approve_credits(session: Session, actor: Actor, credit_ids: list[int]) -> int:
     """Batch approve: all or nothing (one refused record refuses the batch, nothing changes)."""
     if not credit_ids:

@@ -17,6 +17,7 @@ from cme.domain.compliance import CLASS_II
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, User
 from cme.reports.tables import csv_bytes, xlsx_bytes
+from cme.core.policy import use_case
 
 STATUS_BY_LABEL = {v: k for k, v in REVIEW_STATUS.items()}
 
@@ -62,6 +63,7 @@ COLUMNS = {
 }
 
 
+@use_case
 def search_credits(session: Session, actor: Actor, flt: CreditFilter | None = None, *, limit: int = 5000) -> list[CreditRow]:
     """学分综合查询: a person searches their own; an institution admin their staff; the province all."""
     flt = flt or CreditFilter()

@@ -63,6 +63,9 @@ def check_username(raw: str) -> str:
         raise ValueError("不能为空")
     if not USERNAME_RE.fullmatch(name):
         raise ValueError("应为4–20位字母、数字或下划线")
+    if name.isdigit() and len(name) == 11:
+        # login accepts 用户名 or 手机号: such a name would catch the logins of whoever owns that number
+        raise ValueError("不能使用手机号码格式（11位数字）")
     return name
 
 

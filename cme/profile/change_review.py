@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from cme.clock import fmt_local, utcnow
 from cme.core import audit
-from cme.core.actors import Actor, get_user_in_scope, require_role, require_unit_admin_of
+from cme.core.actors import Actor, get_user_in_scope
 from cme.core.transitions import decide, reject_reason
 from cme.domain import profile_fields as pf
 from cme.errors import NotFound, NotPermitted
 from cme.models import Profile, ProfileChangeRequest, ProfileEntry, User
+from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ def _request_in_scope(session: Session, actor: Actor, request_id: int) -> tuple[
     return request, user
 
 
+@use_case
 def list_changes(session: Session, actor: Actor, *, status: str | None = "pending", user_id: int | None = None,
                  keyword: str = "", limit: int = 200) -> list[ChangeRow]:
     """档案审核 queue (admin: staff of the own institution now; province: all) or one person's history.
@@ -82,6 +84,7 @@ class ChangeDetail:
     diff: pf.SnapshotDiff
 
 
+@use_case
 def change_detail(session: Session, actor: Actor, request_id: int) -> ChangeDetail:
     """变更详情 (fig. 32): before and after of one request, changed fields marked. Values masked."""
     request, user = _request_in_scope(session, actor, request_id)
@@ -93,12 +96,11 @@ def change_detail(session: Session, actor: Actor, request_id: int) -> ChangeDeta
 
 
 def _decidable(session: Session, actor: Actor, request_id: int) -> tuple[ProfileChangeRequest, User]:
-    require_role(actor, "unit", "province")
     request, user = _request_in_scope(session, actor, request_id)
-    require_unit_admin_of(actor, user.institution_id)
     return request, user
 
 
+@use_case
 def approve_change(session: Session, actor: Actor, request_id: int) -> None:
     """Approve: `after` becomes the profile in force (basic, photo and the five lists)."""
     request, user = _decidable(session, actor, request_id)
@@ -124,6 +126,7 @@ def approve_change(session: Session, actor: Actor, request_id: int) -> None:
                  after={c.label: c.after for c in diff.basic if c.changed} | {"lists": [p.label for p in diff.parts if p.changed]})
 
 
+@use_case
 def reject_change(session: Session, actor: Actor, request_id: int, reason: str) -> None:
     """Reject with a required reason; the approved profile stays; the person may edit again."""
     text = reject_reason(reason)

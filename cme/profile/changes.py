@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from cme import crypto
 from cme.clock import fmt_local, today, utcnow
 from cme.core import audit, reference
-from cme.core.actors import Actor, get_user_in_scope, require_role
+from cme.core.actors import Actor, get_user_in_scope
 from cme.domain import profile_fields as pf
 from cme.errors import NotFound, RecordLocked, ValidationError
 from cme.models import Institution, Profile, ProfileChangeRequest, ProfileEntry, User
+from cme.core.policy import use_case
 
 WAIT_MESSAGE = "请等待审核"
 
@@ -114,7 +115,6 @@ def _save_working_copy(session: Session, actor: Actor, user: User, after: dict, 
 
 
 def _require_person(session: Session, actor: Actor) -> User:
-    require_role(actor, "person")
     user = session.get(User, actor.id)
     if user is None:
         raise NotFound("用户不存在")
@@ -126,12 +126,14 @@ def _working_snapshot(session: Session, user_id: int) -> dict:
     return pf.normalize_snapshot(pending.after if pending else approved_snapshot(session, user_id))
 
 
+@use_case
 def first_profile_defaults(session: Session, actor: Actor) -> dict[str, object]:
     """What the first-login form can prefill: name, sex and birth date from the account."""
     user = _require_person(session, actor)
     return {"姓名": user.name, "性别": user.sex, "出生日期": user.birth_date}
 
 
+@use_case
 def submit_first_profile(session: Session, actor: Actor, fields: dict) -> int:
     """用户个人基本信息填写 (fig. 29): all 13 fields required; makes the pending change request
     (the admin reviews it like any other change) and marks the first-login form done."""
@@ -168,6 +170,7 @@ class ProfileState:
     options: dict[str, list[str]] = field(default_factory=dict)
 
 
+@use_case
 def profile_state(session: Session, actor: Actor, user_id: int | None = None) -> ProfileState:
     """The profile of oneself (or, for an admin, of a person in scope) as it is being edited."""
     user = get_user_in_scope(session, actor, user_id or actor.id)
@@ -193,6 +196,7 @@ def profile_state(session: Session, actor: Actor, user_id: int | None = None) ->
     )
 
 
+@use_case
 def save_basic(session: Session, actor: Actor, fields: dict) -> int:
     """保存 个人基本信息: validated, then into the pending change request (姓名/性别/出生日期 required)."""
     user = _require_person(session, actor)
@@ -213,6 +217,7 @@ def save_basic(session: Session, actor: Actor, fields: dict) -> int:
     return _save_working_copy(session, actor, user, after, "profile_save_basic")
 
 
+@use_case
 def save_entry(session: Session, actor: Actor, part: str, data: dict, index: int | None = None) -> int:
     """Add (index None) or replace row `index` of a list part; date order checked."""
     user = _require_person(session, actor)
@@ -229,6 +234,7 @@ def save_entry(session: Session, actor: Actor, part: str, data: dict, index: int
     return _save_working_copy(session, actor, user, after, "profile_save_entry")
 
 
+@use_case
 def delete_entry(session: Session, actor: Actor, part: str, index: int) -> int:
     user = _require_person(session, actor)
     if part not in pf.PARTS:
@@ -257,6 +263,7 @@ def photo_mime(data: bytes) -> str:
     return PHOTO_MIME[fmt]
 
 
+@use_case
 def upload_photo(session: Session, actor: Actor, data: bytes) -> int:
     """上传照片: checked by content, stored under a generated key, reviewed like any change."""
     user = _require_person(session, actor)
@@ -269,6 +276,7 @@ def upload_photo(session: Session, actor: Actor, data: bytes) -> int:
     return _save_working_copy(session, actor, user, after, "profile_upload_photo")
 
 
+@use_case
 def load_photo(session: Session, actor: Actor, user_id: int | None = None, *, approved: bool = False) -> bytes | None:
     """The photo of the working copy (or the approved one), for oneself or a person in scope."""
     user = get_user_in_scope(session, actor, user_id or actor.id)

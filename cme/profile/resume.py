@@ -11,8 +11,10 @@ from cme.domain import profile_fields as pf
 from cme.models import Institution, Transfer
 from cme.profile.change_review import RESUME_SECTIONS, TRANSFER_HEADERS
 from cme.profile.changes import approved_snapshot
+from cme.core.policy import use_case
 
 
+@use_case
 def resume_content(session: Session, actor: Actor, user_id: int | None = None):
     """个人简历表 from the APPROVED profile (pending edits are not shown), 身份证号 and phone masked."""
     from cme.profile.resume_pdf import BASIC_LABELS, ResumeContent, ResumeSection
@@ -53,6 +55,7 @@ def transfer_rows(session: Session, user_id: int) -> list[list[str]]:
     return rows
 
 
+@use_case
 def resume_pdf(session: Session, actor: Actor, user_id: int | None = None) -> bytes:
     from cme.profile.resume_pdf import render_resume
 

@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session
 
 from cme.clock import fmt_local, today, utcnow
 from cme.domain.identity import check_text
-from cme.errors import FieldErrors, Duplicate, NotFound, NotPermitted, RecordLocked
+from cme.errors import FieldErrors, Duplicate, NotFound, RecordLocked
 from cme.models import CreditSummary, Department, Institution, ProfileChangeRequest, Transfer, User
 from cme.core import audit
-from cme.core.actors import Actor, require_role, require_unit_admin_of
+from cme.core.actors import Actor
 from cme.core.transitions import decide, reject_reason
 from cme.credits.summaries import refresh_summary
+from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,10 @@ class TransferRow:
     decided_at: str
 
 
+@use_case
 def request_transfer(session: Session, actor: Actor, to_institution_id: int | None, to_department_id: int | None = None,
                      note: str = "") -> int:
     """调动申请 by the person; decided by the receiving institution's admin."""
-    require_role(actor, "person")
     user = session.get(User, actor.id)
     errors = FieldErrors()
     target = session.get(Institution, to_institution_id) if to_institution_id else None
@@ -70,13 +71,12 @@ def request_transfer(session: Session, actor: Actor, to_institution_id: int | No
     return t.id
 
 
+@use_case
 def withdraw_transfer(session: Session, actor: Actor, transfer_id: int) -> None:
     """The person withdraws their own pending request (it is deleted: nothing was decided)."""
     t = session.get(Transfer, transfer_id)
     if t is None:
         raise NotFound("调动申请不存在")
-    if t.user_id != actor.id:
-        raise NotPermitted()
     if t.status != "pending":
         raise RecordLocked("该调动申请已审核，不能撤回")
     audit.record(session, actor.id, "transfer_withdraw", "transfer", t.id, institution_id=t.to_institution_id)
@@ -98,14 +98,14 @@ def _rows(session: Session, q) -> list[TransferRow]:
     ]
 
 
+@use_case
 def my_transfers(session: Session, actor: Actor) -> list[TransferRow]:
-    require_role(actor, "person")
     return _rows(session, select(Transfer).where(Transfer.user_id == actor.id))
 
 
+@use_case
 def incoming_transfers(session: Session, actor: Actor, *, status: str | None = "pending") -> list[TransferRow]:
     """调动审核 queue: requests INTO the admin's institution (province: all)."""
-    require_role(actor, "unit", "province")
     q = select(Transfer)
     if actor.is_unit_admin:
         q = q.where(Transfer.to_institution_id == actor.institution_id)
@@ -115,14 +115,13 @@ def incoming_transfers(session: Session, actor: Actor, *, status: str | None = "
 
 
 def _decidable(session: Session, actor: Actor, transfer_id: int) -> Transfer:
-    require_role(actor, "unit", "province")
     t = session.get(Transfer, transfer_id)
     if t is None:
         raise NotFound("调动申请不存在")
-    require_unit_admin_of(actor, t.to_institution_id)
     return t
 
 
+@use_case
 def approve_transfer(session: Session, actor: Actor, transfer_id: int) -> None:
     """The receiving admin accepts: the person now belongs to the new institution (and department)."""
     t = _decidable(session, actor, transfer_id)
@@ -147,6 +146,7 @@ def approve_transfer(session: Session, actor: Actor, transfer_id: int) -> None:
         audit.record(session, actor.id, "transfer_approve", "transfer", t.id, institution_id=inst, before=before, after=after)
 
 
+@use_case
 def reject_transfer(session: Session, actor: Actor, transfer_id: int, reason: str) -> None:
     text = reject_reason(reason)
     t = _decidable(session, actor, transfer_id)

@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 from cme import clock
 from cme.domain.identity import age_on
 from cme.domain.standards import REGION_LEVELS, Standard, pick_standard
-from cme.errors import Duplicate, NotFound, NotPermitted, ValidationError
+from cme.errors import Duplicate, NotFound, ValidationError
 from cme.models import CreditStandard, Department, PersonalStandard, Profile, User
 from cme.core import audit
 from cme.core import reference
-from cme.core.actors import Actor, get_user_in_scope, require_role
+from cme.core.actors import Actor, get_user_in_scope
+from cme.core.policy import use_case
 
 FIRST_YEAR = 2000
 DUPLICATE_YEAR = "该年度已设置学分标准"
@@ -82,10 +83,10 @@ def preview_standard(session: Session, year: int | None, region_level: str | Non
     return _preview(_row_for(session, std.code, int(year)))
 
 
+@use_case
 def add_personal_standard(session: Session, actor: Actor, year: int | None, region_level: str | None,
                           title: str | None) -> int:
     """新增: one per person and year."""
-    require_role(actor, "person")
     preview = preview_standard(session, year, region_level, title)
     exists = session.scalars(
         select(PersonalStandard.id).where(PersonalStandard.user_id == actor.id, PersonalStandard.year == int(year))
@@ -101,13 +102,12 @@ def add_personal_standard(session: Session, actor: Actor, year: int | None, regi
     return row.id
 
 
+@use_case
 def delete_personal_standard(session: Session, actor: Actor, standard_id: int) -> None:
     """删除: only one's own."""
     row = session.get(PersonalStandard, standard_id)
     if row is None:
         raise NotFound("学分标准不存在")
-    if row.user_id != actor.id:
-        raise NotPermitted("只能删除本人的学分标准")
     audit.record(session, actor.id, "standard.delete", "personal_standard", row.id, institution_id=actor.institution_id,
                  before={"年度": row.year, "机构所属区域等级": row.region_level, "技术职称": row.title})
     session.delete(row)
@@ -128,6 +128,7 @@ class PersonalStandardRow:
     total_per_year: Decimal
 
 
+@use_case
 def list_personal_standards(session: Session, actor: Actor, user_id: int | None = None) -> list[PersonalStandardRow]:
     """A person's standards, newest year first (oneself, or staff in an admin's scope)."""
     user = get_user_in_scope(session, actor, user_id or actor.id)
@@ -170,6 +171,7 @@ class PersonRow:
     class_ii: str
 
 
+@use_case
 def query_personal_standards(session: Session, actor: Actor, year: int | None = None,
                              user_id: int | None = None) -> list[PersonRow]:
     """The person's row per year (all years, or one); 未设置 when that year has no standard."""

@@ -25,7 +25,8 @@ from cme.domain.standards import REGION_LEVELS, STANDARD_LEVELS
 from cme.errors import FieldErrors, Duplicate, NotFound, RecordLocked
 from cme.models import CreditStandard, PersonalStandard
 from cme.core import audit
-from cme.core.actors import Actor, require_role
+from cme.core.actors import Actor
+from cme.core.policy import use_case
 
 FIRST_YEAR = 2000
 ALL_LEVELS = "全部"
@@ -98,18 +99,18 @@ def _versions(session: Session, rows: list[CreditStandard]) -> list[StandardVers
                                    r.title_level, used.get(r.id, 0)) for r in rows), key=_sort_key)
 
 
+@use_case
 def standards_in_force(session: Session, actor: Actor, year: int) -> list[StandardVersion]:
     """The table as it applies in `year`: for each code the latest version effective ≤ year."""
-    require_role(actor, "province")
     rows = session.scalars(select(CreditStandard).where(CreditStandard.effective_year <= int(year))
                            .order_by(CreditStandard.effective_year)).all()
     latest = {r.code: r for r in rows}
     return _versions(session, list(latest.values()))
 
 
+@use_case
 def all_versions(session: Session, actor: Actor) -> list[StandardVersion]:
     """Every version of every standard, by code then effective year."""
-    require_role(actor, "province")
     return _versions(session, list(session.scalars(select(CreditStandard))))
 
 
@@ -186,7 +187,6 @@ def _snapshot(r: CreditStandard) -> dict:
 
 
 def _version(session: Session, actor: Actor, standard_id: int, *, unlocked: bool) -> CreditStandard:
-    require_role(actor, "province")
     row = session.get(CreditStandard, standard_id)
     if row is None:
         raise NotFound("学分标准不存在")
@@ -204,9 +204,9 @@ def _ensure_unique(session: Session, code: str, year: int, exclude_id: int | Non
         raise Duplicate("该标准在该生效年度已有版本", "生效年度")
 
 
+@use_case
 def add_standard_version(session: Session, actor: Actor, data: StandardInput) -> int:
     """A new version of a standard (or a new standard), effective from its year onwards."""
-    require_role(actor, "province")
     values = validate_standard(data)
     _ensure_unique(session, values["code"], values["effective_year"])
     row = CreditStandard(**values)
@@ -216,6 +216,7 @@ def add_standard_version(session: Session, actor: Actor, data: StandardInput) ->
     return row.id
 
 
+@use_case
 def update_standard_version(session: Session, actor: Actor, standard_id: int, data: StandardInput) -> None:
     """Correct a version nobody's 个人学分标准 references yet; otherwise RecordLocked."""
     row = _version(session, actor, standard_id, unlocked=True)
@@ -229,6 +230,7 @@ def update_standard_version(session: Session, actor: Actor, standard_id: int, da
         audit.record(session, actor.id, "standard_version.update", "credit_standard", row.id, before=before, after=after)
 
 
+@use_case
 def delete_standard_version(session: Session, actor: Actor, standard_id: int) -> None:
     """Remove an unreferenced version (e.g. entered by mistake); earlier versions apply again."""
     row = _version(session, actor, standard_id, unlocked=True)

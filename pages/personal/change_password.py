@@ -5,7 +5,7 @@ from cme.db import session_scope
 from cme.errors import DomainError
 from cme.accounts import auth
 from ui.forms import show_error
-from ui.session import require_actor
+from ui.session import current_token, require_actor
 
 me = require_actor()
 st.header("修改密码")
@@ -25,10 +25,11 @@ with st.form("change_password", clear_on_submit=False):
 if submitted:
     try:
         with session_scope() as s:
-            auth.change_password(s, me.id, old, new, repeat)
+            auth.change_password(s, me.id, old, new, repeat, current_token=current_token())
     except DomainError as e:
         show_error(e)
     else:
         st.success("密码修改成功")
+        st.caption("您在其他设备或浏览器上的登录已全部退出。")
         if forced:
             st.rerun()

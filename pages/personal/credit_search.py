@@ -10,7 +10,7 @@ from cme.credits import entry, search
 from cme.core import reference
 from cme.credits.search import CreditFilter
 from ui.credit_view import show_credit_detail
-from ui.session import require_actor
+from ui.session import audit_export, require_actor
 
 me = require_actor("person")
 st.header("学分综合查询")
@@ -51,9 +51,9 @@ st.dataframe(table, hide_index=True, width="stretch", key="cs_table")
 e1, e2, _ = st.columns([1, 1, 6])
 stamp = clock.today().strftime("%Y%m%d")
 e1.download_button("导出XLSX", search.export_xlsx(rows), file_name=f"学分信息_{stamp}.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", disabled=not rows, key="cs_xlsx")
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", disabled=not rows, key="cs_xlsx", on_click=audit_export, args=("学分信息 XLSX", len(rows)))
 e2.download_button("导出CSV", search.export_csv(rows), file_name=f"学分信息_{stamp}.csv", mime="text/csv",
-                   disabled=not rows, key="cs_csv")
+                   disabled=not rows, key="cs_csv", on_click=audit_export, args=("学分信息 CSV", len(rows)))
 
 labels = [f"{r.year} · {r.project_code} · {r.project_name} · {r.status_label}" for r in rows]
 picked = st.selectbox("查看", labels, index=None, placeholder="选择一条学分记录查看详情", key="cs_view")

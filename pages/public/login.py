@@ -9,7 +9,7 @@ from cme.ops.demo import DEMO_PASSWORD, demo_accounts
 from cme.labels import ROLE
 from ui.forms import show_error
 from ui.navigation import ROOT
-from ui.session import start
+from ui.session import client_address, start
 
 st.title("四川省继续医学教育行政管理平台")
 left, right = st.columns([1, 1], gap="large")
@@ -23,12 +23,13 @@ with left:
     if submitted:
         try:
             with session_scope() as s:
-                result = auth.login(s, login, password)
+                result = auth.login(s, login, password, client=client_address())
         except DomainError as e:
             show_error(e)
         else:
-            start(result.token)
-            st.rerun()
+            start(result.ticket)  # the browser fetches its HttpOnly cookie and comes back logged in
+            st.info("正在登录…")
+            st.stop()
     links = [(path, label) for path, label in [
         ("pages/public/register.py", "注册"),
         ("pages/public/registration_status.py", "注册状态查询"),

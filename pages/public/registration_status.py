@@ -7,6 +7,7 @@ from cme.errors import DomainError
 from cme.accounts import registration
 from ui.forms import flash_and_rerun, show_error, show_flash
 from ui.place_picker import pick_place
+from ui.session import client_address
 
 S = st.session_state
 st.header("个人用户注册状态查询")
@@ -23,7 +24,7 @@ if queried:
         S.pop(key, None)
     try:
         with session_scope() as s:  # each query counts toward the hourly limit: done once, kept for reruns
-            S["rs_status"] = registration.query_status(s, username, id_number)
+            S["rs_status"] = registration.query_status(s, username, id_number, client=client_address())
     except DomainError as e:
         show_error(e)
     else:
@@ -115,5 +116,5 @@ if save.button("保存", type="primary", key="rs_save"):
             S.pop(key, None)
         S["rs_pair"] = (new_username, new_id)
         with session_scope() as s:
-            S["rs_status"] = registration.query_status(s, new_username, new_id)
+            S["rs_status"] = registration.query_status(s, new_username, new_id, client=client_address())
         flash_and_rerun("注册信息已保存，已重新提交单位审核（单位待审）。")

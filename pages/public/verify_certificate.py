@@ -6,6 +6,7 @@ from cme.db import session_scope
 from cme.errors import DomainError
 from cme.certificates import service as certificates
 from ui.forms import show_error
+from ui.session import client_address
 
 st.header("证书验证")
 st.caption("输入学分证明上的证书编号，或用手机扫描证书上的二维码，核验证书是否真实有效及其所载内容。")
@@ -24,7 +25,7 @@ if serial or submitted:
     else:
         try:
             with session_scope() as s:
-                result = certificates.verify_certificate(s, serial)
+                result = certificates.verify_certificate(s, serial, client=client_address())
         except DomainError as e:
             show_error(e)
         else:

@@ -1,5 +1,5 @@
 """注册审核: the own institution's pending registrations (age shown), 查看, 审核通过, 审核不过 (reason
-required), 批量通过; tab 人员账号: 重置密码 to a one-time password shown once."""
+required), 批量通过; tab 人员账号: 重置密码 to a one-time password shown once, 停用/启用 an account."""
 import pandas as pd
 import streamlit as st
 
@@ -90,3 +90,9 @@ if me.is_unit_admin:
                 else:
                     S["rg_one_time"] = (next(a.username for a in staff if a.user_id == target), secret)
                     st.rerun()
+            chosen = next(a for a in staff if a.user_id == target)
+            enable = chosen.status == "已停用"
+            st.caption("停用后该人员立即退出登录、不能再登录或办理任何业务，学分与档案保留；可随时启用。")
+            if st.button("启用账号" if enable else "停用账号", key="rg_toggle"):
+                act(f"已{'启用' if enable else '停用'}用户 {chosen.username} 的账号",
+                    lambda s: accounts_admin.set_account_active(s, me, target, enable))

@@ -11,7 +11,7 @@ from cme.analytics import service as analytics
 from cme.credits import progress
 from ui.forms import show_error
 from ui.rate_metrics import show_rate_metrics
-from ui.session import require_actor
+from ui.session import audit_export, require_actor
 
 ALL = "全部"
 me = require_actor("unit")
@@ -45,9 +45,9 @@ st.dataframe(pd.DataFrame([r.table_row() for r in rows], columns=analytics.STAFF
 e1, e2, _ = st.columns([1, 1, 4])
 stamp = clock.today().strftime("%Y%m%d")
 e1.download_button("导出XLSX", analytics.export_xlsx(rows), file_name=f"本机构人员_{year}_{stamp}.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="staff_xlsx")
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="staff_xlsx", on_click=audit_export, args=("本机构人员 XLSX", len(rows)))
 e2.download_button("导出CSV", analytics.export_csv(rows), file_name=f"本机构人员_{year}_{stamp}.csv", mime="text/csv",
-                   key="staff_csv")
+                   key="staff_csv", on_click=audit_export, args=("本机构人员 CSV", len(rows)))
 
 st.subheader("人员学分明细")
 labels = {f"{r.name}（{r.username}）· {r.department} · {r.status}": r.user_id for r in rows}

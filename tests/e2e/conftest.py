@@ -80,13 +80,18 @@ def browser():
 
 @pytest.fixture
 def browser_page(browser):
+    """A fresh page. Every journey runs under the app's Content-Security-Policy: a violation the
+    browser reports (a script, style, image or chart the policy blocked) fails the test."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     # a ceiling, not a pause: waits end as soon as the condition holds; a loaded 2-core CI machine
     # can take tens of seconds for a page's first run (imports, fonts)
     page.set_default_timeout(60000)
     yield page
     context.close()
+    assert violations == [], "blocked by the Content-Security-Policy:\n" + "\n".join(violations)
 
 
 def screenshot(page, name: str) -> Path:
@@ -105,7 +110,8 @@ def settle(page) -> None:
 
 
 def login(page, base: str, username: str, password: str = "cme2026demo") -> None:
-    """Log in through the login form and wait for the header."""
+    """Log in through the login form and wait for the header (shown once the browser has come
+    back from /session/start with its cookie)."""
     page.goto(base)
     page.get_by_label("用户").fill(username)
     page.get_by_label("密码").fill(password)

@@ -1,8 +1,29 @@
-"""A demo user logs in through a real browser, sees the header, survives a refresh, logs out."""
+"""A demo user logs in through a real browser on a busy machine, reloads at once and stays logged
+in; the session cookie is HttpOnly (no script sees it); logout ends it for good."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
 from tests.e2e.conftest import login, screenshot
+from ui.web import COOKIE
 
 
-def test_demo_user_logs_in_and_sees_header(app_server, browser_page):
+@pytest.fixture
+def busy_cores():
+    """Both cores of the CI machine kept busy while the test runs (the case where the old
+    script-written cookie was never written and F5 logged the user out)."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while 1: pass"]) for _ in range(2)]
+    yield
+    for p in spinners:
+        p.kill()
+        p.wait()
+
+
+def test_demo_user_logs_in_under_load_and_stays_logged_in(app_server, browser_page, busy_cores):
     page = browser_page
     page.goto(app_server)
     page.get_by_text("演示账号").wait_for()
@@ -19,12 +40,28 @@ def test_demo_user_logs_in_and_sees_header(app_server, browser_page):
     assert " - " in header and "| 欢迎 " in header
     screenshot(page, "after_login")
 
-    page.reload()  # the cookie-backed session survives a refresh
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert cookies[COOKIE]["httpOnly"] and cookies[COOKIE]["sameSite"] == "Lax"
+    assert COOKIE not in page.evaluate("document.cookie")
+    assert cookies[COOKIE]["value"] not in page.evaluate("document.cookie + location.href + document.body.innerHTML")
+
+    page.reload()  # at once: the server-set cookie is already there
     page.get_by_text("欢迎").first.wait_for()
     assert "| 欢迎 " in page.get_by_text("欢迎").first.inner_text()
 
-    page.get_by_role("button", name="退出").click()
+    page.get_by_role("button", name="退出").click()  # logging out of a resumed session works
     page.get_by_role("button", name="登录").wait_for()
+    assert COOKIE not in {c["name"] for c in page.context.cookies()}
     page.reload()  # and logout ends it for good
     page.get_by_role("button", name="登录").wait_for()
     assert page.get_by_text("欢迎 ").count() == 0
+
+
+def test_security_headers_on_pages_and_routes(app_server):
+    for path in ("/", "/session/end"):
+        with urllib.request.urlopen(app_server + path) as r:  # follows the redirect home
+            headers = r.headers
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]

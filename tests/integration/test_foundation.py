@@ -14,7 +14,7 @@ from cme.models import CreditStandard, DictionaryItem, Region, User
 from cme.accounts import auth
 from cme.core import reference
 from cme.ops.setup import init_db
-from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person, valid_id_number
+from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person, valid_id_number, login_token
 
 
 def test_init_db_twice_changes_nothing(db):
@@ -88,9 +88,11 @@ def test_login_by_username_and_phone(db):
         result = auth.login(s, user.username, PASSWORD)
         assert result.user_id == person.id
     with session_scope() as s:
-        assert auth.login(s, s.get(User, person.id).username, PASSWORD).token
+        assert auth.resume_session(s, result.ticket) is None  # a ticket is not a session token
+        token = auth.redeem_ticket(s, result.ticket)
     with session_scope() as s:
-        assert auth.resume_session(s, result.token) == person.id
+        assert auth.resume_session(s, token) == person.id
+        assert auth.redeem_ticket(s, result.ticket) is None  # one use only
 
 
 def test_bad_credentials_never_log_in(db):
@@ -102,7 +104,7 @@ def test_bad_credentials_never_log_in(db):
         with pytest.raises(AuthError) as err:
             with session_scope() as s:
                 auth.login(s, login, pw)
-        assert str(err.value).startswith("用户名或密码不正确!")
+        assert str(err.value) == "用户名或密码不正确!"  # one message: an existing account is not hinted at
 
 
 def test_five_failures_lock_for_fifteen_minutes(db):
@@ -140,8 +142,8 @@ def test_logout_and_disable_end_the_session(db):
         inst = make_institution(s)
         person = make_person(s, inst)
     with session_scope() as s:
-        t1 = auth.login(s, person.username, PASSWORD).token
-        t2 = auth.login(s, person.username, PASSWORD).token
+        t1 = login_token(s, person.username, PASSWORD)
+        t2 = login_token(s, person.username, PASSWORD)
     with session_scope() as s:
         auth.end_session(s, t1)
     with session_scope() as s:
@@ -160,7 +162,7 @@ def test_idle_session_expires(db):
         inst = make_institution(s)
         person = make_person(s, inst)
     with session_scope() as s:
-        token = auth.login(s, person.username, PASSWORD).token
+        token = login_token(s, person.username, PASSWORD)
     with session_scope() as s:
         for row in s.scalars(select(LoginSession)):
             row.last_seen_at = utcnow() - timedelta(minutes=31)
@@ -182,7 +184,14 @@ def test_change_password(db):
         auth.change_password(s, person.id, PASSWORD, "111111", "111111")
     assert "新密码" in err.value.errors
     with session_scope() as s:
-        auth.change_password(s, person.id, PASSWORD, "NewPassw0rd9", "NewPassw0rd9")
+        here, laptop = login_token(s, person.username), login_token(s, person.username)
+        pending_ticket = auth.login(s, person.username, PASSWORD).ticket
+    with session_scope() as s:
+        auth.change_password(s, person.id, PASSWORD, "NewPassw0rd9", "NewPassw0rd9", current_token=here)
+    with session_scope() as s:  # every other session ends, the one that changed it stays
+        assert auth.resume_session(s, here) == person.id
+        assert auth.resume_session(s, laptop) is None
+        assert auth.redeem_ticket(s, pending_ticket) is None
     with session_scope() as s, pytest.raises(AuthError):
         auth.login(s, person.username, PASSWORD)
     with session_scope() as s:

@@ -16,7 +16,7 @@ from cme.models import AuditLog, Department, User
 from cme.accounts import auth
 from cme.accounts import legacy
 from cme.accounts.legacy import USER_COLUMNS, verify_legacy
-from tests.factories import make_institution, valid_id_number
+from tests.factories import make_institution, valid_id_number, login_token
 
 PW = "OldPass2015"
 
@@ -68,12 +68,12 @@ def test_legacy_user_logs_in_with_old_password_and_is_rehashed_to_bcrypt(inst_co
     assert before.id_number_masked.startswith("510104") and "*" in before.id_number_masked
     with session_scope() as s:
         result = auth.login(s, "old0001", PW)
-    assert result.token and not result.profile_completed  # first login still asks for 个人基本信息
+    assert result.ticket and not result.profile_completed  # first login still asks for 个人基本信息
     after = user("old0001")
     assert after.password_scheme == "bcrypt" and verify_password(PW, after.password_hash)
     assert not after.must_change_password
     with session_scope() as s:  # and again, now through bcrypt
-        assert auth.login(s, "old0001", PW).token
+        assert login_token(s, "old0001", PW)
 
 
 def test_wrong_password_keeps_the_legacy_hash_and_counts_the_failure(inst_code):
@@ -97,7 +97,7 @@ def test_weak_legacy_password_must_be_changed_after_login(inst_code):
 def test_login_by_phone_works_for_legacy_users(inst_code):
     load(users_csv([legacy_row(4, inst_code, scheme="sha256")]))
     with session_scope() as s:
-        assert auth.login(s, "13700000004", PW).token
+        assert login_token(s, "13700000004", PW)
 
 
 def test_reimport_counts_existing_and_bad_rows_are_reported_with_line_numbers(inst_code):

@@ -14,7 +14,7 @@ from cme.models import AuditLog, Institution, User
 from cme.accounts import staff_accounts as accounts_admin
 from cme.accounts import auth
 from cme.accounts import password_reset as pr
-from tests.factories import PASSWORD, make_admin, make_institution, make_person, valid_id_number
+from tests.factories import PASSWORD, make_admin, make_institution, make_person, valid_id_number, login_token
 
 NEW = "Brand2026new"
 
@@ -36,7 +36,7 @@ def person(db):
 
 def test_forgot_password_needs_the_sms_code(person):
     with session_scope() as s:
-        token = auth.login(s, person["actor"].username, PASSWORD).token
+        token = login_token(s, person["actor"].username, PASSWORD)
     with session_scope() as s:
         sent = pr.send_reset_code(s, person["id_number"])
     assert sent.masked_phone == crypto.mask_phone(person["phone"]) and sent.demo_code is None
@@ -102,7 +102,7 @@ def test_code_for_registration_does_not_reset(person):
 def test_admin_reset_gives_one_time_password(person):
     with session_scope() as s:
         admin = make_admin(s, s.get(Institution, person["inst"]))
-        token = auth.login(s, person["actor"].username, PASSWORD).token
+        token = login_token(s, person["actor"].username, PASSWORD)
     with session_scope() as s:
         rows = accounts_admin.list_staff_accounts(s, admin)
         assert [r.username for r in rows] == [person["actor"].username]

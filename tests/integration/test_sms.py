@@ -166,3 +166,32 @@ def test_http_gateway_posts_json(db, monkeypatch):
     auth_header, body = received[0]
     assert auth_header == "Bearer tok" and body["phone"] == PHONE
     assert re.fullmatch(r"【省卫计信息中心】您的验证码为：\d{6}。", body["message"])
+
+
+def test_console_gateway_is_refused_outside_demo_mode(monkeypatch):
+    from cme.errors import DomainError
+    from tests.conftest import CONFIGURED_GATEWAY
+
+    from cme.config import load_settings
+
+    monkeypatch.setenv("CME_SMS_BACKEND", "console")
+    monkeypatch.setattr(sms, "get_settings", load_settings)  # CME_DEMO=0 in tests
+    with pytest.raises(DomainError, match="短信网关未配置"):
+        CONFIGURED_GATEWAY()
+    monkeypatch.setenv("CME_DEMO", "1")
+    assert isinstance(CONFIGURED_GATEWAY(), sms.ConsoleGateway)
+
+
+def test_overall_hourly_sms_budget(db, monkeypatch):
+    import dataclasses
+
+    from cme.config import get_settings
+
+    small = dataclasses.replace(get_settings(), sms_hourly_budget=3)
+    monkeypatch.setattr(sms, "get_settings", lambda: small)
+    for n in range(3):  # three different numbers: each number's own limits are far away
+        send(f"1391234{n:04d}")
+    with pytest.raises(Throttled, match="短信发送繁忙"):
+        send("13912349999")
+    age_codes(3601)
+    send("13912349999")

@@ -74,6 +74,10 @@ def test_reject_needs_reason_and_keeps_person(world):
         transfers.reject_transfer(s, world["admin_b"], tid, "")
     with session_scope() as s:
         transfers.reject_transfer(s, world["admin_b"], tid, "编制已满")
+    with session_scope() as s, pytest.raises(RecordLocked):  # decided once: not again, either way
+        transfers.reject_transfer(s, world["admin_b"], tid, "再次审核")
+    with session_scope() as s, pytest.raises(RecordLocked):
+        transfers.approve_transfer(s, world["admin_b"], tid)
     with session_scope() as s:
         assert s.get(User, p.id).institution_id == world["a"]
         mine = transfers.my_transfers(s, p)

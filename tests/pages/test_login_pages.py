@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from sqlalchemy import select
+
 from cme.db import session_scope
+from cme.models import LoginSession
 from tests.apptest import open_page
 from tests.factories import PASSWORD, make_institution, make_person
 
@@ -24,13 +27,20 @@ def _header(at: AppTest) -> str:
     return " ".join(m.value for m in at.markdown)
 
 
-def test_login_shows_header(sqlite_db):
-    """Logout is exercised in the real browser (tests/e2e): AppTest does not replay header buttons."""
+def test_login_opens_a_pending_session_and_the_cookie_shows_the_header(sqlite_db):
+    """The form opens a session waiting for its ticket (the browser swaps it for the cookie at
+    /session/start: tests/unit/test_web_routes.py, tests/e2e); with the cookie's token the header shows.
+    Logout is exercised in the real browser: AppTest does not replay header buttons."""
     with session_scope() as s:
         inst = make_institution(s)
         person = make_person(s, inst)
     at = _submit(_app(), person.username, PASSWORD)
-    assert not at.exception
+    assert not at.exception and not at.error
+    assert at.info[0].value == "正在登录…"
+    with session_scope() as s:
+        pending = s.scalars(select(LoginSession).where(LoginSession.user_id == person.id)).one()
+        assert pending.ticket_hash and pending.token_hash is None
+    at = open_page("streamlit_app.py", username=person.username, password=PASSWORD)
     assert f"{inst.name} - 内科 | 欢迎 {person.name}" in _header(at)
     assert any(b.label == "退出" for b in at.button)
 

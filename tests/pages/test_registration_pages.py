@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from cme import crypto
 from cme.accounts import sms
 from cme.db import session_scope
+from cme.errors import AuthError
 from cme.models import Department, Institution, ProfileChangeRequest, User
 from cme.accounts import auth
 from cme.core import reference
@@ -243,6 +244,22 @@ def test_admin_resets_password_once(world):
         assert auth.login(s, person.username, secret).must_change_password
     admin.run()
     assert not admin.code  # shown once
+
+
+def test_admin_disables_and_enables_a_staff_account(world):
+    with session_scope() as s:
+        person = make_person(s, s.get(Institution, world["inst"]))
+    admin = page("pages/unit/registrations.py", world["admin"])
+    button(admin, "停用账号").click()
+    admin.run()
+    assert f"已停用用户 {person.username} 的账号" in shown(admin) and "已停用" in shown(admin)
+    with session_scope() as s, pytest.raises(AuthError, match="已停用"):
+        auth.login(s, person.username, PASSWORD)
+    button(admin, "启用账号").click()
+    admin.run()
+    assert f"已启用用户 {person.username} 的账号" in shown(admin)
+    with session_scope() as s:
+        assert auth.login(s, person.username, PASSWORD).user_id == person.id
 
 
 def test_person_cannot_open_review_page(world):

@@ -9,10 +9,9 @@ from sqlalchemy import func, select
 from cme.cli import main
 from cme.db import session_scope
 from cme.models import CreditRecord, User
-from cme.accounts import auth
 from cme.ops import backup
 from tests.conftest import missing_dependency
-from tests.factories import make_admin, make_institution, make_person
+from tests.factories import make_admin, make_institution, make_person, login_token
 from tests.integration.test_imports import id_of, row, to_csv
 from tests.integration.test_legacy import PW, legacy_row, users_csv
 
@@ -74,7 +73,7 @@ def test_import_legacy_users_and_credits_then_login(sqlite_db, tmp_path, capsys)
         u = s.scalars(select(User).where(User.username == "old0031")).one()
         assert u.password_hash == hashlib.md5(PW.encode()).hexdigest()
         assert s.scalar(select(func.count()).select_from(CreditRecord).where(CreditRecord.user_id == u.id)) == 2
-        assert auth.login(s, "old0031", PW).token
+        assert login_token(s, "old0031", PW)
     assert main(["import-legacy", "--users", str(users), "--credits", str(credits)]) == 0
     assert "已存在 1 个" in capsys.readouterr().out and credit_count() == 2
 

@@ -56,6 +56,9 @@ def test_username_and_email_rules():
     for bad in ("abc", "a" * 21, "张三三三", "ab cd", "x';--"):
         with pytest.raises(ValueError):
             check_username(bad)
+    with pytest.raises(ValueError, match="手机号码"):  # would catch logins by that phone number
+        check_username("13812345678")
+    assert check_username("1381234567") == "1381234567"
     assert check_email("a.b@example.cn") == "a.b@example.cn"
     with pytest.raises(ValueError):
         check_email("not-an-email")

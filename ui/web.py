@@ -1,0 +1,144 @@
+"""The HTTP side of the app, served by `st.App` (streamlit_app.py): what a page cannot do.
+
+- /session/start?ticket=…  swaps a one-time login ticket for the HttpOnly session cookie and
+  redirects home. The browser never sees the token in a URL, and `document.cookie` never sees it.
+- /session/end             ends the session named by the cookie, clears the cookie, redirects home.
+- every HTTP response gets the security headers (CSP, X-Frame-Options, nosniff, Referrer-Policy).
+
+Pages read the cookie with `st.context.cookies` (ui/session.py). Routes call the same services as
+pages, in a worker thread (the database calls block).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cme.accounts import auth
+from cme.config import get_settings
+from cme.db import session_scope
+
+COOKIE = "cme_session"
+START_PATH = "/session/start"
+END_PATH = "/session/end"
+
+
+def _home(request: Request) -> str:
+    from streamlit import config
+    from streamlit.url_util import make_url_path
+
+    return make_url_path(config.get_option("server.baseUrlPath") or "", "/")
+
+
+def _secure(request: Request) -> bool:
+    """Secure cookies when served over HTTPS; CME_COOKIE_SECURE=1/0 overrides (e.g. TLS ends at a
+    proxy that does not forward the scheme)."""
+    forced = get_settings().cookie_secure
+    if forced is not None:
+        return forced
+    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "").lower() == "https"
+
+
+def _redeem(ticket: str | None) -> str | None:
+    with session_scope() as s:
+        return auth.redeem_ticket(s, ticket)
+
+
+def _end(token: str | None) -> None:
+    with session_scope() as s:
+        auth.end_session(s, token)
+
+
+async def start_session(request: Request) -> RedirectResponse:
+    token = await run_in_threadpool(_redeem, request.query_params.get("ticket"))
+    response = RedirectResponse(_home(request), status_code=303)
+    if token:
+        response.set_cookie(
+            COOKIE, token, max_age=get_settings().session_max_hours * 3600, path="/",
+            httponly=True, samesite="lax", secure=_secure(request),
+        )
+    return response
+
+
+async def end_session(request: Request) -> RedirectResponse:
+    await run_in_threadpool(_end, request.cookies.get(COOKIE))
+    response = RedirectResponse(_home(request), status_code=303)
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request))
+    return response
+
+
+def _inline_script_hashes() -> list[str]:
+    """CSP hashes of the inline scripts in Streamlit's index.html (one today), read from the
+    installed Streamlit so an upgrade cannot silently break the page."""
+    import streamlit
+
+    html = (Path(streamlit.__file__).parent / "static" / "index.html").read_text(encoding="utf-8")
+    scripts = re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+    return [f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts]
+
+
+def content_security_policy() -> str:
+    # Streamlit styles elements inline (emotion) and draws charts/images from data:/blob: URLs;
+    # everything else, the websocket included, comes from this origin.
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self' " + " ".join(_inline_script_hashes()),
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "frame-src 'self' blob: data:",
+        "worker-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (no buffering, websockets untouched): headers on every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.headers = {
+            "Content-Security-Policy": content_security_policy(),
+            "X-Frame-Options": "DENY",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in self.headers.items():
+                    headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def routes() -> list[Route]:
+    return [
+        Route(START_PATH, start_session, methods=["GET"]),
+        Route(END_PATH, end_session, methods=["GET"]),
+    ]
+
+
+def middleware() -> list[Middleware]:
+    return [Middleware(SecurityHeaders)]
