@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session
 
 from cme import crypto
 from cme.clock import utcnow
-from cme.domain.identity import check_phone, check_username, normalize, parse_id_number
+from cme.domain.identity import check_phone, check_username, parse_id_number
+from cme.domain.inputs import clean_text
 from cme.errors import FieldErrors, NotFound, ValidationError
 from cme.models import Department, Institution, User
 from cme.core import audit
@@ -100,7 +101,7 @@ def read_users_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
     missing = [c for c in USER_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise ValidationError({"用户文件": "缺少列：" + "、".join(missing) + "；表头应为：" + ",".join(USER_COLUMNS)})
-    return [(n, {k: normalize(v) for k, v in r.items() if k}) for n, r in enumerate(reader, start=2)]
+    return [(n, {k: clean_text(v) for k, v in r.items() if k}) for n, r in enumerate(reader, start=2)]
 
 
 def import_legacy_users(session: Session, data: bytes) -> LegacyReport:

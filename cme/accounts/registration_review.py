@@ -110,7 +110,7 @@ def reject_registration(session: Session, actor: Actor, user_id: int, reason: st
     """审核不过 with a required reason the person sees in 注册状态查询."""
     user = _registration_in_scope(session, actor, user_id)
     try:
-        reason = check_text(reason, max_len=500)
+        reason = check_text(reason, max_len=500, multiline=True)
     except ValueError as e:
         raise ValidationError({"不通过原因": str(e)}) from None
     _decide(session, actor, user, "rejected", reason)

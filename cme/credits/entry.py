@@ -5,6 +5,7 @@ Rules:
   省级I类 / II类), 获取时间* 从 … 至 … (从 ≤ 至, neither after today, China time), 学分获取形式*
   (the dictionary), 项目名称*, 主办单位*, 举办年度*, 学科分类* (一级 › 二级 from the dictionary),
   备注说明, 上传图片 (see cme.storage). Every bad field is named; nothing is saved.
+* 举办年度 from 2000 (FIRST_YEAR) to this year, for the form, the import and the CLI alike.
 * 举办年度 must be the year of 获取时间「从」or「至」: a course held 12-30 … 01-02 may be filed
   under either year, anything else is refused.
 * The same person, project code and year only once (`该项目学分已登记`); a rejected record does not
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from cme.credits.details import CreditDetail
 from cme.credits.summaries import refresh_summary
 from cme.domain.compliance import CREDIT_TYPES
 from cme.domain.identity import check_text
+from cme.domain.inputs import FIRST_YEAR, parse_amount, parse_year
 from cme.errors import FieldErrors, DuplicateCredit, NotFound, NotPermitted, RecordLocked, ValidationError
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, CreditReview, Project
@@ -60,21 +62,8 @@ class CreditInput:
 
 
 def parse_credits(raw) -> Decimal:
-    """> 0, at most one decimal place, ≤ 100; ValueError in Chinese."""
-    text = str(raw if raw is not None else "").strip()
-    if not text:
-        raise ValueError("不能为空")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError("应为数字") from None
-    if not value.is_finite() or value <= 0:
-        raise ValueError("应大于0")
-    if value != value.quantize(Decimal("0.1")):
-        raise ValueError("最多保留一位小数")
-    if value > MAX_CREDITS:
-        raise ValueError(f"不能超过{MAX_CREDITS}分")
-    return value.quantize(Decimal("0.1"))
+    """> 0, at most one decimal place, ≤ 100; ValueError in Chinese (1e30, NaN → 应为数字)."""
+    return parse_amount(raw, maximum=MAX_CREDITS)
 
 
 @dataclass(frozen=True)
@@ -120,6 +109,8 @@ def validate_credit(session: Session, data: CreditInput, choices: CreditChoices 
         errors["获取时间"] = "请选择开始日期"
     elif data.date_from > today:
         errors["获取时间"] = "开始日期不能晚于今天"
+    elif data.date_from.year < FIRST_YEAR:
+        errors["获取时间"] = f"开始日期不能早于{FIRST_YEAR}年"
     if data.date_to is None:
         errors.setdefault("获取时间", "请选择结束日期")
     elif data.date_to > today:
@@ -133,19 +124,16 @@ def validate_credit(session: Session, data: CreditInput, choices: CreditChoices 
         errors["举办年度"] = "请选择举办年度"
     else:
         try:
-            year = int(data.year)
-        except (TypeError, ValueError):
-            year = None
-            errors["举办年度"] = "应为四位年份"
-        if year is not None:
+            year = parse_year(data.year, last=today.year)
+        except ValueError as e:
+            errors["举办年度"] = str(e)
+        else:
             if data.date_from and data.date_to and year not in {data.date_from.year, data.date_to.year}:
                 errors["举办年度"] = "应与获取时间的年份一致"
-            elif year > today.year:
-                errors["举办年度"] = "不能晚于今年"
             out["year"] = year
     check_dictionary_fields(errors, choices, data.form, data.subject_parent, data.subject_child)
     out["form"], out["subject_parent"], out["subject_child"] = data.form, data.subject_parent, data.subject_child
-    out["remark"] = errors.check("备注说明", check_text, data.remark, max_len=500, required=False) or None
+    out["remark"] = errors.check("备注说明", check_text, data.remark, max_len=500, required=False, multiline=True) or None
     if data.proof is not None:
         try:
             out["proof_mime"] = proof_mime(data.proof.data)

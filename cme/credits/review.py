@@ -98,7 +98,7 @@ def approve_credit(session: Session, actor: Actor, credit_id: int) -> None:
 def reject_credit(session: Session, actor: Actor, credit_id: int, reason: str) -> None:
     """审核不过 with a required reason (shown to the owner)."""
     try:
-        text = check_text(reason, max_len=500)
+        text = check_text(reason, max_len=500, multiline=True)
     except ValueError as e:
         raise ValidationError({"审核意见": str(e) if str(e) != "不能为空" else "请填写审核不通过的原因"}) from None
     _decide(session, actor, credit_id, "rejected", text)

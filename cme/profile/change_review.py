@@ -15,6 +15,7 @@ from cme.clock import fmt_local, utcnow
 from cme.core import audit
 from cme.core.actors import Actor, get_user_in_scope, require_role, require_unit_admin_of
 from cme.domain import profile_fields as pf
+from cme.domain.inputs import clean_text
 from cme.errors import NotFound, NotPermitted, RecordLocked, ValidationError
 from cme.models import Profile, ProfileChangeRequest, ProfileEntry, User
 
@@ -127,7 +128,7 @@ def approve_change(session: Session, actor: Actor, request_id: int) -> None:
 
 def reject_change(session: Session, actor: Actor, request_id: int, reason: str) -> None:
     """Reject with a required reason; the approved profile stays; the person may edit again."""
-    text = (reason or "").strip()
+    text = clean_text(reason, multiline=True)
     if not text:
         raise ValidationError({"审核意见": "审核不通过时必须填写原因"})
     if len(text) > 500:

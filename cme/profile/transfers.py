@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from cme.clock import fmt_local, today, utcnow
 from cme.domain.identity import check_text
+from cme.domain.inputs import clean_text
 from cme.errors import FieldErrors, Duplicate, NotFound, NotPermitted, RecordLocked, ValidationError
 from cme.models import CreditSummary, Department, Institution, ProfileChangeRequest, Transfer, User
 from cme.core import audit
@@ -56,7 +57,7 @@ def request_transfer(session: Session, actor: Actor, to_institution_id: int | No
         dept = session.get(Department, to_department_id)
         if dept is None or dept.institution_id != target.id or not dept.active:
             errors["调入科室"] = "科室不属于所选机构"
-    note = errors.check("调动说明", check_text, note, max_len=500, required=False)
+    note = errors.check("调动说明", check_text, note, max_len=500, required=False, multiline=True)
     errors.raise_if_any()
     if session.scalars(select(Transfer.id).where(Transfer.user_id == user.id, Transfer.status == "pending")).first():
         raise Duplicate("已有待审核的调动申请，请等待调入机构审核")
@@ -149,7 +150,7 @@ def approve_transfer(session: Session, actor: Actor, transfer_id: int) -> None:
 
 
 def reject_transfer(session: Session, actor: Actor, transfer_id: int, reason: str) -> None:
-    text = (reason or "").strip()
+    text = clean_text(reason, multiline=True)
     if not text:
         raise ValidationError({"审核意见": "审核不通过时必须填写原因"})
     if len(text) > 500:

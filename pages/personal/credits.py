@@ -7,6 +7,7 @@ import streamlit as st
 from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES, format_credit
+from cme.domain.inputs import FIRST_YEAR  # the service enforces it; the widgets only offer the same range
 from cme.credits import details, entry, search
 from cme.core import reference
 from cme.credits.entry import CreditInput
@@ -76,11 +77,11 @@ def credit_form(editing_id: int | None) -> None:
         c1.text_input("获取学分 *", key="cf_credits", placeholder="大于0，最多一位小数")
         c2.selectbox("学分类型 *", list(CREDIT_TYPES), index=None, placeholder="请选择", key="cf_credit_type")
         c1, c2 = st.columns(2)
-        c1.date_input("获取时间 *", value=None, min_value=date(2000, 1, 1), max_value=today, key="cf_date_from")
-        c2.date_input("至 *", value=None, min_value=date(2000, 1, 1), max_value=today, key="cf_date_to")
+        c1.date_input("获取时间 *", value=None, min_value=date(FIRST_YEAR, 1, 1), max_value=today, key="cf_date_from")
+        c2.date_input("至 *", value=None, min_value=date(FIRST_YEAR, 1, 1), max_value=today, key="cf_date_to")
         c1, c2 = st.columns(2)
         c1.selectbox("学分获取形式 *", forms, index=None, placeholder="请选择", key="cf_form")
-        c2.selectbox("举办年度 *", list(range(today.year, 1999, -1)), index=None, placeholder="请选择", key="cf_year")
+        c2.selectbox("举办年度 *", list(range(today.year, FIRST_YEAR - 1, -1)), index=None, placeholder="请选择", key="cf_year")
         st.text_input("项目名称 *", max_chars=200, key="cf_project_name")
         st.text_input("主办单位 *", max_chars=200, key="cf_organizer")
         c1, c2 = st.columns(2)
