@@ -13,7 +13,7 @@ from cme.core import reference
 from cme.credits.entry import CreditInput
 from cme.storage import Upload
 from ui.credit_view import show_credit_detail
-from ui.forms import act, show_flash
+from ui.forms import act, literal, show_flash
 from ui.session import require_actor
 
 me = require_actor("person")
@@ -96,7 +96,7 @@ def credit_form(editing_id: int | None) -> None:
                                   key=f"cf_upload_{nonce}")
         remove = False
         if detail and detail.has_proof:
-            st.caption(f"已上传：{detail.proof_name or '证明材料'}（重新上传将替换）")
+            st.caption(f"已上传：{literal(detail.proof_name or '证明材料')}（重新上传将替换）")
             remove = st.checkbox("删除已上传的证明材料", key="cf_remove_proof")
         b1, b2, _ = st.columns([1, 1, 6])
         save = b1.button("保存", type="primary", key="cf_save")
