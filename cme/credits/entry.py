@@ -34,7 +34,7 @@ from cme.domain.inputs import FIRST_YEAR, parse_amount, parse_year
 from cme.errors import FieldErrors, DuplicateCredit, NotFound, NotPermitted, RecordLocked, ValidationError
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, CreditReview, Project
-from cme.storage import Upload, get_storage, proof_mime
+from cme.storage import CheckedFile, Upload, check_proof, get_storage
 
 MAX_CREDITS = Decimal("100")
 
@@ -136,7 +136,7 @@ def validate_credit(session: Session, data: CreditInput, choices: CreditChoices 
     out["remark"] = errors.check("备注说明", check_text, data.remark, max_len=500, required=False, multiline=True) or None
     if data.proof is not None:
         try:
-            out["proof_mime"] = proof_mime(data.proof.data)
+            out["proof_file"] = check_proof(data.proof.data)  # re-encoded once, here
         except ValidationError as e:
             errors.update(e.errors)
     errors.raise_if_any()
@@ -159,10 +159,10 @@ def _snapshot(rec: CreditRecord) -> dict:
             "学分类型": rec.credit_type, "举办年度": rec.year, "状态": REVIEW_STATUS[rec.status]}
 
 
-def _store_proof(rec: CreditRecord, upload: Upload, mime: str) -> str | None:
+def _store_proof(rec: CreditRecord, upload: Upload, checked: CheckedFile) -> str | None:
     old = rec.proof_key
-    rec.proof_key = get_storage().save(upload.data, mime)
-    rec.proof_mime = mime
+    rec.proof_key = get_storage().save(checked.data, checked.mime)
+    rec.proof_mime = checked.mime
     rec.proof_name = (upload.filename or "")[:200] or None
     return old
 
@@ -172,10 +172,10 @@ def submit_credit(session: Session, actor: Actor, data: CreditInput) -> int:
     require_role(actor, "person")
     clean = validate_credit(session, data)
     _ensure_not_duplicate(session, actor.id, clean["project_code"], clean["year"])
-    mime = clean.pop("proof_mime", None)
+    checked = clean.pop("proof_file", None)
     rec = CreditRecord(user_id=actor.id, status="pending", source="个人登记", **clean)
-    if data.proof is not None:
-        _store_proof(rec, data.proof, mime)
+    if checked is not None:
+        _store_proof(rec, data.proof, checked)
     session.add(rec)
     session.flush()
     session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action="submit"))
@@ -201,14 +201,14 @@ def update_credit(session: Session, actor: Actor, credit_id: int, data: CreditIn
     rec = _own_pending(session, actor, credit_id)
     clean = validate_credit(session, data)
     _ensure_not_duplicate(session, actor.id, clean["project_code"], clean["year"], exclude_id=rec.id)
-    mime = clean.pop("proof_mime", None)
+    checked = clean.pop("proof_file", None)
     before = _snapshot(rec)
     old_year = rec.year
     for k, v in clean.items():
         setattr(rec, k, v)
     old_key = None
-    if data.proof is not None:
-        old_key = _store_proof(rec, data.proof, mime)
+    if checked is not None:
+        old_key = _store_proof(rec, data.proof, checked)
     elif remove_proof:
         old_key, rec.proof_key, rec.proof_mime, rec.proof_name = rec.proof_key, None, None, None
     rec.updated_at = clock.utcnow()

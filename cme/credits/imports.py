@@ -348,7 +348,7 @@ def _save(session: Session, actor: Actor, accepted: list[tuple[_Row, int, dict]]
     now = clock.utcnow()
     records = []
     for _row, user_id, clean in accepted:
-        clean = {k: v for k, v in clean.items() if k != "proof_mime"}
+        clean = {k: v for k, v in clean.items() if k != "proof_file"}
         records.append(CreditRecord(user_id=user_id, status="approved", source=SOURCE, reviewed_at=now,
                                     reviewed_by=actor.id, created_at=now, updated_at=now, **clean))
     session.add_all(records)

@@ -9,10 +9,7 @@ Rules:
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
-
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,14 +20,13 @@ from cme.core.actors import Actor, get_user_in_scope, require_role
 from cme.domain import profile_fields as pf
 from cme.errors import NotFound, RecordLocked, ValidationError
 from cme.models import Institution, Profile, ProfileChangeRequest, ProfileEntry, User
+from cme.uploads import CheckedFile, check_upload
 
 WAIT_MESSAGE = "请等待审核"
 
 
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
-
-
-PHOTO_MIME = {"JPEG": "image/jpeg", "PNG": "image/png"}
+PHOTO_MAX_SIDE = 800  # px: the résumé prints it at 25 × 35 mm
 
 
 def field_options(session: Session) -> dict[str, list[str]]:
@@ -240,30 +236,18 @@ def delete_entry(session: Session, actor: Actor, part: str, index: int) -> int:
     return _save_working_copy(session, actor, user, after, "profile_delete_entry")
 
 
-def photo_mime(data: bytes) -> str:
-    """A photo is accepted by its content: a JPEG or PNG Pillow can open, at most 2 MB."""
-    if not data:
-        raise ValidationError({"上传照片": "文件为空"})
-    if len(data) > MAX_PHOTO_BYTES:
-        raise ValidationError({"上传照片": "照片不能超过2MB"})
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format
-            img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError({"上传照片": "只能上传JPEG或PNG格式的图片"}) from None
-    if fmt not in PHOTO_MIME:
-        raise ValidationError({"上传照片": "只能上传JPEG或PNG格式的图片"})
-    return PHOTO_MIME[fmt]
+def check_photo(data: bytes) -> CheckedFile:
+    """上传照片: a JPEG or PNG (not PDF), at most 2 MB, re-encoded at most PHOTO_MAX_SIDE px."""
+    return check_upload(data, field="上传照片", max_bytes=MAX_PHOTO_BYTES, max_side=PHOTO_MAX_SIDE, allow_pdf=False)
 
 
 def upload_photo(session: Session, actor: Actor, data: bytes) -> int:
     """上传照片: checked by content, stored under a generated key, reviewed like any change."""
     user = _require_person(session, actor)
-    mime = photo_mime(data)
+    photo = check_photo(data)
     from cme.storage import get_storage
 
-    key = get_storage().save(data, mime)
+    key = get_storage().save(photo.data, photo.mime)
     after = _working_snapshot(session, user.id)
     after["basic"][pf.PHOTO] = key
     return _save_working_copy(session, actor, user, after, "profile_upload_photo")
