@@ -20,6 +20,7 @@ from cme.core.actors import Actor, get_user_in_scope, require_role
 from cme.domain import profile_fields as pf
 from cme.errors import NotFound, RecordLocked, ValidationError
 from cme.models import Institution, Profile, ProfileChangeRequest, ProfileEntry, User
+from cme.reports.glyphs import check_printable
 from cme.uploads import CheckedFile, check_upload
 
 WAIT_MESSAGE = "请等待审核"
@@ -193,6 +194,11 @@ def save_basic(session: Session, actor: Actor, fields: dict) -> int:
     """保存 个人基本信息: validated, then into the pending change request (姓名/性别/出生日期 required)."""
     user = _require_person(session, actor)
     clean = pf.validate_basic(fields, field_options(session), today())
+    if clean.get("姓名"):  # printed on the résumé and certificates
+        try:
+            check_printable(clean["姓名"])
+        except ValueError as e:
+            raise ValidationError({"姓名": str(e)}) from None
     after = _working_snapshot(session, user.id)
     photo = after["basic"].get(pf.PHOTO)
     old = after["basic"]
