@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Rebuild the CJK fonts the project ships: ``data/fonts/NotoSansSC-{Regular,Bold}.ttf``.
+"""Rebuild the CJK fonts the project ships: ``data/fonts/NotoSansSC-{Regular,Bold}.ttf`` and the
+fallback ``NotoSansSC-Ext.ttf`` (every other hanzi of the source: Extension A, the Extension B–H it has).
 
 Source: Noto Sans CJK SC Regular and Bold (SIL Open Font License 1.1), as packaged by Debian's
 ``fonts-noto-cjk`` (``/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc`` and
