@@ -2,8 +2,8 @@
 
 Rules:
 * Files are stored under generated names (a random key); the user's file name is never a path.
-* A proof is accepted by its content, not its name: JPEG, PNG (opened and verified with Pillow)
-  or PDF (`%PDF-` magic bytes and an `%%EOF` trailer), at most 5 MB.
+* A proof is accepted by its content, not its name, at most 5 MB: see cme.uploads (the one check
+  for proofs and photos: pixel limit, re-encoding, PDFs without JavaScript or auto-run actions).
 * `LocalStorage` keeps files under `settings.upload_dir`; another backend (object storage) only
   has to provide `save`, `load`, `delete`, `publish`, `discard` and `keys`, so several app replicas
   can share the files.
@@ -15,19 +15,18 @@ Rules:
 """
 from __future__ import annotations
 
-import io
 import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from cme.config import get_settings
 from cme.db import on_commit, on_rollback
-from cme.errors import NotFound, ValidationError
+from cme.errors import NotFound
+from cme.uploads import CheckedFile, check_upload
 
 MAX_PROOF_BYTES = 5 * 1024 * 1024
 PROOF_FIELD = "上传图片"
@@ -128,24 +127,9 @@ class Upload:
     filename: str = ""
 
 
-def proof_mime(data: bytes) -> str:
-    """The MIME type of an acceptable proof, judged by content; ValidationError otherwise."""
-    if not data:
-        raise ValidationError({PROOF_FIELD: "文件为空"})
-    if len(data) > MAX_PROOF_BYTES:
-        raise ValidationError({PROOF_FIELD: "文件不能超过5MB"})
-    if data.startswith(b"%PDF-"):
-        if b"%%EOF" not in data[-1024:]:
-            raise ValidationError({PROOF_FIELD: "PDF文件不完整或已损坏"})
-        return "application/pdf"
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format
-            img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError({PROOF_FIELD: "只能上传JPEG、PNG图片或PDF文件"}) from None
-    if fmt == "JPEG":
-        return "image/jpeg"
-    if fmt == "PNG":
-        return "image/png"
-    raise ValidationError({PROOF_FIELD: "只能上传JPEG、PNG图片或PDF文件"})
+PROOF_MAX_SIDE = 2400  # px: a scanned certificate stays readable
+
+
+def check_proof(data: bytes) -> CheckedFile:
+    """上传图片 of a credit: JPEG/PNG (re-encoded, downscaled) or a PDF without active content, ≤ 5 MB."""
+    return check_upload(data, field=PROOF_FIELD, max_bytes=MAX_PROOF_BYTES, max_side=PROOF_MAX_SIDE, allow_pdf=True)

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Rebuild the CJK fonts the project ships: ``data/fonts/NotoSansSC-{Regular,Bold}.ttf``.
+"""Rebuild the CJK fonts the project ships: ``data/fonts/NotoSansSC-{Regular,Bold}.ttf`` and the
+fallback ``NotoSansSC-Ext.ttf`` (every other hanzi of the source: Extension A, the Extension B–H it has).
 
 Source: Noto Sans CJK SC Regular and Bold (SIL Open Font License 1.1), as packaged by Debian's
 ``fonts-noto-cjk`` (``/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc`` and
@@ -101,6 +102,23 @@ def wanted_codepoints(text_globs: list[str]) -> tuple[set[int], set[int]]:
     return cps, required
 
 
+# Hanzi blocks the fallback font ("Noto Sans SC Ext") takes from the source: everything of them that
+# the source has and the main subset lacks (rare name hanzi such as 燚 䶮 𠈌).
+HANZI_BLOCKS = [
+    (0x2E80, 0x2FDF),  # CJK radicals supplement, Kangxi radicals
+    (0x3400, 0x4DBF),  # Extension A
+    (0x4E00, 0x9FFF),  # unified ideographs
+    (0xF900, 0xFAFF),  # compatibility ideographs
+    (0x20000, 0x2FA1F),  # Extensions B–F and compatibility supplement
+    (0x30000, 0x323AF),  # Extensions G–H
+]
+
+
+def fallback_codepoints(source: str, font_number: int, main: set[int]) -> set[int]:
+    cmap = TTFont(source, fontNumber=font_number, lazy=True).getBestCmap()
+    return {cp for cp in cmap if cp not in main and any(lo <= cp <= hi for lo, hi in HANZI_BLOCKS)}
+
+
 def subset_font(source: str, font_number: int, codepoints: set[int]) -> TTFont:
     font = TTFont(source, fontNumber=font_number, lazy=False)
     options = ftsubset.Options()
@@ -153,15 +171,17 @@ def cff_to_truetype(font: TTFont) -> None:
     post.formatType = 3.0  # no glyph names stored: smaller file
     # one Windows BMP cmap is enough (every kept character is in the BMP); a second, identical
     # Unicode-platform subtable would only double the parsing work of every PDF export
+    # the fallback holds Extension B–H hanzi outside the BMP: it keeps the full-Unicode (3, 10) table
     cmap = font["cmap"]
-    cmap.tables = [t for t in cmap.tables if (t.platformID, t.platEncID) == (3, 1)] or cmap.tables
+    full = [t for t in cmap.tables if (t.platformID, t.platEncID) == (3, 10)]
+    cmap.tables = full or [t for t in cmap.tables if (t.platformID, t.platEncID) == (3, 1)] or cmap.tables
     font.sfntVersion = "\x00\x01\x00\x00"
 
 
 def rename(font: TTFont, weight: str) -> None:
     name = font["name"]
     values = {
-        1: "Noto Sans SC" if weight in ("Regular", "Bold") else f"Noto Sans SC {weight}",
+        1: "Noto Sans SC" if weight in ("Regular", "Bold") else f"Noto Sans SC {weight}",  # Ext: own family
         2: weight if weight in ("Regular", "Bold") else "Regular",
         3: f"2.004;NotoSansSC-{weight};subset for CME platform",
         4: f"Noto Sans SC {weight}",
@@ -209,16 +229,23 @@ def main(argv: list[str] | None = None) -> int:
         "--text-file", action="append", default=None,
         help="glob of UTF-8 files whose characters must be covered (repeatable)",
     )
+    parser.add_argument("--fallback", action="store_true",
+                        help="also build NotoSansSC-Ext.ttf (rare hanzi; built by default when no --weight)")
+    parser.add_argument("--fallback-only", action="store_true", help="build only NotoSansSC-Ext.ttf")
     args = parser.parse_args(argv)
     weights = args.weight or list(DEFAULT_SOURCES)
     if (args.source or args.output) and len(weights) != 1:
         parser.error("--source/--output need exactly one --weight")
     text_globs = args.text_file if args.text_file is not None else DEFAULT_TEXT_FILES
     codepoints, required = wanted_codepoints(text_globs)
-    for weight in weights:
+    for weight in [] if args.fallback_only else weights:
         source = args.source or DEFAULT_SOURCES[weight]
         output = Path(args.output) if args.output else FONT_DIR / f"NotoSansSC-{weight}.ttf"
         build(source, args.font_number, weight, output, codepoints, required)
+    if args.weight is None or args.fallback or args.fallback_only:
+        source = args.source or DEFAULT_SOURCES["Regular"]
+        extra = fallback_codepoints(source, args.font_number, codepoints)
+        build(source, args.font_number, "Ext", FONT_DIR / "NotoSansSC-Ext.ttf", extra, extra)
     return 0
 
 

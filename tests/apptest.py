@@ -1,6 +1,7 @@
 """AppTest helpers: open a page by its repo path through the app's own navigation, optionally logged in."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -9,6 +10,17 @@ from cme.db import session_scope
 from tests.factories import login_token
 
 ROOT = Path(__file__).resolve().parent.parent
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def shown(markdown: object) -> str:
+    """What a reader sees of markdown produced with ui.forms.literal: escapes and joiners removed."""
+    return _ESCAPE.sub(r"\1", str(markdown)).replace("\u2060", "").replace("  \n", "\n")
+
+
+def page_text(at: AppTest) -> str:
+    """Every message, caption and markdown block of the page, as a reader sees them."""
+    return shown(" ".join(str(e.value) for e in [*at.markdown, *at.info, *at.success, *at.warning, *at.error, *at.caption]))
 
 
 def _app(script: Path, token: str | None) -> AppTest:

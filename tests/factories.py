@@ -1,6 +1,7 @@
 """Quick builders for test data. One bcrypt hash is computed once and reused (cost 12 is slow)."""
 from __future__ import annotations
 
+import io
 import itertools
 from datetime import date
 from decimal import Decimal
@@ -73,3 +74,25 @@ def login_token(s, login: str, password: str = PASSWORD) -> str:
     from cme.accounts import auth
 
     return auth.redeem_ticket(s, auth.login(s, login, password).ticket)
+def same_picture(stored: bytes, original: bytes) -> bool:
+    """Uploads are re-encoded (cme.uploads): the stored file shows the same pixels, not the same bytes."""
+    from PIL import Image, ImageChops
+
+    with Image.open(io.BytesIO(stored)) as a, Image.open(io.BytesIO(original)) as b:
+        return a.size == b.size and ImageChops.difference(a.convert("RGB"), b.convert("RGB")).getbbox() is None
+
+
+def minimal_pdf(catalog_extra: str = "", extra_objects: tuple[str, ...] = (), page_extra: str = "") -> bytes:
+    """A one-page PDF with a correct xref table; `catalog_extra`/`page_extra` go into those dictionaries."""
+    objects = [f"<< /Type /Catalog /Pages 2 0 R {catalog_extra}>>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] {page_extra}>>", *extra_objects]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{n} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

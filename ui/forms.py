@@ -1,6 +1,8 @@
 """Showing domain errors and small widget conventions shared by every page."""
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from cme.errors import DomainError, ValidationError
@@ -9,9 +11,10 @@ from cme.errors import DomainError, ValidationError
 def show_error(error: DomainError) -> None:
     """One line per field: `身份证号：校验位不正确，请核对`."""
     if isinstance(error, ValidationError) and len(error.errors) > 1:
-        st.error("请更正以下内容：\n" + "\n".join(f"- **{k}**：{v}" if k else f"- {v}" for k, v in error.errors.items()))
+        st.error("请更正以下内容：\n" + "\n".join(f"- **{literal(k)}**：{literal(v)}" if k else f"- {literal(v)}"
+                                             for k, v in error.errors.items()))
     else:
-        st.error(str(error))
+        st.error(literal(str(error)))  # messages echo what was typed (names, codes): never markdown
 
 
 def choose(label: str, options: list[str], *, key: str, placeholder: str = "请选择", **kwargs) -> str | None:
@@ -30,7 +33,7 @@ def show_flash() -> None:
     for key in st.session_state.pop(RESET_KEY, ()):
         st.session_state[key] = None
     if message := st.session_state.pop(FLASH_KEY, None):
-        st.success(message)
+        st.success(literal(message))  # flash messages name people, projects, institutions
 
 
 def act(message: str, fn, *, clear: tuple[str, ...] = ()) -> None:
@@ -55,9 +58,16 @@ def flash_and_rerun(message: str, *, clear: tuple[str, ...] = ()) -> None:
     st.rerun()
 
 
-_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$"})
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$&=^\"'"})
+# Streamlit turns :smile: into an emoji and :material/home: into an icon, and GFM makes bare
+# http://…, www.… and a@b.cn clickable, even when the punctuation is escaped: an invisible word joiner
+# (U+2060) inside each such pattern breaks it and changes nothing a reader sees.
+_AUTO_MARKUP = re.compile(r"(:)(?=[A-Za-z0-9_+-]+:|[a-z]+/|//)|(?i:(www))(?=\.)|(?<=\w)(@)(?=\w)")
+_WORD_JOINER = "\u2060"
 
 
 def literal(text: object) -> str:
-    """User-entered text for st.markdown, shown exactly as typed (markdown syntax escaped)."""
-    return str(text).translate(_MARKDOWN_SPECIAL)
+    """User-entered text for st.markdown (and st.success/error/caption/subheader, table cells, labels),
+    shown exactly as typed: markdown and HTML syntax escaped, line breaks kept."""
+    joined = _AUTO_MARKUP.sub(lambda m: m.group(0) + _WORD_JOINER if m.group(1) or m.group(2) else _WORD_JOINER + "@", str(text))
+    return joined.translate(_MARKDOWN_SPECIAL).replace("\n", "  \n")

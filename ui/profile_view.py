@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from ui.forms import literal
 
 from cme.domain.profile_fields import SnapshotDiff
 from cme.labels import REVIEW_STATUS
@@ -56,7 +57,7 @@ def show_resume(content) -> None:
     for i in range(0, len(pairs), 2):
         a = pairs[i]
         b = pairs[i + 1] if i + 1 < len(pairs) else ("", "")
-        grid.append([a[0], a[1] or "", b[0], b[1] or ""])
+        grid.append([a[0], literal(a[1] or ""), b[0], literal(b[1] or "")])  # st.table renders markdown
     st.table(pd.DataFrame(grid, columns=["项目", "内容", "项目 ", "内容 "]).set_index("项目"))
     numerals = "二三四五六七八九"
     for n, section in enumerate(content.sections):

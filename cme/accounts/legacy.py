@@ -33,8 +33,10 @@ from sqlalchemy.orm import Session
 
 from cme import crypto
 from cme.clock import utcnow
-from cme.domain.identity import check_phone, check_username, normalize, parse_id_number
+from cme.domain.identity import check_phone, check_username, parse_id_number
+from cme.domain.inputs import clean_text
 from cme.errors import FieldErrors, NotFound, ValidationError
+from cme.reports.glyphs import check_person_name
 from cme.models import Department, Institution, User
 from cme.core import audit
 from cme.accounts.users import ensure_unique, set_identity
@@ -100,7 +102,7 @@ def read_users_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
     missing = [c for c in USER_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise ValidationError({"用户文件": "缺少列：" + "、".join(missing) + "；表头应为：" + ",".join(USER_COLUMNS)})
-    return [(n, {k: normalize(v) for k, v in r.items() if k}) for n, r in enumerate(reader, start=2)]
+    return [(n, {k: clean_text(v) for k, v in r.items() if k}) for n, r in enumerate(reader, start=2)]
 
 
 def import_legacy_users(session: Session, data: bytes) -> LegacyReport:
@@ -113,14 +115,13 @@ def import_legacy_users(session: Session, data: bytes) -> LegacyReport:
         username = errors.check("username", check_username, r["username"]) or r["username"]
         scheme = r["password_scheme"].lower()
         if problem := hash_problem(scheme, r["password_hash"]):
-            errors["password_hash"] = problem
+            errors["password_hash" if scheme in SCHEMES else "password_scheme"] = problem
         card = None
         card = errors.check("id_number", parse_id_number, r["id_number"])
         phone = None
         if r["phone"]:
             phone = errors.check("phone", check_phone, r["phone"])
-        if not r["name"]:
-            errors["name"] = "不能为空"
+        r["name"] = errors.check("name", check_person_name, r["name"], max_len=50) or r["name"]
         code = r["institution_code"].upper()
         if code not in institutions:
             institutions[code] = session.scalars(select(Institution).where(Institution.code == code)).first()
@@ -155,7 +156,7 @@ def import_legacy_users(session: Session, data: bytes) -> LegacyReport:
             dept_id = dept.id
         user = User(
             username=username, password_hash=r["password_hash"] if scheme == "bcrypt_raw" else r["password_hash"].lower(),
-            password_scheme=scheme, name=r["name"][:50], role="person", institution_id=inst.id, department_id=dept_id,
+            password_scheme=scheme, name=r["name"], role="person", institution_id=inst.id, department_id=dept_id,
             sex=card.sex, birth_date=card.birth_date, status="approved", reviewed_at=utcnow(), consent_at=None,
             profile_completed=False,
         )

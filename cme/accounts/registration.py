@@ -22,11 +22,12 @@ from cme.accounts.users import ensure_unique, set_identity
 from cme.clock import fmt_local, utcnow
 from cme.core import audit, reference, throttle
 from cme.db import keep_on_refusal
-from cme.domain.identity import check_email, check_phone, check_text, check_username, normalize, parse_id_number
+from cme.domain.identity import check_email, check_phone, check_username, normalize, parse_id_number
 from cme.domain.passwords import hash_password, password_problem, verify_password
 from cme.errors import FieldErrors, DomainError, RecordLocked, ValidationError
 from cme.labels import REGISTRATION_STATUS
 from cme.models import Institution, User
+from cme.reports.glyphs import check_person_name
 
 SUCCESS = "用户注册成功!请等待单位审核,审核通过后方能登录。"
 
@@ -146,7 +147,7 @@ def register(session: Session, phone: str, phone_ticket: str, form: Registration
     phone = errors.check("手机号码", check_phone, phone)
     inst, dept_id = _place(session, errors, form.institution_id, form.department_id)
     username = errors.check("用户名", check_username, form.username)
-    name = errors.check("真实姓名", check_text, form.name, max_len=NAME_MAX)
+    name = errors.check("真实姓名", check_person_name, form.name, max_len=NAME_MAX)  # printed on certificates
     card = errors.check("身份证号", parse_id_number, form.id_number)
     email = errors.check("电子邮箱", check_email, form.email)
     personal = tuple(v for v in (username, card.number if card else "", phone) if v)
@@ -280,7 +281,7 @@ def resubmit_registration(session: Session, username: str, id_number: str, edit:
     errors = FieldErrors()
     inst, dept_id = _place(session, errors, edit.institution_id, edit.department_id)
     new_username = errors.check("用户名", check_username, edit.username)
-    name = errors.check("真实姓名", check_text, edit.name, max_len=NAME_MAX)
+    name = errors.check("真实姓名", check_person_name, edit.name, max_len=NAME_MAX)
     card = errors.check("身份证号", parse_id_number, edit.id_number)
     email = errors.check("电子邮箱", check_email, edit.email)
     new_phone = None

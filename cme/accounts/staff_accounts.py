@@ -17,7 +17,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from cme.clock import fmt_local
+
 from cme.domain.identity import normalize
+from cme.domain.inputs import clean_text
 from cme.domain.passwords import hash_password, random_password
 from cme.errors import NotFound, NotPermitted, RecordLocked
 from cme.labels import REGISTRATION_STATUS
@@ -50,7 +52,7 @@ def list_staff_accounts(session: Session, actor: Actor, keyword: str = "", limit
         .where(User.role == "person", User.institution_id == actor.institution_id,
                User.status.in_(("approved", "disabled")))
     )
-    if kw := normalize(keyword):
+    if kw := clean_text(keyword):
         q = q.where(or_(User.username.contains(kw), User.name.contains(kw)))
     rows = session.execute(q.order_by(User.username).limit(limit))
     return [

@@ -7,6 +7,8 @@ from sqlalchemy.orm import Session
 from cme import crypto
 from cme.clock import utcnow
 from cme.domain.identity import check_phone, check_username, normalize, parse_id_number
+from cme.domain.inputs import clean_text
+from cme.reports.glyphs import check_person_name
 from cme.domain.passwords import hash_password, password_problem
 from cme.errors import FieldErrors, Duplicate, NotFound, ValidationError
 from cme.models import Department, Institution, User
@@ -61,8 +63,7 @@ def create_admin(session: Session, *, username: str, password: str, name: str, r
         errors["角色"] = "应为 unit 或 province"
     if role == "unit" and not institution_code:
         errors["机构"] = "单位管理员必须指定机构编码"
-    if not normalize(name):
-        errors["姓名"] = "不能为空"
+    name = errors.check("姓名", check_person_name, name, max_len=50)
     if password_hash is None and (problem := password_problem(password, personal=(username,))):
         errors["密码"] = problem
     errors.raise_if_any()
@@ -72,7 +73,7 @@ def create_admin(session: Session, *, username: str, password: str, name: str, r
     user = User(
         username=username,
         password_hash=password_hash or hash_password(password),
-        name=normalize(name),
+        name=name,
         role=role,
         institution_id=inst.id if inst and role == "unit" else None,
         status="approved",
@@ -94,8 +95,7 @@ def create_person(session: Session, *, username: str, password: str, name: str, 
     username = errors.check("用户名", check_username, username)
     card = errors.check("身份证号", parse_id_number, id_number)
     phone = errors.check("手机号码", check_phone, phone)
-    if not normalize(name):
-        errors["真实姓名"] = "不能为空"
+    name = errors.check("真实姓名", check_person_name, name, max_len=50)
     if not errors and password_hash is None:
         if problem := password_problem(password, personal=(username, card.number, phone)):
             errors["密码"] = problem
@@ -106,14 +106,14 @@ def create_person(session: Session, *, username: str, password: str, name: str, 
     dept_id = None
     if department:
         dept_id = session.scalars(
-            select(Department.id).where(Department.institution_id == inst.id, Department.name == normalize(department))
+            select(Department.id).where(Department.institution_id == inst.id, Department.name == clean_text(department))
         ).first()
         if dept_id is None:
             raise NotFound(f"科室 {department} 不在 {inst.name}")
     user = User(
         username=username,
         password_hash=password_hash or hash_password(password),
-        name=normalize(name),
+        name=name,
         role="person",
         institution_id=inst.id,
         department_id=dept_id,

@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from cme.domain.identity import check_text, normalize
+from cme.domain.inputs import clean_text
 from cme.domain.standards import REGION_LEVELS
 from cme.errors import FieldErrors, Duplicate, NotFound, ValidationError
 from cme.models import Department, Institution, Region, User
@@ -66,7 +67,7 @@ def list_institutions(session: Session, actor: Actor, *, keyword: str = "", regi
         parent, parent.code == region.parent_code)
     if region_code:
         q = q.where(or_(Institution.region_code == region_code, region.parent_code == region_code))
-    if kw := normalize(keyword):
+    if kw := clean_text(keyword):
         q = q.where(or_(Institution.name.contains(kw), Institution.code.contains(kw.upper())))
     if not include_inactive:
         q = q.where(Institution.active)

@@ -95,7 +95,7 @@ def create_notice(session: Session, actor: Actor, *, title: str, body: str = "",
     clean = {}
     for label, key, raw, max_len, required in (("通知标题", "title", title, 200, True), ("活动主题", "theme", theme, 200, False),
                                                ("通知内容", "body", body, 5000, False)):
-        clean[key] = errors.check(label, check_text, raw, max_len=max_len, required=required) or None
+        clean[key] = errors.check(label, check_text, raw, max_len=max_len, required=required, multiline=key == "body") or None
     if start_date and end_date and start_date > end_date:
         errors["举办结束日期"] = "不能早于举办开始日期"
     errors.raise_if_any()

@@ -34,6 +34,7 @@ from cme.config import get_settings
 from cme.core import throttle
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
 from cme.domain.identity import check_text
+from cme.domain.inputs import FIRST_YEAR, parse_year
 from cme.domain.standards import NO_TITLE_LABEL, parse_title_label
 from cme.errors import FieldErrors, NotFound, NotPermitted, RecordLocked, ValidationError
 from cme.labels import CERTIFICATE_KIND
@@ -58,7 +59,7 @@ KIND_TYPES = {
     "class2": (CLASS_II,),
 }
 STATUS_LABELS = {"genuine": "真实有效", "not_found": "未找到", "voided": "已作废"}
-SERIAL_RE = re.compile(r"^SC\d{8}[0-9A-Z]{8}$")
+SERIAL_RE = re.compile(r"^SC[0-9]{8}[0-9A-Z]{8}$")
 VERIFY_LIMIT = 30  # public look-ups per minute and serial prefix
 VERIFY_WINDOW = timedelta(minutes=1)
 _ALPHABET = string.ascii_uppercase + string.digits
@@ -117,14 +118,21 @@ def check_request(kind: str | None, year_from: int | None, year_to: int | None) 
     if kind not in KINDS:
         errors["证明类型"] = "请选择证明类型"
     this_year = today().year
-    if year_from is None:
-        errors["起始年度"] = "请选择起始年度"
-    if year_to is None:
-        errors["终止年度"] = "请选择终止年度"
-    if year_from is not None and year_from > this_year:
-        errors["起始年度"] = f"不能晚于本年度（{this_year}）"
-    if year_to is not None and year_to > this_year:
-        errors["终止年度"] = f"不能晚于本年度（{this_year}）"
+    years = {}
+    for label, raw in (("起始年度", year_from), ("终止年度", year_to)):
+        if raw is None or raw == "":
+            errors[label] = f"请选择{label}"
+            continue
+        try:
+            years[label] = parse_year(raw, first=0, last=9999)
+        except ValueError as e:
+            errors[label] = str(e)
+            continue
+        if years[label] > this_year:
+            errors[label] = f"不能晚于本年度（{this_year}）"
+        elif years[label] < FIRST_YEAR:
+            errors[label] = f"不能早于{FIRST_YEAR}年"
+    year_from, year_to = years.get("起始年度"), years.get("终止年度")
     if year_from is not None and year_to is not None and "起始年度" not in errors:
         if year_from > year_to:
             errors["起始年度"] = "不能晚于终止年度"

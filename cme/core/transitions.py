@@ -37,6 +37,6 @@ def decide(session: Session, model: type, record_id: int, *, expected: str = "pe
 def reject_reason(raw: str | None, *, field: str = "审核意见") -> str:
     """The reason every 审核不通过 needs: required, at most 500 characters, shown literally."""
     try:
-        return check_text(raw, max_len=REASON_MAX)
+        return check_text(raw, max_len=REASON_MAX, multiline=True)
     except ValueError as e:
         raise ValidationError({field: REASON_REQUIRED if str(e) == "不能为空" else str(e)}) from None

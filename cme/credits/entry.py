@@ -5,6 +5,7 @@ Rules:
   省级I类 / II类), 获取时间* 从 … 至 … (从 ≤ 至, neither after today, China time), 学分获取形式*
   (the dictionary), 项目名称*, 主办单位*, 举办年度*, 学科分类* (一级 › 二级 from the dictionary),
   备注说明, 上传图片 (see cme.storage). Every bad field is named; nothing is saved.
+* 举办年度 from 2000 (FIRST_YEAR) to this year, for the form, the import and the CLI alike.
 * 举办年度 must be the year of 获取时间「从」or「至」: a course held 12-30 … 01-02 may be filed
   under either year, anything else is refused.
 * The same person, project code and year only once (`该项目学分已登记`); a rejected record does not
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -30,10 +31,11 @@ from cme.credits.details import CreditDetail
 from cme.credits.summaries import refresh_summary
 from cme.domain.compliance import CREDIT_TYPES
 from cme.domain.identity import check_text
+from cme.domain.inputs import FIRST_YEAR, parse_amount, parse_year
 from cme.errors import FieldErrors, DuplicateCredit, NotFound, RecordLocked, ValidationError
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, CreditReview, Project
-from cme.storage import Upload, drop_file, proof_mime, store_file
+from cme.storage import CheckedFile, Upload, check_proof, drop_file, store_file
 from cme.core.policy import use_case
 
 MAX_CREDITS = Decimal("100")
@@ -62,21 +64,8 @@ class CreditInput:
 
 
 def parse_credits(raw) -> Decimal:
-    """> 0, at most one decimal place, ≤ 100; ValueError in Chinese."""
-    text = str(raw if raw is not None else "").strip()
-    if not text:
-        raise ValueError("不能为空")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError("应为数字") from None
-    if not value.is_finite() or value <= 0:
-        raise ValueError("应大于0")
-    if value != value.quantize(Decimal("0.1")):
-        raise ValueError("最多保留一位小数")
-    if value > MAX_CREDITS:
-        raise ValueError(f"不能超过{MAX_CREDITS}分")
-    return value.quantize(Decimal("0.1"))
+    """> 0, at most one decimal place, ≤ 100; ValueError in Chinese (1e30, NaN → 应为数字)."""
+    return parse_amount(raw, maximum=MAX_CREDITS)
 
 
 @dataclass(frozen=True)
@@ -122,6 +111,8 @@ def validate_credit(session: Session, data: CreditInput, choices: CreditChoices 
         errors["获取时间"] = "请选择开始日期"
     elif data.date_from > today:
         errors["获取时间"] = "开始日期不能晚于今天"
+    elif data.date_from.year < FIRST_YEAR:
+        errors["获取时间"] = f"开始日期不能早于{FIRST_YEAR}年"
     if data.date_to is None:
         errors.setdefault("获取时间", "请选择结束日期")
     elif data.date_to > today:
@@ -135,22 +126,19 @@ def validate_credit(session: Session, data: CreditInput, choices: CreditChoices 
         errors["举办年度"] = "请选择举办年度"
     else:
         try:
-            year = int(data.year)
-        except (TypeError, ValueError):
-            year = None
-            errors["举办年度"] = "应为四位年份"
-        if year is not None:
+            year = parse_year(data.year, last=today.year)
+        except ValueError as e:
+            errors["举办年度"] = str(e)
+        else:
             if data.date_from and data.date_to and year not in {data.date_from.year, data.date_to.year}:
                 errors["举办年度"] = "应与获取时间的年份一致"
-            elif year > today.year:
-                errors["举办年度"] = "不能晚于今年"
             out["year"] = year
     check_dictionary_fields(errors, choices, data.form, data.subject_parent, data.subject_child)
     out["form"], out["subject_parent"], out["subject_child"] = data.form, data.subject_parent, data.subject_child
-    out["remark"] = errors.check("备注说明", check_text, data.remark, max_len=500, required=False) or None
+    out["remark"] = errors.check("备注说明", check_text, data.remark, max_len=500, required=False, multiline=True) or None
     if data.proof is not None:
         try:
-            out["proof_mime"] = proof_mime(data.proof.data)
+            out["proof_file"] = check_proof(data.proof.data)  # re-encoded once, here
         except ValidationError as e:
             errors.update(e.errors)
     errors.raise_if_any()
@@ -184,10 +172,10 @@ def _snapshot(rec: CreditRecord) -> dict:
             "学分类型": rec.credit_type, "举办年度": rec.year, "状态": REVIEW_STATUS[rec.status]}
 
 
-def _store_proof(session: Session, rec: CreditRecord, upload: Upload, mime: str) -> str | None:
+def _store_proof(session: Session, rec: CreditRecord, upload: Upload, checked: CheckedFile) -> str | None:
     old = rec.proof_key
-    rec.proof_key = store_file(session, upload.data, mime)
-    rec.proof_mime = mime
+    rec.proof_key = store_file(session, checked.data, checked.mime)
+    rec.proof_mime = checked.mime
     rec.proof_name = (upload.filename or "")[:200] or None
     return old
 
@@ -197,10 +185,10 @@ def submit_credit(session: Session, actor: Actor, data: CreditInput) -> int:
     """新增: the person files a credit for themself; it starts 待审."""
     clean = validate_credit(session, data)
     _ensure_not_duplicate(session, actor.id, clean["project_code"], clean["year"])
-    mime = clean.pop("proof_mime", None)
+    checked = clean.pop("proof_file", None)
     rec = CreditRecord(user_id=actor.id, status="pending", source="个人登记", **clean)
-    if data.proof is not None:
-        _store_proof(session, rec, data.proof, mime)
+    if checked is not None:
+        _store_proof(session, rec, data.proof, checked)
     session.add(rec)
     _flush_unique(session)
     session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action="submit"))
@@ -225,14 +213,14 @@ def update_credit(session: Session, actor: Actor, credit_id: int, data: CreditIn
     rec = _own_pending(session, actor, credit_id)
     clean = validate_credit(session, data)
     _ensure_not_duplicate(session, actor.id, clean["project_code"], clean["year"], exclude_id=rec.id)
-    mime = clean.pop("proof_mime", None)
+    checked = clean.pop("proof_file", None)
     before = _snapshot(rec)
     old_year = rec.year
     for k, v in clean.items():
         setattr(rec, k, v)
     old_key = None
-    if data.proof is not None:
-        old_key = _store_proof(session, rec, data.proof, mime)
+    if checked is not None:
+        old_key = _store_proof(session, rec, data.proof, checked)
     elif remove_proof:
         old_key, rec.proof_key, rec.proof_mime, rec.proof_name = rec.proof_key, None, None, None
     rec.updated_at = clock.utcnow()

@@ -7,6 +7,11 @@ Rules:
 * The file: CSV (UTF-8, with or without BOM) or XLSX, at most 5 MB and 20000 data rows, whose first
   row holds exactly the columns of `HEADERS` (any order). Anything else is refused as a whole with
   a clear message and nothing is saved.
+* XLSX is streamed (openpyxl read_only) and never read past MAX_ROWS + 1 rows or MAX_COLUMNS
+  columns: a sheet whose declared range is larger (a 5 KB file with a cell at XFD1048576) is refused
+  at once instead of being expanded into 17 billion empty cells.
+* Cells are free text kept as typed (control characters stripped, no NFKC folding), except the
+  digit columns (身份证号, 学分, 举办年度, dates), which accept ASCII and full-width digits only.
 * Each row goes through the same field rules as the credit form (`credits.validate_credit`); a
   refused row is reported with its spreadsheet row number and the reason naming the column.
 * The same person + 项目编号 + 举办年度 already present (not rejected), or earlier in the same file,
@@ -30,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from cme import clock, crypto
 from cme.domain.identity import normalize, parse_id_number
+from cme.domain.inputs import clean_text, fold_digits, is_ascii_digits
 from cme.errors import FieldErrors, DomainError, ValidationError
 from cme.models import CreditRecord, CreditReview, User
 from cme.core import audit
@@ -43,6 +49,7 @@ HEADERS = ["身份证号", "项目编号", "项目名称", "主办单位", "学�
            "学科分类二级", "举办年度", "开始日期", "结束日期", "备注"]
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20000
+MAX_COLUMNS = 50  # the template has 13; anything wider is not our file
 SOURCE = "批量导入"
 FILE_LABEL = "导入文件"
 
@@ -138,7 +145,19 @@ def _csv_rows(data: bytes):
         raise _refuse("文件不是 UTF-8 编码的 CSV 或 XLSX 文件（Excel 请另存为“CSV UTF-8”或 .xlsx）") from None
     if "\x00" in text:
         raise _refuse("文件不是 CSV 或 XLSX 文件")
-    return iter(csv.reader(io.StringIO(text, newline="")))
+    return _guarded(csv.reader(io.StringIO(text, newline="")))
+
+
+def _guarded(rows):
+    """CSV rows, cut to MAX_COLUMNS; a malformed file (a field over csv's size limit, a stray
+    NUL) is refused whole instead of crashing mid-way."""
+    try:
+        for row in rows:
+            if len(row) > MAX_COLUMNS and any(c.strip() for c in row[MAX_COLUMNS:]):
+                raise _refuse(f"列数超过{MAX_COLUMNS}列，请使用导入模板")
+            yield row[:MAX_COLUMNS]
+    except csv.Error:
+        raise _refuse("CSV 文件格式不正确（引号不成对或单元格过长），请用导入模板另存后导入") from None
 
 
 def _xlsx_rows(data: bytes):
@@ -149,7 +168,28 @@ def _xlsx_rows(data: bytes):
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise _refuse("无法读取该 XLSX 文件，请确认文件未损坏") from None
     ws = wb.worksheets[0]
-    return ws.iter_rows(values_only=True)
+    # the declared range (<dimension>) is checked before any row is expanded; read_only streaming
+    # then never goes past the caps even when the declaration is missing or lies
+    try:
+        rows, columns = ws.max_row or 0, ws.max_column or 0
+    except (ValueError, TypeError):
+        rows, columns = 0, 0
+    if rows > MAX_ROWS + 1:
+        wb.close()
+        raise _refuse(f"工作表范围超过{MAX_ROWS}行（到第{rows}行），请删除空白行、拆分后分批导入")
+    if columns > MAX_COLUMNS:
+        wb.close()
+        raise _refuse(f"工作表范围超过{MAX_COLUMNS}列，请只保留导入模板的列")
+    return _closing(wb, ws.iter_rows(min_row=1, max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS, values_only=True))
+
+
+def _closing(wb, rows):
+    try:
+        yield from rows
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise _refuse("无法读取该 XLSX 文件，请确认文件未损坏") from None
+    finally:
+        wb.close()
 
 
 # ---- cells ---------------------------------------------------------------------------------------
@@ -162,7 +202,7 @@ def _text(value) -> str:
         value = int(value)
     if isinstance(value, datetime):
         value = value.date()
-    return normalize(str(value))
+    return clean_text(value)
 
 
 def _date(value) -> date:
@@ -177,9 +217,9 @@ def _date(value) -> date:
         if 1 <= value < 2958466:
             return _EXCEL_EPOCH + timedelta(days=int(value))
         raise ValueError("不是有效的日期")
-    text = normalize(str(value)).replace("/", "-").split(" ")[0]
+    text = fold_digits(value).replace("/", "-").split(" ")[0]
     parts = text.split("-")
-    if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[0]) == 4:
+    if len(parts) == 3 and all(is_ascii_digits(p) and len(p) <= 4 for p in parts) and len(parts[0]) == 4:
         try:
             return date(int(parts[0]), int(parts[1]), int(parts[2]))
         except ValueError:
@@ -309,7 +349,7 @@ def _save(session: Session, actor: Actor, accepted: list[tuple[_Row, int, dict]]
     now = clock.utcnow()
     records = []
     for _row, user_id, clean in accepted:
-        clean = {k: v for k, v in clean.items() if k != "proof_mime"}
+        clean = {k: v for k, v in clean.items() if k != "proof_file"}
         records.append(CreditRecord(user_id=user_id, status="approved", source=SOURCE, reviewed_at=now,
                                     reviewed_by=actor.id, created_at=now, updated_at=now, **clean))
     session.add_all(records)
@@ -321,6 +361,18 @@ def _save(session: Session, actor: Actor, accepted: list[tuple[_Row, int, dict]]
     session.add_all([CreditReview(credit_id=r.id, actor_id=actor.id, action="import", at=now) for r in records])
     for user_id, year in sorted({(r.user_id, r.year) for r in records}):
         refresh_summary(session, user_id, year)
+
+
+REFUSED_COLUMNS = ["行号", "身份证号", "项目编号", "拒绝原因"]
+
+
+def refused_table(report: ImportReport) -> list[list]:
+    return [[r.row, r.id_number, r.project_code, r.reason] for r in report.refused]
+
+
+def refused_csv(report: ImportReport) -> bytes:
+    """下载拒绝明细: the file's own cells come back, so they go through the export's formula guard."""
+    return csv_bytes([REFUSED_COLUMNS, *refused_table(report)])
 
 
 # ---- templates ------------------------------------------------------------------------------------
@@ -364,4 +416,5 @@ def template_xlsx() -> bytes:
     return workbook_bytes(wb)
 
 
-__all__ = ["HEADERS", "ImportReport", "RefusedRow", "import_credits", "read_table", "template_csv", "template_xlsx"]
+__all__ = ["HEADERS", "ImportReport", "RefusedRow", "import_credits", "read_table", "refused_csv", "refused_table",
+           "template_csv", "template_xlsx"]

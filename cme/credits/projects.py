@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from cme import clock
 from cme.domain.compliance import CREDIT_TYPES
-from cme.domain.identity import check_text, normalize
+from cme.domain.identity import check_text
+from cme.domain.inputs import clean_text, parse_year
 from cme.errors import FieldErrors, Duplicate, NotFound
 from cme.models import Project
 from cme.core import audit
@@ -29,7 +30,6 @@ from cme.core.actors import Actor
 from cme.credits.entry import check_dictionary_fields, credit_choices, parse_credits
 from cme.core.policy import use_case
 
-FIRST_YEAR = 2000
 
 
 @dataclass
@@ -93,15 +93,15 @@ def validate_project(session: Session, data: ProjectInput) -> dict:
         errors["举办时间"] = "开始日期不能晚于结束日期"
     out["date_from"], out["date_to"] = data.date_from, data.date_to
     last_year = clock.today().year + 1
-    try:
-        year = int(data.year) if data.year not in (None, "") else None
-    except (TypeError, ValueError):
-        year, errors["举办年度"] = None, "应为四位年份"
-    if year is None:
-        errors.setdefault("举办年度", "请选择举办年度")
-    elif not FIRST_YEAR <= year <= last_year:
-        errors["举办年度"] = f"应在{FIRST_YEAR}至{last_year}年之间"
-    elif data.date_from and data.date_to and year not in {data.date_from.year, data.date_to.year}:
+    year = None
+    if data.year in (None, ""):
+        errors["举办年度"] = "请选择举办年度"
+    else:
+        try:
+            year = parse_year(data.year, last=last_year)
+        except ValueError as e:
+            errors["举办年度"] = str(e)
+    if year is not None and data.date_from and data.date_to and year not in {data.date_from.year, data.date_to.year}:
         errors["举办年度"] = "应与举办时间的年份一致"
     out["year"] = year
     if data.credit_type not in CREDIT_TYPES:
@@ -140,7 +140,7 @@ def list_projects(session: Session, actor: Actor, *, keyword: str = "", year: in
                   credit_type: str | None = None, limit: int = 500) -> list[ProjectRow]:
     """Search by code, name or organizer keyword, year and credit type; newest year first."""
     q = select(Project)
-    if kw := normalize(keyword):
+    if kw := clean_text(keyword):
         q = q.where(or_(Project.code.contains(kw), Project.name.contains(kw), Project.organizer.contains(kw)))
     if year:
         q = q.where(Project.year == int(year))

@@ -6,15 +6,18 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from cme.domain.inputs import clean_text, fold_digits
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")  # [0-9], not \d: ٥ or ५ are not phone digits
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{4,20}$")
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
 def normalize(text: str | None) -> str:
-    """NFKC folds full-width digits and letters (１２３ → 123); whitespace trimmed."""
+    """For identifiers (用户名, 登录名, codes), never free text: NFKC folds full-width digits and
+    letters (１２３ → 123); whitespace trimmed. Patterns matched afterwards must be ASCII-only."""
     return unicodedata.normalize("NFKC", text or "").strip()
 
 
@@ -31,10 +34,10 @@ def check_digit(first17: str) -> str:
 
 def parse_id_number(raw: str, today: date | None = None) -> IdCard:
     """Validate an 18-digit 身份证号 and derive birth date and sex; raises ValueError in Chinese."""
-    number = normalize(raw).upper()
+    number = fold_digits(raw).upper()
     if not number:
         raise ValueError("不能为空")
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise ValueError("应为18位，前17位为数字，最后一位为数字或X")
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
@@ -49,7 +52,7 @@ def parse_id_number(raw: str, today: date | None = None) -> IdCard:
 
 
 def check_phone(raw: str) -> str:
-    phone = normalize(raw)
+    phone = fold_digits(raw)
     if not phone:
         raise ValueError("不能为空")
     if not PHONE_RE.fullmatch(phone):
@@ -78,17 +81,16 @@ def check_email(raw: str) -> str:
     return email
 
 
-def check_text(raw: str | None, *, max_len: int, required: bool = True) -> str:
-    """Free text: trimmed, length-limited, no control characters. Stored and shown literally."""
-    value = unicodedata.normalize("NFKC", raw or "").strip()
+def check_text(raw: str | None, *, max_len: int, required: bool = True, multiline: bool = False) -> str:
+    """Free text as typed (not NFKC-folded; see cme.domain.inputs), control characters stripped,
+    trimmed and length-limited. Stored and shown literally."""
+    value = clean_text(raw, multiline=multiline)
     if not value:
         if required:
             raise ValueError("不能为空")
         return ""
     if len(value) > max_len:
         raise ValueError(f"不能超过{max_len}个字符")
-    if any(unicodedata.category(c) == "Cc" for c in value):
-        raise ValueError("含有不可见的控制字符")
     return value
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from cme.domain.identity import EMAIL_RE, check_text, normalize
+from cme.domain.inputs import fold_digits
 from cme.errors import FieldErrors, ValidationError
 
 PARTS = ("education", "training", "publication", "work", "award")
@@ -171,11 +172,11 @@ def parse_date(value) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = normalize(str(value)).replace("/", "-").replace(".", "-")
+    text = fold_digits(value).replace("/", "-").replace(".", "-")
     try:
         return date.fromisoformat(text)
     except ValueError:
-        m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+        m = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", text)
         if m:
             try:
                 return date(int(m[1]), int(m[2]), int(m[3]))
@@ -204,12 +205,16 @@ def _clean_value(f: Field, raw, options: dict[str, list[str]], today: date, requ
         allowed = options.get(f.source or f.label, SPECIAL_OPTIONS.get(f.source or "", None))
         if allowed is not None and text not in allowed:
             raise ValueError("请从列表中选择")
-    elif f.kind == "email" and not EMAIL_RE.fullmatch(text):
-        raise ValueError("格式不正确")
-    elif f.kind == "postcode" and not re.fullmatch(r"\d{6}", text):
-        raise ValueError("应为6位数字")
-    elif f.kind == "phone" and not re.fullmatch(r"(1[3-9]\d{9})|(0\d{2,3}-?\d{7,8}(-\d{1,6})?)", text):
-        raise ValueError("请输入11位手机号或带区号的固定电话")
+    elif f.kind == "email":
+        text = normalize(text)  # an address is an identifier: full-width ＠ folds
+        if not EMAIL_RE.fullmatch(text):
+            raise ValueError("格式不正确")
+    elif f.kind in ("postcode", "phone"):
+        text = fold_digits(text)  # full-width ０-９ welcome; other scripts' digits refused by [0-9]
+        if f.kind == "postcode" and not re.fullmatch(r"[0-9]{6}", text):
+            raise ValueError("应为6位数字")
+        if f.kind == "phone" and not re.fullmatch(r"(1[3-9][0-9]{9})|(0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?)", text):
+            raise ValueError("请输入11位手机号或带区号的固定电话")
     return text
 
 

@@ -9,10 +9,7 @@ Rules:
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
-
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,14 +21,14 @@ from cme.domain import profile_fields as pf
 from cme.errors import NotFound, RecordLocked, ValidationError
 from cme.models import Institution, Profile, ProfileChangeRequest, ProfileEntry, User
 from cme.core.policy import use_case
+from cme.reports.glyphs import check_printable
+from cme.uploads import CheckedFile, check_upload
 
 WAIT_MESSAGE = "请等待审核"
 
 
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
-
-
-PHOTO_MIME = {"JPEG": "image/jpeg", "PNG": "image/png"}
+PHOTO_MAX_SIDE = 800  # px: the résumé prints it at 25 × 35 mm
 
 
 def field_options(session: Session) -> dict[str, list[str]]:
@@ -201,6 +198,11 @@ def save_basic(session: Session, actor: Actor, fields: dict) -> int:
     """保存 个人基本信息: validated, then into the pending change request (姓名/性别/出生日期 required)."""
     user = _require_person(session, actor)
     clean = pf.validate_basic(fields, field_options(session), today())
+    if clean.get("姓名"):  # printed on the résumé and certificates
+        try:
+            check_printable(clean["姓名"])
+        except ValueError as e:
+            raise ValidationError({"姓名": str(e)}) from None
     after = _working_snapshot(session, user.id)
     photo = after["basic"].get(pf.PHOTO)
     old = after["basic"]
@@ -246,31 +248,19 @@ def delete_entry(session: Session, actor: Actor, part: str, index: int) -> int:
     return _save_working_copy(session, actor, user, after, "profile_delete_entry")
 
 
-def photo_mime(data: bytes) -> str:
-    """A photo is accepted by its content: a JPEG or PNG Pillow can open, at most 2 MB."""
-    if not data:
-        raise ValidationError({"上传照片": "文件为空"})
-    if len(data) > MAX_PHOTO_BYTES:
-        raise ValidationError({"上传照片": "照片不能超过2MB"})
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format
-            img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError({"上传照片": "只能上传JPEG或PNG格式的图片"}) from None
-    if fmt not in PHOTO_MIME:
-        raise ValidationError({"上传照片": "只能上传JPEG或PNG格式的图片"})
-    return PHOTO_MIME[fmt]
+def check_photo(data: bytes) -> CheckedFile:
+    """上传照片: a JPEG or PNG (not PDF), at most 2 MB, re-encoded at most PHOTO_MAX_SIDE px."""
+    return check_upload(data, field="上传照片", max_bytes=MAX_PHOTO_BYTES, max_side=PHOTO_MAX_SIDE, allow_pdf=False)
 
 
 @use_case
 def upload_photo(session: Session, actor: Actor, data: bytes) -> int:
     """上传照片: checked by content, stored under a generated key, reviewed like any change."""
     user = _require_person(session, actor)
-    mime = photo_mime(data)
+    photo = check_photo(data)
     from cme.storage import store_file
 
-    key = store_file(session, data, mime)
+    key = store_file(session, photo.data, photo.mime)
     after = _working_snapshot(session, user.id)
     after["basic"][pf.PHOTO] = key
     return _save_working_copy(session, actor, user, after, "profile_upload_photo")

@@ -58,7 +58,7 @@ def request_transfer(session: Session, actor: Actor, to_institution_id: int | No
         dept = session.get(Department, to_department_id)
         if dept is None or dept.institution_id != target.id or not dept.active:
             errors["调入科室"] = "科室不属于所选机构"
-    note = errors.check("调动说明", check_text, note, max_len=500, required=False)
+    note = errors.check("调动说明", check_text, note, max_len=500, required=False, multiline=True)
     errors.raise_if_any()
     if session.scalars(select(Transfer.id).where(Transfer.user_id == user.id, Transfer.status == "pending")).first():
         raise Duplicate("已有待审核的调动申请，请等待调入机构审核")

@@ -1,8 +1,11 @@
 """The CJK font shipped with the project, registered on fresh A4 :class:`fpdf.FPDF` documents.
 
 The fonts live in ``data/fonts`` (Noto Sans SC Regular and Bold, a GB 2312 + punctuation subset of
-Noto Sans CJK SC under the SIL Open Font License, rebuilt by ``scripts/build_font_subset.py``).
-No system font is ever used at run time.
+Noto Sans CJK SC under the SIL Open Font License, rebuilt by ``scripts/build_font_subset.py``), with
+Noto Sans SC Ext - every other hanzi of Noto Sans CJK SC, Extension A and the Extension B-H ones it
+has - set as fpdf2's fallback font, so a rare name hanzi (燚 䶮 𠈌) prints instead of a blank; a
+character no font has is refused at entry (``cme.reports.glyphs``). No system font is ever used at
+run time.
 
 ``fpdf.FPDF.add_font`` parses the font file (cmap, metrics of every glyph) each time it is called.
 Here that happens once per process: the parsed :class:`fpdf.fonts.TTFFont` objects are kept as
@@ -17,22 +20,22 @@ from __future__ import annotations
 import copy
 import threading
 from io import BytesIO
-from pathlib import Path
 from typing import TypeVar
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
-FONT_DIR = Path(__file__).resolve().parents[2] / "data" / "fonts"
-FONT_PATH = FONT_DIR / "NotoSansSC-Regular.ttf"
-FONT_BOLD_PATH = FONT_DIR / "NotoSansSC-Bold.ttf"
-FONT_FAMILY = "NotoSansSC"
+from cme.reports.glyphs import FALLBACK_PATH, FONT_BOLD_PATH, FONT_DIR, FONT_PATH, undrawable  # noqa: F401 (re-exported)
 
-_STYLES = {"": FONT_PATH, "B": FONT_BOLD_PATH}
+FONT_FAMILY = "NotoSansSC"
+FALLBACK_FAMILY = "NotoSansSCExt"
+
+# (family, style) → file; the fallback has one weight, used for bold text too (exact_match=False)
+_FILES = {(FONT_FAMILY, ""): FONT_PATH, (FONT_FAMILY, "B"): FONT_BOLD_PATH, (FALLBACK_FAMILY, ""): FALLBACK_PATH}
 
 _lock = threading.Lock()
-_templates: dict[str, tuple[TTFFont, bytes]] | None = None
+_templates: dict[tuple[str, str], tuple[TTFFont, bytes]] | None = None
 _parse_count = 0
 
 
@@ -41,31 +44,31 @@ def font_parse_count() -> int:
     return _parse_count
 
 
-def _load_templates() -> dict[str, tuple[TTFFont, bytes]]:
+def _load_templates() -> dict[tuple[str, str], tuple[TTFFont, bytes]]:
     global _templates, _parse_count
     if _templates is not None:
         return _templates
     with _lock:
         if _templates is None:
             scratch = FPDF()
-            loaded: dict[str, tuple[TTFFont, bytes]] = {}
-            for style, path in _STYLES.items():
+            loaded: dict[tuple[str, str], tuple[TTFFont, bytes]] = {}
+            for (family, style), path in _FILES.items():
                 if not path.exists():
-                    if style == "":
+                    if (family, style) == (FONT_FAMILY, ""):
                         raise FileNotFoundError(
                             f"CJK font missing: {path} (run scripts/build_font_subset.py)"
                         )
                     continue
-                scratch.add_font(FONT_FAMILY, style, str(path))
-                font = scratch.fonts[f"{FONT_FAMILY.lower()}{style}"]
+                scratch.add_font(family, style, str(path))
+                font = scratch.fonts[f"{family.lower()}{style}"]
                 assert isinstance(font, TTFFont)
-                loaded[style] = (font, path.read_bytes())
+                loaded[(family, style)] = (font, path.read_bytes())
             _parse_count += 1
             _templates = loaded
     return _templates
 
 
-def _register(pdf: FPDF, style: str, template: TTFFont, raw: bytes) -> None:
+def _register(pdf: FPDF, template: TTFFont, raw: bytes) -> None:
     font = copy.copy(template)
     font.i = len(pdf.fonts) + 1
     # fpdf2 subsets ``ttfont`` in place in output(): each document needs its own object. Lazy
@@ -80,7 +83,13 @@ def _register(pdf: FPDF, style: str, template: TTFFont, raw: bytes) -> None:
 
 
 class PagedPDF(FPDF):
-    """FPDF printing ``第 N 页 / 共 M 页`` centred at the foot of every page."""
+    """FPDF printing ``第 N 页 / 共 M 页`` centred at the foot of every page; the fallback font is
+    embedded only when a character of the document needed it (most names never do)."""
+
+    def output(self, *args, **kwargs):
+        for key in [k for k, f in self.fonts.items() if k.startswith(FALLBACK_FAMILY.lower()) and not _used(f)]:
+            del self.fonts[key]
+        return super().output(*args, **kwargs)
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -92,6 +101,11 @@ class PagedPDF(FPDF):
         self.set_font(family, style, size)
 
 
+def _used(font) -> bool:
+    """Whether any glyph beyond fpdf2's reserved .notdef and space was drawn with `font`."""
+    return any(code not in (0x00, 0x20) for code in font.subset._char_id_per_glyph.values())  # pylint: disable=protected-access
+
+
 _F = TypeVar("_F", bound=FPDF)
 
 
@@ -100,23 +114,20 @@ def new_pdf(cls: type[_F] = FPDF) -> _F:  # type: ignore[assignment]
     ``NotoSansSC`` (regular, and bold when shipped) registered and selected at 10.5 pt."""
     templates = _load_templates()
     pdf = cls(orientation="P", unit="mm", format="A4")
-    for style, (template, raw) in templates.items():
-        _register(pdf, style, template, raw)
+    for template, raw in templates.values():
+        _register(pdf, template, raw)
+    if (FALLBACK_FAMILY, "") in templates:
+        pdf.set_fallback_fonts([FALLBACK_FAMILY], exact_match=False)
     pdf.set_font(FONT_FAMILY, size=10.5)
     return pdf
 
 
 def has_bold() -> bool:
     """True when the bold weight is shipped (it is; the renderers fall back to regular)."""
-    return "B" in _load_templates()
+    return (FONT_FAMILY, "B") in _load_templates()
 
 
 def unsupported_chars(text: str) -> str:
-    """The distinct characters of ``text`` the shipped font cannot draw (they would print as
-    nothing), in order of appearance; whitespace and control characters are ignored."""
-    template, _ = _load_templates()[""]
-    seen: dict[str, None] = {}
-    for ch in text:
-        if ch not in seen and ord(ch) not in template.cmap and ch.isprintable() and not ch.isspace():
-            seen[ch] = None
-    return "".join(seen)
+    """The distinct characters of ``text`` no shipped font can draw (they would print as nothing),
+    in order of appearance; whitespace and control characters are ignored."""
+    return "".join(c for c in undrawable(text) if c.isprintable())

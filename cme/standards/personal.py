@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from cme import clock
 from cme.domain.identity import age_on
+from cme.domain.inputs import FIRST_YEAR, parse_year
 from cme.domain.standards import REGION_LEVELS, Standard, pick_standard
 from cme.errors import Duplicate, NotFound, ValidationError
 from cme.models import CreditStandard, Department, PersonalStandard, Profile, User
@@ -24,7 +25,6 @@ from cme.core import reference
 from cme.core.actors import Actor, get_user_in_scope
 from cme.core.policy import use_case
 
-FIRST_YEAR = 2000
 DUPLICATE_YEAR = "该年度已设置学分标准"
 
 
@@ -63,8 +63,11 @@ def preview_standard(session: Session, year: int | None, region_level: str | Non
     errors: dict[str, str] = {}
     if year is None:
         errors["年度"] = "请选择年度"
-    elif not FIRST_YEAR <= int(year) <= clock.today().year + 1:
-        errors["年度"] = f"应在{FIRST_YEAR}至{clock.today().year + 1}年之间"
+    else:
+        try:
+            year = parse_year(year, last=clock.today().year + 1)
+        except ValueError as e:
+            errors["年度"] = str(e)
     if not region_level:
         errors["机构所属区域等级"] = "请选择机构所属区域等级"
     elif region_level not in REGION_LEVELS:

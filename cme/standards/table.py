@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cme import clock
 from cme.domain.identity import check_text, normalize
+from cme.domain.inputs import FIRST_YEAR, fold_digits, is_ascii_digits, parse_amount, parse_year
 from cme.domain.standards import REGION_LEVELS, STANDARD_LEVELS
 from cme.errors import FieldErrors, Duplicate, NotFound, RecordLocked
 from cme.models import CreditStandard, PersonalStandard
@@ -28,9 +29,9 @@ from cme.core import audit
 from cme.core.actors import Actor
 from cme.core.policy import use_case
 
-FIRST_YEAR = 2000
 ALL_LEVELS = "全部"
-CODE_RE = re.compile(r"^SCJA\d{1,3}$")
+MAX_AMOUNT = Decimal("1000")
+CODE_RE = re.compile(r"^SCJA[0-9]{1,3}$")
 IN_USE = "该版本已被个人学分标准引用，不能修改或删除，请新增一个生效年度的版本"
 AMOUNTS = {
     "national_i_per_cycle": "国家级I类/周期",
@@ -115,24 +116,11 @@ def all_versions(session: Session, actor: Actor) -> list[StandardVersion]:
 
 
 def _amount(errors: dict[str, str], label: str, raw) -> Decimal | None:
-    text = str(raw if raw is not None else "").strip()
-    if not text:
-        errors[label] = "不能为空"
-        return None
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        errors[label] = "应为数字"
+        return parse_amount(raw, maximum=MAX_AMOUNT, allow_zero=True)
+    except ValueError as e:
+        errors[label] = str(e)
         return None
-    if not value.is_finite() or value < 0:
-        errors[label] = "不能小于0"
-    elif value != value.quantize(Decimal("0.1")):
-        errors[label] = "最多保留一位小数"
-    elif value > 1000:
-        errors[label] = "不能超过1000分"
-    else:
-        return value.quantize(Decimal("0.1"))
-    return None
 
 
 def validate_standard(data: StandardInput) -> dict:
@@ -148,16 +136,13 @@ def validate_standard(data: StandardInput) -> dict:
     out["name"] = errors.check("名称", check_text, data.name, max_len=50)
     last_year = clock.today().year + 5
     try:
-        year = int(data.effective_year) if data.effective_year not in (None, "") else None
-    except (TypeError, ValueError):
+        year = parse_year(data.effective_year, last=last_year)
+    except ValueError:
         year = None
-    if year is None or not FIRST_YEAR <= year <= last_year:
         errors["生效年度"] = f"应为{FIRST_YEAR}至{last_year}年之间的年份"
     out["effective_year"] = year
-    try:
-        cycle = int(data.cycle_years) if data.cycle_years not in (None, "") else None
-    except (TypeError, ValueError):
-        cycle = None
+    cycle_text = fold_digits(data.cycle_years)
+    cycle = int(cycle_text) if is_ascii_digits(cycle_text) and len(cycle_text) <= 2 else None
     if cycle is None or not 1 <= cycle <= 10:
         errors["周期年数"] = "应为1至10年"
     out["cycle_years"] = cycle

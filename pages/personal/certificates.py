@@ -16,7 +16,7 @@ from cme.certificates.pdf import (
     year_sentence,
 )
 from cme.certificates import service as certificates
-from ui.forms import choose, show_error
+from ui.forms import choose, literal, show_error
 from ui.session import require_actor
 
 me = require_actor("person")
@@ -64,7 +64,7 @@ st.download_button("下载PDF学分证明", data=issued.pdf, file_name=issued.fi
                    type="primary", icon=":material/download:", key="cert_download", on_click="ignore")
 with st.container(border=True):
     st.markdown(f"<h3 style='text-align:center'>{TITLE}</h3>", unsafe_allow_html=True)
-    st.markdown(intro_sentence(content))
+    st.markdown(literal(intro_sentence(content)))
     for year in content.years:
         rows = [[ln.project_code, ln.project_name, fmt_credits(ln.credits), ln.credit_type,
                  f"{ln.date_from.isoformat()} 至 {ln.date_to.isoformat()}"] for ln in year.lines]

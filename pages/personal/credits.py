@@ -7,12 +7,13 @@ import streamlit as st
 from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES, format_credit
+from cme.domain.inputs import FIRST_YEAR  # the service enforces it; the widgets only offer the same range
 from cme.credits import details, entry, search
 from cme.core import reference
 from cme.credits.entry import CreditInput
 from cme.storage import Upload
 from ui.credit_view import show_credit_detail
-from ui.forms import act, show_flash
+from ui.forms import act, literal, show_flash
 from ui.session import require_actor
 
 me = require_actor("person")
@@ -76,11 +77,11 @@ def credit_form(editing_id: int | None) -> None:
         c1.text_input("获取学分 *", key="cf_credits", placeholder="大于0，最多一位小数")
         c2.selectbox("学分类型 *", list(CREDIT_TYPES), index=None, placeholder="请选择", key="cf_credit_type")
         c1, c2 = st.columns(2)
-        c1.date_input("获取时间 *", value=None, min_value=date(2000, 1, 1), max_value=today, key="cf_date_from")
-        c2.date_input("至 *", value=None, min_value=date(2000, 1, 1), max_value=today, key="cf_date_to")
+        c1.date_input("获取时间 *", value=None, min_value=date(FIRST_YEAR, 1, 1), max_value=today, key="cf_date_from")
+        c2.date_input("至 *", value=None, min_value=date(FIRST_YEAR, 1, 1), max_value=today, key="cf_date_to")
         c1, c2 = st.columns(2)
         c1.selectbox("学分获取形式 *", forms, index=None, placeholder="请选择", key="cf_form")
-        c2.selectbox("举办年度 *", list(range(today.year, 1999, -1)), index=None, placeholder="请选择", key="cf_year")
+        c2.selectbox("举办年度 *", list(range(today.year, FIRST_YEAR - 1, -1)), index=None, placeholder="请选择", key="cf_year")
         st.text_input("项目名称 *", max_chars=200, key="cf_project_name")
         st.text_input("主办单位 *", max_chars=200, key="cf_organizer")
         c1, c2 = st.columns(2)
@@ -95,7 +96,7 @@ def credit_form(editing_id: int | None) -> None:
                                   key=f"cf_upload_{nonce}")
         remove = False
         if detail and detail.has_proof:
-            st.caption(f"已上传：{detail.proof_name or '证明材料'}（重新上传将替换）")
+            st.caption(f"已上传：{literal(detail.proof_name or '证明材料')}（重新上传将替换）")
             remove = st.checkbox("删除已上传的证明材料", key="cf_remove_proof")
         b1, b2, _ = st.columns([1, 1, 6])
         save = b1.button("保存", type="primary", key="cf_save")

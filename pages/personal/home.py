@@ -8,6 +8,7 @@ from cme.credits import charts
 from cme.administration import notices
 from cme.credits import progress
 from ui.session import require_actor
+from ui.forms import literal
 
 me = require_actor("person")
 with session_scope() as s:
@@ -50,5 +51,5 @@ st.dataframe(pd.DataFrame([n.table_row() for n in notice_rows], columns=columns)
              width="stretch", key="home_notices")
 for n in notice_rows:
     if n.body:
-        with st.expander(n.title):
-            st.write(n.body)
+        with st.expander(literal(n.title)):
+            st.markdown(literal(n.body))

@@ -9,7 +9,7 @@ from cme.db import session_scope
 from cme.domain import profile_fields as pf
 from cme.errors import DomainError
 from cme.profile import change_review, changes, resume
-from ui.forms import act, flash_and_rerun, show_error, show_flash
+from ui.forms import act, flash_and_rerun, literal, show_error, show_flash
 from ui.profile_view import show_diff, show_resume, status_label
 from ui.session import require_actor
 
@@ -22,7 +22,7 @@ with session_scope() as s:
 if state.pending_id:
     st.info(f"您的档案变更已提交（{state.pending_since}），请等待审核。审核通过前，生效的仍是原档案；可继续修改。")
 elif state.last_rejection:
-    st.warning(f"上次档案变更审核不通过，原因：{state.last_rejection}。请修改后重新保存。")
+    st.warning(f"上次档案变更审核不通过，原因：{literal(state.last_rejection)}。请修改后重新保存。")
 
 view = st.segmented_control("操作", ["修改", "简历", "变更详情"], default="修改", key="profile_view", label_visibility="collapsed")
 
@@ -149,5 +149,5 @@ elif view == "变更详情":
         st.markdown(f"**变更详情**　状态：{status_label(detail.status)}　提交时间：{detail.submitted_at}"
                     + (f"　审核时间：{detail.decided_at}" if detail.decided_at else ""))
         if detail.reason:
-            st.warning(f"审核意见：{detail.reason}")
+            st.warning(f"审核意见：{literal(detail.reason)}")
         show_diff(detail.diff, id_type=detail.id_type, id_number=detail.id_number_masked, key=f"diff_{detail.id}")

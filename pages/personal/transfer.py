@@ -30,7 +30,7 @@ if mine:
         hide_index=True, use_container_width=True,
     )
 if pending:
-    st.info(f"调入 {pending[0].to_institution} 的申请待审核，请等待审核。")
+    st.info(f"调入 {literal(pending[0].to_institution)} 的申请待审核，请等待审核。")
     if st.button("撤回申请", key="transfer_withdraw"):
         act("调动申请已撤回", lambda s: transfers.withdraw_transfer(s, me, pending[0].id))
     st.stop()

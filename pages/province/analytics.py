@@ -7,7 +7,7 @@ from cme.db import session_scope
 from cme.errors import DomainError
 from cme.analytics import charts as analytics_charts
 from cme.analytics import service as analytics
-from ui.forms import show_error
+from ui.forms import literal, show_error
 from ui.rate_metrics import show_rate_metrics
 from ui.session import require_actor
 
@@ -51,7 +51,7 @@ with by_inst:
             show_error(e)
         else:
             depts = inst_ov.by("department")
-            st.markdown(f"**{picked} · {year}年度各科室达标情况**")
+            st.markdown(f"**{literal(picked)} · {year}年度各科室达标情况**")
             st.plotly_chart(analytics_charts.rate_bars(depts, "各科室达标率"), width="stretch", key="pa_dept_chart")
             st.dataframe(pd.DataFrame([d.table_row("科室") for d in depts] + [inst_ov.total.table_row("科室")]),
                          hide_index=True, width="stretch", key="pa_dept_table")

@@ -7,7 +7,7 @@ from cme.domain.standards import REGION_LEVELS
 from cme.administration import departments
 from cme.administration import institutions
 from cme.core import reference
-from ui.forms import act, choose, show_flash
+from ui.forms import act, choose, literal, show_flash
 from ui.session import require_actor
 
 me = require_actor("province")
@@ -102,7 +102,7 @@ with dept_tab:
 with admin_tab:
     inst = pick_institution("inst_admin_pick")
     if inst is not None:
-        st.caption(f"现有单位管理员：{inst.admins or '无'}。密码至少8位，须同时包含字母和数字，不能包含用户名。")
+        st.caption(f"现有单位管理员：{literal(inst.admins or '无')}。密码至少8位，须同时包含字母和数字，不能包含用户名。")
         with st.form(f"inst_admin_{inst.id}", clear_on_submit=True):
             a1, a2 = st.columns(2)
             username = a1.text_input("用户名 *", max_chars=20)

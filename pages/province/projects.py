@@ -7,6 +7,7 @@ import streamlit as st
 from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES
+from cme.domain.inputs import FIRST_YEAR
 from cme.credits import projects
 from cme.core import reference
 from cme.credits.entry import FORM_KIND
@@ -18,7 +19,7 @@ me = require_actor("province")
 st.header("项目库")
 st.caption("个人登记学分时输入项目库中的项目编号，其余信息自动填写。")
 show_flash()
-YEARS = list(range(clock.today().year + 1, projects.FIRST_YEAR - 1, -1))
+YEARS = list(range(clock.today().year + 1, FIRST_YEAR - 1, -1))
 with session_scope() as s:
     FORMS = reference.dictionary(s, FORM_KIND)
     SUBJECTS = reference.subjects(s)
@@ -49,9 +50,9 @@ def project_form(prefix: str, initial: ProjectInput) -> ProjectInput:
     child = c1.selectbox("学科分类（二级） *", children, index=_index(children, initial.subject_child),
                          placeholder="请选择", key=f"{prefix}_subject_child")
     d1, d2 = c2.columns(2)
-    date_from = d1.date_input("举办时间 从 *", value=initial.date_from, min_value=date(projects.FIRST_YEAR, 1, 1),
+    date_from = d1.date_input("举办时间 从 *", value=initial.date_from, min_value=date(FIRST_YEAR, 1, 1),
                               key=f"{prefix}_from")
-    date_to = d2.date_input("至 *", value=initial.date_to, min_value=date(projects.FIRST_YEAR, 1, 1), key=f"{prefix}_to")
+    date_to = d2.date_input("至 *", value=initial.date_to, min_value=date(FIRST_YEAR, 1, 1), key=f"{prefix}_to")
     return ProjectInput(code, name, organizer, year, credit_type, credits, form, parent, child, date_from, date_to)
 
 

@@ -7,7 +7,7 @@ from cme.errors import DomainError
 from cme.accounts import auth
 from cme.ops.demo import DEMO_PASSWORD, demo_accounts
 from cme.labels import ROLE
-from ui.forms import show_error
+from ui.forms import literal, show_error
 from ui.navigation import ROOT
 from ui.session import client_address, start
 
@@ -45,4 +45,5 @@ if get_settings().demo:
         st.caption(f"演示模式：以下账号的密码均为 `{DEMO_PASSWORD}`")
         with session_scope() as s:
             rows = demo_accounts(s)
-        st.table([{"用户名": a.username, "角色": ROLE[a.role], "姓名": a.name, "机构": a.institution} for a in rows])
+        st.table([{"用户名": literal(a.username), "角色": ROLE[a.role], "姓名": literal(a.name), "机构": literal(a.institution)}
+                  for a in rows])

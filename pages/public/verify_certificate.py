@@ -5,8 +5,9 @@ import streamlit as st
 from cme.db import session_scope
 from cme.errors import DomainError
 from cme.certificates import service as certificates
-from ui.forms import show_error
+
 from ui.session import client_address
+from ui.forms import literal, show_error
 
 st.header("证书验证")
 st.caption("输入学分证明上的证书编号，或用手机扫描证书上的二维码，核验证书是否真实有效及其所载内容。")
@@ -35,12 +36,12 @@ if result is None:
     st.stop()
 
 if result.status == "not_found":
-    st.error(f"**{result.status_label}**：没有编号为 {result.serial} 的学分证明，请核对证书编号。")
+    st.error(f"**{result.status_label}**：没有编号为 {literal(result.serial)} 的学分证明，请核对证书编号。")
     st.stop()
 if result.status == "genuine":
     st.success(f"**{result.status_label}**：该学分证明由四川省继续医学教育行政管理平台出具，所载内容如下。")
 else:
-    st.error(f"**{result.status_label}**：该学分证明已于 {result.voided_at} 作废，不再有效。作废原因：{result.void_reason}")
+    st.error(f"**{result.status_label}**：该学分证明已于 {result.voided_at} 作废，不再有效。作废原因：{literal(result.void_reason)}")
 
 facts = [
     ("证书编号", result.serial),

@@ -5,7 +5,7 @@ import streamlit as st
 from cme.db import session_scope
 from cme.errors import DomainError
 from cme.credits import imports
-from ui.forms import show_error
+from ui.forms import literal, show_error
 from ui.session import require_actor
 
 me = require_actor("unit", "province")
@@ -47,7 +47,7 @@ report = st.session_state.get("import_report")
 if report is None:
     st.stop()
 st.divider()
-st.subheader(("检查结果（未保存）" if report.dry_run else "导入结果") + f"：{report.filename}")
+st.subheader(("检查结果（未保存）" if report.dry_run else "导入结果") + f"：{literal(report.filename)}")
 (st.info if report.dry_run else st.success)(report.summary())
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("文件行数", report.rows)
@@ -58,8 +58,7 @@ if report.dry_run and report.accepted:
     st.caption("确认无误后点击【导入】；被拒绝的行不会导入，可更正后再次导入同一文件。")
 if report.refused:
     st.markdown("**被拒绝的行**（行号为表格中的行号，表头为第1行）")
-    table = pd.DataFrame([[r.row, r.id_number, r.project_code, r.reason] for r in report.refused],
-                         columns=["行号", "身份证号", "项目编号", "拒绝原因"])
+    table = pd.DataFrame(imports.refused_table(report), columns=imports.REFUSED_COLUMNS)
     st.dataframe(table, hide_index=True, width="stretch")
-    st.download_button("下载拒绝明细（CSV）", table.to_csv(index=False).encode("utf-8-sig"),
+    st.download_button("下载拒绝明细（CSV）", imports.refused_csv(report),
                        file_name="批量导入拒绝明细.csv", mime="text/csv", key="import_refused_csv")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.profile import change_review, resume
-from ui.forms import act, show_flash
+from ui.forms import act, literal, show_flash
 from ui.profile_view import show_diff, show_resume, status_label
 from ui.session import require_actor
 
@@ -38,11 +38,11 @@ chosen = rows[labels.index(picked)]
 
 with session_scope() as s:
     detail = change_review.change_detail(s, me, chosen.id)
-st.subheader(f"变更详情：{detail.name}")
+st.subheader(f"变更详情：{literal(detail.name)}")
 st.caption(f"状态：{status_label(detail.status)}　提交时间：{detail.submitted_at}"
            + (f"　审核时间：{detail.decided_at}" if detail.decided_at else ""))
 if detail.reason:
-    st.warning(f"审核意见：{detail.reason}")
+    st.warning(f"审核意见：{literal(detail.reason)}")
 show_diff(detail.diff, id_type=detail.id_type, id_number=detail.id_number_masked, key=f"review_diff_{detail.id}")
 
 if detail.status == "pending":

@@ -7,7 +7,7 @@ from cme.db import session_scope
 from cme.errors import DomainError
 from cme.accounts import staff_accounts as accounts_admin
 from cme.accounts import registration_review
-from ui.forms import act, show_error, show_flash
+from ui.forms import act, literal, show_error, show_flash
 from ui.session import require_actor
 
 me = require_actor("unit", "province")
@@ -64,7 +64,7 @@ if me.is_unit_admin:
         st.caption("为本机构人员重置密码：生成一次性密码，仅显示一次，该人员下次登录时必须修改密码。")
         if S.get("rg_one_time"):
             who, secret = S.pop("rg_one_time")
-            st.warning(f"用户 {who} 的一次性密码（仅显示这一次，请当面或电话告知本人）：")
+            st.warning(f"用户 {literal(who)} 的一次性密码（仅显示这一次，请当面或电话告知本人）：")
             st.code(secret, language=None)
         keyword = st.text_input("用户名或姓名", max_chars=40, key="rg_keyword")
         with session_scope() as s:

@@ -117,7 +117,7 @@ def test_reimport_counts_existing_and_bad_rows_are_reported_with_line_numbers(in
     assert (report.rows, report.created, report.existing) == (7, 1, 1)
     reasons = {r.line: r.reason for r in report.refused}
     assert sorted(reasons) == [3, 4, 5, 6, 7]
-    assert reasons[3].startswith("password_hash：不支持的密码格式")
+    assert reasons[3].startswith("password_scheme：不支持的密码格式")
     assert reasons[4] == "password_hash：应为32位十六进制的md5摘要"
     assert reasons[5].startswith("id_number：")
     assert reasons[6] == "institution_code：机构编码 NOPE 不存在"

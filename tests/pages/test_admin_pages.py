@@ -12,7 +12,7 @@ from cme.models import CreditStandard, Department, Institution, PersonalStandard
 from cme.core import audit
 from cme.administration import departments
 from cme.core import reference
-from tests.apptest import open_page
+from tests.apptest import open_page, page_text as _texts
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 
 
@@ -27,10 +27,6 @@ def world(sqlite_db):
         added = select(CreditStandard.id).where(CreditStandard.effective_year != reference.STANDARDS_EFFECTIVE_FROM)
         s.execute(delete(PersonalStandard).where(PersonalStandard.standard_id.in_(added)))
         s.execute(delete(CreditStandard).where(CreditStandard.effective_year != reference.STANDARDS_EFFECTIVE_FROM))
-
-
-def _texts(at) -> str:
-    return " ".join(str(e.value) for e in [*at.markdown, *at.info, *at.success, *at.warning, *at.error, *at.caption])
 
 
 def _table(at, n: int = 0):

@@ -5,7 +5,7 @@ import pytest
 
 from cme.db import session_scope
 from cme.core import reference
-from tests.apptest import open_page
+from tests.apptest import open_page, page_text as _texts
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 from tests.integration.test_dictionaries_admin import restore_dictionaries, snapshot_dictionaries
 
@@ -21,10 +21,6 @@ def world(sqlite_db):
                  province=make_admin(s).username)
     yield w
     restore_dictionaries(saved)
-
-
-def _texts(at) -> str:
-    return " ".join(str(e.value) for e in [*at.markdown, *at.info, *at.success, *at.warning, *at.error, *at.caption])
 
 
 def _names(at) -> list[str]:

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from cme.db import session_scope
 from cme.models import LoginSession
-from tests.apptest import open_page
+
+from tests.apptest import open_page, shown
 from tests.factories import PASSWORD, make_institution, make_person
 
 
@@ -49,7 +50,7 @@ def test_wrong_password_is_refused_with_the_manual_message(sqlite_db):
     with session_scope() as s:
         person = make_person(s, make_institution(s))
     at = _submit(_app(), person.username, "Wrong0password")
-    assert at.error[0].value.startswith("用户名或密码不正确!")
+    assert shown(at.error[0].value).startswith("用户名或密码不正确!")
     assert "欢迎" not in _header(at)
 
 

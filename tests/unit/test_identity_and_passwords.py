@@ -68,8 +68,8 @@ def test_free_text_is_limited_but_kept_literally():
     assert check_text("<b>讲座</b>'; drop table x;--", max_len=100) == "<b>讲座</b>'; drop table x;--"
     with pytest.raises(ValueError, match="不能超过5个字符"):
         check_text("一二三四五六", max_len=5)
-    with pytest.raises(ValueError, match="控制字符"):
-        check_text("a\x00b", max_len=5)
+    assert check_text("a\x00b\u202e", max_len=5) == "ab"  # control characters stripped, not stored
+    assert check_text("讲座（第一期），上午", max_len=20) == "讲座（第一期），上午"  # full-width kept as typed
     assert check_text("  ", max_len=5, required=False) == ""
 
 
