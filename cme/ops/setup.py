@@ -6,13 +6,17 @@ from cme.db import session_scope
 from cme.ops.migrate import upgrade_to_head
 from cme.ops.demo import seed_demo
 from cme.core.reference import load_reference_data
+from cme.core import verdicts
 
 
 def init_db() -> dict[str, int]:
     """Idempotent: migrate to head and add missing reference data."""
     upgrade_to_head()
     with session_scope() as s:
-        return load_reference_data(s)
+        loaded = load_reference_data(s)
+    with session_scope() as s:
+        verdicts.ensure_current(s)  # new columns, or CME_NATIONAL_COUNTS_AS_PROVINCIAL_I changed: judge all once
+    return loaded
 
 
 def ensure_ready() -> None:

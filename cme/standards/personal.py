@@ -22,6 +22,7 @@ from cme.models import CreditStandard, Department, PersonalStandard, Profile, Us
 from cme.core import audit
 from cme.core import reference
 from cme.core.actors import Actor, get_user_in_scope, require_role
+from cme.core.verdicts import judge_person
 
 FIRST_YEAR = 2000
 DUPLICATE_YEAR = "该年度已设置学分标准"
@@ -96,6 +97,7 @@ def add_personal_standard(session: Session, actor: Actor, year: int | None, regi
                            standard_id=preview.standard_id)
     session.add(row)
     session.flush()
+    judge_person(session, actor.id)
     audit.record(session, actor.id, "standard.add", "personal_standard", row.id, institution_id=actor.institution_id,
                  after={"年度": row.year, "机构所属区域等级": region_level, "技术职称": title, "执行标准": preview.code})
     return row.id
@@ -111,6 +113,7 @@ def delete_personal_standard(session: Session, actor: Actor, standard_id: int) -
     audit.record(session, actor.id, "standard.delete", "personal_standard", row.id, institution_id=actor.institution_id,
                  before={"年度": row.year, "机构所属区域等级": row.region_level, "技术职称": row.title})
     session.delete(row)
+    judge_person(session, actor.id)
 
 
 @dataclass(frozen=True)
