@@ -17,6 +17,7 @@ Rules:
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from decimal import Decimal
 from typing import Iterable
 
@@ -29,7 +30,7 @@ from cme.domain.compliance import (
     year_verdict,
 )
 from cme.domain.standards import Standard, parse_title_label
-from cme.models import AppSetting, CreditStandard, CreditSummary, PersonalStandard, User
+from cme.models import AppSetting, CreditSummary, PersonalStandard, User
 
 ZERO = Decimal("0")
 VERDICT_CODE = {STATUS_MET: "met", STATUS_NOT_MET: "not_met"}
@@ -68,17 +69,29 @@ def stored_fields(verdict: YearVerdict, standard_id: int | None, title: str | No
                 short_class_ii=m.get(CLASS_II, ZERO), short_total=m.get(TOTAL, ZERO))
 
 
+def from_stored(year: int, row: CreditSummary | None, catalogue: dict[int, Standard],
+                settings: ComplianceSettings) -> YearVerdict:
+    """The YearVerdict a stored row holds — equal to year_verdict's, without the cycle's other years."""
+    totals = {} if row is None else {year: YearTotals(year, row.national_i, row.provincial_i, row.class_ii, row.pending_i,
+                                                      row.pending_ii)}
+    std = catalogue.get(row.standard_id) if row is not None and row.verdict != "unset" else None
+    base = year_verdict(year, None, totals, settings)  # the obtained figures, judged against nothing
+    if std is None:
+        return base
+    shortfalls = ((NATIONAL_I, row.short_national_i), (PROVINCIAL_I, row.short_provincial_i),
+                  (CLASS_II, row.short_class_ii), (TOTAL, row.short_total))
+    return replace(
+        base, standard_code=std.code, status=STATUS_MET if row.verdict == "met" else STATUS_NOT_MET,
+        provincial_i_required=std.provincial_i_per_year, class_ii_required=std.class_ii_per_year,
+        total_required=std.total_per_year, cycle_start=year - std.cycle_years + 1, cycle_end=year,
+        national_i_cycle_obtained=row.national_i_cycle, national_i_cycle_required=std.national_i_per_cycle,
+        missing={k: v for k, v in shortfalls if v > 0})
+
+
 def _same(a, b) -> bool:
     if isinstance(a, Decimal) or isinstance(b, Decimal):
         return (a is None and b is None) or (a is not None and b is not None and Decimal(a) == Decimal(b))
     return a == b
-
-
-class _Standards:
-    """The standards table by id, read once per batch (it holds a few dozen rows)."""
-
-    def __init__(self, session: Session):
-        self.by_id: dict[int, Standard] = {r.id: reference.to_standard(r) for r in session.scalars(select(CreditStandard))}
 
 
 def judge_people(session: Session, user_ids: Iterable[int], settings: ComplianceSettings | None = None) -> int:
@@ -88,7 +101,7 @@ def judge_people(session: Session, user_ids: Iterable[int], settings: Compliance
     if not ids:
         return 0
     settings = settings or current_settings()
-    catalogue = _Standards(session)
+    catalogue = reference.standards_by_id(session)
     changed = 0
     for i in range(0, len(ids), 2000):
         changed += _judge_batch(session, ids[i:i + 2000], catalogue, settings)
@@ -96,7 +109,7 @@ def judge_people(session: Session, user_ids: Iterable[int], settings: Compliance
     return changed
 
 
-def _judge_batch(session: Session, ids: list[int], catalogue: _Standards, settings: ComplianceSettings) -> int:
+def _judge_batch(session: Session, ids: list[int], catalogue: dict[int, Standard], settings: ComplianceSettings) -> int:
     chosen: dict[int, dict[int, tuple[int, str]]] = defaultdict(dict)
     for uid, year, sid, title in session.execute(
             select(PersonalStandard.user_id, PersonalStandard.year, PersonalStandard.standard_id, PersonalStandard.title)
@@ -117,7 +130,7 @@ def _judge_batch(session: Session, ids: list[int], catalogue: _Standards, settin
                   for y, r in mine.items()}
         for year in sorted(set(mine) | set(standards)):
             sid, title = standards.get(year, (None, None))
-            fields = stored_fields(year_verdict(year, catalogue.by_id.get(sid), totals, settings), sid, title)
+            fields = stored_fields(year_verdict(year, catalogue.get(sid), totals, settings), sid, title)
             old = mine.get(year)
             if old is None:
                 inserts.append(dict(user_id=uid, year=year, institution_id=institutions.get(uid), national_i=ZERO,
@@ -204,3 +217,45 @@ def ensure_current(session: Session) -> bool:
         return False
     rejudge_all(session, settings)
     return True
+
+
+# ---- checking ---------------------------------------------------------------------------------------------------
+
+
+def differences(session: Session, user_ids: Iterable[int] | None = None) -> list[tuple[int, int, str, object, object]]:
+    """(user, year, column, stored, recomputed) for every stored verdict that differs from a judgement made from
+    scratch — totals summed from credit_records, not from the summaries. Empty when all is exact."""
+    from sqlalchemy import case, func
+
+    from cme.models import CreditRecord
+
+    settings = current_settings()
+    catalogue = reference.standards_by_id(session)
+    cr = CreditRecord
+    approved = cr.status == "approved"
+
+    def amount(kind):
+        return func.coalesce(func.sum(case((approved & (cr.credit_type == kind), cr.credits), else_=0)), 0)
+
+    q_totals = select(cr.user_id, cr.year, amount(NATIONAL_I), amount(PROVINCIAL_I), amount(CLASS_II)).group_by(cr.user_id, cr.year)
+    q_std = select(PersonalStandard.user_id, PersonalStandard.year, PersonalStandard.standard_id, PersonalStandard.title)
+    q_rows = select(_T)
+    if user_ids is not None:
+        ids = sorted(set(user_ids))
+        q_totals, q_std, q_rows = (q_totals.where(cr.user_id.in_(ids)), q_std.where(PersonalStandard.user_id.in_(ids)),
+                                   q_rows.where(_T.c.user_id.in_(ids)))
+    totals: dict[int, dict[int, YearTotals]] = defaultdict(dict)
+    for uid, year, nat, prov, ii in session.execute(q_totals):
+        totals[uid][year] = YearTotals(year, nat, prov, ii)
+    chosen = {(uid, year): (sid, title) for uid, year, sid, title in session.execute(q_std)}
+    stored = {(r["user_id"], r["year"]): r for r in session.execute(q_rows).mappings()}
+    out = []
+    for (uid, year) in sorted(set(stored) | set(chosen)):
+        sid, title = chosen.get((uid, year), (None, None))
+        want = stored_fields(year_verdict(year, catalogue.get(sid), totals.get(uid, {}), settings), sid, title)
+        row = stored.get((uid, year))
+        if row is None:
+            out.append((uid, year, "row", None, want["verdict"]))
+            continue
+        out.extend((uid, year, k, row[k], want[k]) for k in _STORED if not _same(row[k], want[k]))
+    return out
