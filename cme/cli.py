@@ -95,8 +95,13 @@ def cmd_import_credits(args) -> None:
     path = Path(args.file)
     if not path.is_file():
         raise DomainError(f"文件不存在：{path}")
+    def progress(done: int, expected: int) -> None:  # one line, rewritten in place
+        print(f"\r已处理 {done} / 约 {expected} 行", end="", file=sys.stderr, flush=True)
+
     with session_scope() as s:
-        report = import_credits(s, _import_actor(s, args.actor), path.name, path.read_bytes(), dry_run=args.check)
+        report = import_credits(s, _import_actor(s, args.actor), path.name, path.read_bytes(), dry_run=args.check,
+                                progress=progress)
+    print(file=sys.stderr)
     _print_import_report(report)
 
 
