@@ -27,6 +27,9 @@ from sqlalchemy.orm import Session
 from cme.models import CreditSummary, InstitutionYearRollup, StaffCount, User, VerdictRollup
 
 
+ROLLUP_LOCK = 7011  # advisory-lock namespace of the rollups (the second key is the institution id)
+
+
 class Member(NamedTuple):
     institution_id: int
     department_id: int  # 0 = none
@@ -80,6 +83,11 @@ class Deltas:
             self.staff[member] += sign
 
     def apply(self, session: Session) -> None:
+        if session.get_bind().dialect.name == "postgresql":
+            # one writer per institution's rollups at a time: a transaction moving several rows (a batch of
+            # decisions over several years) can then never hold one row while waiting for another's holder
+            for inst in sorted({k[0] for k in self.fine} | {k[0] for k in self.coarse} | {k[0] for k in self.staff}):
+                session.execute(text("SELECT pg_advisory_xact_lock(:ns, :inst)"), dict(ns=ROLLUP_LOCK, inst=inst))
         fine = [dict(i=k[0], y=k[1], d=k[2], t=k[3], s=k[4], m=v[0], n=v[1], p=v[2])
                 for k, v in sorted(self.fine.items()) if any(v)]
         coarse = [dict(i=k[0], y=k[1], m=v[0], n=v[1], p=v[2]) for k, v in sorted(self.coarse.items()) if any(v)]

@@ -125,3 +125,29 @@ def test_changed_setting_rejudges_everything_once(world, monkeypatch):
         get_settings.cache_clear()
         with session_scope() as s:
             verdicts.ensure_current(s)
+
+
+def test_parallel_decisions_in_one_institution_keep_rollups_exact(world):
+    """Eight admins' sessions approve at once (real threads): every increment of the shared rollup rows lands."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    a_people = world["people"][:3]
+    with session_scope() as s:
+        for p in a_people:
+            standards.add_personal_standard(s, p, Y, *CITY_HIGH)
+        credits = [entry.submit_credit(s, p, _credit(Y - k % 2, f"PAR-{k}", "II类", "5"))
+                   for k, p in enumerate(a_people * 3)]
+    gate = Barrier(len(credits))
+
+    def approve(credit_id: int) -> None:
+        gate.wait()
+        with session_scope() as s:
+            review.approve_credit(s, world["admin_a"], credit_id)
+
+    with ThreadPoolExecutor(len(credits)) as pool:
+        list(pool.map(approve, credits))
+    assert_exact()
+    with session_scope() as s:
+        pending = sum(row[4] for row in rollups.snapshot(s)["coarse"])
+    assert pending == 0

@@ -62,12 +62,15 @@ def upgrade() -> None:
     sa.Column('value', sa.String(length=200), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_app_settings'))
     )
+    op.create_index('ix_users_pending', 'users', ['institution_id'], unique=False,
+                    sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
     op.create_index('ix_credit_records_pending_user', 'credit_records', ['user_id', 'created_at'], unique=False,
                     sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
 
 def downgrade() -> None:
     op.drop_index('ix_credit_records_pending_user', table_name='credit_records')
+    op.drop_index('ix_users_pending', table_name='users')
     op.drop_table('app_settings')
     op.drop_table('staff_counts')
     op.drop_index('ix_institution_year_rollups_year', table_name='institution_year_rollups')
