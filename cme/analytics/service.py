@@ -143,8 +143,11 @@ def staff_compliance(session: Session, actor: Actor, year: int | None = None, *,
         where.append(CreditSummary.verdict == {STATUS_MET: "met", STATUS_NOT_MET: "not_met"}[status])
     elif status:
         return []
+    c = CreditSummary.__table__.c  # plain columns: 5,000 rows must not become 5,000 ORM objects
     q = (select(User.id, User.username, User.name, User.id_number_masked, User.institution_id, Department.name,
-                PersonalStandard.title, CreditSummary)
+                PersonalStandard.title, c.national_i, c.provincial_i, c.class_ii, c.pending_i, c.pending_ii, c.verdict,
+                c.standard_id, c.title_level, c.national_i_cycle, c.short_national_i, c.short_provincial_i,
+                c.short_class_ii, c.short_total)
          .outerjoin(Department, Department.id == User.department_id)
          .outerjoin(CreditSummary, and_(CreditSummary.user_id == User.id, CreditSummary.year == y))
          .outerjoin(PersonalStandard, and_(PersonalStandard.user_id == User.id, PersonalStandard.year == y))
@@ -153,16 +156,13 @@ def staff_compliance(session: Session, actor: Actor, year: int | None = None, *,
     catalogue = reference.standards_by_id(session)
     where_place = places(session, inst)
     out = []
-    for uid, username, name, masked, inst_id, dept, title, summary in session.execute(q):
-        place = where_place.get(inst_id, UNKNOWN_PLACE)
-        verdict = from_stored(y, summary, catalogue, settings)
-        out.append(StaffRow(uid, username, name, masked or "", dept or NO_DEPARTMENT, inst_id, place.institution,
-                            place.city, title or "", _title_level(summary), verdict))
+    for r in session.execute(q):
+        place = where_place.get(r.institution_id, UNKNOWN_PLACE)
+        verdict = from_stored(y, r, catalogue, settings)
+        level = r.title_level if verdict.standard_code else None
+        out.append(StaffRow(r.id, r.username, r.name, r.id_number_masked or "", r[5] or NO_DEPARTMENT, r.institution_id,
+                            place.institution, place.city, r.title or "", level or NO_TITLE, verdict))
     return out
-
-
-def _title_level(summary: CreditSummary | None) -> str:
-    return (summary.title_level if summary is not None and summary.verdict != "unset" else None) or NO_TITLE
 
 
 # ---- review queues ---------------------------------------------------------------------------------

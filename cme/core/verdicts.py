@@ -17,7 +17,6 @@ Rules:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 from decimal import Decimal
 from typing import Iterable
 
@@ -26,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from cme.core import reference, rollups
 from cme.domain.compliance import (
-    CLASS_II, NATIONAL_I, PROVINCIAL_I, STATUS_MET, STATUS_NOT_MET, TOTAL, ComplianceSettings, YearTotals, YearVerdict,
-    year_verdict,
+    CLASS_II, NATIONAL_I, PROVINCIAL_I, STATUS_MET, STATUS_NOT_MET, STATUS_UNSET, TOTAL, ComplianceSettings, YearTotals,
+    YearVerdict, to_credit, year_verdict,
 )
 from cme.domain.standards import Standard, parse_title_label
 from cme.models import AppSetting, CreditSummary, PersonalStandard, User
@@ -69,23 +68,28 @@ def stored_fields(verdict: YearVerdict, standard_id: int | None, title: str | No
                 short_class_ii=m.get(CLASS_II, ZERO), short_total=m.get(TOTAL, ZERO))
 
 
-def from_stored(year: int, row: CreditSummary | None, catalogue: dict[int, Standard],
-                settings: ComplianceSettings) -> YearVerdict:
-    """The YearVerdict a stored row holds — equal to year_verdict's, without the cycle's other years."""
-    totals = {} if row is None else {year: YearTotals(year, row.national_i, row.provincial_i, row.class_ii, row.pending_i,
-                                                      row.pending_ii)}
-    std = catalogue.get(row.standard_id) if row is not None and row.verdict != "unset" else None
-    base = year_verdict(year, None, totals, settings)  # the obtained figures, judged against nothing
+def from_stored(year: int, row, catalogue: dict[int, Standard], settings: ComplianceSettings) -> YearVerdict:
+    """The YearVerdict a stored row holds — equal to year_verdict's — built without judging again.
+
+    `row` is a CreditSummary or any row with its column names (None: the person has no row that year)."""
+    if row is None or row.national_i is None:
+        return YearVerdict(year, None, STATUS_UNSET, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO)
+    nat, prov, ii = to_credit(row.national_i), to_credit(row.provincial_i), to_credit(row.class_ii)
+    obtained = dict(year=year, national_i_obtained=nat,
+                    provincial_i_obtained=prov + nat if settings.national_counts_as_provincial_i else prov,
+                    class_ii_obtained=ii, total_obtained=nat + prov + ii, pending_i=to_credit(row.pending_i),
+                    pending_ii=to_credit(row.pending_ii))
+    std = catalogue.get(row.standard_id) if row.verdict != "unset" else None
     if std is None:
-        return base
+        return YearVerdict(standard_code=None, status=STATUS_UNSET, **obtained)
     shortfalls = ((NATIONAL_I, row.short_national_i), (PROVINCIAL_I, row.short_provincial_i),
                   (CLASS_II, row.short_class_ii), (TOTAL, row.short_total))
-    return replace(
-        base, standard_code=std.code, status=STATUS_MET if row.verdict == "met" else STATUS_NOT_MET,
+    return YearVerdict(
+        standard_code=std.code, status=STATUS_MET if row.verdict == "met" else STATUS_NOT_MET,
         provincial_i_required=std.provincial_i_per_year, class_ii_required=std.class_ii_per_year,
         total_required=std.total_per_year, cycle_start=year - std.cycle_years + 1, cycle_end=year,
-        national_i_cycle_obtained=row.national_i_cycle, national_i_cycle_required=std.national_i_per_cycle,
-        missing={k: v for k, v in shortfalls if v > 0})
+        national_i_cycle_obtained=to_credit(row.national_i_cycle), national_i_cycle_required=std.national_i_per_cycle,
+        missing={k: to_credit(v) for k, v in shortfalls if v > 0}, **obtained)
 
 
 def _same(a, b) -> bool:
