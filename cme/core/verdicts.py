@@ -98,9 +98,12 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def judge_people(session: Session, user_ids: Iterable[int], settings: ComplianceSettings | None = None) -> int:
-    """Re-judge every person-year of these people; store what changed and move the rollups. Returns rows changed."""
+def judge_people(session: Session, user_ids: Iterable[int] | dict[int, int], settings: ComplianceSettings | None = None
+                 ) -> int:
+    """Re-judge the person-years of these people — all, or from {user: year} on, since a year's verdict reads only
+    that year and the ones before it — store what changed and move the rollups. Returns rows changed."""
     session.flush()
+    since = user_ids if isinstance(user_ids, dict) else {}
     ids = sorted(set(user_ids))
     if not ids:
         return 0
@@ -108,12 +111,13 @@ def judge_people(session: Session, user_ids: Iterable[int], settings: Compliance
     catalogue = reference.standards_by_id(session)
     changed = 0
     for i in range(0, len(ids), 2000):
-        changed += _judge_batch(session, ids[i:i + 2000], catalogue, settings)
+        changed += _judge_batch(session, ids[i:i + 2000], catalogue, settings, since)
     _expire_summaries(session, set(ids))
     return changed
 
 
-def _judge_batch(session: Session, ids: list[int], catalogue: dict[int, Standard], settings: ComplianceSettings) -> int:
+def _judge_batch(session: Session, ids: list[int], catalogue: dict[int, Standard], settings: ComplianceSettings,
+                 since: dict[int, int]) -> int:
     chosen: dict[int, dict[int, tuple[int, str]]] = defaultdict(dict)
     for uid, year, sid, title in session.execute(
             select(PersonalStandard.user_id, PersonalStandard.year, PersonalStandard.standard_id, PersonalStandard.title)
@@ -132,7 +136,8 @@ def _judge_batch(session: Session, ids: list[int], catalogue: dict[int, Standard
         mine, standards = rows.get(uid, {}), chosen.get(uid, {})
         totals = {y: YearTotals(y, r["national_i"], r["provincial_i"], r["class_ii"], r["pending_i"], r["pending_ii"])
                   for y, r in mine.items()}
-        for year in sorted(set(mine) | set(standards)):
+        first = since.get(uid, 0)
+        for year in sorted(y for y in set(mine) | set(standards) if y >= first):
             sid, title = standards.get(year, (None, None))
             fields = stored_fields(year_verdict(year, catalogue.get(sid), totals, settings), sid, title)
             old = mine.get(year)
@@ -167,8 +172,8 @@ def _expire_summaries(session: Session, ids: set[int]) -> None:
             session.expire(obj)
 
 
-def judge_person(session: Session, user_id: int) -> None:
-    judge_people(session, [user_id])
+def judge_person(session: Session, user_id: int, since_year: int = 0) -> None:
+    judge_people(session, {user_id: since_year})
 
 
 def after_totals(session: Session, summary: CreditSummary, pending_before: int) -> None:
@@ -181,7 +186,7 @@ def after_totals(session: Session, summary: CreditSummary, pending_before: int) 
                    [rollups.Cell(summary.year, summary.title_level or "", summary.standard_code or "", 0, 0,
                                  summary.pending_records - pending_before)], +1)
         deltas.apply(session)
-    judge_person(session, summary.user_id)
+    judge_person(session, summary.user_id, summary.year)
 
 
 # ---- the recorded rule --------------------------------------------------------------------------------------

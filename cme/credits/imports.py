@@ -177,7 +177,10 @@ class _Importer:
                 "FROM credit_records WHERE status = 'approved' AND created_at = :now AND reviewed_by = :actor "
                 "AND source = :source"), dict(actor=self.actor.id, now=self.now, source=SOURCE))
             upsert_totals(self.session, self.touched)
-            judge_people(self.session, {u for u, _ in self.touched})
+            since: dict[int, int] = {}
+            for uid, year in self.touched:
+                since[uid] = min(year, since.get(uid, year))
+            judge_people(self.session, since)
 
 
 def import_credits(session: Session, actor: Actor, filename: str, data: bytes, *, dry_run: bool = False,

@@ -97,7 +97,7 @@ def add_personal_standard(session: Session, actor: Actor, year: int | None, regi
                            standard_id=preview.standard_id)
     session.add(row)
     session.flush()
-    judge_person(session, actor.id)
+    judge_person(session, actor.id, row.year)
     audit.record(session, actor.id, "standard.add", "personal_standard", row.id, institution_id=actor.institution_id,
                  after={"年度": row.year, "机构所属区域等级": region_level, "技术职称": title, "执行标准": preview.code})
     return row.id
@@ -113,7 +113,7 @@ def delete_personal_standard(session: Session, actor: Actor, standard_id: int) -
     audit.record(session, actor.id, "standard.delete", "personal_standard", row.id, institution_id=actor.institution_id,
                  before={"年度": row.year, "机构所属区域等级": row.region_level, "技术职称": row.title})
     session.delete(row)
-    judge_person(session, actor.id)
+    judge_person(session, actor.id, row.year)
 
 
 @dataclass(frozen=True)
