@@ -2,13 +2,17 @@
 
 Each row: the page's service call(s) exactly as the page makes them, the floor (raw SQL giving the same
 answer from the same tables; one bcrypt check for login), and — where the page can run headless — the full
-Streamlit page through AppTest (Streamlit's testing harness is loaded only inside `page_run`; the bench is
-a developer's tool, not part of the app).
+Streamlit page through AppTest, in a child process (scripts/time_pages.py), since the core never imports
+Streamlit.
 """
 from __future__ import annotations
 
 import gc
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
 from dataclasses import dataclass, field
@@ -84,22 +88,14 @@ def sql(statement: str, **params) -> Callable[[], object]:
     return in_session(lambda s: s.execute(text(statement), params).all())
 
 
-def page_run(path: str, username: str, password: str) -> Callable[[], object]:
-    """The whole page script run by AppTest, logged in as `username` (a fresh session each run)."""
-    from streamlit.testing.v1 import AppTest
-
-    from cme.accounts import auth
-
-    with session_scope() as s:
-        token = auth.login(s, username, password).token
-
-    def run():
-        at = AppTest.from_file(str(ROOT / path), default_timeout=120)
-        at.session_state["session_token"] = token
-        at.run()
-        if at.exception:
-            raise RuntimeError(f"{path}: {at.exception[0].message}")
-    return run
+def page_runs(pages: list[tuple[str, str]], password: str, repeat: int) -> dict[str, float | str]:
+    """Whole pages run by AppTest in a child process (scripts/time_pages.py): the core never imports Streamlit."""
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "time_pages.py"), str(repeat), password,
+                          *(f"{path}={user}" for path, user in pages)], capture_output=True, text=True, env=os.environ)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode or not lines:
+        return {path: f"error: {out.stderr.strip()[-300:]}" for path, _ in pages}
+    return json.loads(lines[-1])
 
 
 @dataclass(frozen=True)
@@ -140,12 +136,11 @@ def measure(repeat: int, password: str, *, pages: bool = True, log=print) -> lis
         pw_hash = s.scalar(select(User.password_hash).where(User.id == w.person.id))
     rows: list[Row] = []
 
+    wanted: list[tuple[Row, str, str]] = []
+
     def add(row: Row, page: str | None = None, user: str | None = None) -> None:
         if pages and page:
-            try:
-                row.page_ms = timed(page_run(page, user, password), max(1, repeat // 2))
-            except Exception as e:  # a page that cannot run headless is reported, not hidden
-                row.note = (row.note + f"; page run failed: {e}").strip("; ")
+            wanted.append((row, page, user))
         rows.append(row)
         log(f"  {row.name}: {row.ms:.1f} ms")
 
@@ -201,4 +196,13 @@ def measure(repeat: int, password: str, *, pages: bool = True, log=print) -> lis
     floor_login = lambda: verify_password(password, pw_hash)  # noqa: E731
     t_login, t_floor = timed(login, repeat), timed(floor_login, repeat)
     add(Row("登录", t_login, t_floor, 1.2 * t_floor, note="target 1.2 × one bcrypt check"))
+    if wanted:
+        log("  whole pages (AppTest) …")
+        timings = page_runs([(page, user) for _, page, user in wanted], password, max(1, repeat // 2))
+        for row, page, _ in wanted:
+            got = timings.get(page)
+            if isinstance(got, (int, float)):
+                row.page_ms = got
+            else:  # a page that cannot run headless is reported, not hidden
+                row.note = (row.note + f"; page run: {got}").strip("; ")
     return rows
