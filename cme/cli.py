@@ -122,8 +122,13 @@ def cmd_import_credits(args) -> None:
     path = Path(args.file)
     if not path.is_file():
         raise DomainError(f"文件不存在：{path}")
+    def progress(done: int, expected: int) -> None:  # one line, rewritten in place
+        print(f"\r已处理 {done} / 约 {expected} 行", end="", file=sys.stderr, flush=True)
+
     with session_scope() as s:
-        report = import_credits(s, _import_actor(s, args.actor), path.name, path.read_bytes(), dry_run=args.check)
+        report = import_credits(s, _import_actor(s, args.actor), path.name, path.read_bytes(), dry_run=args.check,
+                                progress=progress)
+    print(file=sys.stderr)
     _print_import_report(report)
 
 
@@ -175,11 +180,15 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(command, help=f"{verb}账号（停用即刻结束其全部登录）")
         p.add_argument("--username", required=True)
         p.set_defaults(func=cmd_set_account_active, active=active)
-    p = sub.add_parser("bench", help="在合成数据上测量关键操作耗时（默认 /tmp 下的 SQLite）")
-    p.add_argument("--url", help="基准数据库 URL（勿用生产库）")
-    p.add_argument("--users", type=int, default=2000)
-    p.add_argument("--records-per-user", type=int, default=50)
+    p = sub.add_parser("bench", help="在合成数据上测量各页面耗时及其下限（pilot: SQLite 2万人；province: PostgreSQL 70万人）")
+    p.add_argument("--scale", choices=["pilot", "province"], default="pilot")
+    p.add_argument("--staff", type=int, help="人员数（默认 pilot 20000，province 700000）")
+    p.add_argument("--url", help="基准数据库 URL：SQLite 文件名须以 cme-bench 开头，PostgreSQL 库名须以 cme_bench 开头（自动创建）")
     p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--fresh", action="store_true", help="删除并重新生成基准数据")
+    p.add_argument("--no-pages", action="store_true", help="不运行 AppTest 整页计时")
+    p.add_argument("--import-rows", type=int, help="批量导入计时的行数（pilot 默认 100000，province 默认不测）")
+    p.add_argument("--json", help="把结果写成 JSON 文件")
     p.add_argument("--out", help="把结果表写入该文件")
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("certificate", help="为个人用户出具学分证明 PDF（仅审核通过的学分）")

@@ -50,6 +50,9 @@ def make_engine(url: str) -> Engine:
 def session_factory() -> sessionmaker[Session]:
     url = get_settings().database_url
     if url not in _makers:
+        from cme.core import rollups  # every session keeps the staff rollups exact when a User changes
+
+        rollups.install()
         _makers[url] = sessionmaker(make_engine(url), expire_on_commit=False)
     return _makers[url]
 

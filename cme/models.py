@@ -135,6 +135,9 @@ class User(Base):
         CheckConstraint("status in ('pending','rejected','approved','disabled')", name="status"),
         CheckConstraint("role = 'province' or institution_id is not null", name="institution"),
         Index("ix_users_inst_status", "institution_id", "status"),
+        # 待审核 registrations province-wide without reading 700,000 staff rows
+        Index("ix_users_pending", "institution_id", sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
     )
 
 
@@ -286,6 +289,9 @@ class CreditRecord(Base):
         ),
         Index("ix_credit_records_user_year", "user_id", "year"),
         Index("ix_credit_records_status_created", "status", "created_at"),
+        # 学分审核 reads an institution's staff first, then only their pending records (10 % of 35M rows)
+        Index("ix_credit_records_pending_user", "user_id", "created_at",
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
     )
 
 
@@ -315,7 +321,70 @@ class CreditSummary(Base):
     projects_ii: Mapped[int] = mapped_column(Integer, default=0)
     pending_i: Mapped[Decimal] = mapped_column(Credits, default=0)
     pending_ii: Mapped[Decimal] = mapped_column(Credits, default=0)
-    __table_args__ = (Index("ix_credit_summaries_inst_year", "institution_id", "year"),)
+    # The stored verdict of the person-year (cme.credits.verdicts), kept with the totals above so that
+    # analytics never judge in Python: the standard, 达标/未达标/未设置, the national cycle, shortfalls.
+    pending_records: Mapped[int] = mapped_column(Integer, default=0)
+    standard_id: Mapped[int | None] = mapped_column(ForeignKey("credit_standards.id"))
+    standard_code: Mapped[str | None] = mapped_column(String(20))
+    title_level: Mapped[str | None] = mapped_column(String(10))
+    verdict: Mapped[str] = mapped_column(String(8), default="unset")  # met / not_met / unset
+    national_i_cycle: Mapped[Decimal | None] = mapped_column(Numeric(8, 1))
+    short_national_i: Mapped[Decimal] = mapped_column(Numeric(8, 1), default=0)
+    short_provincial_i: Mapped[Decimal] = mapped_column(Numeric(8, 1), default=0)
+    short_class_ii: Mapped[Decimal] = mapped_column(Numeric(8, 1), default=0)
+    short_total: Mapped[Decimal] = mapped_column(Numeric(8, 1), default=0)
+    __table_args__ = (
+        Index("ix_credit_summaries_inst_year", "institution_id", "year"),
+        CheckConstraint("verdict in ('met','not_met','unset')", name="verdict"),
+    )
+
+
+class VerdictRollup(Base):
+    """Counts of stored verdicts of today's staff (approved persons) per institution, year, department, title
+    level and standard, moved by delta in the transaction of every change (cme.core.rollups).
+
+    ``department_id`` 0 = no department; ``title_level``/``standard_code`` '' = no standard that year.
+    ``pending`` counts pending credit records. 未设置 is not stored: it is staff − 达标 − 未达标.
+    """
+
+    __tablename__ = "verdict_rollups"
+    institution_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title_level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    standard_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    met: Mapped[int] = mapped_column(Integer, default=0)
+    not_met: Mapped[int] = mapped_column(Integer, default=0)
+    pending: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InstitutionYearRollup(Base):
+    """The same counts per institution and year only: what the province's pages read (1,400 rows a year)."""
+
+    __tablename__ = "institution_year_rollups"
+    institution_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    met: Mapped[int] = mapped_column(Integer, default=0)
+    not_met: Mapped[int] = mapped_column(Integer, default=0)
+    pending: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (Index("ix_institution_year_rollups_year", "year"),)
+
+
+class StaffCount(Base):
+    """Today's staff (approved persons) per institution and department (0 = none), moved by delta."""
+
+    __tablename__ = "staff_counts"
+    institution_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AppSetting(Base):
+    """Settings the stored data depend on, recorded so that a change is noticed (e.g. the compliance rule)."""
+
+    __tablename__ = "app_settings"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
 
 
 class Profile(Base):

@@ -1,54 +1,39 @@
-"""本机构人员 and 统计分析 / 全省统计 (SPEC §8 "Institution admin", "Provincial admin").
+"""本机构人员 (the staff list with each person's stored verdict), review-queue ages and exports (SPEC §8).
 
 Rules:
 * Staff = users with role person and status approved, counted where they are now (users.institution_id).
-* Every person-year is judged by cme.domain.compliance.year_verdict with the person's standard for that
-  year and the summaries of the national cycle's years — the same verdict as the person's 首页.
-  Figures come from CreditSummary + PersonalStandard + CreditStandard only (SPEC §9: never credit_records),
-  loaded set-based: one query for the staff, one for their standards, one for their summaries.
-* A person without a standard for the year is 未设置: counted apart; 达标率 = 达标 / (达标 + 未达标).
+* Each person-year's verdict is the stored one (cme.core.verdicts): cme.domain.compliance.year_verdict with
+  the person's standard for that year and the national cycle's totals — the same verdict as the person's
+  首页 — read with the staff in one query (users ⟕ summaries ⟕ personal standard), never judged here.
+* A person without a standard for the year is 未设置. Rates, trend and the province's figures read the
+  rollups (cme.analytics.rates).
 * An institution admin sees only their own institution (asking for another is refused); the provincial
   admin sees every institution; a person is refused.
+* Exports are built only when asked for (the page calls export_* on a button), never on every rerun.
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from cme import clock
-from cme.domain.compliance import (
-    STATUS_MET, STATUS_NOT_MET, STATUS_UNSET, YearTotals, YearVerdict, format_credit, year_verdict,
+from cme.analytics.rates import (  # noqa: F401  (re-exported: pages read analytics.service only)
+    NO_DEPARTMENT, NO_TITLE, Headline, Overview, RateRow, province_headline, rates, total,
+    trend, year_overview,
 )
-from cme.domain.standards import TITLE_LEVELS, parse_title_label
-from cme.errors import NotPermitted
-from cme.models import CreditStandard, CreditSummary, Department, Institution, PersonalStandard, Region, User
-from cme.reports.tables import csv_bytes, xlsx_bytes
-from cme.credits import review
-from cme.credits import progress
+from cme.analytics.scope import UNKNOWN_PLACE, places, scope
 from cme.core import reference
-from cme.core.actors import Actor
+from cme.core.actors import Actor, require_role
 from cme.core.policy import use_case
+from cme.core.verdicts import from_stored
+from cme.credits import progress
+from cme.domain.compliance import STATUS_MET, STATUS_NOT_MET, STATUS_UNSET, YearVerdict, format_credit, year_verdict
+from cme.models import CreditRecord, CreditSummary, Department, Institution, PersonalStandard, Region, User
+from cme.reports.tables import csv_bytes, xlsx_bytes
 
 STATUSES = (STATUS_MET, STATUS_NOT_MET, STATUS_UNSET)
-NO_DEPARTMENT = "（未分科室）"
-NO_TITLE = "（未设置标准）"
-NO_CITY = "（未知市州）"
-
-
-# ---- scope -------------------------------------------------------------------------------------
-
-
-def _scope(actor: Actor, institution_id: int | None) -> int | None:
-    """The institution the actor may look at: a unit admin only their own; the province any (None = all)."""
-    if actor.is_unit_admin:
-        if institution_id is not None and institution_id != actor.institution_id:
-            raise NotPermitted("只能查看本机构的人员")
-        return actor.institution_id
-    return institution_id
 
 
 def _city_institutions(city_code: str):
@@ -70,25 +55,7 @@ def _staff_filter(institution_id: int | None, city_code: str | None, department_
     return and_(*conds)
 
 
-# ---- the judged person-years ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Place:
-    institution: str
-    city_code: str | None
-    city: str
-
-
-def _places(session: Session) -> dict[int, Place]:
-    """Institution id → name and 市州 (an institution sits in a city or in one of its districts)."""
-    names = {r.code: (r.name, r.level, r.parent_code) for r in session.execute(select(Region.code, Region.name, Region.level, Region.parent_code))}
-    out = {}
-    for iid, iname, rcode in session.execute(select(Institution.id, Institution.name, Institution.region_code)):
-        name, level, parent = names.get(rcode, (None, None, None))
-        city = rcode if level == "city" else parent if level == "district" else None
-        out[iid] = Place(iname, city, names[city][0] if city in names else NO_CITY)
-    return out
+# ---- the staff list ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -159,52 +126,7 @@ class StaffRow:
 STAFF_COLUMNS = list(StaffRow(0, "", "", "", "", None, "", "", "", "", year_verdict(2000, None, {})).table_row())
 
 
-def _title_level(label: str | None) -> str:
-    if not label:
-        return NO_TITLE
-    try:
-        return parse_title_label(label)[2]
-    except ValueError:
-        return label
-
-
-def _judge(session: Session, where, years: list[int]) -> list[StaffRow]:
-    """Every staff member matching `where`, judged in each of `years` — three queries in all."""
-    settings = progress.compliance_settings()
-    places = _places(session)
-    staff = session.execute(
-        select(User.id, User.username, User.name, User.id_number_masked, User.institution_id, Department.name)
-        .outerjoin(Department, Department.id == User.department_id)
-        .where(where).order_by(User.username)
-    ).all()
-    if not staff:
-        return []
-    catalogue = {r.id: reference.to_standard(r) for r in session.scalars(select(CreditStandard))}
-    chosen: dict[tuple[int, int], tuple] = {}
-    for uid, year, title, sid in session.execute(
-        select(PersonalStandard.user_id, PersonalStandard.year, PersonalStandard.title, PersonalStandard.standard_id)
-        .join(User, User.id == PersonalStandard.user_id)
-        .where(where, PersonalStandard.year.in_(years))
-    ):
-        chosen[(uid, year)] = (catalogue[sid], title)
-    longest = max((std.cycle_years for std, _ in chosen.values()), default=1)
-    totals: dict[int, dict[int, YearTotals]] = defaultdict(dict)
-    for uid, year, nat, prov, ii, pi, pii in session.execute(
-        select(CreditSummary.user_id, CreditSummary.year, CreditSummary.national_i, CreditSummary.provincial_i,
-               CreditSummary.class_ii, CreditSummary.pending_i, CreditSummary.pending_ii)
-        .join(User, User.id == CreditSummary.user_id)
-        .where(where, CreditSummary.year.between(min(years) - longest + 1, max(years)))
-    ):
-        totals[uid][year] = YearTotals(year, nat, prov, ii, pi, pii)
-    out = []
-    for uid, username, name, masked, inst_id, dept in staff:
-        place = places.get(inst_id, Place("", None, NO_CITY))
-        for y in years:
-            std, title = chosen.get((uid, y), (None, ""))
-            verdict = year_verdict(y, std, totals.get(uid, {}), settings)
-            out.append(StaffRow(uid, username, name, masked or "", dept or NO_DEPARTMENT, inst_id, place.institution,
-                                place.city, title, _title_level(title), verdict))
-    return out
+_VERDICT_OF = {"met": STATUS_MET, "not_met": STATUS_NOT_MET, "unset": STATUS_UNSET}
 
 
 @use_case
@@ -212,107 +134,37 @@ def staff_compliance(session: Session, actor: Actor, year: int | None = None, *,
                      department_id: int | None = None, status: str | None = None, keyword: str = "") -> list[StaffRow]:
     """本机构人员: each staff member with the year's standard, obtained vs required and 达标/未达标/未设置.
 
-    Filters: department, status (达标/未达标/未设置), keyword in 姓名 or 用户名.
+    Filters: department, status (达标/未达标/未设置), keyword in 姓名 or 用户名. One query for the rows.
     """
-    inst = _scope(actor, institution_id)
-    rows = _judge(session, _staff_filter(inst, None, department_id, keyword), [year or clock.today().year])
-    return [r for r in rows if not status or r.status == status]
-
-
-# ---- rates -------------------------------------------------------------------------------------------
-
-
-@dataclass
-class RateRow:
-    """Counts of one group: 达标率 = 达标 / (达标 + 未达标); 未设置 shown apart."""
-
-    group: str
-    met: int = 0
-    not_met: int = 0
-    unset: int = 0
-    key: object = field(default=None, compare=False)
-
-    @property
-    def staff(self) -> int:
-        return self.met + self.not_met + self.unset
-
-    @property
-    def rate(self) -> float | None:
-        judged = self.met + self.not_met
-        return self.met / judged if judged else None
-
-    @property
-    def rate_text(self) -> str:
-        return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
-
-    def add(self, status: str) -> None:
-        if status == STATUS_MET:
-            self.met += 1
-        elif status == STATUS_NOT_MET:
-            self.not_met += 1
-        else:
-            self.unset += 1
-
-    def table_row(self, label: str) -> dict:
-        return {label: self.group, "人数": self.staff, "达标": self.met, "未达标": self.not_met, "未设置": self.unset,
-                "达标率": self.rate_text}
-
-
-def rates(rows: Iterable[StaffRow], by: Callable[[StaffRow], str], key: Callable[[StaffRow], object] | None = None) -> list[RateRow]:
-    """Group judged rows; groups sorted by name."""
-    groups: dict[str, RateRow] = {}
-    for r in rows:
-        g = by(r)
-        groups.setdefault(g, RateRow(g, key=key(r) if key else None)).add(r.status)
-    return [groups[g] for g in sorted(groups)]
-
-
-def total(rows: Iterable[StaffRow], label: str = "合计") -> RateRow:
-    out = RateRow(label)
-    for r in rows:
-        out.add(r.status)
-    return out
-
-
-@dataclass(frozen=True)
-class Overview:
-    """One year's judged staff of a scope, grouped on demand (no further queries)."""
-
-    year: int
-    rows: list[StaffRow]
-
-    @property
-    def total(self) -> RateRow:
-        return total(self.rows)
-
-    def by(self, dimension: str) -> list[RateRow]:
-        key = (lambda r: r.institution_id) if dimension == "institution" else None
-        out = rates(self.rows, lambda r: r.group(dimension), key)
-        if dimension == "title":  # 正高 … 无职称, then the rest
-            out.sort(key=lambda g: (TITLE_LEVELS.index(g.group) if g.group in TITLE_LEVELS else len(TITLE_LEVELS), g.group))
-        return out
-
-
-@use_case
-def year_overview(session: Session, actor: Actor, year: int | None = None, *, institution_id: int | None = None,
-                  city_code: str | None = None) -> Overview:
-    """统计分析 for a year: the scope's staff judged once; group with Overview.by(dimension)."""
-    inst = _scope(actor, institution_id)
+    inst = scope(actor, institution_id)
     y = year or clock.today().year
-    return Overview(y, _judge(session, _staff_filter(inst, city_code, None, ""), [y]))
-
-
-@use_case
-def trend(session: Session, actor: Actor, year: int | None = None, *, years: int = 5, institution_id: int | None = None,
-          city_code: str | None = None) -> list[RateRow]:
-    """达标率 of each of the `years` years up to `year` (today's staff, each year's own standard)."""
-    inst = _scope(actor, institution_id)
-    last = year or clock.today().year
-    span = list(range(last - years + 1, last + 1))
-    rows = _judge(session, _staff_filter(inst, city_code, None, ""), span)
-    by_year = rates(rows, lambda r: str(r.year))
-    present = {r.group for r in by_year}
-    return sorted(by_year + [RateRow(str(y)) for y in span if str(y) not in present], key=lambda r: r.group)
+    where = [_staff_filter(inst, None, department_id, keyword)]
+    if status == STATUS_UNSET:
+        where.append(or_(CreditSummary.verdict.is_(None), CreditSummary.verdict == "unset"))
+    elif status in (STATUS_MET, STATUS_NOT_MET):
+        where.append(CreditSummary.verdict == {STATUS_MET: "met", STATUS_NOT_MET: "not_met"}[status])
+    elif status:
+        return []
+    c = CreditSummary.__table__.c  # plain columns: 5,000 rows must not become 5,000 ORM objects
+    q = (select(User.id, User.username, User.name, User.id_number_masked, User.institution_id, Department.name,
+                PersonalStandard.title, c.national_i, c.provincial_i, c.class_ii, c.pending_i, c.pending_ii, c.verdict,
+                c.standard_id, c.title_level, c.national_i_cycle, c.short_national_i, c.short_provincial_i,
+                c.short_class_ii, c.short_total)
+         .outerjoin(Department, Department.id == User.department_id)
+         .outerjoin(CreditSummary, and_(CreditSummary.user_id == User.id, CreditSummary.year == y))
+         .outerjoin(PersonalStandard, and_(PersonalStandard.user_id == User.id, PersonalStandard.year == y))
+         .where(*where).order_by(User.username))
+    settings = progress.compliance_settings()
+    catalogue = reference.standards_by_id(session)
+    where_place = places(session, inst)
+    out = []
+    for r in session.execute(q):
+        place = where_place.get(r.institution_id, UNKNOWN_PLACE)
+        verdict = from_stored(y, r, catalogue, settings)
+        level = r.title_level if verdict.standard_code else None
+        out.append(StaffRow(r.id, r.username, r.name, r.id_number_masked or "", r[5] or NO_DEPARTMENT, r.institution_id,
+                            place.institution, place.city, r.title or "", level or NO_TITLE, verdict))
+    return out
 
 
 # ---- review queues ---------------------------------------------------------------------------------
@@ -336,36 +188,23 @@ class QueueAges:
 
 @use_case
 def queue_ages(session: Session, actor: Actor) -> QueueAges:
-    """What waits for review (progress.unit_queues) and how long the pending credits have waited."""
+    """What waits for review (progress.unit_queues) and how long the pending credits have waited
+    (only their submission times are read, institution-first through the pending-records index)."""
     counts = progress.unit_queues(session, actor)
-    ages = [q.age_days for q in review.review_queue(session, actor)]
+    q = select(CreditRecord.created_at).join(User, User.id == CreditRecord.user_id).where(CreditRecord.status == "pending")
+    if actor.is_unit_admin:
+        q = q.where(User.institution_id == actor.institution_id)
+    today = clock.today()
+    ages = [(today - clock.to_local(at).date()).days for at in session.scalars(q)]
     buckets = {label: sum(1 for a in ages if a >= lo and (hi is None or a <= hi)) for label, lo, hi in AGE_BUCKETS}
     return QueueAges(counts.registrations, counts.credits, counts.profiles, counts.transfers, buckets,
                      max(ages) if ages else None)
 
 
-# ---- province headline -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Headline:
-    year: int
-    total: RateRow
-    pending_reviews: int
-    by_city: list[RateRow]
-
-
-@use_case
-def province_headline(session: Session, actor: Actor, year: int | None = None) -> Headline:
-    """省级管理员首页: province-wide staff, 达标率 and pending reviews this year, and the table by 市州."""
-    ov = year_overview(session, actor, year)
-    q = progress.unit_queues(session, actor)
-    return Headline(ov.year, ov.total, q.registrations + q.credits + q.profiles + q.transfers, ov.by("city"))
-
-
 @use_case
 def cities(session: Session, actor: Actor) -> list[tuple[str, str]]:
     """(code, name) of the 市州, for the province's filters."""
+    require_role(actor, "province")
     return [(r.code, r.name) for r in reference.regions(session, next(iter(reference.regions(session, None))).code)]
 
 
@@ -388,6 +227,6 @@ def export_xlsx(rows: list[StaffRow]) -> bytes:
 @use_case
 def department_options(session: Session, actor: Actor, institution_id: int | None = None) -> list[tuple[int, str]]:
     """The departments of the institution in scope, for the filter."""
-    inst = _scope(actor, institution_id)
+    inst = scope(actor, institution_id)
     return reference.departments(session, inst) if inst is not None else []
 

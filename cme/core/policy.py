@@ -97,10 +97,10 @@ POLICY: dict[str, Rule] = {
     "administration.notices.withdraw_notice": R(ADMINS, "notice_id", "notice"),
     # analytics
     "analytics.service.staff_compliance": R(ADMINS, "institution_id", "institution"),
-    "analytics.service.year_overview": R(ADMINS, "institution_id", "institution"),
-    "analytics.service.trend": R(ADMINS, "institution_id", "institution"),
+    "analytics.rates.year_overview": R(ADMINS, "institution_id", "institution"),
+    "analytics.rates.trend": R(ADMINS, "institution_id", "institution"),
     "analytics.service.queue_ages": R(ADMINS),
-    "analytics.service.province_headline": R(PROVINCE_ONLY),
+    "analytics.rates.province_headline": R(PROVINCE_ONLY),
     "analytics.service.cities": R(PROVINCE_ONLY),
     "analytics.service.department_options": R(ADMINS, "institution_id", "institution"),
     # certificates

@@ -199,6 +199,11 @@ def standards_for_year(session: Session, year: int) -> list[Standard]:
     return sorted((to_standard(r) for r in latest.values()), key=lambda s: int(s.code.removeprefix("SCJA") or 0))
 
 
+def standards_by_id(session: Session) -> dict[int, Standard]:
+    """Every version of the standards table by id (a few dozen rows)."""
+    return {r.id: to_standard(r) for r in session.scalars(select(CreditStandard))}
+
+
 def to_standard(row: CreditStandard) -> Standard:
     return Standard(
         code=row.code,

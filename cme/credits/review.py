@@ -43,24 +43,35 @@ class QueueRow:
     has_proof: bool
 
 
+QUEUE_PAGE = 500
+
+
 @use_case
-def review_queue(session: Session, actor: Actor) -> list[QueueRow]:
-    """Pending credits of the admin's own staff, oldest first, with their age in days."""
+def review_queue(session: Session, actor: Actor, *, limit: int | None = None) -> list[QueueRow]:
+    """Pending credits of the admin's own staff, oldest first (the first `limit`), with their age in days.
+
+    Institution-first: the institution's staff (ix_users_inst_status), then only their pending records
+    (the partial index ix_credit_records_pending_user), never a scan of all records by status.
+    """
     q = (
-        select(CreditRecord, User.name, Department.name)
+        select(CreditRecord.id, User.name, Department.name, CreditRecord.project_code, CreditRecord.project_name,
+               CreditRecord.credits, CreditRecord.credit_type, CreditRecord.year, CreditRecord.date_from,
+               CreditRecord.date_to, CreditRecord.created_at, CreditRecord.proof_key)
         .join(User, User.id == CreditRecord.user_id)
         .outerjoin(Department, Department.id == User.department_id)
         .where(CreditRecord.status == "pending")
     )
     if actor.is_unit_admin:
         q = q.where(User.institution_id == actor.institution_id)
+    q = q.order_by(CreditRecord.created_at, CreditRecord.id)
+    if limit is not None:
+        q = q.limit(limit)
     today = clock.today()
     out = []
-    for r, name, dept in session.execute(q.order_by(CreditRecord.created_at, CreditRecord.id)):
-        submitted = clock.to_local(r.created_at)
-        out.append(QueueRow(r.id, name, dept or "", r.project_code, r.project_name, r.credits, r.credit_type, r.year,
-                            r.date_from, r.date_to, clock.fmt_local(r.created_at), (today - submitted.date()).days,
-                            bool(r.proof_key)))
+    for cid, name, dept, code, pname, credits, ctype, year, dfrom, dto, created, proof in session.execute(q):
+        submitted = clock.to_local(created)
+        out.append(QueueRow(cid, name, dept or "", code, pname, credits, ctype, year, dfrom, dto,
+                            clock.fmt_local(created), (today - submitted.date()).days, bool(proof)))
     return out
 
 

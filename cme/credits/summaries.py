@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
+from cme.core import verdicts
 from cme.models import CreditRecord, CreditSummary, User
 
 ZERO = Decimal("0")
@@ -62,15 +63,63 @@ def refresh_summary(session: Session, user_id: int, year: int) -> CreditSummary:
             count(approved & (CreditRecord.credit_type == CLASS_II)),
             total(pending & is_i),
             total(pending & (CreditRecord.credit_type == CLASS_II)),
+            count(pending),
         ).where(CreditRecord.user_id == user_id, CreditRecord.year == year)
     ).one()
     # populate_existing: a copy loaded earlier in this session may predate the lock holder's commit
     summary = session.get(CreditSummary, (user_id, year), populate_existing=True)
     if summary is None:
-        summary = CreditSummary(user_id=user_id, year=year)
+        summary = CreditSummary(user_id=user_id, year=year, pending_records=0, verdict="unset")
         session.add(summary)
+    pending_before = summary.pending_records
     summary.institution_id = institution_id
     (summary.national_i, summary.provincial_i, summary.class_ii, summary.projects_i, summary.projects_ii,
      summary.pending_i, summary.pending_ii) = (Decimal(str(row[0])), Decimal(str(row[1])), Decimal(str(row[2])),
                                                int(row[3]), int(row[4]), Decimal(str(row[5])), Decimal(str(row[6])))
+    summary.pending_records = int(row[7])
+    session.flush()
+    verdicts.after_totals(session, summary, pending_before)  # stored verdict and rollups, same transaction
     return summary
+
+
+_TOTALS_SQL = """
+INSERT INTO credit_summaries (user_id, year, institution_id, national_i, provincial_i, class_ii, projects_i, projects_ii,
+                              pending_i, pending_ii, pending_records)
+SELECT c.user_id, c.year, MIN(u.institution_id),
+       SUM(CASE WHEN c.status = 'approved' AND c.credit_type = '国家级I类' THEN c.credits ELSE 0 END),
+       SUM(CASE WHEN c.status = 'approved' AND c.credit_type = '省级I类' THEN c.credits ELSE 0 END),
+       SUM(CASE WHEN c.status = 'approved' AND c.credit_type = 'II类' THEN c.credits ELSE 0 END),
+       SUM(CASE WHEN c.status = 'approved' AND c.credit_type <> 'II类' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN c.status = 'approved' AND c.credit_type = 'II类' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN c.status = 'pending' AND c.credit_type <> 'II类' THEN c.credits ELSE 0 END),
+       SUM(CASE WHEN c.status = 'pending' AND c.credit_type = 'II类' THEN c.credits ELSE 0 END),
+       SUM(CASE WHEN c.status = 'pending' THEN 1 ELSE 0 END)
+FROM credit_records c JOIN users u ON u.id = c.user_id
+WHERE {where}
+GROUP BY c.user_id, c.year
+ON CONFLICT (user_id, year) DO UPDATE SET institution_id = excluded.institution_id, national_i = excluded.national_i, provincial_i = excluded.provincial_i,
+    class_ii = excluded.class_ii, projects_i = excluded.projects_i, projects_ii = excluded.projects_ii,
+    pending_i = excluded.pending_i, pending_ii = excluded.pending_ii, pending_records = excluded.pending_records
+"""
+
+
+def upsert_totals(session: Session, person_years: Iterable[tuple[int, int]], *, batch: int = 500) -> None:
+    """Recompute the totals of many person-years set-based: one INSERT … SELECT … GROUP BY … ON CONFLICT DO
+    UPDATE per batch of people (the same sums as refresh_summary). Their pending counts must not change here
+    (imports add approved records only): the rollups' pending figures are not moved by this function.
+    The caller then re-judges the people (cme.core.verdicts.judge_people)."""
+    session.flush()
+    by_user: dict[int, set[int]] = {}
+    for uid, year in person_years:
+        by_user.setdefault(uid, set()).add(year)
+    users = sorted(by_user)
+    for i in range(0, len(users), batch):
+        chunk = users[i:i + batch]
+        years = sorted(set().union(*(by_user[u] for u in chunk)))
+        session.execute(text(_TOTALS_SQL.format(
+            where="c.user_id IN ({}) AND c.year IN ({})".format(",".join(map(str, chunk)), ",".join(map(str, years))))))
+
+
+def upsert_all_totals(session: Session) -> None:
+    """Every person-year's totals from its records (bulk loads such as the bench's generator)."""
+    session.execute(text(_TOTALS_SQL.format(where="1 = 1")))

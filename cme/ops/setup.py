@@ -6,17 +6,21 @@ from cme.config import get_settings
 from cme.core.reference import load_reference_data
 from cme.ops.demo import seed_demo
 from cme.ops.migrate import prepared_database
+from cme.core import verdicts
 
 
 def init_db() -> dict[str, int]:
     """Idempotent: migrate to head and add missing reference data."""
     with prepared_database() as s:
-        return load_reference_data(s)
+        loaded = load_reference_data(s)
+        verdicts.ensure_current(s)  # new columns, or CME_NATIONAL_COUNTS_AS_PROVINCIAL_I changed: judge all once
+    return loaded
 
 
 def ensure_ready() -> None:
     """First start: schema and reference data always; demo data in demo mode."""
     with prepared_database() as s:
         load_reference_data(s)
+        verdicts.ensure_current(s)
         if get_settings().demo:
             seed_demo(s)

@@ -22,8 +22,10 @@ from cme.errors import Duplicate, NotFound, ValidationError
 from cme.models import CreditStandard, Department, PersonalStandard, Profile, User
 from cme.core import audit
 from cme.core import reference
-from cme.core.actors import Actor, get_user_in_scope
+
 from cme.core.policy import use_case
+from cme.core.actors import Actor, get_user_in_scope
+from cme.core.verdicts import judge_person
 
 DUPLICATE_YEAR = "该年度已设置学分标准"
 
@@ -100,6 +102,7 @@ def add_personal_standard(session: Session, actor: Actor, year: int | None, regi
                            standard_id=preview.standard_id)
     session.add(row)
     session.flush()
+    judge_person(session, actor.id, row.year)
     audit.record(session, actor.id, "standard.add", "personal_standard", row.id, institution_id=actor.institution_id,
                  after={"年度": row.year, "机构所属区域等级": region_level, "技术职称": title, "执行标准": preview.code})
     return row.id
@@ -114,6 +117,7 @@ def delete_personal_standard(session: Session, actor: Actor, standard_id: int) -
     audit.record(session, actor.id, "standard.delete", "personal_standard", row.id, institution_id=actor.institution_id,
                  before={"年度": row.year, "机构所属区域等级": row.region_level, "技术职称": row.title})
     session.delete(row)
+    judge_person(session, actor.id, row.year)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.domain.compliance import format_credit
-from cme.credits import review
+from cme.credits import progress, review
 from ui.credit_view import show_credit_detail
 from ui.forms import act, show_flash
 from ui.session import require_actor
@@ -14,13 +14,15 @@ st.header("学分审核")
 show_flash()
 
 with session_scope() as s:
-    queue = review.review_queue(s, me)
+    queue = review.review_queue(s, me, limit=review.QUEUE_PAGE)  # the oldest first; a page, not 25,000 rows
+    waiting = progress.unit_queues(s, me).credits
 if not queue:
     st.info("没有待审核的学分记录")
     st.stop()
 
 oldest = max(q.age_days for q in queue)
-st.caption(f"待审 {len(queue)} 条，最早的已等待 {oldest} 天")
+shown = f"（显示最早的 {len(queue)} 条，审核后继续显示其余）" if waiting > len(queue) else ""
+st.caption(f"待审 {max(waiting, len(queue))} 条，最早的已等待 {oldest} 天{shown}")
 table = pd.DataFrame([[False, q.owner, q.department, q.project_code, q.project_name, format_credit(q.credits), q.credit_type,
                        q.year, f"{q.date_from} 至 {q.date_to}", q.submitted_at, q.age_days, "有" if q.has_proof else "无"]
                       for q in queue],

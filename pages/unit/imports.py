@@ -12,7 +12,7 @@ me = require_actor("unit", "province")
 st.header("批量导入")
 st.caption("导入本机构人员的学分（省级管理员可导入全省人员）。导入的学分直接为【审核通过】，来源记为“批量导入”；"
            "同一人员、同一项目编号、同一举办年度已有记录的行计为“已存在”，重复导入同一文件不会重复登记。"
-           f"文件为 CSV（UTF-8）或 XLSX，不超过 5MB、{imports.MAX_ROWS} 行，第一行须为模板表头。")
+           f"文件为 CSV（UTF-8）或 XLSX，不超过 {imports.MAX_BYTES // 1024 // 1024}MB、{imports.MAX_ROWS} 行，第一行须为模板表头。")
 
 a, b, _ = st.columns([1, 1, 2])
 a.download_button("下载导入模板（XLSX）", imports.template_xlsx(), file_name="学分批量导入模板.xlsx",
@@ -35,10 +35,18 @@ c1, c2, _ = st.columns([1, 1, 2])
 check = c1.button("检查（不保存）", disabled=picked is None, key="import_check")
 run = c2.button("导入", type="primary", disabled=picked is None, key="import_run")
 if (check or run) and picked is not None:
+    bar = st.progress(0.0, text="正在读取文件…")
+
+    def _progress(done: int, expected: int) -> None:
+        bar.progress(min(done / expected, 1.0), text=f"已处理 {done} / 约 {expected} 行")
+
     try:
         with session_scope() as s:
-            st.session_state["import_report"] = imports.import_credits(s, me, picked[0], picked[1], dry_run=check)
+            st.session_state["import_report"] = imports.import_credits(s, me, picked[0], picked[1], dry_run=check,
+                                                                       progress=_progress)
+        bar.empty()
     except DomainError as e:
+        bar.empty()
         st.session_state.pop("import_report", None)
         show_error(e)
         st.caption("文件未导入，没有保存任何数据。")

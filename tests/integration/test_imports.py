@@ -15,7 +15,8 @@ from cme.db import session_scope
 from cme.errors import NotPermitted, ValidationError
 from cme.models import AuditLog, CreditRecord, CreditReview, CreditSummary, User
 from cme.credits import details
-from cme.credits import imports
+from cme.core import verdicts
+from cme.credits import import_file, imports
 from cme.credits.imports import HEADERS
 from tests.factories import add_credit, make_admin, make_institution, make_person
 
@@ -170,26 +171,38 @@ def test_persons_cannot_import(world):
     assert count(CreditRecord) == 0
 
 
-def test_summaries_refreshed_once_per_person_year(world, monkeypatch):
+def test_summaries_recomputed_set_based_for_touched_person_years(world, monkeypatch):
     a, b = world["a"], world["b"]
     calls = []
-    real = imports.refresh_summary
-    monkeypatch.setattr(imports, "refresh_summary", lambda s, u, y: calls.append((u, y)) or real(s, u, y))
+    real = imports.upsert_totals
+    monkeypatch.setattr(imports, "upsert_totals", lambda s, pairs: calls.append(sorted(pairs)) or real(s, pairs))
     rows = [row(id_of(a), f"P{i}") for i in range(5)] + [row(id_of(b), f"P{i}") for i in range(3)]
     run(world["admin"], to_csv(rows))
-    assert sorted(calls) == sorted([(a.id, Y), (b.id, Y)])
+    assert calls == [sorted([(a.id, Y), (b.id, Y)])]  # one call for the whole import
+    with session_scope() as s:
+        assert s.get(CreditSummary, (a.id, Y)).provincial_i == 15 and s.get(CreditSummary, (b.id, Y)).projects_i == 3
+        assert verdicts.differences(s) == []
+
+
+def test_progress_is_reported_per_chunk(world, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    seen = []
+    with session_scope() as s:
+        imports.import_credits(s, world["admin"], "x.csv", to_csv([row(id_of(world["a"]), f"P{i}") for i in range(5)]),
+                               progress=lambda done, expected: seen.append((done, expected)))
+    assert seen == [(2, 5), (4, 5), (5, 5)]
 
 
 @pytest.mark.parametrize("data, message", [
     (b"", "文件为空"),
-    (b"x" * (5 * 1024 * 1024 + 1), "文件超过5MB"),
+    (b"x" * (50 * 1024 * 1024 + 1), "文件超过50MB"),
     ("身份证号,项目编号\n1,2\n".encode(), "缺少列：项目名称"),
     (to_csv([], headers=HEADERS + ["序号"]), "无法识别的列：序号"),
     ("身份证号".encode("gbk") + b"\xff\xfe,\n", "不是 UTF-8 编码"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "不支持旧版 Excel"),
     (b"PK\x03\x04 broken zip", "无法读取该 XLSX"),
     (to_csv([]), "没有数据行"),
-], ids=["empty", "over-5mb", "missing-columns", "unknown-column", "not-utf8", "old-xls", "broken-xlsx", "no-rows"])
+], ids=["empty", "over-50mb", "missing-columns", "unknown-column", "not-utf8", "old-xls", "broken-xlsx", "no-rows"])
 def test_malformed_files_are_refused_whole(world, data, message):
     with pytest.raises(ValidationError) as e:
         run(world["admin"], data)
@@ -198,7 +211,7 @@ def test_malformed_files_are_refused_whole(world, data, message):
 
 
 def test_too_many_rows_refused_and_nothing_saved(world, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    monkeypatch.setattr(import_file, "MAX_ROWS", 3)
     rows = [row(id_of(world["a"]), f"P{i}") for i in range(4)]
     with pytest.raises(ValidationError, match="数据超过3行"):
         run(world["admin"], to_csv(rows))
@@ -209,7 +222,7 @@ def test_failure_while_saving_leaves_nothing_half_done(world, monkeypatch):
     def boom(*_a, **_k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(imports, "refresh_summary", boom)
+    monkeypatch.setattr(imports, "judge_people", boom)
     with pytest.raises(RuntimeError):
         run(world["admin"], to_csv([row(id_of(world["a"]), f"P{i}") for i in range(3)]))
     assert count(CreditRecord) == 0 and count(CreditReview) == 0
