@@ -72,6 +72,9 @@ def test_home_metrics_text_and_notices(world):
 
 def test_standards_setup_preview_and_duplicate(world):
     at = page("pages/personal/standards_setup.py", "pageuser1")
+    # the institution's level is preselected and no lower level is offered
+    assert at.selectbox(key="std_level").value == "市州级/二级及以下医院"
+    assert at.selectbox(key="std_level").options == ["省级/三级医院", "市州级/二级及以下医院"]
     at.selectbox(key="std_year").set_value(2016)
     at.selectbox(key="std_level").set_value("市州级/二级及以下医院")
     at.selectbox(key="std_title").set_value("技师系列 - 副主任技师(副高)").run()
@@ -81,7 +84,7 @@ def test_standards_setup_preview_and_duplicate(world):
     at.button(key="std_save").click().run()
     assert "2016年度学分标准已保存" in texts(at)
     at.selectbox(key="std_year").set_value(2016)
-    at.selectbox(key="std_level").set_value("县级")
+    at.selectbox(key="std_level").set_value("省级/三级医院")
     at.selectbox(key="std_title").set_value("无职称").run()
     at.button(key="std_save").click().run()
     assert "该年度已设置学分标准" in texts(at)
