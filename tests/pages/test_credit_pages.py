@@ -217,7 +217,8 @@ def test_home_banner_lists_rejections_and_resubmit_opens_the_form_prefilled(worl
     assert form.selectbox(key="cf_credit_type").value == "省级I类"
     assert "请按审核意见（学分与证书不符）修改后保存" in texts(form)
     form.text_input(key="cf_credits").input("6")
-    form.button(key="cf_save").click().run()
+    form.button(key="cf_save").click()
+    form.switch_page("pages/personal/credits.py").run()  # AppTest reruns its first page unless told
     assert "学分信息已保存，状态为【待审】" in texts(form)
     assert "条学分登记审核不过" not in texts(page("pages/personal/home.py", "pageuser1"))  # the banner is gone
 
