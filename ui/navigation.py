@@ -57,6 +57,7 @@ BY_ROLE: dict[str, dict[str, list[tuple[str, str, str]]]] = {
             ("pages/province/standards.py", "学分标准管理", ":material/rule_settings:"),
             ("pages/province/dictionaries.py", "字典管理", ":material/menu_book:"),
             ("pages/province/projects.py", "项目库", ":material/library_books:"),
+            ("pages/province/certificates.py", "证书管理", ":material/verified_user:"),
             ("pages/unit/imports.py", "批量导入", ":material/upload_file:"),
             ("pages/province/analytics.py", "全省统计", ":material/monitoring:"),
             ("pages/province/notices.py", "通知公告", ":material/campaign:"),

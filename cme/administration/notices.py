@@ -10,9 +10,9 @@ Rules:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from cme import clock
@@ -66,17 +66,28 @@ def _rows(session: Session, q) -> list[NoticeRow]:
                       n.end_date, status_label(n, today), n.body or "", n.status == "withdrawn") for n, sender in rows]
 
 
+def _visible_to(actor: Actor):
+    return (or_(Notice.institution_id.is_(None), Notice.institution_id == actor.institution_id)
+            if actor.institution_id is not None else Notice.institution_id.is_(None))
+
+
 @use_case
 def list_notices(session: Session, actor: Actor, *, limit: int = 50) -> list[NoticeRow]:
     """首页 table: published province-wide notices and those of the actor's institution."""
     q = (
         select(Notice, User.name).join(User, User.id == Notice.sender_id)
-        .where(Notice.status == "published")
-        .where(or_(Notice.institution_id.is_(None), Notice.institution_id == actor.institution_id)
-               if actor.institution_id is not None else Notice.institution_id.is_(None))
+        .where(Notice.status == "published").where(_visible_to(actor))
         .limit(limit)
     )
     return _rows(session, q)
+
+
+@use_case
+def recent_notice_count(session: Session, actor: Actor, days: int = 30) -> int:
+    """Published notices the actor sees that came out in the last `days` days (the 首页 badge)."""
+    since = clock.utcnow() - timedelta(days=days)
+    return int(session.scalar(select(func.count()).select_from(Notice).where(
+        Notice.status == "published", _visible_to(actor), Notice.published_at >= since)))
 
 
 @use_case

@@ -8,12 +8,14 @@ Rules:
 * Every year of 起始年度..终止年度 (inclusive) is stated, years without credits included; a year's
   figures are the sums of the lines listed (equal to the approved figures of ``CreditSummary``).
 * 起始年度 ≤ 终止年度, 终止年度 not after this year, at most ``MAX_YEARS`` years.
-* Each issue stores a ``Certificate`` with a unique serial (``SC`` + YYYYMMDD + 8 random
-  characters) and the SHA-256 of the canonical content *without* the issue date and serial, so
-  re-issuing the same content gives the same hash. The PDF prints both and a QR code of the
-  public 证书验证 page.
+* 提交验证查询 only previews (nothing stored). An explicit 出具 stores a ``Certificate`` with a unique
+  serial (``SC`` + YYYYMMDD + 8 random characters) and the SHA-256 of the canonical content *without*
+  the issue date and serial. Issuing the same content again (same person, same hash, not voided)
+  returns the certificate already issued, with its serial and date: one serial per content, also when
+  two requests race (the person's row is write-locked first). The PDF prints serial and hash and a QR
+  code of the public 证书验证 page.
 * Verification needs no login and shows the name masked; public look-ups are throttled.
-  The provincial admin may void a certificate with a reason; it then verifies as 已作废.
+  Listing, reprint and voiding of issued certificates: ``cme.certificates.registry``.
 """
 from __future__ import annotations
 
@@ -26,17 +28,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from cme.clock import fmt_local, today, utcnow
+from cme.clock import fmt_local, today
 from cme.config import get_settings
 from cme.core import throttle
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
-from cme.domain.identity import check_text
 from cme.domain.inputs import FIRST_YEAR, parse_year
 from cme.domain.standards import NO_TITLE_LABEL, parse_title_label
-from cme.errors import FieldErrors, NotFound, NotPermitted, RecordLocked, ValidationError
+from cme.errors import FieldErrors, NotFound, NotPermitted, ValidationError
 from cme.labels import CERTIFICATE_KIND
 from cme.models import Certificate, CreditRecord, Institution, PersonalStandard, User
 from cme.certificates.pdf import (
@@ -262,12 +263,49 @@ def _new_serial(session: Session) -> str:
 
 # --- use cases --------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class CertificatePreview:
+    content: CertificateContent
+    content_hash: str
+
+
+@use_case
+def preview_certificate(session: Session, actor: Actor, kind: str | None, year_from: int | None,
+                        year_to: int | None) -> CertificatePreview:
+    """提交验证查询: what a certificate of the actor would state; nothing is stored or audited."""
+    content = build_content(session, actor, kind, year_from, year_to)
+    return CertificatePreview(content, content_hash(content))
+
+
+def issued_from_record(cert: Certificate) -> IssuedCertificate:
+    """The stored certificate as issued (its own serial, date and content), PDF rendered again."""
+    content = content_from_json(cert.content)
+    url = verify_url(cert.serial)
+    pdf = render_certificate(content, serial=cert.serial, content_hash=cert.content_hash, verify_url=url)
+    return IssuedCertificate(cert.serial, cert.content_hash, url, content, pdf)
+
+
+def _lock_person(session: Session, user_id: int) -> None:
+    """A no-op write on the person's row: takes SQLite's write lock and PostgreSQL's row lock before the
+    look-up, so two parallel 出具 of the same content cannot both miss the first one."""
+    session.execute(update(User).where(User.id == user_id).values(id=User.id))
+
+
 @use_case
 def issue_certificate(session: Session, actor: Actor, kind: str | None, year_from: int | None,
                       year_to: int | None) -> IssuedCertificate:
-    """Issue the actor's own certificate: store serial + hash + content, audit, render the PDF."""
+    """出具 the actor's own certificate: the one already issued for this content, else a new serial + hash +
+    content stored, audited, and the PDF."""
+    require_role(actor, "person")
+    _lock_person(session, actor.id)
     content = build_content(session, actor, kind, year_from, year_to)
     digest = content_hash(content)
+    existing = session.scalars(
+        select(Certificate).where(Certificate.user_id == actor.id, Certificate.content_hash == digest,
+                                  Certificate.voided_at.is_(None)).order_by(Certificate.id)
+    ).first()
+    if existing is not None:
+        return issued_from_record(existing)
     serial = _new_serial(session)
     cert = Certificate(serial=serial, user_id=actor.id, kind=content.kind, year_from=content.year_from,
                        year_to=content.year_to, content_hash=digest, content=content_to_json(content))
@@ -328,29 +366,6 @@ def verify_certificate(session: Session, serial: str | None, *, client: str | No
         voided_at=fmt_local(cert.voided_at),
         void_reason=cert.void_reason or "",
     )
-
-
-@use_case
-def void_certificate(session: Session, actor: Actor, serial: str | None, reason: str | None) -> None:
-    """The provincial admin voids an issued certificate; the reason is required and shown."""
-    if not actor.is_province_admin:
-        raise NotPermitted("只有省级管理员可以作废证书")
-    serial = normalize_serial(serial)
-    errors = FieldErrors()
-    if not serial:
-        errors["证书编号"] = "请输入证书编号"
-    reason = errors.check("作废原因", check_text, reason, max_len=200, required=True)
-    errors.raise_if_any()
-    cert = session.scalar(select(Certificate).where(Certificate.serial == serial))
-    if cert is None:
-        raise NotFound("证书不存在")
-    if cert.voided_at is not None:
-        raise RecordLocked("该证书已作废")
-    cert.voided_at = utcnow()
-    cert.void_reason = reason
-    owner = session.get(User, cert.user_id)
-    audit.record(session, actor.id, "void_certificate", "certificate", serial, institution_id=owner.institution_id,
-                 before={"status": "genuine"}, after={"status": "voided", "reason": cert.void_reason})
 
 
 def person_by_username(session: Session, username: str) -> Actor:

@@ -93,6 +93,7 @@ POLICY: dict[str, Rule] = {
     "administration.institutions.create_unit_admin": R(PROVINCE_ONLY),
     "administration.notices.list_notices": R(ANYONE),  # query: province-wide and own institution's
     "administration.notices.manageable_notices": R(ADMINS),  # query: own institution's
+    "administration.notices.recent_notice_count": R(ANYONE),  # query: the notices the actor sees
     "administration.notices.create_notice": R(ADMINS),  # made for the own institution
     "administration.notices.withdraw_notice": R(ADMINS, "notice_id", "notice"),
     # analytics
@@ -106,7 +107,11 @@ POLICY: dict[str, Rule] = {
     # certificates
     "certificates.service.build_content": R(PERSONS),  # always the actor's own credits
     "certificates.service.issue_certificate": R(PERSONS),
-    "certificates.service.void_certificate": R(PROVINCE_ONLY),
+    "certificates.service.preview_certificate": R(PERSONS),  # always the actor's own credits
+    "certificates.registry.list_own_certificates": R(PERSONS),  # query: the actor's own
+    "certificates.registry.reprint_certificate": R(PERSONS),  # body: the actor's own certificate only
+    "certificates.registry.list_certificates": R(PROVINCE_ONLY),
+    "certificates.registry.void_certificate": R(PROVINCE_ONLY),
     # core
     "core.actors.account_state": R(ANYONE),  # the actor's own header
     "core.audit.list_audit": R(ADMINS),  # query: own institution's entries
@@ -154,6 +159,7 @@ POLICY: dict[str, Rule] = {
     "profile.transfers.approve_transfer": R(ADMINS, "transfer_id", "incoming_transfer"),
     "profile.transfers.reject_transfer": R(ADMINS, "transfer_id", "incoming_transfer"),
     # standards
+    "standards.personal.institution_level": R(PERSONS),  # the actor's own institution
     "standards.personal.add_personal_standard": R(PERSONS),
     "standards.personal.delete_personal_standard": R(PERSONS, "standard_id", "personal_standard"),
     "standards.personal.list_personal_standards": R(ANYONE, "user_id", "user"),

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from cme.config import get_settings
 from cme.credits.progress import HomeProgress
+from cme.domain.compliance import YearVerdict
 
 COLORS = {"国家级I类": "#8e44ad", "省级I类": "#2471a3", "II类": "#17a589", "待审": "#b3b6b7", "标准": "#c0392b"}
 FONT = dict(family="Noto Sans SC, Microsoft YaHei, sans-serif", size=13)
@@ -53,10 +54,10 @@ def _own_provincial(verdict, counts: bool):
     return verdict.provincial_i_obtained - verdict.national_i_obtained if counts else verdict.provincial_i_obtained
 
 
-def cycle_progress(progress: HomeProgress) -> go.Figure | None:
-    """国家级I类 over the cycle ending this year against its requirement (None when 未设置 or when the
-    standard asks for no national Class I)."""
-    v = progress.current.verdict
+def cycle_progress(progress: HomeProgress, verdict: YearVerdict | None = None) -> go.Figure | None:
+    """国家级I类 over the cycle ending this year (or ending the year of `verdict`) against its requirement
+    (None when 未设置 or when the standard asks for no national Class I)."""
+    v = verdict or progress.current.verdict
     if not v.national_i_cycle_required:
         return None
     got, need = float(v.national_i_cycle_obtained), float(v.national_i_cycle_required)

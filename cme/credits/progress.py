@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from cme import clock
 from cme.config import get_settings
-from cme.domain.compliance import ComplianceSettings, YearTotals, YearVerdict, year_verdict
+from cme.domain.compliance import ComplianceSettings, YearTotals, YearVerdict, format_credit, year_verdict
 from cme.domain.standards import Standard
 from cme.models import CreditSummary, InstitutionYearRollup, ProfileChangeRequest, Transfer, User
 from cme.core.actors import Actor, get_user_in_scope
@@ -59,6 +59,12 @@ class HomeProgress:
         """`省级I类还差 3 分，…` / 本年度学分已达标 / the 未设置 prompt."""
         return self.current.missing_text
 
+    @property
+    def has_data(self) -> bool:
+        """Anything to chart: a standard or any approved or pending credit in the years shown."""
+        return any(p.standard or p.verdict.total_obtained or p.verdict.pending_i or p.verdict.pending_ii
+                   for p in self.years)
+
 
 def compliance_settings() -> ComplianceSettings:
     return ComplianceSettings(national_counts_as_provincial_i=get_settings().national_counts_as_provincial_i)
@@ -85,6 +91,46 @@ def home_progress(session: Session, actor: Actor, user_id: int | None = None, *,
         return HomeProgress(this_year, 0, 0, ZERO, ZERO, ZERO, ZERO, progress)
     return HomeProgress(this_year, summary.projects_i, summary.projects_ii, summary.national_i + summary.provincial_i,
                         summary.class_ii, summary.pending_i, summary.pending_ii, progress)
+
+
+HISTORY_COLUMNS = ["年度", "结论", "还差", "执行标准", "省级I类(已获/要求)", "II类(已获/要求)", "总学分(已获/要求)",
+                   "国家级I类周期", "国家级I类(已获/要求)"]
+
+
+def history_row(p: YearProgress) -> dict:
+    """One 历年达标情况 row: verdict and shortfall first, then obtained / required per class (numbers
+    as text so "4 / 10" reads as a fraction)."""
+    v = p.verdict
+
+    def fig(got, need) -> str:
+        return f"{format_credit(got)} / {format_credit(need)}"
+
+    return {
+        "年度": p.year, "结论": v.status, "还差": "—" if v.met else v.missing_text(), "执行标准": v.standard_code,
+        "省级I类(已获/要求)": fig(v.provincial_i_obtained, v.provincial_i_required),
+        "II类(已获/要求)": fig(v.class_ii_obtained, v.class_ii_required),
+        "总学分(已获/要求)": fig(v.total_obtained, v.total_required),
+        "国家级I类周期": f"{v.cycle_start}—{v.cycle_end}",
+        "国家级I类(已获/要求)": fig(v.national_i_cycle_obtained, v.national_i_cycle_required)
+        if v.national_i_cycle_required else "不要求",
+    }
+
+
+def standard_history(session: Session, actor: Actor, user_id: int | None = None) -> list[YearProgress]:
+    """历年达标情况: every year up to this one for which the person set a standard, newest first, judged
+    exactly as 首页 judges the current year."""
+    user = get_user_in_scope(session, actor, user_id or actor.id)
+    totals = totals_by_year(session, user.id)
+    settings = compliance_settings()
+    this_year = clock.today().year
+    return [YearProgress(y, year_verdict(y, std, totals, settings), std)
+            for y, std in sorted(standards_by_year(session, user.id).items(), reverse=True) if y <= this_year]
+
+
+def national_cycle_year(history: list[YearProgress]) -> YearProgress | None:
+    """The newest year whose standard asks for national Class I credits: its cycle is the one to chart,
+    also when this year has no standard yet."""
+    return next((p for p in history if p.standard and p.standard.national_i_per_cycle > 0), None)
 
 
 @dataclass(frozen=True)

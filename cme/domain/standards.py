@@ -29,6 +29,21 @@ NO_TITLE_LABEL = "无职称"
 _LEVEL_MAP = {"正高": "高级", "副高": "高级", "中级": "中级", "初级": "初级", "无职称": "初级"}
 
 
+def is_below(region_level: str, reference_level: str) -> bool:
+    """True when ``region_level`` ranks under ``reference_level`` in REGION_LEVELS (省级/三级医院 highest,
+    乡镇卫生院 lowest); unknown levels are never below."""
+    if region_level not in REGION_LEVELS or reference_level not in REGION_LEVELS:
+        return False
+    return REGION_LEVELS.index(region_level) > REGION_LEVELS.index(reference_level)
+
+
+def levels_at_or_above(reference_level: str | None) -> tuple[str, ...]:
+    """The region levels a person of an institution at ``reference_level`` may choose (all if unknown)."""
+    if reference_level not in REGION_LEVELS:
+        return REGION_LEVELS
+    return REGION_LEVELS[: REGION_LEVELS.index(reference_level) + 1]
+
+
 def standard_level(title_level: str) -> str:
     """Map a title level (正高/副高/中级/初级/无职称) to a standard level (高级/中级/初级).
 

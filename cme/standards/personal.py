@@ -4,6 +4,9 @@ Rules:
 * A person sets one standard per year (`该年度已设置学分标准`): 年度 × 机构所属区域等级 × 技术职称
   → 执行标准, picked with `cme.domain.standards.pick_standard` from the version in force that year.
 * The preview shows the code and the amounts before saving (manual fig. 22).
+* The 机构所属区域等级 is the institution's (the form preselects it); a person may choose a higher level
+  but never a lower one, which would lower their requirements. A standard below the institution's level
+  (set before this rule, or before a transfer) is flagged to the institution admin in 本机构人员.
 * Only the person may add or delete their own standards; admins may read those of their staff.
 """
 from __future__ import annotations
@@ -17,9 +20,9 @@ from sqlalchemy.orm import Session
 from cme import clock
 from cme.domain.identity import age_on
 from cme.domain.inputs import FIRST_YEAR, parse_year
-from cme.domain.standards import REGION_LEVELS, Standard, pick_standard
+from cme.domain.standards import REGION_LEVELS, Standard, is_below, pick_standard
 from cme.errors import Duplicate, NotFound, ValidationError
-from cme.models import CreditStandard, Department, PersonalStandard, Profile, User
+from cme.models import CreditStandard, Department, Institution, PersonalStandard, Profile, User
 from cme.core import audit
 from cme.core import reference
 
@@ -89,15 +92,27 @@ def preview_standard(session: Session, year: int | None, region_level: str | Non
 
 
 @use_case
+def institution_level(session: Session, actor: Actor) -> str | None:
+    """机构所属区域等级 of the actor's institution (None without one)."""
+    if actor.institution_id is None:
+        return None
+    return session.scalar(select(Institution.region_level).where(Institution.id == actor.institution_id))
+
+
+@use_case
 def add_personal_standard(session: Session, actor: Actor, year: int | None, region_level: str | None,
                           title: str | None) -> int:
-    """新增: one per person and year."""
+    """新增: one per person and year, at the institution's region level or above."""
+    require_role(actor, "person")
     preview = preview_standard(session, year, region_level, title)
     exists = session.scalars(
         select(PersonalStandard.id).where(PersonalStandard.user_id == actor.id, PersonalStandard.year == int(year))
     ).first()
     if exists:
         raise Duplicate(DUPLICATE_YEAR, "年度")
+    own_level = institution_level(session, actor)
+    if own_level and is_below(region_level, own_level):
+        raise ValidationError({"机构所属区域等级": f"不能低于本机构的区域等级（{own_level}）"})
     row = PersonalStandard(user_id=actor.id, year=int(year), region_level=region_level, title=title,
                            standard_id=preview.standard_id)
     session.add(row)
@@ -202,6 +217,21 @@ def query_personal_standards(session: Session, actor: Actor, year: int | None = 
             format_credit(r.class_ii_per_year) if r else "",
         ))
     return out
+
+
+def standards_below_institution(session: Session, actor: Actor, year: int) -> dict[int, str]:
+    """{user id: flag text} for the staff of the admin's institution whose standard for `year` is set at a
+    region level below the institution's (本机构人员 shows the flag)."""
+    require_role(actor, "unit")
+    rows = session.execute(
+        select(PersonalStandard.user_id, PersonalStandard.region_level, CreditStandard.code, Institution.region_level)
+        .join(User, User.id == PersonalStandard.user_id)
+        .join(Institution, Institution.id == User.institution_id)
+        .join(CreditStandard, CreditStandard.id == PersonalStandard.standard_id)
+        .where(User.institution_id == actor.institution_id, PersonalStandard.year == year)
+    ).all()
+    return {uid: f"{code}（{level}）低于本机构等级（{own}）"
+            for uid, level, code, own in rows if is_below(level, own)}
 
 
 def standards_table(session: Session, year: int | None = None) -> list[Standard]:

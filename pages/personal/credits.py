@@ -128,6 +128,19 @@ def show_detail(credit_id: int) -> None:
             st.rerun()
 
 
+def open_resubmission() -> None:
+    """重新登记 from 首页: a new record pre-filled from the rejected one (the proof must be uploaded again)."""
+    rejected_id = st.session_state.pop("credit_resubmit", None)
+    if rejected_id is None:
+        return
+    with session_scope() as s:
+        detail = details.get_credit(s, me, rejected_id)
+    st.session_state["_cf_prefill_msg"] = (f"重新登记：已填入审核不过的记录，请按审核意见（{detail.reject_reason or '无'}）"
+                                           "修改后保存，证明材料需重新上传")
+    _open("new", entry.credit_input_of(detail))
+
+
+open_resubmission()
 with session_scope() as s:
     rows = search.search_credits(s, me)
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.domain.compliance import format_credit
-from cme.domain.standards import REGION_LEVELS
+from cme.domain.standards import levels_at_or_above
 from cme.errors import DomainError
 from cme.core import reference
 from cme.standards import personal as standards
@@ -18,13 +18,19 @@ show_flash()
 with session_scope() as s:
     mine = standards.list_personal_standards(s, me)
     titles = list(reference.titles(s))
+    own_level = standards.institution_level(s, me)
 
 with st.container(border=True):
     st.subheader("个人学分标准新增")
     c1, c2, c3 = st.columns([1, 2, 3])
     year = c1.selectbox("年度 *", standards.year_options(), index=None, placeholder="请选择年度", key="std_year")
+    # the institution's level is the default; a lower one would lower the requirements and is refused
+    levels = list(levels_at_or_above(own_level))
+    if own_level and st.session_state.get("std_level") is None:
+        st.session_state["std_level"] = own_level
     with c2:
-        level = choose("机构所属区域等级 *", list(REGION_LEVELS), key="std_level")
+        level = choose("机构所属区域等级 *", levels, key="std_level",
+                       help=f"本机构的区域等级为“{own_level}”，不能选择更低的等级" if own_level else None)
     title = c3.selectbox("技术职称 *", titles, index=None, placeholder="请选择", key="std_title")
     preview = None
     if year and level and title:

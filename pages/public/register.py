@@ -51,27 +51,35 @@ if step == 1:
 
 st.caption(f"已验证手机号码：{S['reg_masked']}")
 institution_id, department_id = pick_place("reg")
-c1, c2 = st.columns(2)
-username = c1.text_input("用户名 *", placeholder="请输入用户名（4–20位字母、数字或下划线）", max_chars=40, key="reg_username")
-name = c2.text_input("真实姓名 *", placeholder="请输入真实姓名", max_chars=60, key="reg_name")
-id_number = c1.text_input("身份证号 *", placeholder="请输入身份证号", max_chars=30, key="reg_id")
-email = c2.text_input("电子邮箱 *", placeholder="请输入电子邮箱", max_chars=120, key="reg_email")
-password = c1.text_input("密码 *", type="password", placeholder="请输入密码", max_chars=128, key="reg_pw")
-confirm = c2.text_input("确认密码 *", type="password", placeholder="请再次输入密码", max_chars=128, key="reg_pw2")
-st.caption("密码至少8位，须同时包含字母和数字，且不能包含用户名、身份证号或手机号。")
 with session_scope() as s:
     bases = reference.dictionary(s, "学分达标遵照")
-joins = choose("参加继教 *", list(registration.JOINS), key="reg_joins")
-basis = choose("学分达标遵照 *", bases, key="reg_basis")
-with st.expander("个人信息处理说明"):
-    st.write(registration.CONSENT_TEXT)
-consent = st.checkbox("我已阅读并同意个人信息处理说明（同意个人信息处理）", key="reg_consent")
+# One form: values stay in the browser until 完成 (no rerun on blur, so a Tab onto the password's
+# show-password eye cannot drop what was typed), and one row per pair keeps Tab in reading order.
+with st.form("reg_form", enter_to_submit=False, border=False):
+    row = st.columns(2)
+    username = row[0].text_input("用户名 *", placeholder="请输入用户名（4–20位字母、数字或下划线）", max_chars=40, key="reg_username")
+    name = row[1].text_input("真实姓名 *", placeholder="请输入真实姓名", max_chars=60, key="reg_name")
+    row = st.columns(2)
+    id_number = row[0].text_input("身份证号 *", placeholder="请输入身份证号", max_chars=30, key="reg_id")
+    email = row[1].text_input("电子邮箱 *", placeholder="请输入电子邮箱", max_chars=120, key="reg_email")
+    row = st.columns(2)
+    password = row[0].text_input("密码 *", type="password", placeholder="请输入密码", max_chars=128, key="reg_pw")
+    confirm = row[1].text_input("确认密码 *", type="password", placeholder="请再次输入密码", max_chars=128, key="reg_pw2")
+    st.caption("密码至少8位，须同时包含字母和数字，且不能包含用户名、身份证号或手机号。")
+    row = st.columns(2)
+    with row[0]:
+        joins = choose("参加继教 *", list(registration.JOINS), key="reg_joins")
+    with row[1]:
+        basis = choose("学分达标遵照 *", bases, key="reg_basis")
+    with st.expander("个人信息处理说明"):
+        st.write(registration.CONSENT_TEXT)
+    consent = st.checkbox("我已阅读并同意个人信息处理说明（同意个人信息处理）", key="reg_consent")
+    finished = st.form_submit_button("完成", type="primary", key="reg_finish")
 
-left, right = st.columns([1, 5])
-if right.button("重新验证手机", key="reg_back"):
+if st.button("重新验证手机", key="reg_back"):
     S.pop("reg_ticket", None)
     st.rerun()
-if left.button("完成", type="primary", key="reg_finish"):
+if finished:
     form = registration.RegistrationForm(
         institution_id=institution_id, department_id=department_id, username=username, name=name,
         id_number=id_number, email=email, password=password, confirm=confirm, joins_cme=joins,

@@ -9,6 +9,7 @@ from cme.errors import DomainError
 from cme.credits import charts
 from cme.analytics import service as analytics
 from cme.credits import progress
+from cme.standards import personal as personal_standards
 from ui.forms import show_error
 from ui.rate_metrics import show_rate_metrics
 from ui.session import audit_export, require_actor
@@ -40,8 +41,13 @@ show_rate_metrics(t)
 if not rows:
     st.info("没有符合条件的人员")
     st.stop()
-st.dataframe(pd.DataFrame([r.table_row() for r in rows], columns=analytics.STAFF_COLUMNS), hide_index=True,
-             width="stretch", key="staff_table")
+with session_scope() as s:
+    below = personal_standards.standards_below_institution(s, me, year)
+table = pd.DataFrame([r.table_row() for r in rows], columns=analytics.STAFF_COLUMNS)
+if below:  # standards chosen below the institution's level lower the requirements: shown next to the code
+    table.insert(table.columns.get_loc("执行标准") + 1, "标准提示", [below.get(r.user_id, "") for r in rows])
+    st.warning(f"{len(below)} 人的学分标准低于本机构的区域等级，见“标准提示”列")
+st.dataframe(table, hide_index=True, width="stretch", key="staff_table")
 e1, e2, _ = st.columns([1, 1, 4])
 stamp = clock.today().strftime("%Y%m%d")
 # the files are built only when asked for (a 5,000-row XLSX takes over a second), never on every rerun

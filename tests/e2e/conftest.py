@@ -30,7 +30,12 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
-    """Base URL of a running app in demo mode with its own database and upload folder."""
+    """Base URL of a running app in demo mode with its own database and upload folder.
+
+    E2E_BASE_URL=http://host:port reuses an app already running in demo mode (while developing)."""
+    if os.environ.get("E2E_BASE_URL"):
+        yield os.environ["E2E_BASE_URL"].rstrip("/")
+        return
     work = tmp_path_factory.mktemp("app")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CME_")}

@@ -1,5 +1,5 @@
-"""A demo person prints a combined certificate in a real browser, downloads the PDF, and the
-verify page reached through the QR code's URL confirms it (SPEC §6)."""
+"""A demo person previews a combined certificate in a real browser, 出具 it (twice: one serial), downloads
+the PDF, and the verify page reached through the QR code's URL confirms it (SPEC §6)."""
 from __future__ import annotations
 
 import re
@@ -33,7 +33,10 @@ def test_demo_person_prints_and_verifies_a_combined_certificate(app_server, brow
     _pick(page, "终止年度 *", year)
     page.get_by_role("button", name="提交验证查询").click()
     page.get_by_text(f"该同志{year - 4}年度,共计完成:").wait_for()
+    page.get_by_text("预览：尚未出具，没有证书编号").wait_for()
     screenshot(page, "certificate_preview")
+    page.get_by_role("button", name="出具").click()
+    page.get_by_text("学分证明已出具，证书编号").wait_for()
 
     with page.expect_download() as info:
         page.get_by_role("button", name="下载PDF学分证明").click()
@@ -45,8 +48,12 @@ def test_demo_person_prints_and_verifies_a_combined_certificate(app_server, brow
     for y in range(year - 4, year + 1):
         assert f"该同志{y}年度,共计完成:" in text
     serial = re.search(r"证书编号:(SC\d{8}[0-9A-Z]{8})", text).group(1)
-    # the preview states the same serial as the PDF
+    # the screen states the same serial as the PDF
     assert page.get_by_text(serial).count() >= 1
+    # 提交验证查询 and 出具 again: the same certificate, not a new serial
+    page.get_by_role("button", name="提交验证查询").click()
+    page.get_by_role("button", name="出具").click()
+    page.get_by_text(f"学分证明已出具，证书编号 {serial}").wait_for()
 
     # the QR code carries this URL; the verify page needs no login (fresh context)
     context = page.context.browser.new_context(locale="zh-CN")

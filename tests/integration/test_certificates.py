@@ -7,13 +7,14 @@ from io import BytesIO
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cme.clock import today
 from cme.db import session_scope
 from cme.errors import NotFound, NotPermitted, RecordLocked, Throttled, ValidationError
 from cme.models import AuditLog, Certificate, CreditStandard, CreditSummary, PersonalStandard
 from cme.certificates.pdf import fmt_credits, year_sentence
+from cme.certificates import registry
 from cme.certificates import service as svc
 from tests.factories import add_credit, make_admin, make_institution, make_person
 
@@ -201,24 +202,86 @@ def test_ten_years_is_the_longest_range(db):
     assert len(issued.content.years) == 10
 
 
-def test_reissue_gives_the_same_hash_and_a_new_serial_and_is_audited(db):
+def test_issuing_the_same_content_again_returns_the_same_certificate(db):
     y = THIS_YEAR - 1
     with session_scope() as s:
         person = make_person(s, make_institution(s))
         add_credit(s, person, year=y, credit_type=CLASS2, credits="3", code="R1")
+        preview = svc.preview_certificate(s, person, "combined", y, y)
+        assert s.scalar(select(func.count()).select_from(Certificate)) == 0  # 提交验证查询 stores nothing
         first = svc.issue_certificate(s, person, "combined", y, y)
         second = svc.issue_certificate(s, person, "combined", y, y)
         other_kind = svc.issue_certificate(s, person, "class2", y, y)
         add_credit(s, person, year=y, credit_type=CLASS2, credits="1", code="R2")
         changed = svc.issue_certificate(s, person, "combined", y, y)
         audits = s.scalars(select(AuditLog.entity_id).where(AuditLog.action == "issue_certificate")).all()
-    assert first.content_hash == second.content_hash
-    assert first.serial != second.serial
+    assert preview.content_hash == first.content_hash
+    assert (second.serial, second.content_hash, second.pdf) == (first.serial, first.content_hash, first.pdf)
     assert re.fullmatch(r"SC\d{8}[0-9A-Z]{8}", first.serial)
     assert first.serial[2:10] == today().strftime("%Y%m%d")
-    assert other_kind.content_hash != first.content_hash
-    assert changed.content_hash != first.content_hash
-    assert set(audits) == {first.serial, second.serial, other_kind.serial, changed.serial}
+    assert other_kind.serial != first.serial and other_kind.content_hash != first.content_hash
+    assert changed.serial != first.serial and changed.content_hash != first.content_hash
+    assert sorted(audits) == sorted({first.serial, other_kind.serial, changed.serial})
+
+
+def test_parallel_issues_of_the_same_content_give_one_serial(db):
+    """Two tabs press 出具 at once: one certificate, both get its serial (real threads, both backends)."""
+    import threading
+
+    y = THIS_YEAR - 1
+    with session_scope() as s:
+        person = make_person(s, make_institution(s))
+        add_credit(s, person, year=y, credit_type=CLASS2, credits="3", code="P1")
+    barrier, serials, errors = threading.Barrier(4), [], []
+
+    def issue():
+        barrier.wait()
+        try:
+            with session_scope() as s:
+                serials.append(svc.issue_certificate(s, person, "combined", y, y).serial)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    workers = [threading.Thread(target=issue) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert errors == []
+    assert len(set(serials)) == 1 and len(serials) == 4
+    with session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(Certificate)) == 1
+
+
+def test_my_certificates_list_and_reprint_own_only(db):
+    y = THIS_YEAR - 1
+    with session_scope() as s:
+        inst = make_institution(s)
+        person, other = make_person(s, inst), make_person(s, inst)
+        province = make_admin(s)
+        add_credit(s, person, year=y, credit_type=CLASS2, credits="3", code="L1")
+        issued = svc.issue_certificate(s, person, "class2", y, y)
+    with session_scope() as s:
+        rows = registry.list_own_certificates(s, person)
+        assert [(r.serial, r.kind_label, r.years, r.status_label) for r in rows] == [
+            (issued.serial, "合成II类学分证明", f"{y} 至 {y}", "真实有效")]
+        assert registry.list_own_certificates(s, other) == []
+        again = registry.reprint_certificate(s, person, issued.serial)
+        assert (again.serial, again.pdf) == (issued.serial, issued.pdf)
+    with pytest.raises(NotFound), session_scope() as s:
+        registry.reprint_certificate(s, other, issued.serial)
+    with pytest.raises(NotPermitted), session_scope() as s:
+        registry.list_certificates(s, person)
+    with session_scope() as s:
+        assert [r.serial for r in registry.list_certificates(s, province, issued.serial[-6:])] == [issued.serial]
+        registry.void_certificate(s, province, issued.serial, "学分更正")
+    with session_scope() as s:
+        assert registry.list_own_certificates(s, person)[0].status_label == "已作废"
+        assert registry.list_own_certificates(s, person)[0].void_reason == "学分更正"
+    with pytest.raises(RecordLocked, match="已作废"), session_scope() as s:
+        registry.reprint_certificate(s, person, issued.serial)
+    with session_scope() as s:  # after a void the same content may be issued anew
+        assert svc.issue_certificate(s, person, "class2", y, y).serial != issued.serial
 
 
 def test_content_hash_ignores_issue_date_only():
@@ -287,22 +350,22 @@ def test_provincial_admin_voids_a_certificate_with_a_reason(db):
         province, unit_admin = make_admin(s), make_admin(s, inst)
     for actor in (person, unit_admin):
         with session_scope() as s, pytest.raises(NotPermitted):
-            svc.void_certificate(s, actor, issued.serial, "信息有误")
+            registry.void_certificate(s, actor, issued.serial, "信息有误")
     with session_scope() as s, pytest.raises(ValidationError) as err:
-        svc.void_certificate(s, province, issued.serial, "  ")
+        registry.void_certificate(s, province, issued.serial, "  ")
     assert "作废原因" in err.value.errors
     with session_scope() as s, pytest.raises(NotFound):
-        svc.void_certificate(s, province, "SC20240101ZZZZZZZZ", "信息有误")
+        registry.void_certificate(s, province, "SC20240101ZZZZZZZZ", "信息有误")
     with session_scope() as s:
         assert svc.verify_certificate(s, issued.serial).status == "genuine"
-        svc.void_certificate(s, province, issued.serial, "学分记录更正后重新出具")
+        registry.void_certificate(s, province, issued.serial, "学分记录更正后重新出具")
     with session_scope() as s:
         result = svc.verify_certificate(s, issued.serial)
         assert result.status == "voided" and result.status_label == "已作废"
         assert result.void_reason == "学分记录更正后重新出具" and result.voided_at
         assert s.scalar(select(AuditLog.after).where(AuditLog.action == "void_certificate"))["status"] == "voided"
     with session_scope() as s, pytest.raises(RecordLocked):
-        svc.void_certificate(s, province, issued.serial, "再次作废")
+        registry.void_certificate(s, province, issued.serial, "再次作废")
 
 
 @pytest.mark.parametrize("name, masked", [("张三", "张*"), ("张小三", "张*三"), ("欧阳小明", "欧**明"), ("李", "李")])

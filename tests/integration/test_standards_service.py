@@ -44,7 +44,7 @@ def test_one_standard_per_person_and_year(db):
 
 def test_delete_only_own_standard(db):
     with session_scope() as s:
-        inst = make_institution(s)
+        inst = make_institution(s, level="县级")
         me, other = make_person(s, inst), make_person(s, inst)
         sid = standards.add_personal_standard(s, me, 2016, "县级", "无职称")
     with pytest.raises(NotPermitted), session_scope() as s:
@@ -57,7 +57,7 @@ def test_delete_only_own_standard(db):
 
 def test_admin_cannot_add_and_other_institution_cannot_read(db):
     with session_scope() as s:
-        inst, other_inst = make_institution(s), make_institution(s)
+        inst, other_inst = make_institution(s, level="县级"), make_institution(s)
         me = make_person(s, inst)
         admin, foreign_admin = make_admin(s, inst), make_admin(s, other_inst)
         standards.add_personal_standard(s, me, 2016, "县级", "无职称")
@@ -83,3 +83,30 @@ def test_query_row_masks_id_and_shows_unset(db):
         unset = standards.query_personal_standards(s, me, year=2015)[0]
         assert unset.code == "未设置"
         assert [x.code for x in standards.standards_table(s, 2016)][:2] == ["SCJA1", "SCJA2"]
+
+
+def test_standard_level_not_below_the_institution_and_flagged_to_its_admin(db):
+    """A 三甲 doctor cannot drop to 乡镇卫生院 (SCJA10); a standard below the level (set before the rule)
+    is flagged in 本机构人员."""
+    from cme.models import PersonalStandard
+
+    with session_scope() as s:
+        inst = make_institution(s, level="省级/三级医院")
+        me, other = make_person(s, inst), make_person(s, inst)
+        admin = make_admin(s, inst)
+        assert standards.institution_level(s, me) == "省级/三级医院"
+    with pytest.raises(ValidationError) as e, session_scope() as s:
+        standards.add_personal_standard(s, me, 2016, "乡镇卫生院", "无职称")
+    assert e.value.errors == {"机构所属区域等级": "不能低于本机构的区域等级（省级/三级医院）"}
+    with session_scope() as s:
+        standards.add_personal_standard(s, me, 2016, "省级/三级医院", "医师系列 - 主治医师(中级)")
+        assert standards.standards_below_institution(s, admin, 2016) == {}
+        # a standard saved before the rule existed
+        low = standards.preview_standard(s, 2016, "乡镇卫生院", "无职称")
+        s.add(PersonalStandard(user_id=other.id, year=2016, region_level="乡镇卫生院", title="无职称",
+                               standard_id=low.standard_id))
+    with session_scope() as s:
+        flags = standards.standards_below_institution(s, admin, 2016)
+    assert flags == {other.id: "SCJA10（乡镇卫生院）低于本机构等级（省级/三级医院）"}
+    with pytest.raises(NotPermitted), session_scope() as s:
+        standards.standards_below_institution(s, me, 2016)

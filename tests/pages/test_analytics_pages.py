@@ -118,3 +118,18 @@ def test_unit_admin_cannot_open_province_pages(world):
     for path in ("pages/province/home.py", "pages/province/analytics.py"):
         at = open_page(path, username="pg_admin_a", password=PASSWORD)
         assert not at.metric and not at.dataframe and "无权访问该页面" in texts(at)
+
+
+def test_staff_page_flags_a_standard_below_the_institution_level(world):
+    from cme.models import PersonalStandard
+
+    with session_scope() as s:
+        unset = s.query(User).filter_by(username="pg_unset").one()
+        low = standards.preview_standard(s, Y, "乡镇卫生院", "无职称")  # saved before the level rule existed
+        s.add(PersonalStandard(user_id=unset.id, year=Y, region_level="乡镇卫生院", title="无职称",
+                               standard_id=low.standard_id))
+    at = open_page("pages/unit/staff.py", username="pg_admin_a", password=PASSWORD)
+    df = at.dataframe[0].value
+    flags = dict(zip(df["用户名"], df["标准提示"]))
+    assert flags == {"pg_good": "", "pg_short": "", "pg_unset": "SCJA10（乡镇卫生院）低于本机构等级（市州级/二级及以下医院）"}
+    assert "1 人的学分标准低于本机构的区域等级" in texts(at)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from cme.clock import today
 from cme.db import session_scope
 from cme.models import Certificate
+from cme.certificates import registry as certificate_registry
 from cme.certificates import service as certificates
 from tests.apptest import open_page
 from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person
@@ -54,10 +55,25 @@ def test_person_previews_and_gets_the_pdf_of_approved_credits(sqlite_db):
     assert f"该同志{Y - 1}年度,共计完成:国家级I类学分2.0分,省I类学分3.5分,II类学分4.0分。" in text
     frames = _frames(at)
     assert "NAT-1" in frames and "PRO-1" in frames and "CII-1" in frames and "PEND-1" not in frames
+    # 提交验证查询 is a preview: nothing issued yet
+    assert "预览：尚未出具，没有证书编号" in text and not at.get("download_button")
+    with session_scope() as s:
+        assert s.scalar(select(Certificate.serial)) is None
+    at.button(key="cert_issue").click().run()
     with session_scope() as s:
         serial = s.scalar(select(Certificate.serial).where(Certificate.user_id == person.id))
-    assert serial in text
+    assert serial in _texts(at)
     assert at.get("download_button"), "the PDF download button is shown"
+    # 出具 again (a new request of the same content) gives the same certificate; 我的证明 lists it once
+    at = _request(at, "合成I类II类综合学分证明", Y - 2, Y - 1)
+    at.button(key="cert_issue").click().run()
+    assert f"学分证明已出具，证书编号 {serial}" in _texts(at)
+    with session_scope() as s:
+        assert s.scalars(select(Certificate.serial)).all() == [serial]
+    mine = at.dataframe[-1].value  # 我的证明 is the last table
+    assert list(mine["证书编号"]) == [serial] and list(mine["状态"]) == ["真实有效"]
+    at.selectbox(key="cert_reprint_pick").set_value(serial).run()
+    assert [b.label for b in at.get("download_button")][-1] == "补打（下载PDF）"
 
 
 def test_class1_leaves_out_class2_lines(sqlite_db):
@@ -125,7 +141,7 @@ def test_verify_page_typed_serial_wrong_and_voided(sqlite_db):
     assert "未找到" in at.error[0].value
     assert not at.dataframe
     with session_scope() as s:
-        certificates.void_certificate(s, make_admin(s), issued.serial, "重新出具")
+        certificate_registry.void_certificate(s, make_admin(s), issued.serial, "重新出具")
     at.text_input[0].input(issued.serial)
     next(b for b in at.button if b.label == "验证").click()
     at.run()
@@ -134,3 +150,27 @@ def test_verify_page_typed_serial_wrong_and_voided(sqlite_db):
     next(b for b in at.button if b.label == "验证").click()
     at.run()
     assert "证书编号" in at.error[0].value
+
+
+def test_provincial_admin_voids_on_screen_and_verify_shows_it(sqlite_db):
+    _, person, issued = _issue()
+    with session_scope() as s:
+        make_admin(s, None, "cert_province")
+    at = open_page("pages/province/certificates.py", username="cert_province", password=PASSWORD)
+    assert not at.exception
+    assert list(at.dataframe[0].value["证书编号"]) == [issued.serial]
+    at.selectbox(key="certs_void_serial").set_value(issued.serial)
+    at.text_area(key="certs_void_reason").input("学分记录更正")
+    next(b for b in at.button if b.label == "作废").click().run()
+    assert "请先勾选“确认作废”" in at.error[0].value  # nothing voided without the confirmation
+    at.checkbox(key="certs_void_sure").check()
+    next(b for b in at.button if b.label == "作废").click().run()
+    assert f"证书 {issued.serial} 已作废" in _texts(at)
+    assert list(at.dataframe[0].value["状态"]) == ["已作废"]
+    verify = open_page(VERIFY, run=False)
+    verify.query_params["serial"] = issued.serial
+    verify.run()
+    assert "已作废" in verify.error[0].value and "学分记录更正" in verify.error[0].value
+    # a person cannot open it
+    assert "无权访问该页面" in open_page("pages/province/certificates.py", username=person.username,
+                                      password=PASSWORD).error[0].value

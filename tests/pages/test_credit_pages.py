@@ -41,6 +41,10 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def notice_table(at: AppTest):
+    return next(df.value for df in at.dataframe if "通知标题" in df.value.columns)
+
+
 @pytest.fixture
 def world(sqlite_db):
     with session_scope() as s:
@@ -63,15 +67,18 @@ def test_home_metrics_text_and_notices(world):
     at = page("pages/personal/home.py", "pageuser1")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"I类项目": "1", "II类项目": "1", "I类学分": "3", "II类学分": "4.5"}
-    assert "省级I类还差 7 分，II类还差 10.5 分，总学分还差 17.5 分" in at.error[0].value
+    assert any("省级I类还差 7 分，II类还差 10.5 分，总学分还差 17.5 分" in e.value for e in at.error)
     assert "待审学分" in texts(at) and "II类 9 分" in texts(at)
-    notices = at.dataframe[0].value
+    notices = notice_table(at)
     assert list(notices.columns) == ["通知标题", "发送者", "发布时间", "通知级别", "活动主题", "举办开始日期", "举办结束日期", "状态"]
     assert list(notices["通知标题"]) == ["全省学分审核通知"]
 
 
 def test_standards_setup_preview_and_duplicate(world):
     at = page("pages/personal/standards_setup.py", "pageuser1")
+    # the institution's level is preselected and no lower level is offered
+    assert at.selectbox(key="std_level").value == "市州级/二级及以下医院"
+    assert at.selectbox(key="std_level").options == ["省级/三级医院", "市州级/二级及以下医院"]
     at.selectbox(key="std_year").set_value(2016)
     at.selectbox(key="std_level").set_value("市州级/二级及以下医院")
     at.selectbox(key="std_title").set_value("技师系列 - 副主任技师(副高)").run()
@@ -81,7 +88,7 @@ def test_standards_setup_preview_and_duplicate(world):
     at.button(key="std_save").click().run()
     assert "2016年度学分标准已保存" in texts(at)
     at.selectbox(key="std_year").set_value(2016)
-    at.selectbox(key="std_level").set_value("县级")
+    at.selectbox(key="std_level").set_value("省级/三级医院")
     at.selectbox(key="std_title").set_value("无职称").run()
     at.button(key="std_save").click().run()
     assert "该年度已设置学分标准" in texts(at)
@@ -181,12 +188,51 @@ def test_unit_home_and_notices_pages(world):
     next(b for b in at.button if b.label == "发布").click().run()
     assert "通知“科室业务学习”已发布" in texts(at)
     home = page("pages/personal/home.py", "pageuser1")
-    assert "科室业务学习" in list(home.dataframe[0].value["通知标题"])
+    assert "科室业务学习" in list(notice_table(home)["通知标题"])
     at.selectbox(key="notice_pick").set_value(at.selectbox(key="notice_pick").options[0]).run()
     at.button(key="notice_withdraw").click().run()
     assert "已撤回" in texts(at)
     home = page("pages/personal/home.py", "pageuser1")
-    assert "科室业务学习" not in list(home.dataframe[0].value["通知标题"])
+    assert "暂无数据" in texts(home) or "科室业务学习" not in list(notice_table(home)["通知标题"])
+
+
+def test_home_banner_lists_rejections_and_resubmit_opens_the_form_prefilled(world):
+    from cme.models import CreditRecord
+
+    with session_scope() as s:
+        rec = s.query(CreditRecord).filter_by(project_code="A4").one()
+        rec.reject_reason, rec.reviewed_at = "学分与证书不符", clock.utcnow()
+        rejected_id = rec.id
+    at = page("pages/personal/home.py", "pageuser1")
+    banner = at.error[0].value
+    assert "有 1 条学分登记审核不过" in banner
+    assert "审核意见：学分与证书不符" in texts(at) and "A4" in texts(at)
+    assert "审核不过 1" in texts(at)  # the badge
+    assert at.button(key=f"home_resubmit_{rejected_id}").label == "重新登记"
+    # 重新登记 opens 个人学分登记审核 with its form pre-filled from the rejected record
+    form = at.button(key=f"home_resubmit_{rejected_id}").click().run()
+    assert not form.exception, form.exception
+    assert form.text_input(key="cf_project_code").value == "A4"
+    assert form.text_input(key="cf_credits").value == "7"
+    assert form.selectbox(key="cf_credit_type").value == "省级I类"
+    assert "请按审核意见（学分与证书不符）修改后保存" in texts(form)
+    form.text_input(key="cf_credits").input("6")
+    form.button(key="cf_save").click()
+    form.switch_page("pages/personal/credits.py").run()  # AppTest reruns its first page unless told
+    assert "学分信息已保存，状态为【待审】" in texts(form)
+    assert "条学分登记审核不过" not in texts(page("pages/personal/home.py", "pageuser1"))  # the banner is gone
+
+
+def test_home_history_table_and_empty_state(world):
+    at = page("pages/personal/home.py", "pageuser1")
+    history = next(df.value for df in at.dataframe if "结论" in df.value.columns)
+    assert list(history.columns[:3]) == ["年度", "结论", "还差"]
+    assert history.iloc[0]["年度"] == Y and history.iloc[0]["结论"] == "未达标"
+    with session_scope() as s:
+        make_person(s, make_institution(s), "pagenewbie")
+    fresh = page("pages/personal/home.py", "pagenewbie")
+    assert not fresh.get("plotly_chart")
+    assert "暂无数据：尚未设置学分标准，也没有学分记录" in texts(fresh)
 
 
 def test_person_cannot_open_admin_pages(world):
