@@ -103,7 +103,6 @@ def institution_level(session: Session, actor: Actor) -> str | None:
 def add_personal_standard(session: Session, actor: Actor, year: int | None, region_level: str | None,
                           title: str | None) -> int:
     """新增: one per person and year, at the institution's region level or above."""
-    require_role(actor, "person")
     preview = preview_standard(session, year, region_level, title)
     exists = session.scalars(
         select(PersonalStandard.id).where(PersonalStandard.user_id == actor.id, PersonalStandard.year == int(year))
