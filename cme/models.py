@@ -430,3 +430,8 @@ class AuditLog(Base):
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+
+
+# Tables of bounded contexts that keep their own models module, registered on the same Base so that
+# Alembic, create_all and the test truncation see one metadata.
+from cme.attendance import models as _attendance_models  # noqa: E402,F401
