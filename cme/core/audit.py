@@ -48,7 +48,7 @@ ACTION_LABELS = {
     "dictionary.activate": "启用字典项", "dictionary.move": "字典项排序",
     "attendance.open": "开始签到", "attendance.close": "结束签到", "attendance.remove": "移出签到名单",
     "attendance.walk_in": "现场补录签到", "attendance.confirm": "签到确认授予学分",
-    "enrolment.add": "预报名", "enrolment.cancel": "取消预报名", "reminder.send": "提醒未达标人员",
+    "enrolment.add": "预报名", "reminder.send": "提醒未达标人员",
 }
 
 
