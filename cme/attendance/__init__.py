@@ -18,7 +18,7 @@ Rules:
 * The plan's 还差 is the 首页 verdict's; suggested projects are future 项目库 projects of a class still
   missing, the person's 学科 first.
 
-May import: the base (`cme.core`, top-level modules), `cme.domain`, `cme.credits`, `cme.standards`,
+May import: the base (`cme.core`, top-level modules), `cme.domain`, `cme.reports` (the QR), `cme.credits`, `cme.standards`,
 `cme.accounts.sms` (reminder SMS within its limits) and `cme.analytics.service` (read-only: the
 未达标 list of 本机构人员, so reminders and that page can never disagree). Nothing imports it but
 pages, the CLI and cme.models (table registration).

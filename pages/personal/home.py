@@ -7,6 +7,7 @@ from cme.domain.compliance import STATUS_MET, STATUS_UNSET, format_credit
 from cme.credits import charts
 from cme.administration import notices
 from cme.credits import progress
+from ui.credit_plan import show_credit_plan, show_reminders
 from ui.session import require_actor
 
 me = require_actor("person")
@@ -15,6 +16,7 @@ with session_scope() as s:
     notice_rows = notices.list_notices(s, me)
 
 st.header("首页")
+show_reminders(me)
 left, right = st.columns(2, gap="large")
 with left.container(border=True):
     st.markdown("**本年参加项目**")
@@ -43,6 +45,8 @@ st.plotly_chart(charts.yearly_bars(home), width="stretch", key="home_bars")
 cycle = charts.cycle_progress(home)
 if cycle is not None:
     st.plotly_chart(cycle, width="stretch", key="home_cycle")
+
+show_credit_plan(me)
 
 st.subheader("通知公告")
 columns = ["通知标题", "发送者", "发布时间", "通知级别", "活动主题", "举办开始日期", "举办结束日期", "状态"]
