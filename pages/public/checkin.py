@@ -1,12 +1,12 @@
 """扫码签到 (phone): the page a sign-in QR opens. Log in if needed, then 签到 / 签退."""
 import streamlit as st
 
-from cme.accounts import auth
 from cme.attendance import checkin
 from cme.db import session_scope
 from cme.errors import DomainError
 from ui.forms import show_error
-from ui.session import current_actor, start
+from ui.login_form import login_form
+from ui.session import current_actor
 
 st.header("扫码签到")
 token = st.query_params.get("t")
@@ -32,18 +32,7 @@ with st.container(border=True):
 me = current_actor()
 if me is None:
     st.caption("请先登录（用户名或手机号）")
-    with st.form("checkin_login"):
-        login = st.text_input("用户", placeholder="用户名/手机号", max_chars=40)
-        password = st.text_input("密码", type="password", max_chars=128)
-        if st.form_submit_button("登录", type="primary", use_container_width=True):
-            try:
-                with session_scope() as s:
-                    result = auth.login(s, login, password)
-            except DomainError as e:
-                show_error(e)
-            else:
-                start(result.token)
-                st.rerun()
+    login_form("checkin_login")
     st.stop()
 
 if message := st.session_state.pop("checkin_message", None):
