@@ -6,7 +6,7 @@ CME_SECRET_KEY    secret for PII encryption, lookup hashes and session tokens (r
 CME_SMS_BACKEND   "console" (default) or "http"
 CME_SMS_HTTP_URL, CME_SMS_HTTP_TOKEN   the HTTP gateway (used when CME_SMS_BACKEND=http)
 CME_UPLOAD_DIR    where proofs and photos are stored (default data/uploads)
-CME_PUBLIC_URL    base URL printed in certificate QR codes (default http://localhost:8501)
+CME_PUBLIC_URL    base URL printed in certificate and sign-in QR codes (default http://localhost:8501)
 CME_NATIONAL_COUNTS_AS_PROVINCIAL_I  "1" lets 国家级I类 count toward the yearly 省级I类 figure
 """
 from __future__ import annotations
