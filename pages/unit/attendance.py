@@ -56,9 +56,10 @@ by_run = {r.label: r.id for r in runs}
 session_id = by_run[st.selectbox("签到场次", list(by_run), key="att_session")]
 
 
-@st.fragment(run_every=timedelta(seconds=5))
+@st.fragment(run_every=timedelta(seconds=10))
 def live_panel(session_id: int) -> None:
-    """Re-drawn every 5 s: the QR (a new token every 30 s) and the live counts."""
+    """Re-drawn every 10 s: the live counts, and the QR whose token changes every 30 s (a code shown
+    up to 10 s late is still inside its window)."""
     with session_scope() as s:
         live = qr.live_qr(s, me, session_id)
     v = live.view

@@ -40,9 +40,11 @@ def test_organiser_session_phone_sign_in_out_confirm_and_home_counts(app_server,
         p.set_default_timeout(60000)
     try:
         login(home, app_server, ATTENDEE)  # the attendee's own computer, before the training
+        screenshot(home, "attendance_home_before")
         before = home_metrics(home)
 
         login(organiser, app_server, ORGANISER)
+        settle(organiser)
         go(organiser, "签到管理")
         organiser.get_by_label("项目", exact=True).click()
         organiser.keyboard.type(PROJECT)
