@@ -6,6 +6,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+from playwright.sync_api import expect
+
 from tests.conftest import missing_dependency
 from tests.e2e.conftest import login, screenshot, settle
 from tests.e2e.test_credit_journey import go, home_metrics
@@ -76,7 +78,8 @@ def test_organiser_session_phone_sign_in_out_confirm_and_home_counts(app_server,
         attendee.get_by_role("button", name="签到", exact=True).click()
         attendee.get_by_text("签到成功").wait_for()
         settle(attendee)
-        assert attendee.get_by_role("button", name="签到", exact=True).is_disabled()  # a second tap is not offered
+        # a second tap is not offered (and the service would change nothing)
+        expect(attendee.get_by_role("button", name="签到", exact=True)).to_be_disabled(timeout=60000)
         attendee.get_by_role("button", name="签退", exact=True).click()
         attendee.get_by_text("签退成功").wait_for()
         screenshot(attendee, "attendance_phone_signed_out")
