@@ -159,6 +159,17 @@ def cmd_backup(args) -> None:
     print(f"已备份到 {args.out}（{size / 1024 / 1024:.1f} MB）")
 
 
+def cmd_remind(args) -> None:
+    from cme.accounts.users import institution_by_code
+    from cme.attendance.reminders import deliver_sms, send_reminders
+
+    with session_scope() as s:
+        inst = institution_by_code(s, args.institution).id if args.institution else None
+        run = send_reminders(s, None, args.year, institution_id=inst, sms_too=args.sms)
+    delivered = deliver_sms(run)  # after the commit: an SMS cannot be taken back
+    print(run.message + (f"；短信网关已接收 {delivered} 条" if args.sms else ""))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cme", description="四川省继续医学教育行政管理平台 运维命令")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -209,6 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--credits", help="学分 CSV/XLSX，表头同批量导入模板")
     p.add_argument("--actor", help="签署学分导入的管理员用户名（默认第一个省级管理员）")
     p.set_defaults(func=cmd_import_legacy)
+    p = sub.add_parser("remind", help="提醒未达标人员：站内提醒（可选短信），每人7天内至多一次（供定时任务调用）")
+    p.add_argument("--year", type=int, required=True, help="考核年度")
+    p.add_argument("--institution", help="只提醒该机构（机构编码）的人员；默认全省")
+    p.add_argument("--sms", action="store_true", help="同时发送短信（计入每个号码的每日短信上限）")
+    p.set_defaults(func=cmd_remind)
     p = sub.add_parser("backup", help="备份数据库（SQLite 在线备份；PostgreSQL 调用 pg_dump）")
     p.add_argument("--out", required=True, help="备份文件路径")
     p.add_argument("--url", help="要备份的数据库 URL（默认 CME_DATABASE_URL）")

@@ -22,3 +22,8 @@ def to_local(dt: datetime | None) -> datetime | None:
 def fmt_local(dt: datetime | None) -> str:
     local = to_local(dt)
     return "" if local is None else local.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def from_local(local: datetime) -> datetime:
+    """A China wall-clock time (as a user types it) as naive UTC (as the database keeps it)."""
+    return local.replace(tzinfo=CHINA).astimezone(timezone.utc).replace(tzinfo=None)

@@ -7,7 +7,7 @@ CME_SMS_BACKEND   "http" (production) or "console" (demo mode only; refused othe
 CME_SMS_HOURLY_BUDGET  most SMS codes the platform sends per hour, all numbers together (default 300)
 CME_SMS_HTTP_URL, CME_SMS_HTTP_TOKEN   the HTTP gateway (used when CME_SMS_BACKEND=http)
 CME_UPLOAD_DIR    where proofs and photos are stored (default data/uploads)
-CME_PUBLIC_URL    base URL printed in certificate QR codes (default http://localhost:8501)
+CME_PUBLIC_URL    base URL printed in certificate and sign-in QR codes (default http://localhost:8501)
 CME_NATIONAL_COUNTS_AS_PROVINCIAL_I  "1" lets 国家级I类 count toward the yearly 省级I类 figure
 CME_COOKIE_SECURE "1" always marks the session cookie Secure, "0" never; unset: when served over HTTPS
 """

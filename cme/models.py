@@ -507,3 +507,8 @@ class AuditLog(Base):
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     client: Mapped[str | None] = mapped_column(String(64))  # the browser's address, for logins and public queries
+
+
+# Tables of bounded contexts that keep their own models module, registered on the same Base so that
+# Alembic, create_all and the test truncation see one metadata.
+from cme.attendance import models as _attendance_models  # noqa: E402,F401

@@ -14,11 +14,13 @@ PUBLIC = [
     ("pages/public/forgot_password.py", "忘记密码", ":material/lock_reset:"),
     ("pages/public/verify_certificate.py", "证书验证", ":material/verified:"),
     ("pages/public/help.py", "帮助文档", ":material/help:"),
+    ("pages/public/checkin.py", "扫码签到", ":material/qr_code_scanner:"),  # the page a sign-in QR opens
 ]
 
 BY_ROLE: dict[str, dict[str, list[tuple[str, str, str]]]] = {
     "person": {
-        "": [("pages/personal/home.py", "首页", ":material/home:")],
+        "": [("pages/personal/home.py", "首页", ":material/home:"),
+             ("pages/public/checkin.py", "扫码签到", ":material/qr_code_scanner:")],
         "学分管理": [
             ("pages/personal/standards_setup.py", "个人学分标准设置", ":material/tune:"),
             ("pages/personal/standards_query.py", "个人学分标准查询", ":material/table_view:"),
@@ -44,6 +46,7 @@ BY_ROLE: dict[str, dict[str, list[tuple[str, str, str]]]] = {
             ("pages/unit/staff.py", "本机构人员", ":material/groups:"),
             ("pages/unit/analytics.py", "统计分析", ":material/analytics:"),
             ("pages/unit/imports.py", "批量导入", ":material/upload_file:"),
+            ("pages/unit/attendance.py", "签到管理", ":material/qr_code_2:"),
             ("pages/unit/departments.py", "科室管理", ":material/domain:"),
             ("pages/unit/notices.py", "通知公告", ":material/campaign:"),
             ("pages/unit/audit.py", "审计日志", ":material/history:"),
@@ -58,6 +61,7 @@ BY_ROLE: dict[str, dict[str, list[tuple[str, str, str]]]] = {
             ("pages/province/dictionaries.py", "字典管理", ":material/menu_book:"),
             ("pages/province/projects.py", "项目库", ":material/library_books:"),
             ("pages/province/certificates.py", "证书管理", ":material/verified_user:"),
+            ("pages/unit/attendance.py", "签到管理", ":material/qr_code_2:"),
             ("pages/unit/imports.py", "批量导入", ":material/upload_file:"),
             ("pages/province/analytics.py", "全省统计", ":material/monitoring:"),
             ("pages/province/notices.py", "通知公告", ":material/campaign:"),

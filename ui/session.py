@@ -88,10 +88,12 @@ def _navigate(path: str) -> None:
     ctx.enqueue(msg)
 
 
-def start(ticket: str) -> None:
-    """After a successful login: the browser fetches its cookie with the one-time ticket."""
+def start(ticket: str, next_path: str | None = None) -> None:
+    """After a successful login: the browser fetches its cookie with the one-time ticket, then comes
+    back home or to `next_path` (a path of this app, e.g. the sign-in page it came from)."""
     st.session_state.pop(_LOGGED_OUT, None)
-    _navigate(f"{START_PATH}?{urlencode({'ticket': ticket})}")
+    params = {"ticket": ticket} | ({"next": next_path} if next_path else {})
+    _navigate(f"{START_PATH}?{urlencode(params)}")
 
 
 def logout() -> None:

@@ -58,9 +58,17 @@ def _end(token: str | None) -> None:
         auth.end_session(s, token)
 
 
+def _local_next(request: Request) -> str:
+    """Where to go after logging in: a path of this app only (never another site: no scheme, no //)."""
+    target = request.query_params.get("next") or ""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target or ":" in target.split("?")[0]:
+        return _home(request)
+    return _home(request).rstrip("/") + target
+
+
 async def start_session(request: Request) -> RedirectResponse:
     token = await run_in_threadpool(_redeem, request.query_params.get("ticket"))
-    response = RedirectResponse(_home(request), status_code=303)
+    response = RedirectResponse(_local_next(request), status_code=303)
     if token:
         response.set_cookie(
             COOKIE, token, max_age=get_settings().session_max_hours * 3600, path="/",

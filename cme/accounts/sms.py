@@ -41,6 +41,7 @@ from cme.models import SmsCode
 log = logging.getLogger("cme.sms")
 
 PURPOSES = {"register": "注册", "reset": "找回密码", "change_phone": "更换手机号"}
+NOTICE_PURPOSE = "notice"  # a message without a code (学分提醒); counted in the daily limit, never verified
 MESSAGE = "【省卫计信息中心】您的验证码为：{code}。"
 CODE_TTL = timedelta(minutes=5)
 TICKET_TTL = timedelta(minutes=30)
@@ -130,6 +131,26 @@ def _china_midnight_utc(now: datetime) -> datetime:
     return start_local - timedelta(hours=8)
 
 
+def _sent_today(session: Session, phone_hash: str, now: datetime) -> int:
+    """Messages to this number since China midnight: codes and notices alike."""
+    return session.scalar(
+        select(func.count()).select_from(SmsCode)
+        .where(SmsCode.phone_hash == phone_hash, SmsCode.created_at >= _china_midnight_utc(now))
+    )
+
+
+def reserve_notice(session: Session, phone: str, now: datetime | None = None) -> bool:
+    """Count a non-code message (a reminder) in the number's daily limit; False when the limit is
+    reached. The row carries no code and is void from the start; the caller sends after its commit."""
+    now = now or utcnow()
+    phone_hash = crypto.lookup_hash(phone)
+    if _sent_today(session, phone_hash, now) >= DAILY_LIMIT:
+        return False
+    session.add(SmsCode(phone_hash=phone_hash, purpose=NOTICE_PURPOSE, code_hash="-", created_at=now, expires_at=now,
+                        used_at=now, attempts=0))
+    return True
+
+
 def send_code(session: Session, phone: str, purpose: str, *, gateway: SmsGateway | None = None) -> IssuedCode:
     """Issue and send a code for a verified-format `phone`; older unused codes of that purpose are voided."""
     _check_purpose(purpose)
@@ -144,11 +165,7 @@ def send_code(session: Session, phone: str, purpose: str, *, gateway: SmsGateway
         waited = (now - last.created_at).total_seconds()
         if waited < RESEND_SECONDS:
             raise Throttled(f"验证码已发送，请{int(RESEND_SECONDS - waited) + 1}秒后再重新获取", "手机号码")
-    sent_today = session.scalar(
-        select(func.count()).select_from(SmsCode)
-        .where(SmsCode.phone_hash == phone_hash, SmsCode.created_at >= _china_midnight_utc(now))
-    )
-    if sent_today >= DAILY_LIMIT:
+    if _sent_today(session, phone_hash, now) >= DAILY_LIMIT:
         raise Throttled(f"该手机号今日获取验证码已达{DAILY_LIMIT}次，请明天再试", "手机号码")
     # one budget for the whole platform: a script cycling through many numbers cannot run up the
     # SMS bill or flood strangers' phones (each number's own limits above do not stop that)
@@ -246,4 +263,4 @@ def ticket_valid(session: Session, phone: str, purpose: str, ticket: str | None)
 
 
 __all__ = ["ConsoleGateway", "HttpGateway", "IssuedCode", "SmsGateway", "get_gateway", "send_code", "verify_code",
-           "redeem_ticket", "ticket_valid", "PURPOSES", "MESSAGE"]
+           "redeem_ticket", "ticket_valid", "reserve_notice", "PURPOSES", "MESSAGE"]

@@ -25,11 +25,11 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from io import BytesIO
 
-import qrcode
 from fpdf.enums import TableCellFillMode, VAlign, WrapMode
 from fpdf.fonts import FontFace
 
 from cme.reports.fonts import FONT_FAMILY, PagedPDF, has_bold, new_pdf
+from cme.reports.qr import qr_png
 
 KINDS = ("combined", "class1", "class2")
 KIND_TITLES = {
@@ -117,16 +117,6 @@ def intro_sentence(content: CertificateContent) -> str:
     return f"兹 {' '.join(parts)} 于 {content.year_from} 至 {content.year_to} 年期间完成继续医学教育情况如下:"
 
 
-def _qr_png(data: str) -> BytesIO:
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=2)
-    qr.add_data(data)
-    qr.make(fit=True)
-    buf = BytesIO()
-    qr.make_image(fill_color="black", back_color="white").save(buf, format="PNG")
-    buf.seek(0)
-    return buf
-
-
 class _CertificatePDF(PagedPDF):
     pass
 
@@ -191,7 +181,7 @@ def _closing_block(pdf: _CertificatePDF, content: CertificateContent, serial: st
 
     # left: QR code and the data needed to check the certificate
     qr_size = 30.0
-    pdf.image(_qr_png(verify_url), x=left, y=top, w=qr_size, h=qr_size)
+    pdf.image(BytesIO(qr_png(verify_url)), x=left, y=top, w=qr_size, h=qr_size)
     text_x = left + qr_size + 3
     text_w = col_x - text_x - 4
     pdf.set_font(FONT_FAMILY, "", 8.5)

@@ -49,6 +49,9 @@ ACTION_LABELS = {
     "credit.import": "批量导入学分", "legacy.import_users": "导入原平台用户",
     "dictionary.add": "新增字典项", "dictionary.rename": "字典项改名", "dictionary.deactivate": "停用字典项",
     "dictionary.activate": "启用字典项", "dictionary.move": "字典项排序",
+    "attendance.open": "开始签到", "attendance.close": "结束签到", "attendance.remove": "移出签到名单",
+    "attendance.walk_in": "现场补录签到", "attendance.confirm": "签到确认授予学分",
+    "enrolment.add": "预报名", "reminder.send": "提醒未达标人员",
 }
 
 

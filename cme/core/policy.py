@@ -161,6 +161,7 @@ POLICY: dict[str, Rule] = {
     # standards
     "standards.personal.institution_level": R(PERSONS),  # the actor's own institution
     "standards.personal.add_personal_standard": R(PERSONS),
+    "standards.personal.standards_below_institution": R(UNIT_ONLY),  # query: own institution's staff
     "standards.personal.delete_personal_standard": R(PERSONS, "standard_id", "personal_standard"),
     "standards.personal.list_personal_standards": R(ANYONE, "user_id", "user"),
     "standards.personal.query_personal_standards": R(ANYONE, "user_id", "user"),

@@ -20,7 +20,8 @@ from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
 from cme.domain.identity import check_digit
 from cme.domain.passwords import hash_password
 from cme.domain.standards import pick_standard
-from cme.models import CreditRecord, CreditReview, CreditStandard, Department, Institution, Notice, PersonalStandard, Profile, Region, User
+from cme.models import (CreditRecord, CreditReview, CreditStandard, Department, Institution, Notice, PersonalStandard, Profile,
+                        Project, Region, User)
 from cme.core import reference
 from cme.credits.summaries import refresh_summary
 from cme.accounts.users import create_admin, create_person
@@ -99,6 +100,7 @@ def seed_demo(session: Session) -> int:
         _seed_credits(session, rng, user, inst, title, this_year, admin_id, diligent=(n % 3 == 1))
         staff += 1
     _seed_notices(session, institutions)
+    _seed_projects(session, institutions)
     return staff
 
 
@@ -174,6 +176,24 @@ def _seed_notices(session: Session, institutions: list[Institution]) -> None:
                        sender_id=admin.id, level="省级", theme="学分审核", start_date=date(year, 11, 1), end_date=date(year, 12, 20)))
     session.add(Notice(title="四川省继续医学教育平台系统更新说明", body="系统更新前使用过继教平台的个人用户，请直接使用原用户名和密码登录。",
                        sender_id=admin.id, level="省级", theme="系统通知", start_date=date(year, 1, 1), end_date=date(year, 12, 31)))
+
+
+def _seed_projects(session: Session, institutions: list[Institution]) -> None:
+    """项目库: one project running today (签到管理 can open its sign-in at once) and upcoming ones of each
+    class (学分计划 suggests them)."""
+    day = today()
+    rows = [  # (days from today, length, organiser, class, credits, name, subject)
+        (0, 1, 0, CLASS_II, "2", "心血管疾病诊疗进展学习班", ("临床医学", "内科学")),
+        (10, 1, 1, PROVINCIAL_I, "3", "合理用药与药学监护培训班", ("药学", "药理学")),
+        (20, 2, 0, NATIONAL_I, "5", "急危重症救治新进展（国家级继续医学教育项目）", ("临床医学", "内科学")),
+        (30, 0, 3, CLASS_II, "2", "护理质量管理专题讲座", ("护理学", "内科护理学")),
+    ]
+    for n, (offset, length, inst, ctype, credits, name, (parent, child)) in enumerate(rows, 1):
+        start = day + timedelta(days=offset)
+        session.add(Project(code=f"SC{start.year}-DEMO-{n:02d}", name=name, organizer=institutions[inst].name,
+                            year=start.year, credit_type=ctype, credits=Decimal(credits), form="学习班",
+                            subject_parent=parent, subject_child=child, date_from=start,
+                            date_to=start + timedelta(days=length)))
 
 
 def demo_accounts(session: Session) -> list[DemoAccount]:

@@ -218,10 +218,10 @@ def query_personal_standards(session: Session, actor: Actor, year: int | None = 
     return out
 
 
+@use_case
 def standards_below_institution(session: Session, actor: Actor, year: int) -> dict[int, str]:
     """{user id: flag text} for the staff of the admin's institution whose standard for `year` is set at a
     region level below the institution's (本机构人员 shows the flag)."""
-    require_role(actor, "unit")
     rows = session.execute(
         select(PersonalStandard.user_id, PersonalStandard.region_level, CreditStandard.code, Institution.region_level)
         .join(User, User.id == PersonalStandard.user_id)

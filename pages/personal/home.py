@@ -8,6 +8,7 @@ from cme.db import session_scope
 from cme.domain.compliance import STATUS_MET, STATUS_UNSET, format_credit
 from cme.administration import notices
 from cme.credits import attention, charts, progress
+from ui.credit_plan import show_credit_plan, show_reminders
 from ui.forms import literal
 from ui.session import require_actor
 
@@ -109,8 +110,10 @@ def notices_section() -> None:
 
 
 st.header("首页")
+show_reminders(me)
 attention_section()
 this_year_section()
 charts_section()
+show_credit_plan(me)
 history_section()
 notices_section()

@@ -3,33 +3,18 @@ import streamlit as st
 
 from cme.config import get_settings
 from cme.db import session_scope
-from cme.errors import DomainError
-from cme.accounts import auth
 from cme.ops.demo import DEMO_PASSWORD, demo_accounts
 from cme.labels import ROLE
-from ui.forms import literal, show_error
+from ui.forms import literal
+from ui.login_form import login_form
 from ui.navigation import ROOT
-from ui.session import client_address, start
 
 st.title("四川省继续医学教育行政管理平台")
 left, right = st.columns([1, 1], gap="large")
 with left:
     st.subheader("请输入您的账户信息")
     st.caption("系统更新前使用过继教平台的个人用户，请直接使用原用户名和密码登录")
-    with st.form("login"):
-        login = st.text_input("用户", placeholder="用户名/手机号", max_chars=40)
-        password = st.text_input("密码", type="password", placeholder="密码", max_chars=128)
-        submitted = st.form_submit_button("登录", type="primary", use_container_width=True)
-    if submitted:
-        try:
-            with session_scope() as s:
-                result = auth.login(s, login, password, client=client_address())
-        except DomainError as e:
-            show_error(e)
-        else:
-            start(result.ticket)  # the browser fetches its HttpOnly cookie and comes back logged in
-            st.info("正在登录…")
-            st.stop()
+    login_form("login")
     links = [(path, label) for path, label in [
         ("pages/public/register.py", "注册"),
         ("pages/public/registration_status.py", "注册状态查询"),

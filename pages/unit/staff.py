@@ -10,13 +10,15 @@ from cme.credits import charts
 from cme.analytics import service as analytics
 from cme.credits import progress
 from cme.standards import personal as personal_standards
-from ui.forms import show_error
+from ui.forms import show_error, show_flash
 from ui.rate_metrics import show_rate_metrics
+from ui.reminder_panel import show_reminder_panel
 from ui.session import audit_export, require_actor
 
 ALL = "全部"
 me = require_actor("unit")
 st.header("本机构人员")
+show_flash()
 
 with session_scope() as s:
     departments = analytics.department_options(s, me)
@@ -56,6 +58,7 @@ e1.download_button("导出XLSX", lambda: analytics.export_xlsx(rows), file_name=
                    on_click=audit_export, args=("本机构人员 XLSX", len(rows)))
 e2.download_button("导出CSV", lambda: analytics.export_csv(rows), file_name=f"本机构人员_{year}_{stamp}.csv",
                    mime="text/csv", key="staff_csv", on_click=audit_export, args=("本机构人员 CSV", len(rows)))
+show_reminder_panel(me, year)
 
 st.subheader("人员学分明细")
 labels = {f"{r.name}（{r.username}）· {r.department} · {r.status}": r.user_id for r in rows}

@@ -38,7 +38,9 @@ def go(page, title: str) -> None:
 
 def logout(page) -> None:
     page.get_by_role("button", name="退出").click()
-    page.get_by_role("button", name="登录").wait_for()
+    # while the rerun replaces the page, the old form may still be drawn beside the new one
+    page.get_by_role("button", name="登录").first.wait_for()
+    settle(page)
 
 
 def test_credit_submitted_approved_and_counted(app_server, browser_page, tmp_path):

@@ -1,0 +1,86 @@
+"""确认授予学分: a closed session's eligible attendees get the project's credit, approved.
+
+Rules: one approved CreditRecord per eligible attendee (source 扫码签到, reviewer the organiser,
+the session's project code, name, class, amount and year, dated the day of the session), summaries
+refreshed in the same transaction, one audit row for the whole confirmation. A person who already
+filed that project code and year (pending or approved) gets nothing new. The session is claimed
+by a conditional update, so parallel confirmations grant once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from cme import clock
+from cme.attendance.models import AttendanceEntry, AttendanceSession
+from cme.attendance.sessions import STATUS_LABELS, ineligibility, managed_session
+from cme.core import audit
+from cme.core.actors import Actor
+from cme.credits.summaries import refresh_summary
+from cme.errors import RecordLocked
+from cme.models import CreditRecord, CreditReview
+
+SOURCE = "扫码签到"
+
+
+@dataclass(frozen=True)
+class ConfirmResult:
+    granted: int
+    already_filed: int
+    not_eligible: int
+
+    @property
+    def message(self) -> str:
+        text = f"已为 {self.granted} 人授予学分"
+        if self.already_filed:
+            text += f"，{self.already_filed} 人已登记该项目未重复授予"
+        if self.not_eligible:
+            text += f"，{self.not_eligible} 人不符合条件"
+        return text
+
+
+def confirm_session(session: Session, actor: Actor, session_id: int) -> ConfirmResult:
+    """Grant the credits of a closed session, exactly once."""
+    sess = managed_session(session, actor, session_id)
+    if sess.status == "open":
+        raise RecordLocked("请先结束签到，再确认授予学分")
+    now = clock.utcnow()
+    claimed = session.execute(
+        update(AttendanceSession).where(AttendanceSession.id == sess.id, AttendanceSession.status == "closed")
+        .values(status="confirmed", confirmed_at=now, confirmed_by=actor.id).execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise RecordLocked("本场签到已确认授予学分，不能重复确认")
+    session.refresh(sess)
+    entries = list(session.scalars(select(AttendanceEntry).where(AttendanceEntry.session_id == sess.id)))
+    eligible = [e for e in entries if ineligibility(sess, e) is None]
+    filed = set(session.scalars(
+        select(CreditRecord.user_id).where(CreditRecord.project_code == sess.project_code, CreditRecord.year == sess.year,
+                                           CreditRecord.status != "rejected",
+                                           CreditRecord.user_id.in_([e.user_id for e in eligible]))))
+    granted = 0
+    for e in eligible:
+        if e.user_id in filed:
+            continue
+        rec = CreditRecord(
+            user_id=e.user_id, project_code=sess.project_code, project_name=sess.project_name, organizer=sess.organizer,
+            year=sess.year, credits=sess.credits, credit_type=sess.credit_type, form=sess.form,
+            subject_parent=sess.subject_parent, subject_child=sess.subject_child, date_from=sess.held_on,
+            date_to=sess.held_on, status="approved", source=SOURCE, created_at=now, updated_at=now, reviewed_at=now,
+            reviewed_by=actor.id, remark=f"{sess.held_on} {sess.place} 扫码签到",
+        )
+        session.add(rec)
+        session.flush()
+        session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action="approve", at=now))
+        e.credit_id = rec.id
+        refresh_summary(session, e.user_id, sess.year)
+        granted += 1
+    sess.granted = granted
+    result = ConfirmResult(granted, len(eligible) - granted, len(entries) - len(eligible))
+    audit.record(session, actor.id, "attendance.confirm", "attendance", sess.id, institution_id=sess.institution_id,
+                 before={"状态": STATUS_LABELS["closed"]},
+                 after={"状态": STATUS_LABELS["confirmed"], "项目编号": sess.project_code, "授予人数": granted,
+                        "已登记未重复授予": result.already_filed, "不符合条件": result.not_eligible})
+    return result
