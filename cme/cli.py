@@ -162,10 +162,11 @@ def cmd_backup(args) -> None:
 def cmd_remind(args) -> None:
     from cme.accounts.users import institution_by_code
     from cme.attendance.reminders import deliver_sms, send_reminders
+    from cme.core.actors import OPERATOR
 
     with session_scope() as s:
         inst = institution_by_code(s, args.institution).id if args.institution else None
-        run = send_reminders(s, None, args.year, institution_id=inst, sms_too=args.sms)
+        run = send_reminders(s, OPERATOR, args.year, institution_id=inst, sms_too=args.sms)
     delivered = deliver_sms(run)  # after the commit: an SMS cannot be taken back
     print(run.message + (f"；短信网关已接收 {delivered} 条" if args.sms else ""))
 

@@ -17,6 +17,7 @@ from cme import clock
 from cme.attendance import tokens
 from cme.attendance.models import AttendanceEntry, AttendanceSession
 from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.domain.compliance import format_credit
 from cme.errors import DomainError, NotPermitted, RecordLocked
 
@@ -98,6 +99,7 @@ def _attendee(actor: Actor) -> None:
         raise NotPermitted("只有个人用户可以签到")
 
 
+@use_case
 def my_attendance(session: Session, actor: Actor, ticket: str) -> AttendeeState:
     """Where the person stands in the scanned session."""
     session_id = tokens.check_scan_ticket(ticket)
@@ -108,6 +110,7 @@ def _hm(dt) -> str:
     return f"{clock.to_local(dt):%H:%M}"
 
 
+@use_case
 def sign_in(session: Session, actor: Actor, ticket: str) -> AttendeeState:
     """签到 inside the sign-in window; a second tap keeps the first time."""
     _attendee(actor)
@@ -128,6 +131,7 @@ def sign_in(session: Session, actor: Actor, ticket: str) -> AttendeeState:
     return _state(entry, f"签到成功（{_hm(now)}）", changed=True)
 
 
+@use_case
 def sign_out(session: Session, actor: Actor, ticket: str) -> AttendeeState:
     """签退 inside the sign-out window, after 签到 and the minimum time; a second tap keeps the first."""
     _attendee(actor)

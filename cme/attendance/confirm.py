@@ -18,6 +18,7 @@ from cme.attendance.models import AttendanceEntry, AttendanceSession
 from cme.attendance.sessions import STATUS_LABELS, ineligibility, managed_session
 from cme.core import audit
 from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.credits.summaries import refresh_summary
 from cme.errors import RecordLocked
 from cme.models import CreditRecord, CreditReview
@@ -41,6 +42,7 @@ class ConfirmResult:
         return text
 
 
+@use_case
 def confirm_session(session: Session, actor: Actor, session_id: int) -> ConfirmResult:
     """Grant the credits of a closed session, exactly once."""
     sess = managed_session(session, actor, session_id)

@@ -24,6 +24,7 @@ from cme import clock
 from cme.attendance.models import ProjectEnrolment
 from cme.core import audit
 from cme.core.actors import Actor, require_role
+from cme.core.policy import use_case
 from cme.credits import progress
 from cme.domain.compliance import CLASS_II, CREDIT_TYPES, NATIONAL_I, PROVINCIAL_I, STATUS_MET, STATUS_UNSET, TOTAL, format_credit
 from cme.errors import Duplicate, NotFound, RecordLocked
@@ -94,6 +95,7 @@ def my_subjects(session: Session, user_id: int) -> list[str]:
     return out + [s for s, _ in counts.most_common(3) if s not in out]
 
 
+@use_case
 def credit_plan(session: Session, actor: Actor, *, limit: int = 8) -> CreditPlan:
     """This year's remaining requirement (as on 首页) and the upcoming projects that would close it."""
     require_role(actor, "person")
@@ -115,6 +117,7 @@ def credit_plan(session: Session, actor: Actor, *, limit: int = 8) -> CreditPlan
     return CreditPlan(home.year, v.status, dict(v.missing), cycle, projects)
 
 
+@use_case
 def enrol(session: Session, actor: Actor, project_id: int) -> None:
     """预报名 a project that has not started yet."""
     require_role(actor, "person")

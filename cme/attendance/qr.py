@@ -9,6 +9,7 @@ from cme.attendance import tokens
 from cme.attendance.sessions import SessionView, session_view
 from cme.config import get_settings
 from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.reports.qr import qr_png
 
 CHECKIN_PATH = "checkin"  # the url_path of pages/public/checkin.py
@@ -26,6 +27,7 @@ class LiveQr:
     seconds_left: int
 
 
+@use_case
 def live_qr(session: Session, actor: Actor, session_id: int) -> LiveQr:
     """What the organiser's screen shows now: counts, and while open the QR of this 30-second step."""
     view = session_view(session, actor, session_id)

@@ -26,6 +26,7 @@ from cme.analytics.service import StaffRow, staff_compliance
 from cme.attendance.models import Reminder, ReminderMark
 from cme.core import audit
 from cme.core.actors import Actor, require_role
+from cme.core.policy import use_case
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I, STATUS_NOT_MET, TOTAL, format_credit
 from cme.errors import DomainError, NotFound
 from cme.models import User
@@ -33,7 +34,6 @@ from cme.models import User
 QUIET_DAYS = 7
 SHORTFALL_COLUMNS = {NATIONAL_I: "国家级I类(周期)还差", PROVINCIAL_I: "省级I类还差", CLASS_II: "II类还差", TOTAL: "总学分还差"}
 # the scheduled job (python -m cme remind) acts province-wide and is shown as 系统 in the audit log
-SYSTEM = Actor(0, "system", "系统定时任务", "province", None, None)
 
 
 def message_for(row: StaffRow) -> str:
@@ -63,6 +63,7 @@ def _behind(session: Session, actor: Actor, year: int, institution_id: int | Non
     return staff_compliance(session, actor, year, institution_id=institution_id, status=STATUS_NOT_MET)
 
 
+@use_case
 def preview_reminders(session: Session, actor: Actor, year: int, *, institution_id: int | None = None) -> list[ReminderTarget]:
     """Who would be reminded, with 还差 per class and whether the 7-day rule lets a reminder through now."""
     rows = _behind(session, actor, year, institution_id)
@@ -117,10 +118,11 @@ class ReminderRun:
         return text
 
 
-def send_reminders(session: Session, actor: Actor | None, year: int, *, institution_id: int | None = None,
+@use_case
+def send_reminders(session: Session, actor: Actor, year: int, *, institution_id: int | None = None,
                    sms_too: bool = False) -> ReminderRun:
-    """Remind everyone behind in the year (in-app; SMS queued in `outbox` when `sms_too`)."""
-    actor = actor or SYSTEM
+    """Remind everyone behind in the year (in-app; SMS queued in `outbox` when `sms_too`); the CLI acts
+    as cme.core.actors.OPERATOR."""
     now = clock.utcnow()
     rows = _behind(session, actor, year, institution_id)
     run = ReminderRun(year, behind=len(rows))
@@ -174,6 +176,7 @@ class ReminderNote:
     message: str
 
 
+@use_case
 def unread_reminders(session: Session, actor: Actor) -> list[ReminderNote]:
     """The person's unread reminders, newest first (首页)."""
     rows = session.scalars(select(Reminder).where(Reminder.user_id == actor.id, Reminder.read_at.is_(None))
@@ -181,6 +184,7 @@ def unread_reminders(session: Session, actor: Actor) -> list[ReminderNote]:
     return [ReminderNote(r.id, clock.fmt_local(r.sent_at), r.message) for r in rows]
 
 
+@use_case
 def mark_read(session: Session, actor: Actor, reminder_id: int) -> None:
     """知道了: only one's own reminder."""
     rec = session.get(Reminder, reminder_id)

@@ -16,6 +16,7 @@ from cme import clock, crypto
 from cme.attendance.models import AttendanceEntry, AttendanceSession, ProjectEnrolment
 from cme.core import audit
 from cme.core.actors import Actor, require_role
+from cme.core.policy import use_case
 from cme.domain.compliance import format_credit
 from cme.domain.identity import check_text, parse_id_number
 from cme.errors import Duplicate, NotFound, NotPermitted, RecordLocked, ValidationError
@@ -67,6 +68,7 @@ class ProjectChoice:
         return f"{self.code} {self.name}（{self.credit_type} {self.credits}分，{when}）"
 
 
+@use_case
 def organisable_projects(session: Session, actor: Actor, *, since_year: int | None = None) -> list[ProjectChoice]:
     """The projects whose sign-in the actor may run: their institution's (the province: all), recent first."""
     since = since_year if since_year is not None else clock.today().year - 1
@@ -148,6 +150,7 @@ def _validate(project: Project, data: SessionInput) -> dict:
     return out
 
 
+@use_case
 def open_session(session: Session, actor: Actor, project_id: int, data: SessionInput) -> int:
     """开始签到: a new session for the project, its credit fields copied from the 项目库."""
     p = _project(session, actor, project_id)
@@ -166,6 +169,7 @@ def open_session(session: Session, actor: Actor, project_id: int, data: SessionI
     return sess.id
 
 
+@use_case
 def managed_session(session: Session, actor: Actor, session_id: int, *, lock: bool = False) -> AttendanceSession:
     """A session the actor may run (NotFound / NotPermitted otherwise)."""
     sess = session.get(AttendanceSession, session_id, with_for_update=lock)
@@ -175,6 +179,7 @@ def managed_session(session: Session, actor: Actor, session_id: int, *, lock: bo
     return sess
 
 
+@use_case
 def close_session(session: Session, actor: Actor, session_id: int) -> None:
     """结束签到: no more scans; the list can now be reviewed and confirmed."""
     sess = managed_session(session, actor, session_id)
@@ -228,11 +233,13 @@ def _view(session: Session, sess: AttendanceSession) -> SessionView:
                        sess.min_minutes, sess.status, STATUS_LABELS[sess.status], int(signed_in), int(signed_out), int(expected))
 
 
+@use_case
 def session_view(session: Session, actor: Actor, session_id: int) -> SessionView:
     """One session with its live counts (signed in, signed out, 预报名)."""
     return _view(session, managed_session(session, actor, session_id))
 
 
+@use_case
 def project_sessions(session: Session, actor: Actor, project_id: int) -> list[SessionView]:
     """The sessions of a project, newest first."""
     _project(session, actor, project_id)
@@ -278,6 +285,7 @@ class AttendeeRow:
                 "结果": self.result}
 
 
+@use_case
 def attendance_list(session: Session, actor: Actor, session_id: int) -> list[AttendeeRow]:
     """签到名单 with each person's result; ID numbers masked."""
     sess = managed_session(session, actor, session_id)
@@ -315,6 +323,7 @@ class ExpectedRow:
                 "已签到": "是" if self.signed_in else "否"}
 
 
+@use_case
 def expected_attendees(session: Session, actor: Actor, project_id: int) -> list[ExpectedRow]:
     """预报名 of the project, with whether each has signed in to any of its sessions."""
     _project(session, actor, project_id)
@@ -340,6 +349,7 @@ def _reviewable(session: Session, actor: Actor, session_id: int) -> AttendanceSe
     return sess
 
 
+@use_case
 def remove_attendee(session: Session, actor: Actor, session_id: int, entry_id: int, reason: str) -> None:
     """移除 a name from the list, with a reason kept on the entry and in the audit log."""
     sess = _reviewable(session, actor, session_id)
@@ -357,6 +367,7 @@ def remove_attendee(session: Session, actor: Actor, session_id: int, entry_id: i
                  before={"人员": entry.user_id}, after={"移除原因": text})
 
 
+@use_case
 def add_walk_in(session: Session, actor: Actor, session_id: int, id_number: str) -> str:
     """现场补录 by 身份证号: an approved person of any institution; returns their name."""
     sess = _reviewable(session, actor, session_id)

@@ -32,6 +32,11 @@ class Actor:
         return self.role == "province"
 
 
+# The server operator's scheduled jobs (python -m cme remind from cron) act province-wide. It is never
+# a database user: the policy lets this very object through and no other (cme/core/policy.py).
+OPERATOR = Actor(0, "system", "系统定时任务", "province", None, None)
+
+
 def actor_from_user(user: User) -> Actor:
     return Actor(user.id, user.username, user.name, user.role, user.institution_id, user.department_id)
 

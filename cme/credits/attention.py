@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from cme import clock
 from cme.core.actors import Actor, require_role
+from cme.core.policy import use_case
 from cme.models import CreditRecord
 
 RECENT_DAYS = 30
@@ -35,6 +36,7 @@ class RejectedCredit:
     reviewed_at: str
 
 
+@use_case
 def rejected_to_resubmit(session: Session, actor: Actor) -> list[RejectedCredit]:
     """The actor's rejected credits not yet registered again, newest review first."""
     require_role(actor, "person")
@@ -57,6 +59,7 @@ class RecentReviews:
     days: int = RECENT_DAYS
 
 
+@use_case
 def recent_reviews(session: Session, actor: Actor, days: int = RECENT_DAYS) -> RecentReviews:
     """Own credits approved / rejected in the last `days` days (the 首页 badges)."""
     require_role(actor, "person")

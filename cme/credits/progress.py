@@ -116,6 +116,7 @@ def history_row(p: YearProgress) -> dict:
     }
 
 
+@use_case
 def standard_history(session: Session, actor: Actor, user_id: int | None = None) -> list[YearProgress]:
     """历年达标情况: every year up to this one for which the person set a standard, newest first, judged
     exactly as 首页 judges the current year."""

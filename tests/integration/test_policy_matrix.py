@@ -36,7 +36,7 @@ from tests.factories import add_credit, make_admin, make_institution, make_perso
 CME = Path(__file__).resolve().parents[2] / "cme"
 NOT_USE_CASES = {  # the checks themselves
     "core.actors.require_role", "core.actors.get_user_in_scope", "core.actors.require_unit_admin_of",
-    "core.policy.authorize", "core.policy.in_scope",
+    "core.policy.authorize", "core.policy.in_scope", "analytics.scope.scope",
 }
 
 
@@ -52,8 +52,9 @@ SPEC: dict[tuple[str, str], list[str]] = {
         credits.details.get_credit credits.details.load_proof credits.progress.home_progress
         profile.change_review.change_detail profile.changes.load_photo profile.changes.profile_state
         profile.resume.resume_content profile.resume.resume_pdf standards.personal.list_personal_standards
-        standards.personal.query_personal_standards"""),
+        standards.personal.query_personal_standards credits.progress.standard_history"""),
     ("anyone", "listing"): _names("""
+        administration.notices.recent_notice_count
         administration.notices.list_notices core.actors.account_state core.audit.record_export
         credits.search.search_credits
         profile.change_review.list_changes"""),
@@ -65,7 +66,12 @@ SPEC: dict[tuple[str, str], list[str]] = {
         profile.changes.delete_entry profile.changes.first_profile_defaults profile.changes.save_basic
         profile.changes.save_entry profile.changes.submit_first_profile profile.changes.upload_photo
         profile.transfers.my_transfers profile.transfers.request_transfer
-        standards.personal.add_personal_standard"""),
+        standards.personal.add_personal_standard standards.personal.institution_level
+        certificates.service.preview_certificate certificates.registry.list_own_certificates
+        certificates.registry.reprint_certificate attendance.checkin.my_attendance attendance.checkin.sign_in
+        attendance.checkin.sign_out attendance.plan.credit_plan attendance.plan.enrol
+        attendance.reminders.unread_reminders attendance.reminders.mark_read credits.attention.recent_reviews
+        credits.attention.rejected_to_resubmit"""),
     ("admins", "scoped"): _names("""
         accounts.registration_review.approve_registration accounts.registration_review.approve_registrations
         accounts.registration_review.get_registration accounts.registration_review.reject_registration
@@ -73,16 +79,20 @@ SPEC: dict[tuple[str, str], list[str]] = {
         administration.departments.add_department administration.departments.delete_department
         administration.departments.list_departments administration.departments.rename_department
         administration.departments.set_department_active administration.notices.withdraw_notice
-        analytics.service.department_options analytics.service.staff_compliance analytics.service.trend
-        analytics.service.year_overview credits.review.approve_credit credits.review.approve_credits
+        analytics.service.department_options analytics.service.staff_compliance analytics.rates.trend
+        analytics.rates.year_overview attendance.reminders.preview_reminders attendance.reminders.send_reminders credits.review.approve_credit credits.review.approve_credits
         credits.review.reject_credit profile.change_review.approve_change profile.change_review.reject_change
         profile.transfers.approve_transfer profile.transfers.reject_transfer"""),
     ("admins", "listing"): _names("""
         accounts.registration_review.list_registrations administration.notices.create_notice
         administration.notices.manageable_notices analytics.service.queue_ages core.audit.audit_actions
         core.audit.count_audit core.audit.list_audit credits.imports.import_credits credits.progress.unit_queues
-        credits.review.review_queue profile.transfers.incoming_transfers"""),
-    ("unit", "listing"): _names("accounts.staff_accounts.list_staff_accounts"),
+        credits.review.review_queue profile.transfers.incoming_transfers attendance.confirm.confirm_session
+        attendance.qr.live_qr attendance.sessions.organisable_projects attendance.sessions.open_session
+        attendance.sessions.managed_session attendance.sessions.close_session attendance.sessions.session_view
+        attendance.sessions.project_sessions attendance.sessions.attendance_list
+        attendance.sessions.expected_attendees attendance.sessions.remove_attendee attendance.sessions.add_walk_in"""),
+    ("unit", "listing"): _names("accounts.staff_accounts.list_staff_accounts standards.personal.standards_below_institution"),
     ("province", "listing"): _names("""
         administration.dictionaries.add_item administration.dictionaries.add_title
         administration.dictionaries.list_items administration.dictionaries.list_kinds
@@ -91,7 +101,8 @@ SPEC: dict[tuple[str, str], list[str]] = {
         administration.institutions.add_department administration.institutions.add_institution
         administration.institutions.create_unit_admin administration.institutions.list_institutions
         administration.institutions.set_institution_active administration.institutions.update_institution
-        analytics.service.cities analytics.service.province_headline certificates.service.void_certificate
+        analytics.service.cities analytics.rates.province_headline certificates.registry.void_certificate
+        certificates.registry.list_certificates
         credits.projects.add_project credits.projects.delete_project credits.projects.get_project
         credits.projects.list_projects credits.projects.update_project standards.table.add_standard_version
         standards.table.all_versions standards.table.delete_standard_version standards.table.standards_in_force

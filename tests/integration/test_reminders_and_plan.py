@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from cme import clock
 from cme.accounts import sms
 from cme.analytics import service as analytics
+from cme.core.actors import OPERATOR
 from cme.attendance import plan, reminders, sessions
 from cme.attendance.models import Reminder
 from cme.db import session_scope
@@ -80,10 +81,10 @@ def test_a_run_reaches_exactly_whom_the_staff_list_marks_behind(staff):
 
 def test_the_scheduled_job_covers_every_institution_or_one(staff):
     with session_scope() as s:
-        run = reminders.send_reminders(s, None, Y, institution_id=staff["b"])
+        run = reminders.send_reminders(s, OPERATOR, Y, institution_id=staff["b"])
     assert run.sent == 1 and reminded_ids() == {staff["other"].id}
     with session_scope() as s:
-        assert reminders.send_reminders(s, None, Y).sent == 2  # B's person was reminded moments ago
+        assert reminders.send_reminders(s, OPERATOR, Y).sent == 2  # B's person was reminded moments ago
     assert reminded_ids() == {staff["behind"].id, staff["behind_ii"].id, staff["other"].id}
 
 
