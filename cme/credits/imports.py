@@ -36,7 +36,7 @@ from cme.core.verdicts import judge_people
 from cme.credits import import_file
 from cme.credits.entry import CreditChoices, credit_choices, validate_credit
 from cme.credits.import_file import (  # noqa: F401  (HEADERS, caps and read_table are this module's interface too)
-    FILE_LABEL, HEADERS, MAX_BYTES, MAX_ROWS, _column_of, _parse_row, _Row, read_table,
+    FILE_LABEL, HEADERS, MAX_BYTES, MAX_COLUMNS, MAX_ROWS, _column_of, _parse_row, _Row, read_table,
 )
 from cme.credits.summaries import upsert_totals
 from cme.errors import DomainError, ValidationError

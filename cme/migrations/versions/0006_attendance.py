@@ -8,8 +8,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0002'
-down_revision = '0001'
+revision = '0006_attendance'
+down_revision = '0002_verdicts'
 branch_labels = None
 depends_on = None
 
