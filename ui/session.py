@@ -47,7 +47,7 @@ def current_actor() -> Actor | None:
 
 def sync_cookie() -> None:
     """Write or delete the cookie requested by login/logout (rendered on the run after)."""
-    pending = st.session_state.pop("_cookie_action", None)
+    pending = st.session_state.get("_cookie_action")
     if pending is None:
         return
     manager = _cookie_manager()
@@ -55,7 +55,13 @@ def sync_cookie() -> None:
     if action == "set":
         manager.set(COOKIE, token, expires_at=datetime.now() + timedelta(hours=12), key="cookie_set", same_site="strict")
     else:
+        manager.cookies.setdefault(COOKIE, None)  # the library's delete() drops it from this dict
         manager.delete(COOKIE, key="cookie_delete")
+    # The browser writes the cookie once the component has loaded, and reports it with a rerun. Until then
+    # the component stays on the page: a rerun that left it out (the manager's own first read answers with
+    # one) would remove it unrun, and the login would be lost on the next page load.
+    if st.session_state.get("cookie_set" if action == "set" else "cookie_delete") is True:
+        st.session_state.pop("_cookie_action", None)
 
 
 def start(token: str) -> None:
