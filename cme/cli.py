@@ -127,6 +127,14 @@ def cmd_backup(args) -> None:
     print(f"已备份到 {args.out}（{size / 1024 / 1024:.1f} MB）")
 
 
+def cmd_purge(_args) -> None:
+    from cme.ops.purge import purge_expired
+
+    with session_scope() as s:
+        report = purge_expired(s)
+    print(report.summary())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cme", description="四川省继续医学教育行政管理平台 运维命令")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -174,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="备份文件路径")
     p.add_argument("--url", help="要备份的数据库 URL（默认 CME_DATABASE_URL）")
     p.set_defaults(func=cmd_backup)
+    sub.add_parser("purge", help="清理过期的登录会话、短信验证码、查询限流记录和180天前的登录记录（审计日志保留）；宜每日定时执行") \
+        .set_defaults(func=cmd_purge)
     return parser
 
 
