@@ -53,7 +53,10 @@ def sync_cookie() -> None:
     manager = _cookie_manager()
     action, token = pending
     if action == "set":
-        manager.set(COOKIE, token, expires_at=datetime.now() + timedelta(hours=12), key="cookie_set", same_site="strict")
+        # the same arguments on every run until done: new ones would make a new component, which writes
+        # and reruns again, without end
+        expires = st.session_state.setdefault("_cookie_expires", datetime.now() + timedelta(hours=12))
+        manager.set(COOKIE, token, expires_at=expires, key="cookie_set", same_site="strict")
     else:
         manager.cookies.setdefault(COOKIE, None)  # the library's delete() drops it from this dict
         manager.delete(COOKIE, key="cookie_delete")
@@ -62,6 +65,7 @@ def sync_cookie() -> None:
     # one) would remove it unrun, and the login would be lost on the next page load.
     if st.session_state.get("cookie_set" if action == "set" else "cookie_delete") is True:
         st.session_state.pop("_cookie_action", None)
+        st.session_state.pop("_cookie_expires", None)
 
 
 def start(token: str) -> None:
