@@ -2,11 +2,14 @@
 import streamlit as st
 
 from cme.db import session_scope
+from cme.logs import configure_logging
 from cme.core.actors import account_state
 from cme.ops.setup import ensure_ready
 from ui import navigation
+from ui.page_run import page_run
 from ui.session import current_actor, logout, sync_cookie
 
+configure_logging()
 st.set_page_config(page_title="四川省继续医学教育行政管理平台", page_icon=":material/school:", layout="wide")
 
 
@@ -36,4 +39,5 @@ else:
         else []
     )
     nav = st.navigation(forced or navigation.role_pages(actor.role))
-nav.run()
+with page_run(actor, nav.title):  # logged with its duration; an uncaught error gets an error number
+    nav.run()

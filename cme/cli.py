@@ -188,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from cme.logs import configure_logging
+
+    configure_logging()
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
