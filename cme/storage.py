@@ -4,8 +4,9 @@ Rules:
 * Files are stored under generated names (a random key); the user's file name is never a path.
 * A proof is accepted by its content, not its name: JPEG, PNG (opened and verified with Pillow)
   or PDF (`%PDF-` magic bytes and an `%%EOF` trailer), at most 5 MB.
-* `LocalStorage` keeps files under `settings.upload_dir`; another backend (object storage) only
-  has to provide `save`, `load` and `delete`, so several app replicas can share the files.
+* `LocalStorage` keeps files under `settings.upload_dir` (or the folder of `CME_STORAGE_URL=file:///…`);
+  `CME_STORAGE_URL=s3://bucket/prefix` puts them in an S3-compatible object store instead
+  (cme.storage_s3), so replicas on several hosts share them without a shared folder.
 """
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
-from cme.config import get_settings
+from cme.config import ConfigError, get_settings
 from cme.errors import NotFound, ValidationError
 
 MAX_PROOF_BYTES = 5 * 1024 * 1024
@@ -33,6 +35,11 @@ class Storage(Protocol):
     def delete(self, key: str) -> None: ...
 
 
+def valid_key(key: str | None) -> bool:
+    """Only keys this module generated may reach a disk or a bucket."""
+    return bool(_KEY_RE.fullmatch(key or ""))
+
+
 class LocalStorage:
     """Files in a local folder: `<root>/<2 hex>/<32 hex>.<ext>`."""
 
@@ -40,7 +47,7 @@ class LocalStorage:
         self.root = Path(root)
 
     def _path(self, key: str) -> Path:
-        if not _KEY_RE.fullmatch(key or ""):  # keys are ours: nothing else may reach the disk
+        if not valid_key(key):  # keys are ours: nothing else may reach the disk
             raise NotFound("文件不存在")
         return self.root / key
 
@@ -66,7 +73,19 @@ class LocalStorage:
 
 
 def get_storage() -> Storage:
-    return LocalStorage(get_settings().upload_dir)
+    settings = get_settings()
+    url = urlsplit(settings.storage_url)
+    if url.scheme == "s3":
+        from cme.storage_s3 import S3Storage
+
+        if not url.netloc:
+            raise ConfigError("CME_STORAGE_URL must name a bucket: s3://bucket/prefix")
+        return S3Storage(url.netloc, url.path)
+    if url.scheme == "file":
+        return LocalStorage(Path(url.path))
+    if url.scheme:
+        raise ConfigError(f"CME_STORAGE_URL: unsupported scheme {url.scheme!r} (file:// or s3://)")
+    return LocalStorage(settings.upload_dir)
 
 
 @dataclass(frozen=True)
