@@ -53,8 +53,7 @@ def sync_cookie() -> None:
     manager = _cookie_manager()
     action, token = pending
     if action == "set":
-        # the same arguments on every run until done: new ones would make a new component, which writes
-        # and reruns again, without end
+        # one expiry until done: new arguments on each rerun would write the cookie again each time
         expires = st.session_state.setdefault("_cookie_expires", datetime.now() + timedelta(hours=12))
         manager.set(COOKIE, token, expires_at=expires, key="cookie_set", same_site="strict")
     else:

@@ -106,14 +106,14 @@ class Cluster:
 
     def replica_for_route(self, route: str) -> int:
         """The replica port nginx last sent requests of this sticky route to (from its access log)."""
-        return wait_until(lambda: (self.served(route) or [None])[-1], f"an access-log line for route {route}", timeout=20)
+        return wait_until(lambda: (self.served(route) or [None])[-1], f"an access-log line for route {route}", timeout=60)
 
     def route_to(self, port: int) -> str:
         """A sticky-cookie value that nginx's consistent hash sends to the replica on `port`."""
         for _ in range(64):  # each random key lands on a given replica of two about half the time
             route = secrets.token_hex(16)
             request = urllib.request.Request(self.url + "/_stcore/health", headers={"Cookie": f"cme_route={route}"})
-            assert urllib.request.urlopen(request, timeout=5).read() == b"ok"
+            assert urllib.request.urlopen(request, timeout=60).read() == b"ok"
             if self.replica_for_route(route) == port:
                 return route
         raise AssertionError(f"no route key found for replica {port}")
