@@ -13,10 +13,14 @@ if __name__ != "__main__":
 else:
     from cme.config import get_settings
     from cme.db import session_scope
+    from cme.logs import configure_logging
     from cme.core.actors import account_state
     from cme.ops.setup import ensure_ready
     from ui import navigation
+    from ui.page_run import page_run
     from ui.session import current_actor, logout
+
+    configure_logging()
 
     # a local icon: a :material/…: favicon is fetched from fonts.gstatic.com, which the CSP
     # (ui/web.py) and many hospital intranets refuse
@@ -48,4 +52,5 @@ else:
             else []
         )
         nav = st.navigation(forced or navigation.role_pages(actor.role))
-    nav.run()
+    with page_run(actor, nav.title):  # logged with its duration; an uncaught error gets an error number
+        nav.run()

@@ -169,6 +169,12 @@ def cmd_remind(args) -> None:
         run = send_reminders(s, OPERATOR, args.year, institution_id=inst, sms_too=args.sms)
     delivered = deliver_sms(run)  # after the commit: an SMS cannot be taken back
     print(run.message + (f"；短信网关已接收 {delivered} 条" if args.sms else ""))
+def cmd_purge(_args) -> None:
+    from cme.ops.purge import purge_expired
+
+    with session_scope() as s:
+        report = purge_expired(s)
+    print(report.summary())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -230,10 +236,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="备份文件路径")
     p.add_argument("--url", help="要备份的数据库 URL（默认 CME_DATABASE_URL）")
     p.set_defaults(func=cmd_backup)
+    sub.add_parser("purge", help="清理过期的登录会话、短信验证码、查询限流记录和180天前的登录记录（审计日志保留）；宜每日定时执行") \
+        .set_defaults(func=cmd_purge)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from cme.logs import configure_logging
+
+    configure_logging()
     args = build_parser().parse_args(argv)
     try:
         args.func(args)

@@ -7,6 +7,7 @@ CME_SMS_BACKEND   "http" (production) or "console" (demo mode only; refused othe
 CME_SMS_HOURLY_BUDGET  most SMS codes the platform sends per hour, all numbers together (default 300)
 CME_SMS_HTTP_URL, CME_SMS_HTTP_TOKEN   the HTTP gateway (used when CME_SMS_BACKEND=http)
 CME_UPLOAD_DIR    where proofs and photos are stored (default data/uploads)
+CME_STORAGE_URL   uploads in an object store instead: s3://bucket/prefix (default: the folder above)
 CME_PUBLIC_URL    base URL printed in certificate and sign-in QR codes (default http://localhost:8501)
 CME_NATIONAL_COUNTS_AS_PROVINCIAL_I  "1" lets 国家级I类 count toward the yearly 省级I类 figure
 CME_COOKIE_SECURE "1" always marks the session cookie Secure, "0" never; unset: when served over HTTPS
@@ -39,6 +40,7 @@ class Settings:
     sms_http_url: str | None
     sms_http_token: str | None
     upload_dir: Path
+    storage_url: str
     public_url: str
     national_counts_as_provincial_i: bool
     cookie_secure: bool | None = None
@@ -69,6 +71,7 @@ def load_settings() -> Settings:
         sms_http_url=os.environ.get("CME_SMS_HTTP_URL") or None,
         sms_http_token=os.environ.get("CME_SMS_HTTP_TOKEN") or None,
         upload_dir=Path(os.environ.get("CME_UPLOAD_DIR") or DATA_DIR / "uploads"),
+        storage_url=os.environ.get("CME_STORAGE_URL", "").strip(),
         public_url=(os.environ.get("CME_PUBLIC_URL") or "http://localhost:8501").rstrip("/"),
         national_counts_as_provincial_i=_flag("CME_NATIONAL_COUNTS_AS_PROVINCIAL_I", False),
         cookie_secure=_flag("CME_COOKIE_SECURE", None),

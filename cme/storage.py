@@ -12,6 +12,9 @@ Rules:
   them when the unit of work commits and removes them when it rolls back; `drop_file` deletes an
   old file only after the commit. A crash between the two leaves a `.part` file, which
   `python -m cme check` reports and removes, never a final file without its row.
+* `CME_STORAGE_URL=s3://bucket/prefix` puts the files in an S3-compatible object store instead
+  (cme.storage_s3), so replicas on several hosts share them without a shared folder;
+  `file:///…` or unset: the folder.
 """
 from __future__ import annotations
 
@@ -20,10 +23,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from cme.config import get_settings
+from cme.config import ConfigError, get_settings
 from cme.db import on_commit, on_rollback
 from cme.errors import NotFound
 from cme.uploads import CheckedFile, check_upload
@@ -46,6 +50,11 @@ class Storage(Protocol):
     def keys(self) -> tuple[set[str], set[str]]: ...
 
 
+def valid_key(key: str | None) -> bool:
+    """Only keys this module generated may reach a disk or a bucket."""
+    return bool(_KEY_RE.fullmatch(key or ""))
+
+
 class LocalStorage:
     """Files in a local folder: `<root>/<2 hex>/<32 hex>.<ext>`."""
 
@@ -53,7 +62,7 @@ class LocalStorage:
         self.root = Path(root)
 
     def _path(self, key: str) -> Path:
-        if not _KEY_RE.fullmatch(key or ""):  # keys are ours: nothing else may reach the disk
+        if not valid_key(key):  # keys are ours: nothing else may reach the disk
             raise NotFound("文件不存在")
         return self.root / key
 
@@ -100,7 +109,19 @@ class LocalStorage:
 
 
 def get_storage() -> Storage:
-    return LocalStorage(get_settings().upload_dir)
+    settings = get_settings()
+    url = urlsplit(settings.storage_url)
+    if url.scheme == "s3":
+        from cme.storage_s3 import S3Storage
+
+        if not url.netloc:
+            raise ConfigError("CME_STORAGE_URL must name a bucket: s3://bucket/prefix")
+        return S3Storage(url.netloc, url.path)
+    if url.scheme == "file":
+        return LocalStorage(Path(url.path))
+    if url.scheme:
+        raise ConfigError(f"CME_STORAGE_URL: unsupported scheme {url.scheme!r} (file:// or s3://)")
+    return LocalStorage(settings.upload_dir)
 
 
 def store_file(session: Session, data: bytes, mime: str) -> str:

@@ -56,11 +56,8 @@ def sqlite_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    base = os.environ.get("CME_TEST_POSTGRES_URL")
-    if not base:
-        missing_dependency("CME_TEST_POSTGRES_URL is not set")
+def create_postgres_database(base: str) -> str:
+    """A new, empty database on the server of CME_TEST_POSTGRES_URL; returns its URL."""
     name = f"cme_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
@@ -68,12 +65,27 @@ def postgres_url():
             c.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as e:  # server down: same rule as a missing URL
         missing_dependency(f"PostgreSQL not reachable: {e}")
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin.dispose()
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(base: str, url: str) -> None:
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    base = os.environ.get("CME_TEST_POSTGRES_URL")
+    if not base:
+        missing_dependency("CME_TEST_POSTGRES_URL is not set")
+    url = create_postgres_database(base)
     yield url
     reset_engines()
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    drop_postgres_database(base, url)
 
 
 _prepared: set[str] = set()
