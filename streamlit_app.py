@@ -4,8 +4,8 @@ import streamlit as st
 from cme.db import session_scope
 from cme.core.actors import account_state
 from cme.ops.setup import ensure_ready
-from ui import navigation
-from ui.session import current_actor, logout, sync_cookie
+from ui import navigation, warmup
+from ui.session import actor_for_this_run, current_actor, logout, sync_cookie
 
 st.set_page_config(page_title="四川省继续医学教育行政管理平台", page_icon=":material/school:", layout="wide")
 
@@ -13,6 +13,7 @@ st.set_page_config(page_title="四川省继续医学教育行政管理平台", p
 @st.cache_resource(show_spinner="正在准备数据库…")
 def _prepare_database() -> bool:
     ensure_ready()  # schema + reference data; demo data in demo mode
+    warmup.warm_up()  # imports and first calls once, then gc.freeze() (see ui/warmup.py)
     return True
 
 
@@ -36,4 +37,5 @@ else:
         else []
     )
     nav = st.navigation(forced or navigation.role_pages(actor.role))
-nav.run()
+with actor_for_this_run(actor):  # the page's require_actor() reuses this run's check
+    nav.run()

@@ -33,7 +33,13 @@ _SKIP = ("cme.migrations", "cme.cli", "cme.__main__", "cme.ops.capacity", "cme.o
          "cme.ops.server_probe", "cme.ops.bench")
 
 
+# imported by Streamlit itself the first time a page draws a table, a component or an icon
+_LAZY_THIRD_PARTY = ("streamlit.components.v1.component_arrow", "streamlit.dataframe.lazy_df_adapters", "streamlit.emojis")
+
+
 def _import_everything() -> None:
+    for name in _LAZY_THIRD_PARTY:
+        importlib.import_module(name)
     for package in (cme, ui):
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             if not info.name.startswith(_SKIP):
@@ -52,12 +58,21 @@ def _exercise() -> None:
 
     frame = pd.DataFrame([["项目", Decimal("1.5"), 2026, date(2026, 1, 1), True]], columns=list("abcde"))
     dataframe_util.convert_pandas_df_to_arrow_bytes(frame)
-    figure = go.Figure({"data": [{"type": "bar", "x": ["2026"], "y": [1.0], "marker": {"pattern": {"shape": "/"}}},
-                                 {"type": "bar", "x": [1.0], "y": ["a"], "orientation": "h", "text": ["1"]},
-                                 {"type": "scatter", "x": ["2026"], "y": [1.0], "mode": "lines+markers+text"}],
-                        "layout": {"title": {"text": "预热"}, "legend": {"orientation": "h"},
-                                   "xaxis": {"type": "category", "range": [0, 1]}, "yaxis": {"title": {"text": "学分"}},
-                                   "shapes": [{"type": "line", "x0": 1, "x1": 1, "y0": 0, "y1": 1}]}})
+    from cme.analytics import charts as analytics_charts
+    from cme.analytics.service import AGE_BUCKETS, QueueAges, RateRow
+    from cme.credits.charts import chart_layout
+
+    rows = [RateRow("预热", 1, 1, 1)]
+    for chart in (analytics_charts.rate_bars(rows, "预热"), analytics_charts.status_counts(rows), analytics_charts.trend_line(rows),
+                  analytics_charts.queue_age_bars(QueueAges(0, 0, 0, 0, {label: 0 for label, _, _ in AGE_BUCKETS}, None))):
+        plotly.io.to_json(chart.to_dict(), validate=False)
+    # what 首页's charts add to those: hatched and outlined bars, line markers, a dashed shape
+    figure = go.Figure({"data": [{"type": "bar", "x": ["2026"], "y": [1.0], "marker": {"line": {"width": 1}, "pattern": {"shape": "/"}}},
+                                 {"type": "scatter", "x": ["2026"], "y": [1.0], "mode": "markers",
+                                  "marker": {"symbol": "line-ew-open", "line": {"width": 3}}}],
+                        "layout": chart_layout("预热", 150, barmode="group", scattermode="group", legend={"orientation": "h"},
+                                               shapes=[{"type": "line", "x0": 1, "x1": 1, "y0": 0, "y1": 1,
+                                                        "line": {"dash": "dash"}}], xaxis={"title": "学分"})})
     plotly.io.to_json(figure.to_dict(), validate=False)
     csv_bytes([["a"], [1]])
     xlsx_bytes([["a"], [1]], title="预热")

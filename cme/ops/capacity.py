@@ -67,6 +67,7 @@ class Report:
     floors: dict = field(default_factory=dict)
     soak: dict | None = None
     server_errors: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
 def machine() -> dict:
@@ -161,6 +162,7 @@ async def _drive(replicas: Replicas, report: Report, soak_minutes: float) -> Non
         report.pages = [f.row() for f in figures.values()]
         report.pages.append(dict(label="合计", errors=sum(s.errors for s in sessions) + sum(s.errors for s in warm),
                                  views=sum(f.views for f in figures.values())))
+        report.problems = [p for s in warm + sessions for p in s.problems]
         await cb.close_sessions(sessions)
         await browser.close()
 
@@ -272,6 +274,8 @@ def render(report: Report) -> str:
                      f"{s['rss_after_warmup_mb']:.0f} MB after warm-up → {s['rss_end_mb']:.0f} MB at end "
                      f"({s['growth_pct']:+.1f} %, max {s['max_growth_pct']:+.1f} %); {_fmt(s['cpu_ms_per_view'], '.0f')} ms CPU "
                      f"per view; load {s['load_at_end'][0]:.2f} at end.")
+    if report.problems:
+        lines.append(f"Errors in the browsers: {len(report.problems)} (first: {report.problems[0]})")
     if report.server_errors:
         lines.append(f"Server log errors: {len(report.server_errors)} (first: {report.server_errors[0]})")
     return "\n".join(lines)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 from cme.clock import today
@@ -26,6 +26,7 @@ class Session:
     role: str  # person | unit
     page: object = None
     errors: int = 0
+    problems: list[str] = field(default_factory=list)  # what went wrong, first line each
 
 
 async def _idle(page) -> None:
@@ -77,7 +78,7 @@ async def _pick(page, label: str, value: str) -> None:
 async def certificate(s: Session, base: str) -> None:
     """Open 出具学分证明, choose the combined kind and the last five years, and wait for the preview."""
     page, year = s.page, today().year
-    await _nav(s.page, "出具Ⅰ类、Ⅱ类学分证明", "请点击上方按钮选择要出具的学分证明类型。")
+    await _nav(s.page, "出具Ⅰ类、Ⅱ类学分证明", "合成I类II类综合学分证明")  # the kind buttons (the choice is remembered)
     await page.get_by_role("button", name="合成I类II类综合学分证明").click()
     await page.get_by_role("button", name="提交验证查询").wait_for(timeout=TIMEOUT_MS)
     await _idle(page)
@@ -115,11 +116,13 @@ async def timed(step: Step, s: Session, base: str) -> float | None:
     start = time.perf_counter()
     try:
         await step(s, base)
-    except Exception:  # a timeout or a vanished element: counted, the run goes on
+    except Exception as e:  # a timeout or a vanished element: counted, the run goes on
         s.errors += 1
+        s.problems.append(f"{s.username} {step.__name__}: {str(e).splitlines()[0][:200]}")
         return None
     if await s.page.locator('[data-testid="stException"]').count():
         s.errors += 1
+        s.problems.append(f"{s.username} {step.__name__}: the page shows an exception")
         return None
     return time.perf_counter() - start
 

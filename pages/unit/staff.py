@@ -44,10 +44,11 @@ st.dataframe(pd.DataFrame([r.table_row() for r in rows], columns=analytics.STAFF
              width="stretch", key="staff_table")
 e1, e2, _ = st.columns([1, 1, 4])
 stamp = clock.today().strftime("%Y%m%d")
-e1.download_button("导出XLSX", analytics.export_xlsx(rows), file_name=f"本机构人员_{year}_{stamp}.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="staff_xlsx")
-e2.download_button("导出CSV", analytics.export_csv(rows), file_name=f"本机构人员_{year}_{stamp}.csv", mime="text/csv",
-                   key="staff_csv")
+# the files are built when the button is clicked, not on every view of the page
+e1.download_button("导出XLSX", lambda: analytics.export_xlsx(rows), file_name=f"本机构人员_{year}_{stamp}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore", key="staff_xlsx")
+e2.download_button("导出CSV", lambda: analytics.export_csv(rows), file_name=f"本机构人员_{year}_{stamp}.csv", mime="text/csv",
+                   on_click="ignore", key="staff_csv")
 
 st.subheader("人员学分明细")
 labels = {f"{r.name}（{r.username}）· {r.department} · {r.status}": r.user_id for r in rows}
