@@ -33,8 +33,10 @@ _SKIP = ("cme.migrations", "cme.cli", "cme.__main__", "cme.ops.capacity", "cme.o
          "cme.ops.server_probe", "cme.ops.bench")
 
 
-# imported by Streamlit itself the first time a page draws a table, a component or an icon
-_LAZY_THIRD_PARTY = ("streamlit.components.v1.component_arrow", "streamlit.dataframe.lazy_df_adapters", "streamlit.emojis")
+# imported by Streamlit itself the first time a script runs or a page draws a table, a component or an icon
+_LAZY_THIRD_PARTY = ("streamlit.components.v1.component_arrow", "streamlit.components.v2.manifest_scanner",
+                     "streamlit.dataframe.lazy_df_adapters", "streamlit.emojis", "streamlit.material_icon_names",
+                     "streamlit.runtime.scriptrunner.magic_funcs", "packaging.tags")
 
 
 def _import_everything() -> None:
