@@ -25,7 +25,10 @@ from cme.ops import capacity_browser as cb
 from cme.ops.server_probe import ROOT, Server, app_env, seed
 
 DEMO_PASSWORD = "cme2026demo"
+# the floor runs in the same runtime as the app: the same warm-up (and gc.freeze) first
 FLOOR_SCRIPT = """import streamlit as st
+from ui import warmup
+warmup.warm_up()
 st.session_state["runs"] = st.session_state.get("runs", 0) + 1
 st.button(f"第 {st.session_state['runs']} 次", key="only")
 """
@@ -237,7 +240,8 @@ def run_capacity(sessions: int, rounds: int, replicas: int = 1, server_args: lis
                 s.stop()
         floor_script = work / "one_widget.py"
         floor_script.write_text(FLOOR_SCRIPT, encoding="utf-8")
-        floor = Server(env, script=str(floor_script), args=list(server_args or []), log_path=work / "floor.log").start()
+        floor_env = dict(env, PYTHONPATH=str(ROOT))
+        floor = Server(floor_env, script=str(floor_script), args=list(server_args or []), log_path=work / "floor.log").start()
         try:
             per_click, times = asyncio.run(_one_widget_floor(floor, 30))
         finally:
