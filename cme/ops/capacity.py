@@ -15,7 +15,9 @@ import asyncio
 import csv
 import json
 import os
+import signal
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -286,6 +288,8 @@ def render(report: Report) -> str:
 
 
 def main(args) -> None:
+    # a terminated bench still stops the servers it started (the finally blocks run)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     reports = []
     extra_env = dict(item.split("=", 1) for item in args.env or [])
     for n in [int(x) for x in str(args.sessions).split(",")]:

@@ -58,7 +58,8 @@ async def submit_login(s: Session, base: str, password: str) -> None:
     await _idle(page)
 
 
-async def person_home(s: Session, base: str) -> None:
+async def home(s: Session, base: str) -> None:
+    """首页 of either role: both end with 通知公告."""
     await _nav(s.page, "首页", "通知公告")
 
 
@@ -90,10 +91,6 @@ async def certificate(s: Session, base: str) -> None:
     await _idle(page)
 
 
-async def unit_home(s: Session, base: str) -> None:
-    await _nav(s.page, "首页", "通知公告")
-
-
 async def credit_review(s: Session, base: str) -> None:
     await _nav(s.page, "学分审核", "逐条审核：选择一条学分记录")
 
@@ -105,10 +102,10 @@ async def unit_staff(s: Session, base: str) -> None:
 Step = Callable[[Session, str], Awaitable[None]]
 # (label, role, step); logins are measured apart, at the start
 PERSON_MIX: list[tuple[str, Step]] = [
-    ("学分综合查询", credit_search), ("首页", person_home), ("个人学分登记审核", credit_entry),
+    ("学分综合查询", credit_search), ("首页", home), ("个人学分登记审核", credit_entry),
     ("学分证明（出具）", certificate),
 ]
-UNIT_MIX: list[tuple[str, Step]] = [("学分审核", credit_review), ("本机构人员", unit_staff), ("首页（单位）", unit_home)]
+UNIT_MIX: list[tuple[str, Step]] = [("学分审核", credit_review), ("本机构人员", unit_staff), ("首页（单位）", home)]
 
 
 async def timed(step: Step, s: Session, base: str) -> float | None:
