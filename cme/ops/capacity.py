@@ -94,6 +94,13 @@ class Replicas:
 
     def __init__(self, servers: list[Server]):
         self.servers = servers
+        self.idle_rate = 0.0  # CPU seconds per second with nobody clicking (Streamlit polls its config files)
+
+    def measure_idle(self, seconds: float = 10) -> float:
+        start, began = self.cpu(), time.monotonic()
+        time.sleep(seconds)
+        self.idle_rate = (self.cpu() - start) / (time.monotonic() - began)
+        return self.idle_rate
 
     def cpu(self) -> float:
         return sum(s.cpu() for s in self.servers)
@@ -114,10 +121,12 @@ async def _round(replicas: Replicas, figures: dict[str, PageFigures], label: str
     if not sessions:
         return
     await asyncio.to_thread(replicas.settle)
-    before = replicas.cpu()
+    before, began = replicas.cpu(), time.monotonic()
     times = await asyncio.gather(*(cb.timed(step, s, replicas.base_for(n)) for n, s in enumerate(sessions)))
     after = await asyncio.to_thread(replicas.settle)
-    figures.setdefault(label, PageFigures(label)).add(list(times), after - before)
+    # the idle cost accrues with wall time, which a loaded machine stretches: it is not the views' cost
+    idle = replicas.idle_rate * (time.monotonic() - began)
+    figures.setdefault(label, PageFigures(label)).add(list(times), max(0.0, after - before - idle))
 
 
 async def _login_all(replicas, figures, sessions, prefix: str = "") -> None:
@@ -152,11 +161,13 @@ async def _drive(replicas: Replicas, report: Report, soak_minutes: float) -> Non
         await _mix(replicas, warmup, warm)
         await cb.close_sessions(warm)
         report.rss_mb["idle_after_warmup"] = (await asyncio.to_thread(replicas.settle), replicas.rss())[1]
+        report.floors["idle_cpu_ms_per_s"] = 1000 * await asyncio.to_thread(replicas.measure_idle)
         report.floors["first_visits_cpu_s"] = sum(f.cpu_s for f in warmup.values())
 
         sessions = _accounts(report.sessions, report.unit_sessions)
         await cb.open_sessions(browser, sessions)
         await _login_all(replicas, figures, sessions)
+        report.floors["idle_with_sessions_cpu_ms_per_s"] = 1000 * await asyncio.to_thread(replicas.measure_idle)
         for _ in range(report.rounds):
             await _mix(replicas, figures, sessions)
         await asyncio.to_thread(replicas.settle)
@@ -271,7 +282,9 @@ def render(report: Report) -> str:
     f, rss = report.floors, report.rss_mb
     lines += ["", f"Floors: one bcrypt check {f['bcrypt_check_cpu_ms']:.0f} ms CPU; one-widget page "
                   f"{f['one_widget_cpu_ms']:.1f} ms server CPU per view (p50 {f['one_widget_p50_s']:.2f} s); "
-                  f"first visits after start (warm-up walk) {f['first_visits_cpu_s']:.1f} s.",
+                  f"first visits after start (warm-up walk) {f['first_visits_cpu_s']:.1f} s; idle server "
+                  f"{f['idle_cpu_ms_per_s']:.1f} ms CPU per second ({f['idle_with_sessions_cpu_ms_per_s']:.1f} with the "
+                  f"sessions open), subtracted from each round's figure.",
               f"Server RSS: {rss['idle_at_start']:.0f} MB at start, {rss['idle_after_warmup']:.0f} MB after warm-up, "
               f"{rss['with_sessions']:.0f} MB with the sessions open → {rss['per_session']:.1f} MB per session."]
     if report.soak:
