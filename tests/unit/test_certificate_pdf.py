@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -218,16 +217,14 @@ def test_same_input_same_bytes():
 
 
 def test_font_parsed_once_and_second_render_fast():
+    # what makes the second render fast is that the font is not parsed again; a wall-clock bound
+    # here failed on a loaded CI machine (7.6 s at load 65 on 2 cores), so none is asserted
     render(content("class1", [make_year(2017, [])]))  # warm up
     assert font_parse_count() == 1
-    c = content("combined", big_years())
-    start = time.perf_counter()
-    render(c)
-    elapsed = time.perf_counter() - start
+    render(content("combined", big_years()))
     assert font_parse_count() == 1
     assert new_pdf().fonts  # a new document reuses the parsed font
     assert font_parse_count() == 1
-    assert elapsed < 2.0, f"5 years x 20 lines took {elapsed:.2f}s"
 
 
 def test_unsupported_characters_are_reported():
