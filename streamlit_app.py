@@ -16,9 +16,9 @@ else:
     from cme.logs import configure_logging
     from cme.core.actors import account_state
     from cme.ops.setup import ensure_ready
-    from ui import navigation
+    from ui import navigation, warmup
     from ui.page_run import page_run
-    from ui.session import current_actor, logout
+    from ui.session import actor_for_this_run, current_actor, logout
 
     configure_logging()
 
@@ -29,6 +29,7 @@ else:
     @st.cache_resource(show_spinner="正在准备数据库…")
     def _prepare_database() -> bool:
         ensure_ready()  # schema + reference data; demo data in demo mode
+        warmup.warm_up()  # imports and first calls once, then gc.freeze() (see ui/warmup.py)
         return True
 
     _prepare_database()
@@ -52,5 +53,7 @@ else:
             else []
         )
         nav = st.navigation(forced or navigation.role_pages(actor.role))
-    with page_run(actor, nav.title):  # logged with its duration; an uncaught error gets an error number
+    # logged with its duration (an uncaught error gets an error number); the page's require_actor()
+    # reuses this run's login check
+    with page_run(actor, nav.title), actor_for_this_run(actor):
         nav.run()

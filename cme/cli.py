@@ -81,6 +81,11 @@ def cmd_set_account_active(args) -> None:
 
 
 def cmd_bench(args) -> None:
+    if args.capacity:
+        from cme.ops.capacity import main as capacity_main
+
+        capacity_main(args)
+        return
     from cme.ops.bench import main as bench_main
 
     bench_main(args)
@@ -208,6 +213,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--import-rows", type=int, help="批量导入计时的行数（pilot 默认 100000，province 默认不测）")
     p.add_argument("--json", help="把结果写成 JSON 文件")
     p.add_argument("--out", help="把结果表写入该文件")
+    p.add_argument("--capacity", action="store_true",
+                   help="改为测量每个副本的容量：真实服务器 + 无头 Chromium 会话，每次页面访问的服务器 CPU")
+    p.add_argument("--sessions", default="1,10,30", help="--capacity：并发个人会话数，逗号分隔（另加约五分之一的单位管理员会话）")
+    p.add_argument("--rounds", type=int, default=3, help="--capacity：每页测量的轮数")
+    p.add_argument("--replicas", type=int, default=1, help="--capacity：启动的服务器副本数（会话轮流分配）")
+    p.add_argument("--soak-minutes", type=float, default=0, help="--capacity：测量后持续运行该分钟数，记录内存")
+    p.add_argument("--server-arg", action="append", help="--capacity：传给 streamlit run 的参数，如 --runner.postScriptGC=false")
+    p.add_argument("--env", action="append", help="--capacity：服务器的额外环境变量 KEY=VALUE")
+    p.add_argument("--json", help="--capacity：把结果写成 JSON 文件")
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("certificate", help="为个人用户出具学分证明 PDF（仅审核通过的学分）")
     p.add_argument("--username", required=True)

@@ -191,16 +191,18 @@ def resume_session(session: Session, token: str | None) -> int | None:
     """
     if not token:
         return None
-    row = session.scalars(select(LoginSession).where(LoginSession.token_hash == _token_hash(token))).first()
+    # the session row and its user's status in one round trip (this runs on every page view)
+    found = session.execute(select(LoginSession, User.status).join(User, User.id == LoginSession.user_id)
+                            .where(LoginSession.token_hash == _token_hash(token))).first()
     now = utcnow()
+    row = found[0] if found else None
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     idle = timedelta(minutes=get_settings().session_idle_minutes)
     if now - row.last_seen_at > idle:
         row.revoked_at = now
         return None
-    user = session.get(User, row.user_id)
-    if user is None or user.status != "approved":
+    if found[1] != "approved":
         row.revoked_at = now
         return None
     if now - row.last_seen_at > timedelta(seconds=30):  # avoid a write on every rerun

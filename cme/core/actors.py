@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cme.errors import NotFound, NotPermitted
@@ -86,8 +87,9 @@ class AccountState:
 def account_state(session: Session, actor: Actor) -> AccountState:
     from cme.models import Department, Institution
 
-    user = session.get(User, actor.id)
-    inst = session.get(Institution, user.institution_id) if user.institution_id else None
-    dept = session.get(Department, user.department_id) if user.department_id else None
-    place = " - ".join(p for p in (inst.name if inst else "四川省卫生健康委员会", dept.name if dept else None) if p)
+    # one round trip: the header is drawn on every page view
+    user, inst_name, dept_name = session.execute(
+        select(User, Institution.name, Department.name).outerjoin(Institution, Institution.id == User.institution_id)
+        .outerjoin(Department, Department.id == User.department_id).where(User.id == actor.id)).one()
+    place = " - ".join(p for p in (inst_name or "四川省卫生健康委员会", dept_name) if p)
     return AccountState(place, f"{place} | 欢迎 {user.name}", user.must_change_password, user.profile_completed or user.role != "person")

@@ -16,36 +16,48 @@ COLORS = {"国家级I类": "#8e44ad", "省级I类": "#2471a3", "II类": "#17a589
 FONT = dict(family="Noto Sans SC, Microsoft YaHei, sans-serif", size=13)
 
 
+def chart_layout(title: str, height: int, **kwargs) -> dict:
+    """The platform's chart layout as a plain dict: a figure is built and validated once, from
+    dicts, instead of through repeated add_trace/update_layout calls (each one re-validates)."""
+    return dict(font=FONT, height=height, margin=dict(l=10, r=10, t=40, b=10),
+                title=dict(text=title, font=dict(size=15)), **kwargs)
+
+
+def _marker_trace(name: str, years: list[str], y: list, group: str, color: str) -> dict:
+    return dict(type="scatter", name=name, x=years, y=y, mode="markers", offsetgroup=group,
+                marker=dict(symbol="line-ew-open", size=34, color=color, line=dict(width=3, color=color)),
+                hovertemplate=f"%{{x}} {name} %{{y}}分<extra></extra>")
+
+
 def yearly_bars(progress: HomeProgress) -> go.Figure:
     """Per year: 国家级I类, 省级I类 and II类 approved, pending apart, each class's standard marker over its bar."""
     years = [str(p.year) for p in progress.years]
     v = [p.verdict for p in progress.years]
-    fig = go.Figure()
     # national Class I stacks under provincial only where the deployment counts it toward 省级I类;
     # otherwise it has its own bar, so the 省级I类 bar alone meets its marker
     counts = get_settings().national_counts_as_provincial_i
     national = [float(x.national_i_obtained) for x in v]
-    fig.add_bar(name="国家级I类", x=years, y=national, offsetgroup="I" if counts else "N",
-                marker_color=COLORS["国家级I类"], hovertemplate="%{x} 国家级I类 %{y}分<extra></extra>")
-    fig.add_bar(name="省级I类", x=years, y=[float(_own_provincial(x, counts)) for x in v], base=national if counts else None,
-                offsetgroup="I", marker_color=COLORS["省级I类"], hovertemplate="%{x} 省级I类 %{y}分<extra></extra>")
-    fig.add_bar(name="II类", x=years, y=[float(x.class_ii_obtained) for x in v], offsetgroup="II",
-                marker_color=COLORS["II类"], hovertemplate="%{x} II类 %{y}分<extra></extra>")
-    fig.add_bar(name="待审（不计入）", x=years, y=[float(x.pending_i + x.pending_ii) for x in v], offsetgroup="P",
-                marker=dict(color="rgba(0,0,0,0)", line=dict(color=COLORS["待审"], width=1.5), pattern_shape="/",
-                            pattern_fgcolor=COLORS["待审"]),
-                hovertemplate="%{x} 待审 %{y}分（不计入）<extra></extra>")
     req_i = [float(x.provincial_i_required) if x.provincial_i_required is not None else None for x in v]
     req_ii = [float(x.class_ii_required) if x.class_ii_required is not None else None for x in v]
-    # standard markers sit over their own class's bar (scattermode="group" shares the bars' offsetgroups)
-    fig.add_scatter(name="省级I类标准", x=years, y=req_i, mode="markers", offsetgroup="I", marker=dict(symbol="line-ew-open", size=34,
-                    color=COLORS["标准"], line=dict(width=3, color=COLORS["标准"])), hovertemplate="%{x} 省级I类标准 %{y}分<extra></extra>")
-    fig.add_scatter(name="II类标准", x=years, y=req_ii, mode="markers", offsetgroup="II", marker=dict(symbol="line-ew-open", size=34,
-                    color="#e67e22", line=dict(width=3, color="#e67e22")), hovertemplate="%{x} II类标准 %{y}分<extra></extra>")
-    fig.update_layout(barmode="group", scattermode="group", font=FONT, height=360, margin=dict(l=10, r=10, t=40, b=10),
-                      title=dict(text="各年度已审核学分与标准", font=dict(size=15)), yaxis_title="学分",
-                      legend=dict(orientation="h", y=-0.15), xaxis=dict(type="category"))
-    return fig
+    data = [
+        dict(type="bar", name="国家级I类", x=years, y=national, offsetgroup="I" if counts else "N",
+             marker_color=COLORS["国家级I类"], hovertemplate="%{x} 国家级I类 %{y}分<extra></extra>"),
+        dict(type="bar", name="省级I类", x=years, y=[float(_own_provincial(x, counts)) for x in v],
+             base=national if counts else None, offsetgroup="I", marker_color=COLORS["省级I类"],
+             hovertemplate="%{x} 省级I类 %{y}分<extra></extra>"),
+        dict(type="bar", name="II类", x=years, y=[float(x.class_ii_obtained) for x in v], offsetgroup="II",
+             marker_color=COLORS["II类"], hovertemplate="%{x} II类 %{y}分<extra></extra>"),
+        dict(type="bar", name="待审（不计入）", x=years, y=[float(x.pending_i + x.pending_ii) for x in v], offsetgroup="P",
+             marker=dict(color="rgba(0,0,0,0)", line=dict(color=COLORS["待审"], width=1.5), pattern_shape="/",
+                         pattern_fgcolor=COLORS["待审"]),
+             hovertemplate="%{x} 待审 %{y}分（不计入）<extra></extra>"),
+        # standard markers sit over their own class's bar (scattermode="group" shares the bars' offsetgroups)
+        _marker_trace("省级I类标准", years, req_i, "I", COLORS["标准"]),
+        _marker_trace("II类标准", years, req_ii, "II", "#e67e22"),
+    ]
+    layout = chart_layout("各年度已审核学分与标准", 360, barmode="group", scattermode="group", yaxis_title="学分",
+                     legend=dict(orientation="h", y=-0.15), xaxis=dict(type="category"))
+    return go.Figure(dict(data=data, layout=layout))
 
 
 def _own_provincial(verdict, counts: bool):
@@ -61,12 +73,11 @@ def cycle_progress(progress: HomeProgress, verdict: YearVerdict | None = None) -
     if not v.national_i_cycle_required:
         return None
     got, need = float(v.national_i_cycle_obtained), float(v.national_i_cycle_required)
-    fig = go.Figure()
-    fig.add_bar(x=[got], y=["国家级I类"], orientation="h", marker_color=COLORS["国家级I类"], name="已获得",
-                text=[f"{got:g} / {need:g} 分"], textposition="inside" if got else "outside")
-    if need:
-        fig.add_vline(x=need, line=dict(color=COLORS["标准"], width=3, dash="dash"))
-    fig.update_layout(font=FONT, height=150, margin=dict(l=10, r=10, t=40, b=10), showlegend=False,
-                      title=dict(text=f"国家级I类学分周期进度（{v.cycle_start}—{v.cycle_end}年）", font=dict(size=15)),
-                      xaxis=dict(range=[0, max(got, need, 1) * 1.15], title="学分"))
-    return fig
+    bar = dict(type="bar", x=[got], y=["国家级I类"], orientation="h", marker_color=COLORS["国家级I类"], name="已获得",
+               text=[f"{got:g} / {need:g} 分"], textposition="inside" if got else "outside")
+    # the requirement as a dashed line across the plot's full height (what add_vline draws)
+    line = dict(type="line", xref="x", yref="y domain", x0=need, x1=need, y0=0, y1=1,
+                line=dict(color=COLORS["标准"], width=3, dash="dash"))
+    layout = chart_layout(f"国家级I类学分周期进度（{v.cycle_start}—{v.cycle_end}年）", 150, showlegend=False, shapes=[line],
+                     xaxis=dict(range=[0, max(got, need, 1) * 1.15], title="学分"))
+    return go.Figure(dict(data=[bar], layout=layout))

@@ -70,23 +70,28 @@ def compliance_settings() -> ComplianceSettings:
     return ComplianceSettings(national_counts_as_provincial_i=get_settings().national_counts_as_provincial_i)
 
 
-def totals_by_year(session: Session, user_id: int) -> dict[int, YearTotals]:
-    rows = session.scalars(select(CreditSummary).where(CreditSummary.user_id == user_id))
-    return {r.year: YearTotals(r.year, r.national_i, r.provincial_i, r.class_ii, r.pending_i, r.pending_ii) for r in rows}
+def _summaries(session: Session, user_id: int) -> dict[int, CreditSummary]:
+    return {r.year: r for r in session.scalars(select(CreditSummary).where(CreditSummary.user_id == user_id))}
+
+
+def _totals(summaries: dict[int, CreditSummary]) -> dict[int, YearTotals]:
+    return {y: YearTotals(y, r.national_i, r.provincial_i, r.class_ii, r.pending_i, r.pending_ii) for y, r in summaries.items()}
 
 
 @use_case
 def home_progress(session: Session, actor: Actor, user_id: int | None = None, *, years: int = 5,
                   year: int | None = None) -> HomeProgress:
     """The person's 首页 figures for `year` (default this year) and the `years` years up to it."""
-    user = get_user_in_scope(session, actor, user_id or actor.id)
+    # one's own page needs no scope check (nor its round trip); anyone else's does
+    uid = actor.id if user_id in (None, actor.id) else get_user_in_scope(session, actor, user_id).id
     this_year = year or clock.today().year
-    totals = totals_by_year(session, user.id)
-    standards = standards_by_year(session, user.id)
+    summaries = _summaries(session, uid)  # kept: the year's row below comes from the same read
+    totals = _totals(summaries)
+    standards = standards_by_year(session, uid)
     settings = compliance_settings()
     span = [y for y in range(this_year - years + 1, this_year + 1)]
     progress = [YearProgress(y, year_verdict(y, standards.get(y), totals, settings), standards.get(y)) for y in span]
-    summary = session.get(CreditSummary, (user.id, this_year))
+    summary = summaries.get(this_year)
     if summary is None:
         return HomeProgress(this_year, 0, 0, ZERO, ZERO, ZERO, ZERO, progress)
     return HomeProgress(this_year, summary.projects_i, summary.projects_ii, summary.national_i + summary.provincial_i,
@@ -121,7 +126,7 @@ def standard_history(session: Session, actor: Actor, user_id: int | None = None)
     """历年达标情况: every year up to this one for which the person set a standard, newest first, judged
     exactly as 首页 judges the current year."""
     user = get_user_in_scope(session, actor, user_id or actor.id)
-    totals = totals_by_year(session, user.id)
+    totals = _totals(_summaries(session, user.id))
     settings = compliance_settings()
     this_year = clock.today().year
     return [YearProgress(y, year_verdict(y, std, totals, settings), std)

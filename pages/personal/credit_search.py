@@ -50,9 +50,11 @@ table = pd.DataFrame([[r.project_code, r.project_name, format_credit(r.credits),
 st.dataframe(table, hide_index=True, width="stretch", key="cs_table")
 e1, e2, _ = st.columns([1, 1, 6])
 stamp = clock.today().strftime("%Y%m%d")
-e1.download_button("导出XLSX", search.export_xlsx(rows), file_name=f"学分信息_{stamp}.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", disabled=not rows, key="cs_xlsx", on_click=audit_export, args=("学分信息 XLSX", len(rows)))
-e2.download_button("导出CSV", search.export_csv(rows), file_name=f"学分信息_{stamp}.csv", mime="text/csv",
+# the files are built when the button is clicked, not on every view of the page
+e1.download_button("导出XLSX", lambda: search.export_xlsx(rows), file_name=f"学分信息_{stamp}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", disabled=not rows, key="cs_xlsx",
+                   on_click=audit_export, args=("学分信息 XLSX", len(rows)))
+e2.download_button("导出CSV", lambda: search.export_csv(rows), file_name=f"学分信息_{stamp}.csv", mime="text/csv",
                    disabled=not rows, key="cs_csv", on_click=audit_export, args=("学分信息 CSV", len(rows)))
 
 labels = [f"{r.year} · {r.project_code} · {r.project_name} · {r.status_label}" for r in rows]
