@@ -43,6 +43,25 @@ def refresh_summary(session: Session, user_id: int, year: int) -> CreditSummary:
     """Recompute one person-year from the raw rows, under the person's lock."""
     session.flush()
     institution_id = lock_person(session, user_id)
+    row = session.execute(
+        select(*totals_columns()).where(CreditRecord.user_id == user_id, CreditRecord.year == year)
+    ).one()
+    # populate_existing: a copy loaded earlier in this session may predate the lock holder's commit
+    summary = session.get(CreditSummary, (user_id, year), populate_existing=True)
+    if summary is None:
+        summary = CreditSummary(user_id=user_id, year=year)
+        session.add(summary)
+    summary.institution_id = institution_id
+    for field, value in zip(TOTAL_FIELDS, as_totals(row)):
+        setattr(summary, field, value)
+    return summary
+
+
+TOTAL_FIELDS = ("national_i", "provincial_i", "class_ii", "projects_i", "projects_ii", "pending_i", "pending_ii")
+
+
+def totals_columns() -> list:
+    """The person-year totals as SQL aggregates over CreditRecord rows, in TOTAL_FIELDS order."""
     approved = CreditRecord.status == "approved"
     pending = CreditRecord.status == "pending"
     is_i = CreditRecord.credit_type.in_((NATIONAL_I, PROVINCIAL_I))
@@ -53,24 +72,17 @@ def refresh_summary(session: Session, user_id: int, year: int) -> CreditSummary:
     def count(cond):
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
-    row = session.execute(
-        select(
-            total(approved & (CreditRecord.credit_type == NATIONAL_I)),
-            total(approved & (CreditRecord.credit_type == PROVINCIAL_I)),
-            total(approved & (CreditRecord.credit_type == CLASS_II)),
-            count(approved & is_i),
-            count(approved & (CreditRecord.credit_type == CLASS_II)),
-            total(pending & is_i),
-            total(pending & (CreditRecord.credit_type == CLASS_II)),
-        ).where(CreditRecord.user_id == user_id, CreditRecord.year == year)
-    ).one()
-    # populate_existing: a copy loaded earlier in this session may predate the lock holder's commit
-    summary = session.get(CreditSummary, (user_id, year), populate_existing=True)
-    if summary is None:
-        summary = CreditSummary(user_id=user_id, year=year)
-        session.add(summary)
-    summary.institution_id = institution_id
-    (summary.national_i, summary.provincial_i, summary.class_ii, summary.projects_i, summary.projects_ii,
-     summary.pending_i, summary.pending_ii) = (Decimal(str(row[0])), Decimal(str(row[1])), Decimal(str(row[2])),
-                                               int(row[3]), int(row[4]), Decimal(str(row[5])), Decimal(str(row[6])))
-    return summary
+    return [
+        total(approved & (CreditRecord.credit_type == NATIONAL_I)),
+        total(approved & (CreditRecord.credit_type == PROVINCIAL_I)),
+        total(approved & (CreditRecord.credit_type == CLASS_II)),
+        count(approved & is_i),
+        count(approved & (CreditRecord.credit_type == CLASS_II)),
+        total(pending & is_i),
+        total(pending & (CreditRecord.credit_type == CLASS_II)),
+    ]
+
+
+def as_totals(row) -> tuple:
+    """One row of `totals_columns()` as exact values (Decimal credits, int counts)."""
+    return tuple(int(v) if f.startswith("projects") else Decimal(str(v)) for f, v in zip(TOTAL_FIELDS, row))
