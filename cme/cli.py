@@ -17,6 +17,19 @@ def cmd_init_db(_args) -> None:
     print("数据库已就绪；新增参考数据：" + "，".join(f"{k} {v}" for k, v in added.items()))
 
 
+def cmd_check(args) -> None:
+    from cme.ops.check import check
+
+    with session_scope() as s:
+        report = check(s, repair=args.repair)
+    print("\n".join(report.lines()))
+    if not report.clean:
+        print("检查发现不一致" + ("（学分汇总已重算，请再次运行 check 确认）" if args.repair else "；可用 --repair 重算学分汇总"),
+              file=sys.stderr)
+        sys.exit(1)
+    print("检查通过：数据一致")
+
+
 def cmd_seed_demo(_args) -> None:
     from cme.ops.demo import DEMO_PASSWORD, seed_demo
     from cme.ops.setup import init_db
@@ -186,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cme", description="四川省继续医学教育行政管理平台 运维命令")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init-db", help="建库/迁移并载入参考数据（可重复执行）").set_defaults(func=cmd_init_db)
+    p = sub.add_parser("check", help="核对学分汇总、存储文件与审核记录的一致性（有差异时退出码非0）")
+    p.add_argument("--repair", action="store_true", help="重算不一致的学分汇总并清理暂存文件")
+    p.set_defaults(func=cmd_check)
     sub.add_parser("seed-demo", help="载入演示机构、管理员、人员与学分").set_defaults(func=cmd_seed_demo)
     sub.add_parser("list-institutions", help="列出机构：编码、名称、区域等级").set_defaults(func=cmd_list_institutions)
     p = sub.add_parser("create-admin", help="创建单位管理员或省级管理员（密码在提示符或标准输入中输入）")

@@ -199,7 +199,9 @@ def submit_credit(session: Session, actor: Actor, data: CreditInput) -> int:
 
 
 def _own_pending(session: Session, actor: Actor, credit_id: int) -> CreditRecord:
-    rec = session.get(CreditRecord, credit_id)
+    # locked (PostgreSQL; SQLite holds the write lock already): an admin deciding it meanwhile waits,
+    # or has decided it and we see that — an edit never lands on an approved record
+    rec = session.get(CreditRecord, credit_id, with_for_update=True, populate_existing=True)
     if rec is None:
         raise NotFound("学分记录不存在")
     if rec.status != "pending":

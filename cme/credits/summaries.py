@@ -44,6 +44,29 @@ def refresh_summary(session: Session, user_id: int, year: int) -> CreditSummary:
     """Recompute one person-year from the raw rows, under the person's lock."""
     session.flush()
     institution_id = lock_person(session, user_id)
+    row = session.execute(
+        select(*totals_columns()).where(CreditRecord.user_id == user_id, CreditRecord.year == year)
+    ).one()
+    # populate_existing: a copy loaded earlier in this session may predate the lock holder's commit
+    summary = session.get(CreditSummary, (user_id, year), populate_existing=True)
+    if summary is None:
+        summary = CreditSummary(user_id=user_id, year=year, pending_records=0, verdict="unset")
+        session.add(summary)
+    pending_before = summary.pending_records
+    summary.institution_id = institution_id
+    for field, value in zip(TOTAL_FIELDS, as_totals(row)):
+        setattr(summary, field, value)
+    session.flush()
+    verdicts.after_totals(session, summary, pending_before)  # stored verdict and rollups, same transaction
+    return summary
+
+
+TOTAL_FIELDS = ("national_i", "provincial_i", "class_ii", "projects_i", "projects_ii", "pending_i", "pending_ii",
+                "pending_records")
+
+
+def totals_columns() -> list:
+    """The person-year totals as SQL aggregates over CreditRecord rows, in TOTAL_FIELDS order."""
     approved = CreditRecord.status == "approved"
     pending = CreditRecord.status == "pending"
     is_i = CreditRecord.credit_type.in_((NATIONAL_I, PROVINCIAL_I))
@@ -54,32 +77,17 @@ def refresh_summary(session: Session, user_id: int, year: int) -> CreditSummary:
     def count(cond):
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
-    row = session.execute(
-        select(
-            total(approved & (CreditRecord.credit_type == NATIONAL_I)),
-            total(approved & (CreditRecord.credit_type == PROVINCIAL_I)),
-            total(approved & (CreditRecord.credit_type == CLASS_II)),
-            count(approved & is_i),
-            count(approved & (CreditRecord.credit_type == CLASS_II)),
-            total(pending & is_i),
-            total(pending & (CreditRecord.credit_type == CLASS_II)),
-            count(pending),
-        ).where(CreditRecord.user_id == user_id, CreditRecord.year == year)
-    ).one()
-    # populate_existing: a copy loaded earlier in this session may predate the lock holder's commit
-    summary = session.get(CreditSummary, (user_id, year), populate_existing=True)
-    if summary is None:
-        summary = CreditSummary(user_id=user_id, year=year, pending_records=0, verdict="unset")
-        session.add(summary)
-    pending_before = summary.pending_records
-    summary.institution_id = institution_id
-    (summary.national_i, summary.provincial_i, summary.class_ii, summary.projects_i, summary.projects_ii,
-     summary.pending_i, summary.pending_ii) = (Decimal(str(row[0])), Decimal(str(row[1])), Decimal(str(row[2])),
-                                               int(row[3]), int(row[4]), Decimal(str(row[5])), Decimal(str(row[6])))
-    summary.pending_records = int(row[7])
-    session.flush()
-    verdicts.after_totals(session, summary, pending_before)  # stored verdict and rollups, same transaction
-    return summary
+    return [
+        total(approved & (CreditRecord.credit_type == NATIONAL_I)),
+        total(approved & (CreditRecord.credit_type == PROVINCIAL_I)),
+        total(approved & (CreditRecord.credit_type == CLASS_II)),
+        count(approved & is_i),
+        count(approved & (CreditRecord.credit_type == CLASS_II)),
+        total(pending & is_i),
+        total(pending & (CreditRecord.credit_type == CLASS_II)),
+        count(pending),
+    ]
+
 
 
 _TOTALS_SQL = """
@@ -123,3 +131,9 @@ def upsert_totals(session: Session, person_years: Iterable[tuple[int, int]], *, 
 def upsert_all_totals(session: Session) -> None:
     """Every person-year's totals from its records (bulk loads such as the bench's generator)."""
     session.execute(text(_TOTALS_SQL.format(where="1 = 1")))
+
+
+def as_totals(row) -> tuple:
+    """One row of `totals_columns()` as exact values (Decimal credits, int counts)."""
+    return tuple(int(v) if f.startswith(("projects", "pending_records")) else Decimal(str(v))
+                 for f, v in zip(TOTAL_FIELDS, row))
