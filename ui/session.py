@@ -44,9 +44,10 @@ def client_address() -> str | None:
     """The browser's address for the audit log: the first X-Forwarded-For hop behind a proxy."""
     try:
         forwarded = st.context.headers.get("X-Forwarded-For")
-        return forwarded.split(",")[0].strip() if forwarded else st.context.ip_address
+        address = forwarded.split(",")[0].strip() if isinstance(forwarded, str) and forwarded else st.context.ip_address
     except Exception:  # AppTest has no request context
         return None
+    return address if isinstance(address, str) and address else None
 
 
 def audit_export(what: str, rows: int) -> None:

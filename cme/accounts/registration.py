@@ -92,10 +92,15 @@ def _valid_phone(raw: str) -> str:
         raise ValidationError({"手机号码": str(e)}) from None
 
 
+PHONE_TAKEN = "已绑定其他账号，请直接登录或找回密码"
+REGISTER_TRIES = 10  # 完成 attempts per verified phone and per client, per hour
+
+
 def send_register_code(session: Session, phone: str) -> sms.IssuedCode:
-    """获取验证码: a mainland mobile number not yet bound to any account."""
-    phone = _free_phone(session, phone, "已绑定其他账号，请直接登录或找回密码")
-    return sms.send_code(session, phone, "register")
+    """获取验证码: any mainland mobile number gets the same answer and a code, bound to an account or
+    not, so this step tells a stranger nothing; a bound number is refused at 下一步, once its code
+    proved the asker holds the phone."""
+    return sms.send_code(session, _valid_phone(phone), "register")
 
 
 @dataclass(frozen=True)
@@ -111,8 +116,11 @@ def _verify(session: Session, raw: str, code: str, purpose: str) -> PhoneVerifie
 
 
 def verify_register_phone(session: Session, phone: str, code: str) -> PhoneVerified:
-    """下一步: the code sent to `phone`; returns the ticket step 2 presents."""
-    return _verify(session, phone, code, "register")
+    """下一步: the code sent to `phone`; returns the ticket step 2 presents. Only now, to the phone's
+    holder, is a number already bound to an account refused."""
+    verified = _verify(session, phone, code, "register")
+    _free_phone(session, verified.phone, PHONE_TAKEN)
+    return verified
 
 
 def send_change_phone_code(session: Session, phone: str) -> sms.IssuedCode:
@@ -141,8 +149,12 @@ class RegistrationForm:
     consent: bool
 
 
-def register(session: Session, phone: str, phone_ticket: str, form: RegistrationForm) -> int:
-    """完成: validate every field, redeem the phone verification, create the pending 个人用户."""
+def register(session: Session, phone: str, phone_ticket: str, form: RegistrationForm, *,
+             client: str | None = None) -> int:
+    """完成: validate every field, redeem the phone verification, create the pending 个人用户.
+
+    Whether a username or ID number is taken is answered only to a verified phone, and at most
+    REGISTER_TRIES times an hour per phone and per client address (the answers confirm accounts)."""
     errors = FieldErrors()
     phone = errors.check("手机号码", check_phone, phone)
     inst, dept_id = _place(session, errors, form.institution_id, form.department_id)
@@ -161,7 +173,13 @@ def register(session: Session, phone: str, phone_ticket: str, form: Registration
     if not form.consent:
         errors["个人信息处理"] = "请阅读并同意个人信息处理说明"
     errors.raise_if_any()
+    if not sms.ticket_valid(session, phone, "register", phone_ticket):  # only a verified phone gets answers
+        raise ValidationError({"手机号码": "手机验证已失效，请重新获取验证码"})
+    keys = [f"register:{crypto.lookup_hash(phone)}"] + ([f"register-client:{client}"] if client else [])
+    for key in sorted(keys):
+        throttle.hit(session, key, limit=REGISTER_TRIES, window=THROTTLE_WINDOW, message="查询过于频繁，请1小时后再试")
     if taken := ensure_unique(session, username=username, id_number=card.number, phone=phone):
+        keep_on_refusal(session)  # the attempt counts although it is refused
         raise ValidationError(taken)
     sms.redeem_ticket(session, phone, "register", phone_ticket)
     now = utcnow()

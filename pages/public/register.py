@@ -7,6 +7,7 @@ from cme.core import reference
 from cme.accounts import registration
 from ui.forms import choose, show_error
 from ui.place_picker import pick_place
+from ui.session import client_address
 
 S = st.session_state
 st.header("注册新用户")
@@ -87,7 +88,7 @@ if finished:
     )
     try:
         with session_scope() as s:
-            registration.register(s, S["reg_verified_phone"], S["reg_ticket"], form)
+            registration.register(s, S["reg_verified_phone"], S["reg_ticket"], form, client=client_address())
     except DomainError as e:
         show_error(e)
     else:

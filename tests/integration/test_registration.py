@@ -87,14 +87,20 @@ def test_register_needs_verified_phone(place):
         assert s.scalars(select(User).where(User.role == "person")).first() is None
 
 
-def test_bound_phone_refused_for_register(place):
+def test_bound_phone_refused_only_after_its_code(place):
+    """获取验证码 answers a bound number like any other (a stranger learns nothing); the refusal
+    comes at 下一步, to whoever holds the phone."""
     with session_scope() as s:
         make_person(s, s.get(Institution, place["inst"]))
         taken = s.scalars(select(User).where(User.role == "person")).one()
         phone = crypto.decrypt(taken.phone_enc)
+    with session_scope() as s:
+        bound = registration.send_register_code(s, phone)
+        free = registration.send_register_code(s, "13700009999")
+    assert (bound.valid_minutes, bound.demo_code) == (free.valid_minutes, free.demo_code)
     with pytest.raises(ValidationError, match="手机号码：已绑定其他账号"):
         with session_scope() as s:
-            registration.send_register_code(s, phone)
+            registration.verify_register_phone(s, phone, last_code(phone))
     with pytest.raises(ValidationError, match="手机号码：请输入11位大陆手机号码"):
         with session_scope() as s:
             registration.send_register_code(s, "12345678901")
@@ -211,7 +217,9 @@ def test_reject_edit_resubmit_approve_login(place):
             registration.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, current_password="Changed2026x"))
     with session_scope() as s:
         actions = s.scalars(select(AuditLog.action).where(AuditLog.entity_id == str(user_id)).order_by(AuditLog.id)).all()
-    assert actions == ["registration.submitted", "registration.rejected", "registration.resubmitted", "registration.approved"]
+    changes = [a for a in actions if a not in ("registration.status_query", "login.success", "login.failure")]
+    assert changes == ["registration.submitted", "registration.rejected", "registration.resubmitted", "registration.approved"]
+    assert "registration.status_query" in actions and "login.success" in actions  # the queries and login too
 
 
 def test_reject_needs_reason_and_decided_once(place):
@@ -266,3 +274,20 @@ def test_batch_approve_all_or_nothing(place):
         assert registration_review.approve_registrations(s, place["admin"], [a, b]) == 2
     with session_scope() as s:
         assert [s.get(User, x).status for x in (a, b, c)] == ["approved", "approved", "pending"]
+
+
+def test_step_two_answers_are_throttled_per_phone_and_client(place):
+    """Whether a username or ID number is taken is told only to a verified phone, and at most
+    REGISTER_TRIES times an hour per phone and per client address."""
+    do_register(place)  # newuser1 with valid_id_number(901) exists
+    ticket = verified_ticket("13700005555")
+    for _ in range(registration.REGISTER_TRIES):
+        with pytest.raises(ValidationError, match="用户名：|身份证号："), session_scope() as s:
+            registration.register(s, "13700005555", ticket, form(place["inst"], place["dept"]), client="198.51.100.9")
+    with pytest.raises(Throttled), session_scope() as s:
+        registration.register(s, "13700005555", ticket, form(place["inst"], place["dept"]), client="198.51.100.9")
+    other = verified_ticket("13700006666")  # another phone, same client: still throttled
+    with pytest.raises(Throttled), session_scope() as s:
+        registration.register(s, "13700006666", other, form(place["inst"], place["dept"]), client="198.51.100.9")
+    with pytest.raises(ValidationError, match="手机验证已失效"), session_scope() as s:
+        registration.register(s, "13700007777", "1.forged", form(place["inst"], place["dept"]), client="198.51.100.10")
