@@ -5,12 +5,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from cme import clock
 from cme.db import session_scope
 from cme.errors import Duplicate, NotPermitted, RecordLocked, ValidationError
-from cme.models import AuditLog, CreditStandard, Institution, PersonalStandard, Project, Region, User
+from cme.models import AuditLog, CreditStandard, CreditSummary, Institution, PersonalStandard, Project, Region, User
 from cme.core import audit
 from cme.credits import entry
 from cme.administration import departments
@@ -38,6 +38,7 @@ def world(db):
     with session_scope() as s:  # credit_standards is reference data: remove the versions tests added
         added = select(CreditStandard.id).where(CreditStandard.effective_year != reference.STANDARDS_EFFECTIVE_FROM)
         s.execute(delete(PersonalStandard).where(PersonalStandard.standard_id.in_(added)))
+        s.execute(update(CreditSummary).where(CreditSummary.standard_id.in_(added)).values(standard_id=None))  # stored verdicts
         s.execute(delete(CreditStandard).where(CreditStandard.effective_year != reference.STANDARDS_EFFECTIVE_FROM))
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from cme import clock
 from cme.db import session_scope
-from cme.models import CreditStandard, Department, Institution, PersonalStandard, Project, User
+from cme.models import CreditStandard, CreditSummary, Department, Institution, PersonalStandard, Project, User
 from cme.core import audit
 from cme.administration import departments
 from cme.core import reference
@@ -26,6 +26,7 @@ def world(sqlite_db):
     with session_scope() as s:
         added = select(CreditStandard.id).where(CreditStandard.effective_year != reference.STANDARDS_EFFECTIVE_FROM)
         s.execute(delete(PersonalStandard).where(PersonalStandard.standard_id.in_(added)))
+        s.execute(update(CreditSummary).where(CreditSummary.standard_id.in_(added)).values(standard_id=None))  # stored verdicts
         s.execute(delete(CreditStandard).where(CreditStandard.effective_year != reference.STANDARDS_EFFECTIVE_FROM))
 
 
