@@ -17,7 +17,7 @@ from datetime import date
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from cme import clock
 from cme.accounts import legacy, registration
@@ -37,6 +37,7 @@ from cme.standards import table as standards_table
 from cme.analytics import service as analytics
 from tests.apptest import shown
 from tests.factories import add_credit, make_admin, make_institution, make_person, valid_id_number
+from tests.integration.test_dictionaries_admin import restore_dictionaries, snapshot_dictionaries
 from tests.integration.test_profile import FIRST
 from tests.integration.test_registration import form as registration_form
 from tests.integration.test_registration import verified_ticket
@@ -133,11 +134,20 @@ _FOLDED = {"用户名", "身份证号", "电子邮箱", "获取学分", "学分"
 def world(db, monkeypatch):
     # bcrypt at cost 12 for every accepted registration would only slow the corpus down
     monkeypatch.setattr(registration, "hash_password", lambda p: "$2b$12$" + "x" * 53)
+    dictionaries_before = snapshot_dictionaries()
     with session_scope() as s:
+        standards_before = set(s.scalars(select(CreditStandard.id)))
         inst = make_institution(s, code="SCCORP")
         other = make_institution(s)
-        return dict(inst=inst.id, dept=s.scalars(select(Department.id).where(Department.institution_id == inst.id)).first(),
-                    other=other.id, person=make_person(s, inst), admin=make_admin(s, inst), province=make_admin(s, None))
+        world = dict(inst=inst.id, dept=s.scalars(select(Department.id).where(Department.institution_id == inst.id)).first(),
+                     other=other.id, person=make_person(s, inst), admin=make_admin(s, inst), province=make_admin(s, None))
+    yield world
+    # dictionary items and standards are reference data the fixtures keep between tests: undo the corpus's
+    restore_dictionaries(dictionaries_before)
+    with session_scope() as s:
+        added = [i for i in s.scalars(select(CreditStandard.id)) if i not in standards_before]
+        s.execute(delete(PersonalStandard).where(PersonalStandard.standard_id.in_(added)))
+        s.execute(delete(CreditStandard).where(CreditStandard.id.in_(added)))
 
 
 def credit_form(**over) -> CreditInput:

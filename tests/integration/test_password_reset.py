@@ -133,9 +133,12 @@ def test_admin_reset_only_own_staff(person):
     with pytest.raises(NotPermitted):
         with session_scope() as s:
             accounts_admin.reset_staff_password(s, colleague, person["actor"].id)
-    with pytest.raises(NotFound):  # another admin's account is not staff
+    with pytest.raises(NotPermitted):  # another institution's admin: out of scope
         with session_scope() as s:
             accounts_admin.reset_staff_password(s, own_admin, other_admin.id)
+    with pytest.raises(NotFound):  # an admin of the own institution is not staff
+        with session_scope() as s:
+            accounts_admin.reset_staff_password(s, own_admin, make_admin(s, s.get(Institution, person["inst"])).id)
     with session_scope() as s:
         assert accounts_admin.list_staff_accounts(s, other_admin) == []
         assert s.get(User, person["actor"].id).password_hash == before

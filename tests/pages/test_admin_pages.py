@@ -74,6 +74,7 @@ def test_departments_page_refuses_person_and_province(world):
 
 
 def test_unit_audit_page_shows_only_own_institution_newest_first_with_json(world):
+    at = open_page("pages/unit/audit.py", username=world["admin"], password=PASSWORD, run=False)  # its login is audited first
     with session_scope() as s:
         from cme.core.actors import actor_from_user
 
@@ -82,7 +83,7 @@ def test_unit_audit_page_shows_only_own_institution_newest_first_with_json(world
         departments.add_department(s, admin, "眼科")
         departments.add_department(s, other, "口腔科")
         audit.record(s, admin.id, "test.leak", "user", 1, institution_id=world["a"], after={"id_number": "510104198506150011"})
-    at = open_page("pages/unit/audit.py", username=world["admin"], password=PASSWORD)
+    at.run()
     assert at.header[0].value == "审计日志"
     table = _table(at)
     assert table["操作"].iloc[0] == "test.leak" and "新增科室" in list(table["操作"])
