@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fresh", action="store_true", help="删除并重新生成基准数据")
     p.add_argument("--no-pages", action="store_true", help="不运行 AppTest 整页计时")
     p.add_argument("--import-rows", type=int, help="批量导入计时的行数（pilot 默认 100000，province 默认不测）")
-    p.add_argument("--json", help="把结果写成 JSON 文件")
+    p.add_argument("--json", help="把结果写成 JSON 文件（页面基准或 --capacity 的结果）")
     p.add_argument("--out", help="把结果表写入该文件")
     p.add_argument("--capacity", action="store_true",
                    help="改为测量每个副本的容量：真实服务器 + 无头 Chromium 会话，每次页面访问的服务器 CPU")
@@ -237,7 +237,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--soak-minutes", type=float, default=0, help="--capacity：测量后持续运行该分钟数，记录内存")
     p.add_argument("--server-arg", action="append", help="--capacity：传给 streamlit run 的参数，如 --runner.postScriptGC=false")
     p.add_argument("--env", action="append", help="--capacity：服务器的额外环境变量 KEY=VALUE")
-    p.add_argument("--json", help="--capacity：把结果写成 JSON 文件")
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("certificate", help="为个人用户出具学分证明 PDF（仅审核通过的学分）")
     p.add_argument("--username", required=True)
