@@ -131,3 +131,11 @@ def _truncate(url: str) -> None:
         else:
             for t in tables:
                 s.execute(t.delete())
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Lines tests asked to show in the summary (record_property "corpus"), from xdist workers too."""
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        for name, value in getattr(report, "user_properties", ()):
+            if name == "corpus":
+                terminalreporter.write_line(value)
