@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from cme.clock import fmt_local, utcnow
 from cme.core import audit
+from cme.core import rollups
 from cme.core.actors import Actor
 from cme.core.transitions import decide, reject_reason
 from cme.errors import NotFound, ValidationError
@@ -93,7 +94,9 @@ def get_registration(session: Session, actor: Actor, user_id: int) -> Registrati
 
 
 def _decide(session: Session, actor: Actor, user: User, status: str, reason: str | None) -> None:
+    before = rollups.member_of(user.role, user.status, user.institution_id, user.department_id)
     decide(session, User, user.id, status=status, reject_reason=reason, reviewed_at=utcnow(), reviewed_by=actor.id)
+    rollups.moved(session, user.id, before)  # the conditional update bypasses the ORM: count the new staff here
     audit.record(session, actor.id, f"registration.{'approved' if status == 'approved' else 'rejected'}", "user",
                  user.id, institution_id=user.institution_id, before={"status": "pending"},
                  after={"status": status, "reason": reason, "username": user.username})

@@ -204,3 +204,20 @@ def snapshot(session: Session) -> dict[str, set]:
         "staff": {tuple(r) for r in session.execute(select(StaffCount.institution_id, StaffCount.department_id,
                                                            StaffCount.staff)) if r[2]},
     }
+
+
+def moved(session: Session, user_id: int, before: Member | None) -> None:
+    """A User row changed by a Core statement (a conditional decision), which the flush hook does not see:
+    move the person's counted rows from `before` to where the database now says they are."""
+    role, status, inst, dept = session.execute(select(User.role, User.status, User.institution_id, User.department_id)
+                                               .where(User.id == user_id)).one()
+    after = member_of(role, status, inst, dept)
+    if after == before:
+        return
+    deltas = Deltas()
+    cells = _cells_of(session, [user_id]).get(user_id, ())
+    deltas.add(before, cells, -1)
+    deltas.add(after, cells, +1)
+    deltas.add_staff(before, -1)
+    deltas.add_staff(after, +1)
+    deltas.apply(session)

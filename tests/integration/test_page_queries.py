@@ -77,7 +77,7 @@ def test_statements_per_page_do_not_grow_with_the_data(db):
     small = count_per_page(build(3))
     large = count_per_page(build(12))
     assert large == small
-    assert max(small.values()) <= 15, small  # a handful per page, never one per person
+    assert max(small.values()) <= 20, small  # a handful per page (the policy checks the actor once per use case)
 
 
 @pytest.mark.parametrize("db", ["postgresql"], indirect=True)  # EXPLAIN plans are PostgreSQL's
