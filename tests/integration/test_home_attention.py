@@ -34,8 +34,10 @@ def test_rejected_credit_listed_until_registered_again(db):
         add_credit(s, me, year=Y, credit_type="II类", credits="3", code="REJ-1", status="pending")  # 重新登记
     with session_scope() as s:
         assert attention.rejected_to_resubmit(s, me) == []
+    with session_scope() as s:  # the refusal is audited after the rollback: the admin must exist by then
+        admin = make_admin(s, inst)
     with pytest.raises(NotPermitted), session_scope() as s:
-        attention.rejected_to_resubmit(s, make_admin(s, inst))
+        attention.rejected_to_resubmit(s, admin)
 
 
 def test_recent_notices_counted_for_the_badge(db):

@@ -34,7 +34,7 @@ def test_purge_keeps_what_is_in_use_and_the_audit_log(db):
     h, d = timedelta(hours=1), timedelta(days=1)
     with session_scope() as s:
         user = make_person(s, make_institution(s))
-        token = auth.open_session(s, user.id)  # a live login
+        token = auth.redeem_ticket(s, auth.open_session(s, user.id))  # a live login (ticket swapped for its token)
         _session(s, user.id, "revoked", created=now - h, last_seen=now - h / 60, expires=now + h, revoked=now - h / 2)
         _session(s, user.id, "expired", created=now - 13 * h, last_seen=now - h / 60, expires=now - h / 60)
         _session(s, user.id, "idle", created=now - 2 * h, last_seen=now - h, expires=now + 10 * h)

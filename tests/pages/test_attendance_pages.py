@@ -13,7 +13,7 @@ from cme.models import CreditRecord
 from cme.standards import personal as standards
 from tests.apptest import open_page
 from tests.attendance_world import DAY, fake_clock, make_world, morning  # noqa: F401
-from tests.factories import PASSWORD, add_credit, valid_id_number
+from tests.factories import login_token, PASSWORD, add_credit, valid_id_number
 
 
 def texts(at) -> str:
@@ -110,6 +110,10 @@ def test_phone_page_logs_in_then_signs_in_and_out(world, fake_clock):
     at.text_input[1].input(PASSWORD)
     at.button[0].click().run()
     assert not at.exception, at.exception
+    # the browser now fetches its HttpOnly cookie at /session/start and comes back (AppTest has no
+    # browser): the session it gets is what the next run reads
+    with session_scope() as s:
+        at.session_state["session_token"] = login_token(s, world.people[2].username)
     at.run()
     at.button(key="checkin_in").click().run()
     assert "签到成功（08:30）" in texts(at)

@@ -27,7 +27,7 @@ with session_scope() as s:
     person = make_person(s, make_institution(s))
     for n in range(3):
         add_credit(s, person, year=year - n, credit_type=(CLASS_II, PROVINCIAL_I)[n % 2], credits="3")
-    token = auth.login(s, person.username, PASSWORD).token
+    token = auth.redeem_ticket(s, auth.login(s, person.username, PASSWORD).ticket)
 warmup.warm_up()
 frozen = gc.get_freeze_count()
 at = AppTest.from_file("streamlit_app.py", default_timeout=120)
@@ -40,7 +40,8 @@ for path in ("pages/personal/home.py", "pages/personal/credit_search.py", "pages
 next(b for b in at.button if b.label == "合成I类II类综合学分证明").click().run()
 at.selectbox(key="cert_year_from").select(year - 2)
 at.selectbox(key="cert_year_to").select(year)
-next(b for b in at.button if b.label == "提交验证查询").click().run()
+next(b for b in at.button if b.label == "提交验证查询").click().run()  # the preview
+at.button(key="cert_issue").click().run()  # 出具
 assert at.get("download_button"), "the certificate was issued"
 late = [m for m in warmup.late_imports() if not m.startswith(("streamlit.testing", "tests"))]
 print(json.dumps({"frozen": frozen, "late": late}))
