@@ -77,7 +77,7 @@ def downgrade() -> None:
     op.drop_table('institution_year_rollups')
     op.drop_table('verdict_rollups')
     with op.batch_alter_table('credit_summaries', schema=None) as batch_op:
-        batch_op.drop_constraint('ck_credit_summaries_verdict', type_='check')
+        batch_op.drop_constraint(batch_op.f('ck_credit_summaries_verdict'), type_='check')
         batch_op.drop_constraint(batch_op.f('fk_credit_summaries_standard_id_credit_standards'), type_='foreignkey')
         for name in ('short_total', 'short_class_ii', 'short_provincial_i', 'short_national_i', 'national_i_cycle',
                      'verdict', 'title_level', 'standard_code', 'standard_id', 'pending_records'):
