@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from cme import clock
 from cme.attendance import tokens
-from cme.attendance.models import AttendanceEntry, AttendanceSession
+from cme.models import AttendanceEntry, AttendanceSession
 from cme.core.actors import Actor
 from cme.core.policy import use_case
 from cme.domain.compliance import format_credit

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cme import clock
-from cme.attendance.models import AttendanceEntry, AttendanceSession
+from cme.models import AttendanceEntry, AttendanceSession
 from cme.attendance.sessions import STATUS_LABELS, ineligibility, managed_session
 from cme.core import audit
 from cme.core.actors import Actor

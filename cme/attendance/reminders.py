@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from cme import clock, crypto
 from cme.accounts import sms
 from cme.analytics.service import StaffRow, staff_compliance
-from cme.attendance.models import Reminder, ReminderMark
+from cme.models import Reminder, ReminderMark
 from cme.core import audit
 from cme.core.actors import Actor, require_role
 from cme.core.policy import use_case

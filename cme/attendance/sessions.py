@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cme import clock, crypto
-from cme.attendance.models import AttendanceEntry, AttendanceSession, ProjectEnrolment
+from cme.models import AttendanceEntry, AttendanceSession, ProjectEnrolment
 from cme.core import audit
 from cme.core.actors import Actor, require_role
 from cme.core.policy import use_case

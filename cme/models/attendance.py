@@ -1,14 +1,25 @@
-"""Tables of the attendance context, on the shared `Base` (cme.models imports this module)."""
+"""Attendance: QR sign-in sessions and their lists, 预报名 and shortfall reminders."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
-from cme.models import Base, Credits
+from cme.models.base import Base, Credits
 
 
 class AttendanceSession(Base):

@@ -1,0 +1,19 @@
+"""The one declarative `Base` (its naming convention names every constraint) and shared column types."""
+from __future__ import annotations
+
+from sqlalchemy import MetaData, Numeric
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Credits = Numeric(6, 1)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
