@@ -1,4 +1,5 @@
 """Which screens each role sees, by section, in menu order."""
+from cme.domain.enums import Role
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,7 +19,7 @@ PUBLIC = [
 ]
 
 BY_ROLE: dict[str, dict[str, list[tuple[str, str, str]]]] = {
-    "person": {
+    Role.PERSON: {
         "": [("pages/personal/home.py", "首页", ":material/home:"),
              ("pages/public/checkin.py", "扫码签到", ":material/qr_code_scanner:")],
         "学分管理": [
@@ -34,7 +35,7 @@ BY_ROLE: dict[str, dict[str, list[tuple[str, str, str]]]] = {
         ],
         "账号": [("pages/personal/change_password.py", "修改密码", ":material/key:")],
     },
-    "unit": {
+    Role.UNIT: {
         "": [("pages/unit/home.py", "首页", ":material/home:")],
         "审核": [
             ("pages/unit/registrations.py", "注册审核", ":material/how_to_reg:"),
@@ -53,7 +54,7 @@ BY_ROLE: dict[str, dict[str, list[tuple[str, str, str]]]] = {
         ],
         "账号": [("pages/personal/change_password.py", "修改密码", ":material/key:")],
     },
-    "province": {
+    Role.PROVINCE: {
         "": [("pages/province/home.py", "首页", ":material/home:")],
         "全省管理": [
             ("pages/province/institutions.py", "机构管理", ":material/apartment:"),

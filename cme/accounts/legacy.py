@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from cme import crypto
 from cme.clock import utcnow
+from cme.domain.enums import AccountStatus, AuditAction, Role
 from cme.domain.identity import check_phone, check_username, parse_id_number
 from cme.domain.inputs import clean_text
 from cme.errors import FieldErrors, NotFound, ValidationError
@@ -156,15 +157,15 @@ def import_legacy_users(session: Session, data: bytes) -> LegacyReport:
             dept_id = dept.id
         user = User(
             username=username, password_hash=r["password_hash"] if scheme == "bcrypt_raw" else r["password_hash"].lower(),
-            password_scheme=scheme, name=r["name"], role="person", institution_id=inst.id, department_id=dept_id,
-            sex=card.sex, birth_date=card.birth_date, status="approved", reviewed_at=utcnow(), consent_at=None,
+            password_scheme=scheme, name=r["name"], role=Role.PERSON, institution_id=inst.id, department_id=dept_id,
+            sex=card.sex, birth_date=card.birth_date, status=AccountStatus.APPROVED, reviewed_at=utcnow(), consent_at=None,
             profile_completed=False,
         )
         set_identity(user, card.number, phone)
         session.add(user)
         session.flush()
         report.created += 1
-    audit.record(session, None, "legacy.import_users", "user", None,
+    audit.record(session, None, AuditAction.LEGACY_IMPORT_USERS, "user", None,
                  after={"行数": report.rows, "新建": report.created, "已存在": report.existing,
                         "拒绝": len(report.refused)})
     return report
@@ -172,7 +173,7 @@ def import_legacy_users(session: Session, data: bytes) -> LegacyReport:
 
 def default_import_actor(session: Session) -> str:
     """The provincial admin who signs legacy credit imports when none is named."""
-    name = session.scalars(select(User.username).where(User.role == "province", User.status == "approved")
+    name = session.scalars(select(User.username).where(User.role == Role.PROVINCE, User.status == AccountStatus.APPROVED)
                            .order_by(User.id)).first()
     if name is None:
         raise NotFound("导入学分需要一名省级管理员：请先用 create-admin --role province 创建，或用 --actor 指定")

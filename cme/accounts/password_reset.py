@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from cme import crypto
 from cme.accounts import sms
+from cme.domain.enums import AccountStatus, AuditAction
 from cme.domain.identity import normalize, parse_id_number
 from cme.domain.passwords import hash_password, password_problem
 from cme.errors import DomainError, ValidationError
@@ -43,7 +44,7 @@ def _account(session: Session, id_number: str) -> tuple[User, str]:
     throttle.hit(session, f"reset:{crypto.lookup_hash(number)}", limit=LOOKUP_LIMIT, window=WINDOW,
                  message="操作过于频繁，请1小时后再试")
     user = session.scalars(select(User).where(User.id_number_hash == crypto.lookup_hash(number))).first()
-    if user is None or user.status == "disabled" or not user.phone_enc:
+    if user is None or user.status == AccountStatus.DISABLED or not user.phone_enc:
         keep_on_refusal(session)  # the failed look-up counts
         raise DomainError(UNKNOWN, "身份证号")
     return user, crypto.decrypt(user.phone_enc)
@@ -75,5 +76,5 @@ def reset_password(session: Session, id_number: str, code: str, new: str, repeat
     user.must_change_password = False
     user.failed_logins, user.locked_until = 0, None
     auth.end_all_sessions(session, user.id)
-    audit.record(session, user.id, "password.reset_by_sms", "user", user.id, institution_id=user.institution_id,
+    audit.record(session, user.id, AuditAction.PASSWORD_RESET_BY_SMS, "user", user.id, institution_id=user.institution_id,
                  after={"phone": user.phone_masked})

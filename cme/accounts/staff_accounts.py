@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from cme.clock import fmt_local
 
+from cme.domain.enums import AccountStatus, AuditAction, Role
 from cme.domain.identity import normalize
 from cme.domain.inputs import clean_text
 from cme.domain.passwords import hash_password, random_password
@@ -49,8 +50,8 @@ def list_staff_accounts(session: Session, actor: Actor, keyword: str = "", limit
     q = (
         select(User, Department.name)
         .outerjoin(Department, Department.id == User.department_id)
-        .where(User.role == "person", User.institution_id == actor.institution_id,
-               User.status.in_(("approved", "disabled")))
+        .where(User.role == Role.PERSON, User.institution_id == actor.institution_id,
+               User.status.in_((AccountStatus.APPROVED, AccountStatus.DISABLED)))
     )
     if kw := clean_text(keyword):
         q = q.where(or_(User.username.contains(kw), User.name.contains(kw)))
@@ -66,7 +67,7 @@ def list_staff_accounts(session: Session, actor: Actor, keyword: str = "", limit
 def reset_staff_password(session: Session, actor: Actor, user_id: int) -> str:
     """重置密码: returns the one-time password to show the admin once."""
     user = session.get(User, user_id)
-    if user is None or user.role != "person":
+    if user is None or user.role != Role.PERSON:
         raise NotFound("人员不存在")
     password = random_password()
     user.password_hash = hash_password(password)
@@ -74,7 +75,7 @@ def reset_staff_password(session: Session, actor: Actor, user_id: int) -> str:
     user.must_change_password = True
     user.failed_logins, user.locked_until = 0, None
     auth.end_all_sessions(session, user.id)
-    audit.record(session, actor.id, "password.admin_reset", "user", user.id, institution_id=user.institution_id,
+    audit.record(session, actor.id, AuditAction.PASSWORD_RESET_BY_ADMIN, "user", user.id, institution_id=user.institution_id,
                  after={"username": user.username, "must_change_password": True})
     return password
 
@@ -87,7 +88,7 @@ def set_account_active(session: Session, actor: Actor, user_id: int, active: boo
         raise NotFound("账号不存在")
     if user.id == actor.id:
         raise NotPermitted("不能停用或启用自己的账号")
-    if actor.is_unit_admin and user.role != "person":
+    if actor.is_unit_admin and user.role != Role.PERSON:
         raise NotPermitted("单位管理员只能停用或启用本机构人员的账号")
     _set_active(session, user, active, actor.id)
 
@@ -101,11 +102,11 @@ def set_account_active_by_operator(session: Session, username: str, active: bool
 
 
 def _set_active(session: Session, user: User, active: bool, actor_id: int | None) -> None:
-    wanted, current = ("approved", "disabled") if active else ("disabled", "approved")
+    wanted, current = (AccountStatus.APPROVED, AccountStatus.DISABLED) if active else (AccountStatus.DISABLED, AccountStatus.APPROVED)
     if user.status != current:
         raise RecordLocked(f"账号状态为【{REGISTRATION_STATUS[user.status]}】，不能{'启用' if active else '停用'}")
     user.status = wanted
     if not active:
         auth.end_all_sessions(session, user.id)
-    audit.record(session, actor_id, "account.enabled" if active else "account.disabled", "user", user.id,
+    audit.record(session, actor_id, AuditAction.ACCOUNT_ENABLE if active else AuditAction.ACCOUNT_DISABLE, "user", user.id,
                  institution_id=user.institution_id, after={"username": user.username, "status": wanted})

@@ -39,6 +39,7 @@ from cme.core import audit
 from cme.core.actors import Actor
 from cme.core.reference import SUBJECT_KIND, TITLE_KIND, _dictionary_rows
 from cme.core.policy import use_case
+from cme.domain.enums import AuditAction
 
 FORM_KIND = "学分获取形式"
 BASIS_KIND = "学分达标遵照"
@@ -197,7 +198,7 @@ def _append(session: Session, actor: Actor, kind: str, parent_id: int | None, na
     item = DictionaryItem(kind=kind, name=name, parent_id=parent_id, extra=extra, sort_order=last + 1, active=True)
     session.add(item)
     session.flush()
-    audit.record(session, actor.id, "dictionary.add", "dictionary_item", item.id, after=_snapshot(session, item))
+    audit.record(session, actor.id, AuditAction.DICTIONARY_ADD, "dictionary_item", item.id, after=_snapshot(session, item))
     return item.id
 
 
@@ -286,7 +287,7 @@ def _rename(session: Session, actor: Actor, item: DictionaryItem, name: str, ext
     before = _snapshot(session, item)
     item.name, item.extra = name, extra
     session.flush()
-    audit.record(session, actor.id, "dictionary.rename", "dictionary_item", item.id, before=before,
+    audit.record(session, actor.id, AuditAction.DICTIONARY_RENAME, "dictionary_item", item.id, before=before,
                  after=_snapshot(session, item))
 
 
@@ -319,7 +320,7 @@ def set_item_active(session: Session, actor: Actor, item_id: int, active: bool) 
     item.active = active
     session.flush()
     snap = _snapshot(session, item)
-    audit.record(session, actor.id, "dictionary.activate" if active else "dictionary.deactivate", "dictionary_item",
+    audit.record(session, actor.id, AuditAction.DICTIONARY_ACTIVATE if active else AuditAction.DICTIONARY_DEACTIVATE, "dictionary_item",
                  item.id, before={**snap, "启用": not active}, after={**snap, "启用": active})
 
 
@@ -341,5 +342,5 @@ def move_item(session: Session, actor: Actor, item_id: int, step: int) -> None:
     for sibling, order in zip(siblings, orders):
         sibling.sort_order = order
     session.flush()
-    audit.record(session, actor.id, "dictionary.move", "dictionary_item", item.id,
+    audit.record(session, actor.id, AuditAction.DICTIONARY_MOVE, "dictionary_item", item.id,
                  before={**_snapshot(session, item), "位置": pos + 1}, after={**_snapshot(session, item), "位置": target + 1})

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from cme import clock, crypto
 from cme.accounts import sms
 from cme.analytics.service import StaffRow, staff_compliance
+from cme.domain.enums import AuditAction, Role
 from cme.models import Reminder, ReminderMark
 from cme.core import audit
 from cme.core.actors import Actor, require_role
@@ -59,7 +60,7 @@ class ReminderTarget:
 
 
 def _behind(session: Session, actor: Actor, year: int, institution_id: int | None) -> list[StaffRow]:
-    require_role(actor, "unit", "province")
+    require_role(actor, Role.UNIT, Role.PROVINCE)
     return staff_compliance(session, actor, year, institution_id=institution_id, status=STATUS_NOT_MET)
 
 
@@ -144,7 +145,7 @@ def send_reminders(session: Session, actor: Actor, year: int, *, institution_id:
         session.add(Reminder(user_id=r.user_id, year=year, institution_id=r.institution_id, sent_at=now, message=text,
                              sms=queued, sent_by=actor.id or None))
         run.sent += 1
-    audit.record(session, actor.id or None, "reminder.send", "reminder", year,
+    audit.record(session, actor.id or None, AuditAction.REMINDER_SEND, "reminder", year,
                  institution_id=institution_id if actor.is_province_admin else actor.institution_id,
                  after={"年度": year, "未达标": run.behind, "已提醒": run.sent, "7天内已提醒跳过": run.skipped_recent,
                         "短信": run.sms_queued})

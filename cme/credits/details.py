@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from cme import clock
 from cme.core.actors import Actor
 from cme.domain.compliance import format_credit
+from cme.domain.enums import ReviewStatus
 from cme.errors import NotFound
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, CreditReview, User
@@ -89,7 +90,7 @@ def get_credit(session: Session, actor: Actor, credit_id: int) -> CreditDetail:
         rec.id, owner.name, rec.project_code, format_credit(rec.credits), rec.credit_type, rec.date_from, rec.date_to,
         rec.form, rec.project_name, rec.organizer, rec.year, rec.subject_parent, rec.subject_child, rec.remark or "",
         rec.status, REVIEW_STATUS[rec.status], rec.reject_reason or "", rec.source, bool(rec.proof_key), rec.proof_mime,
-        rec.proof_name, clock.fmt_local(rec.created_at), rec.status == "pending" and rec.user_id == actor.id,
+        rec.proof_name, clock.fmt_local(rec.created_at), rec.status == ReviewStatus.PENDING and rec.user_id == actor.id,
         [ReviewEntry(clock.fmt_local(r.at), name, ACTION_LABELS.get(r.action, r.action), r.reason or "") for r, name in trail],
     )
 

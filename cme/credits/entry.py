@@ -30,6 +30,7 @@ from cme.core.actors import Actor
 from cme.credits.details import CreditDetail
 from cme.credits.summaries import refresh_summary
 from cme.domain.compliance import CREDIT_TYPES
+from cme.domain.enums import AuditAction, CreditReviewAction, CreditSource, ReviewStatus
 from cme.domain.identity import check_text
 from cme.domain.inputs import FIRST_YEAR, parse_amount, parse_year
 from cme.errors import FieldErrors, DuplicateCredit, NotFound, RecordLocked, ValidationError
@@ -148,7 +149,7 @@ def validate_credit(session: Session, data: CreditInput, choices: CreditChoices 
 def _ensure_not_duplicate(session: Session, user_id: int, code: str, year: int, exclude_id: int | None = None) -> None:
     q = select(CreditRecord.id).where(
         CreditRecord.user_id == user_id, CreditRecord.project_code == code, CreditRecord.year == year,
-        CreditRecord.status != "rejected",
+        CreditRecord.status != ReviewStatus.REJECTED,
     )
     if exclude_id is not None:
         q = q.where(CreditRecord.id != exclude_id)
@@ -186,14 +187,14 @@ def submit_credit(session: Session, actor: Actor, data: CreditInput) -> int:
     clean = validate_credit(session, data)
     _ensure_not_duplicate(session, actor.id, clean["project_code"], clean["year"])
     checked = clean.pop("proof_file", None)
-    rec = CreditRecord(user_id=actor.id, status="pending", source="个人登记", **clean)
+    rec = CreditRecord(user_id=actor.id, status=ReviewStatus.PENDING, source=CreditSource.ENTRY, **clean)
     if checked is not None:
         _store_proof(session, rec, data.proof, checked)
     session.add(rec)
     _flush_unique(session)
-    session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action="submit"))
+    session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action=CreditReviewAction.SUBMIT))
     refresh_summary(session, actor.id, rec.year)
-    audit.record(session, actor.id, "credit.submit", "credit", rec.id, institution_id=actor.institution_id,
+    audit.record(session, actor.id, AuditAction.CREDIT_SUBMIT, "credit", rec.id, institution_id=actor.institution_id,
                  after=_snapshot(rec))
     return rec.id
 
@@ -204,7 +205,7 @@ def _own_pending(session: Session, actor: Actor, credit_id: int) -> CreditRecord
     rec = session.get(CreditRecord, credit_id, with_for_update=True, populate_existing=True)
     if rec is None:
         raise NotFound("学分记录不存在")
-    if rec.status != "pending":
+    if rec.status != ReviewStatus.PENDING:
         raise RecordLocked(f"该学分记录状态为【{REVIEW_STATUS[rec.status]}】，只有待审状态的学分记录才可以修改或删除")
     return rec
 
@@ -227,11 +228,11 @@ def update_credit(session: Session, actor: Actor, credit_id: int, data: CreditIn
         old_key, rec.proof_key, rec.proof_mime, rec.proof_name = rec.proof_key, None, None, None
     rec.updated_at = clock.utcnow()
     _flush_unique(session)
-    session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action="update"))
+    session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action=CreditReviewAction.UPDATE))
     refresh_summary(session, actor.id, rec.year)
     if old_year != rec.year:
         refresh_summary(session, actor.id, old_year)
-    audit.record(session, actor.id, "credit.update", "credit", rec.id, institution_id=actor.institution_id,
+    audit.record(session, actor.id, AuditAction.CREDIT_UPDATE, "credit", rec.id, institution_id=actor.institution_id,
                  before=before, after=_snapshot(rec))
     drop_file(session, old_key)
 
@@ -241,7 +242,7 @@ def delete_credit(session: Session, actor: Actor, credit_id: int) -> None:
     """删除: owner only, 待审 only; the review trail goes with it, the audit log keeps the record."""
     rec = _own_pending(session, actor, credit_id)
     key, year = rec.proof_key, rec.year
-    audit.record(session, actor.id, "credit.delete", "credit", rec.id, institution_id=actor.institution_id,
+    audit.record(session, actor.id, AuditAction.CREDIT_DELETE, "credit", rec.id, institution_id=actor.institution_id,
                  before=_snapshot(rec))
     session.execute(delete(CreditReview).where(CreditReview.credit_id == rec.id))
     session.delete(rec)

@@ -29,6 +29,7 @@ from cme.core import audit
 from cme.core.actors import Actor
 from cme.credits.entry import check_dictionary_fields, credit_choices, parse_credits
 from cme.core.policy import use_case
+from cme.domain.enums import AuditAction
 
 
 
@@ -162,7 +163,7 @@ def add_project(session: Session, actor: Actor, data: ProjectInput) -> int:
     p = Project(**values)
     session.add(p)
     session.flush()
-    audit.record(session, actor.id, "project.add", "project", p.id, after=_snapshot(p))
+    audit.record(session, actor.id, AuditAction.PROJECT_ADD, "project", p.id, after=_snapshot(p))
     return p.id
 
 
@@ -177,13 +178,13 @@ def update_project(session: Session, actor: Actor, project_id: int, data: Projec
         setattr(p, key, value)
     session.flush()
     if (after := _snapshot(p)) != before:
-        audit.record(session, actor.id, "project.update", "project", p.id, before=before, after=after)
+        audit.record(session, actor.id, AuditAction.PROJECT_UPDATE, "project", p.id, before=before, after=after)
 
 
 @use_case
 def delete_project(session: Session, actor: Actor, project_id: int) -> None:
     """Remove from the library; credits already registered keep their copy of the project."""
     p = _project(session, actor, project_id)
-    audit.record(session, actor.id, "project.delete", "project", p.id, before=_snapshot(p))
+    audit.record(session, actor.id, AuditAction.PROJECT_DELETE, "project", p.id, before=_snapshot(p))
     session.delete(p)
     session.flush()

@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
+from cme.domain.enums import AccountStatus
 from cme.models.base import Base
 
 
@@ -42,7 +43,7 @@ class User(Base):
     birth_date: Mapped[date | None] = mapped_column(Date)
     joins_cme: Mapped[bool] = mapped_column(Boolean, default=True)  # 参加继教
     standard_basis: Mapped[str | None] = mapped_column(String(50))  # 学分达标遵照
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=AccountStatus.PENDING)
     reject_reason: Mapped[str | None] = mapped_column(String(500))
     registered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cme.clock import utcnow
+from cme.domain.enums import NoticeStatus
 from cme.models.base import Base
 
 
@@ -89,7 +90,7 @@ class Notice(Base):
     theme: Mapped[str | None] = mapped_column(String(200))  # 活动主题
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10), default="published")  # published / withdrawn
+    status: Mapped[str] = mapped_column(String(10), default=NoticeStatus.PUBLISHED)
     published_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
+from cme.domain.enums import AttendanceSource, AttendanceStatus
 from cme.models.base import Base, Credits
 
 
@@ -47,7 +48,7 @@ class AttendanceSession(Base):
     sign_out_from: Mapped[datetime] = mapped_column(DateTime)
     sign_out_to: Mapped[datetime] = mapped_column(DateTime)
     min_minutes: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), default=AttendanceStatus.OPEN)
     opened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -68,7 +69,7 @@ class AttendanceEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("attendance_sessions.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    source: Mapped[str] = mapped_column(String(10), default="scan")  # scan / walk_in
+    source: Mapped[str] = mapped_column(String(10), default=AttendanceSource.SCAN)
     signed_in_at: Mapped[datetime | None] = mapped_column(DateTime)
     signed_out_at: Mapped[datetime | None] = mapped_column(DateTime)
     added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

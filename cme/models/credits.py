@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
+from cme.domain.enums import CreditSource, ReviewStatus
 from cme.models.base import Base, Credits
 
 
@@ -90,9 +91,9 @@ class CreditRecord(Base):
     date_from: Mapped[date] = mapped_column(Date)
     date_to: Mapped[date] = mapped_column(Date)
     remark: Mapped[str | None] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=ReviewStatus.PENDING)
     reject_reason: Mapped[str | None] = mapped_column(String(500))
-    source: Mapped[str] = mapped_column(String(10), default="个人登记")  # 个人登记 / 批量导入
+    source: Mapped[str] = mapped_column(String(10), default=CreditSource.ENTRY)
     proof_key: Mapped[str | None] = mapped_column(String(100))
     proof_mime: Mapped[str | None] = mapped_column(String(40))
     proof_name: Mapped[str | None] = mapped_column(String(200))

@@ -16,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
+from cme.domain.enums import ReviewStatus
 from cme.models.base import Base
 
 
@@ -51,7 +52,7 @@ class ProfileChangeRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=ReviewStatus.PENDING)
     before: Mapped[dict] = mapped_column(JSON)
     after: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -82,7 +83,7 @@ class Transfer(Base):
     from_institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
     to_institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
     to_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=ReviewStatus.PENDING)
     reason: Mapped[str | None] = mapped_column(String(500))
     requested_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -13,6 +13,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cme.domain.enums import Verdict
 from cme.models.base import Base, Credits
 
 
@@ -36,7 +37,7 @@ class CreditSummary(Base):
     standard_id: Mapped[int | None] = mapped_column(ForeignKey("credit_standards.id"))
     standard_code: Mapped[str | None] = mapped_column(String(20))
     title_level: Mapped[str | None] = mapped_column(String(10))
-    verdict: Mapped[str] = mapped_column(String(8), default="unset")  # met / not_met / unset
+    verdict: Mapped[str] = mapped_column(String(8), default=Verdict.UNSET)
     national_i_cycle: Mapped[Decimal | None] = mapped_column(Numeric(8, 1))
     short_national_i: Mapped[Decimal] = mapped_column(Numeric(8, 1), default=0)
     short_provincial_i: Mapped[Decimal] = mapped_column(Numeric(8, 1), default=0)

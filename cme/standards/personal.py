@@ -29,6 +29,7 @@ from cme.core import reference
 from cme.core.policy import use_case
 from cme.core.actors import Actor, get_user_in_scope
 from cme.core.verdicts import judge_person
+from cme.domain.enums import AuditAction
 
 DUPLICATE_YEAR = "该年度已设置学分标准"
 
@@ -117,7 +118,7 @@ def add_personal_standard(session: Session, actor: Actor, year: int | None, regi
     session.add(row)
     session.flush()
     judge_person(session, actor.id, row.year)
-    audit.record(session, actor.id, "standard.add", "personal_standard", row.id, institution_id=actor.institution_id,
+    audit.record(session, actor.id, AuditAction.STANDARD_ADD, "personal_standard", row.id, institution_id=actor.institution_id,
                  after={"年度": row.year, "机构所属区域等级": region_level, "技术职称": title, "执行标准": preview.code})
     return row.id
 
@@ -128,7 +129,7 @@ def delete_personal_standard(session: Session, actor: Actor, standard_id: int) -
     row = session.get(PersonalStandard, standard_id)
     if row is None:
         raise NotFound("学分标准不存在")
-    audit.record(session, actor.id, "standard.delete", "personal_standard", row.id, institution_id=actor.institution_id,
+    audit.record(session, actor.id, AuditAction.STANDARD_DELETE, "personal_standard", row.id, institution_id=actor.institution_id,
                  before={"年度": row.year, "机构所属区域等级": row.region_level, "技术职称": row.title})
     session.delete(row)
     judge_person(session, actor.id, row.year)

@@ -28,6 +28,7 @@ from cme.models import CreditStandard, PersonalStandard
 from cme.core import audit
 from cme.core.actors import Actor
 from cme.core.policy import use_case
+from cme.domain.enums import AuditAction
 
 ALL_LEVELS = "全部"
 MAX_AMOUNT = Decimal("1000")
@@ -197,7 +198,7 @@ def add_standard_version(session: Session, actor: Actor, data: StandardInput) ->
     row = CreditStandard(**values)
     session.add(row)
     session.flush()
-    audit.record(session, actor.id, "standard_version.add", "credit_standard", row.id, after=_snapshot(row))
+    audit.record(session, actor.id, AuditAction.STANDARD_VERSION_ADD, "credit_standard", row.id, after=_snapshot(row))
     return row.id
 
 
@@ -212,14 +213,14 @@ def update_standard_version(session: Session, actor: Actor, standard_id: int, da
         setattr(row, key, value)
     session.flush()
     if (after := _snapshot(row)) != before:
-        audit.record(session, actor.id, "standard_version.update", "credit_standard", row.id, before=before, after=after)
+        audit.record(session, actor.id, AuditAction.STANDARD_VERSION_UPDATE, "credit_standard", row.id, before=before, after=after)
 
 
 @use_case
 def delete_standard_version(session: Session, actor: Actor, standard_id: int) -> None:
     """Remove an unreferenced version (e.g. entered by mistake); earlier versions apply again."""
     row = _version(session, actor, standard_id, unlocked=True)
-    audit.record(session, actor.id, "standard_version.delete", "credit_standard", row.id, before=_snapshot(row))
+    audit.record(session, actor.id, AuditAction.STANDARD_VERSION_DELETE, "credit_standard", row.id, before=_snapshot(row))
     session.delete(row)
     session.flush()
 
