@@ -1,10 +1,11 @@
 """Which screens each role sees, by section, in menu order."""
-from cme.domain.enums import Role
 from __future__ import annotations
 
 from pathlib import Path
 
 import streamlit as st
+
+from cme.domain.enums import Role
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -28,6 +28,7 @@ from cme import clock
 from cme.core import audit, reference
 from cme.core.actors import Actor
 from cme.credits.details import CreditDetail
+from cme.credits.project_rows import ProjectRow, project_row
 from cme.credits.summaries import refresh_summary
 from cme.domain.compliance import CREDIT_TYPES
 from cme.domain.enums import AuditAction, CreditReviewAction, CreditSource, ReviewStatus
@@ -257,21 +258,7 @@ def credit_input_of(detail: CreditDetail) -> CreditInput:
                        detail.subject_child, detail.remark)
 
 
-@dataclass(frozen=True)
-class ProjectPrefill:
-    project_name: str
-    organizer: str
-    year: int
-    credit_type: str
-    credits: Decimal
-    form: str | None
-    subject_parent: str | None
-    subject_child: str | None
-    date_from: date | None
-    date_to: date | None
-
-
-def project_prefill(session: Session, code: str) -> ProjectPrefill | None:
+def project_prefill(session: Session, code: str) -> ProjectRow | None:
     """A project code found in the 项目库 fills the rest of the form."""
     code = (code or "").strip()
     if not code:
@@ -279,5 +266,4 @@ def project_prefill(session: Session, code: str) -> ProjectPrefill | None:
     p = session.scalars(select(Project).where(Project.code == code)).first()
     if p is None:
         return None
-    return ProjectPrefill(p.name, p.organizer, p.year, p.credit_type, p.credits, p.form, p.subject_parent,
-                          p.subject_child, p.date_from, p.date_to)
+    return project_row(p)

@@ -12,9 +12,6 @@ Rules:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -28,56 +25,10 @@ from cme.models import Project
 from cme.core import audit
 from cme.core.actors import Actor
 from cme.credits.entry import check_dictionary_fields, credit_choices, parse_credits
+from cme.credits.project_rows import ProjectInput, ProjectRow, project_row
 from cme.core.policy import use_case
 from cme.domain.enums import AuditAction
 
-
-
-@dataclass
-class ProjectInput:
-    code: str = ""
-    name: str = ""
-    organizer: str = ""
-    year: int | None = None
-    credit_type: str | None = None
-    credits: str | Decimal | float | None = None
-    form: str | None = None
-    subject_parent: str | None = None
-    subject_child: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-
-
-@dataclass(frozen=True)
-class ProjectRow:
-    id: int
-    code: str
-    name: str
-    organizer: str
-    year: int
-    credit_type: str
-    credits: Decimal
-    form: str | None
-    subject_parent: str | None
-    subject_child: str | None
-    date_from: date | None
-    date_to: date | None
-
-    def as_input(self) -> ProjectInput:
-        return ProjectInput(self.code, self.name, self.organizer, self.year, self.credit_type, self.credits,
-                            self.form, self.subject_parent, self.subject_child, self.date_from, self.date_to)
-
-    def table_row(self) -> dict[str, object]:
-        period = f"{self.date_from} 至 {self.date_to}" if self.date_from and self.date_to else ""
-        subject = " › ".join(p for p in (self.subject_parent, self.subject_child) if p)
-        return {"项目编号": self.code, "项目名称": self.name, "主办单位": self.organizer, "举办年度": self.year,
-                "学分类型": self.credit_type, "学分": f"{self.credits:.1f}", "学分获取形式": self.form or "",
-                "学科分类": subject, "举办时间": period}
-
-
-def _row(p: Project) -> ProjectRow:
-    return ProjectRow(p.id, p.code, p.name, p.organizer, p.year, p.credit_type, p.credits, p.form,
-                      p.subject_parent, p.subject_child, p.date_from, p.date_to)
 
 
 def validate_project(session: Session, data: ProjectInput) -> dict:
@@ -147,12 +98,12 @@ def list_projects(session: Session, actor: Actor, *, keyword: str = "", year: in
         q = q.where(Project.year == int(year))
     if credit_type:
         q = q.where(Project.credit_type == credit_type)
-    return [_row(p) for p in session.scalars(q.order_by(Project.year.desc(), Project.code).limit(limit))]
+    return [project_row(p) for p in session.scalars(q.order_by(Project.year.desc(), Project.code).limit(limit))]
 
 
 @use_case
 def get_project(session: Session, actor: Actor, project_id: int) -> ProjectRow:
-    return _row(_project(session, actor, project_id))
+    return project_row(_project(session, actor, project_id))
 
 
 @use_case

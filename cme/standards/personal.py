@@ -12,7 +12,6 @@ Rules:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session
 from cme import clock
 from cme.domain.identity import age_on
 from cme.domain.inputs import FIRST_YEAR, parse_year
-from cme.domain.standards import REGION_LEVELS, Standard, is_below, pick_standard
+from cme.domain.standards import REGION_LEVELS, Standard, StandardFigures, is_below, pick_standard
 from cme.errors import Duplicate, NotFound, ValidationError
 from cme.models import CreditStandard, Department, Institution, PersonalStandard, Profile, User
 from cme.core import audit
@@ -40,15 +39,8 @@ def year_options() -> list[int]:
 
 
 @dataclass(frozen=True)
-class StandardPreview:
+class StandardPreview(StandardFigures):
     standard_id: int
-    code: str
-    name: str
-    national_i_per_cycle: Decimal
-    cycle_years: int
-    provincial_i_per_year: Decimal
-    class_ii_per_year: Decimal
-    total_per_year: Decimal
 
 
 def _row_for(session: Session, code: str, year: int) -> CreditStandard:
@@ -60,8 +52,7 @@ def _row_for(session: Session, code: str, year: int) -> CreditStandard:
 
 
 def _preview(row: CreditStandard) -> StandardPreview:
-    return StandardPreview(row.id, row.code, row.name, row.national_i_per_cycle, row.cycle_years,
-                           row.provincial_i_per_year, row.class_ii_per_year, row.total_per_year)
+    return reference.to_standard(row, StandardPreview, standard_id=row.id)
 
 
 def preview_standard(session: Session, year: int | None, region_level: str | None, title: str | None) -> StandardPreview:
@@ -136,18 +127,13 @@ def delete_personal_standard(session: Session, actor: Actor, standard_id: int) -
 
 
 @dataclass(frozen=True)
-class PersonalStandardRow:
+class PersonalStandardRow(StandardFigures):
+    """A person's standard of a year: the region level and title they chose, the figures of the version."""
+
     id: int
     year: int
     region_level: str
     title: str
-    code: str
-    name: str
-    national_i_per_cycle: Decimal
-    cycle_years: int
-    provincial_i_per_year: Decimal
-    class_ii_per_year: Decimal
-    total_per_year: Decimal
 
 
 @use_case
@@ -160,8 +146,7 @@ def list_personal_standards(session: Session, actor: Actor, user_id: int | None 
         .where(PersonalStandard.user_id == user.id)
         .order_by(PersonalStandard.year.desc())
     ).all()
-    return [PersonalStandardRow(p.id, p.year, p.region_level, p.title, c.code, c.name, c.national_i_per_cycle,
-                                c.cycle_years, c.provincial_i_per_year, c.class_ii_per_year, c.total_per_year)
+    return [reference.to_standard(c, PersonalStandardRow, id=p.id, year=p.year, region_level=p.region_level, title=p.title)
             for p, c in rows]
 
 

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from cme import clock
 from cme.domain.identity import check_text, normalize
 from cme.domain.inputs import FIRST_YEAR, fold_digits, is_ascii_digits, parse_amount, parse_year
-from cme.domain.standards import REGION_LEVELS, STANDARD_LEVELS
+from cme.domain.standards import REGION_LEVELS, STANDARD_LEVELS, Standard
 from cme.errors import FieldErrors, Duplicate, NotFound, RecordLocked
 from cme.models import CreditStandard, PersonalStandard
-from cme.core import audit
+from cme.core import audit, reference
 from cme.core.actors import Actor
 from cme.core.policy import use_case
 from cme.domain.enums import AuditAction
@@ -57,18 +57,9 @@ class StandardInput:
 
 
 @dataclass(frozen=True)
-class StandardVersion:
+class StandardVersion(Standard):
     id: int
-    code: str
-    name: str
     effective_year: int
-    national_i_per_cycle: Decimal
-    cycle_years: int
-    provincial_i_per_year: Decimal
-    class_ii_per_year: Decimal
-    total_per_year: Decimal
-    region_level: str
-    title_level: str | None
     in_use: int  # 个人学分标准 referencing this version
 
     @property
@@ -96,9 +87,7 @@ def _versions(session: Session, rows: list[CreditStandard]) -> list[StandardVers
     ids = [r.id for r in rows]
     used = dict(session.execute(select(PersonalStandard.standard_id, func.count()).where(
         PersonalStandard.standard_id.in_(ids)).group_by(PersonalStandard.standard_id)).all()) if ids else {}
-    return sorted((StandardVersion(r.id, r.code, r.name, r.effective_year, r.national_i_per_cycle, r.cycle_years,
-                                   r.provincial_i_per_year, r.class_ii_per_year, r.total_per_year, r.region_level,
-                                   r.title_level, used.get(r.id, 0)) for r in rows), key=_sort_key)
+    return sorted((reference.to_standard(r, StandardVersion, in_use=used.get(r.id, 0)) for r in rows), key=_sort_key)
 
 
 @use_case
