@@ -8,38 +8,13 @@ Every model is re-exported here, so `from cme.models import X` is the one way to
 this package registers every table on the one `Base` (Alembic, `create_all`, the test truncation).
 """
 from cme.models.accounts import LoginAttempt, LoginSession, QueryThrottle, SmsCode, User
-from cme.models.administration import (
-    AppSetting,
-    AuditLog,
-    Department,
-    DictionaryItem,
-    Institution,
-    Notice,
-    Region,
-)
-from cme.models.attendance import (
-    AttendanceEntry,
-    AttendanceSession,
-    ProjectEnrolment,
-    Reminder,
-    ReminderMark,
-)
+from cme.models.administration import AppSetting, AuditLog, Department, DictionaryItem, Institution, Notice, Region
+from cme.models.attendance import AttendanceEntry, AttendanceSession, ProjectEnrolment, Reminder, ReminderMark
 from cme.models.base import NAMING, Base, Credits
 from cme.models.certificates import Certificate
-from cme.models.credits import (
-    CreditRecord,
-    CreditReview,
-    CreditStandard,
-    PersonalStandard,
-    Project,
-)
+from cme.models.credits import CreditRecord, CreditReview, CreditStandard, PersonalStandard, Project
 from cme.models.profile import Profile, ProfileChangeRequest, ProfileEntry, Transfer
-from cme.models.rollups import (
-    CreditSummary,
-    InstitutionYearRollup,
-    StaffCount,
-    VerdictRollup,
-)
+from cme.models.rollups import CreditSummary, InstitutionYearRollup, StaffCount, VerdictRollup
 
 __all__ = [
     "NAMING",

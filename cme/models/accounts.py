@@ -3,23 +3,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    Date,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    text,
-)
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
 from cme.domain.enums import AccountStatus
-from cme.models.base import Base
+from cme.models.base import Base, partial_index
 
 
 class User(Base):
@@ -60,8 +49,7 @@ class User(Base):
         CheckConstraint("role = 'province' or institution_id is not null", name="institution"),
         Index("ix_users_inst_status", "institution_id", "status"),
         # 待审核 registrations province-wide without reading 700,000 staff rows
-        Index("ix_users_pending", "institution_id", sqlite_where=text("status = 'pending'"),
-              postgresql_where=text("status = 'pending'")),
+        partial_index("ix_users_pending", "institution_id", where="status = 'pending'"),
     )
 
 

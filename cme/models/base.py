@@ -1,7 +1,7 @@
 """The one declarative `Base` (its naming convention names every constraint) and shared column types."""
 from __future__ import annotations
 
-from sqlalchemy import MetaData, Numeric
+from sqlalchemy import Index, MetaData, Numeric, text
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -17,3 +17,8 @@ Credits = Numeric(6, 1)
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index over the rows matching `where` only, on both databases (SQLite and PostgreSQL)."""
+    return Index(name, *columns, unique=unique, sqlite_where=text(where), postgresql_where=text(where))

@@ -4,22 +4,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (
-    CheckConstraint,
-    Date,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    UniqueConstraint,
-    text,
-)
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
 from cme.domain.enums import CreditSource, ReviewStatus
-from cme.models.base import Base, Credits
+from cme.models.base import Base, Credits, partial_index
 
 
 class CreditStandard(Base):
@@ -107,20 +97,12 @@ class CreditRecord(Base):
         CheckConstraint("status in ('pending','approved','rejected')", name="status"),
         CheckConstraint("credit_type in ('国家级I类','省级I类','II类')", name="credit_type"),
         # the same person, project and year only once — a rejected record does not block re-entry
-        Index(
-            "uq_credit_records_user_project_year",
-            "user_id",
-            "project_code",
-            "year",
-            unique=True,
-            sqlite_where=text("status != 'rejected'"),
-            postgresql_where=text("status != 'rejected'"),
-        ),
+        partial_index("uq_credit_records_user_project_year", "user_id", "project_code", "year", unique=True,
+                      where="status != 'rejected'"),
         Index("ix_credit_records_user_year", "user_id", "year"),
         Index("ix_credit_records_status_created", "status", "created_at"),
         # 学分审核 reads an institution's staff first, then only their pending records (10 % of 35M rows)
-        Index("ix_credit_records_pending_user", "user_id", "created_at",
-              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+        partial_index("ix_credit_records_pending_user", "user_id", "created_at", where="status = 'pending'"),
     )
 
 

@@ -3,21 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (
-    JSON,
-    CheckConstraint,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    text,
-)
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
 from cme.domain.enums import ReviewStatus
-from cme.models.base import Base
+from cme.models.base import Base, partial_index
 
 
 class Profile(Base):
@@ -62,13 +53,7 @@ class ProfileChangeRequest(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     __table_args__ = (
         CheckConstraint("status in ('pending','approved','rejected')", name="status"),
-        Index(
-            "uq_profile_change_requests_one_pending",
-            "user_id",
-            unique=True,
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
-        ),
+        partial_index("uq_profile_change_requests_one_pending", "user_id", unique=True, where="status = 'pending'"),
         Index("ix_profile_change_requests_inst_status", "institution_id", "status"),
         Index("ix_profile_change_requests_user", "user_id"),
     )
