@@ -218,6 +218,17 @@ def end_session(session: Session, token: str | None) -> None:
         )
 
 
+def set_password(session: Session, user: User, password: str, *, must_change: bool, clear_lock: bool = False,
+                 keep_token: str | None = None) -> None:
+    """A new bcrypt password ends every other session of the user (a reset also lifts the lock-out)."""
+    user.password_hash = hash_password(password)
+    user.password_scheme = "bcrypt"
+    user.must_change_password = must_change
+    if clear_lock:
+        user.failed_logins, user.locked_until = 0, None
+    end_all_sessions(session, user.id, keep_token=keep_token)
+
+
 def end_all_sessions(session: Session, user_id: int, *, keep_token: str | None = None) -> None:
     """Revoke every session of the user (all but `keep_token`'s, when given)."""
     query = update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
@@ -251,8 +262,5 @@ def change_password(
         errors["重复密码"] = "两次输入的密码不一致"
     if errors:
         raise ValidationError(errors)
-    user.password_hash = hash_password(new)
-    user.password_scheme = "bcrypt"
-    user.must_change_password = False
-    end_all_sessions(session, user.id, keep_token=current_token)
+    set_password(session, user, new, must_change=False, keep_token=current_token)
     audit.record(session, user.id, AuditAction.PASSWORD_CHANGE, "user", user.id, institution_id=user.institution_id)

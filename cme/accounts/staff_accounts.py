@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme.clock import fmt_local
 
 from cme.domain.enums import AccountStatus, AuditAction, Role
 from cme.domain.identity import normalize
 from cme.domain.inputs import clean_text
-from cme.domain.passwords import hash_password, random_password
+from cme.domain.passwords import random_password
 from cme.errors import NotFound, NotPermitted, RecordLocked
 from cme.labels import REGISTRATION_STATUS
 from cme.models import Department, User
@@ -70,11 +71,7 @@ def reset_staff_password(session: Session, actor: Actor, user_id: int) -> str:
     if user is None or user.role != Role.PERSON:
         raise NotFound("人员不存在")
     password = random_password()
-    user.password_hash = hash_password(password)
-    user.password_scheme = "bcrypt"
-    user.must_change_password = True
-    user.failed_logins, user.locked_until = 0, None
-    auth.end_all_sessions(session, user.id)
+    auth.set_password(session, user, password, must_change=True, clear_lock=True)
     audit.record(session, actor.id, AuditAction.PASSWORD_RESET_BY_ADMIN, "user", user.id, institution_id=user.institution_id,
                  after={"username": user.username, "must_change_password": True})
     return password
@@ -83,9 +80,7 @@ def reset_staff_password(session: Session, actor: Actor, user_id: int) -> str:
 @use_case
 def set_account_active(session: Session, actor: Actor, user_id: int, active: bool) -> None:
     """停用 / 启用 an approved account (see the module docstring for who may)."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("账号不存在")
+    user = get_or_raise(session, User, user_id, "账号不存在")
     if user.id == actor.id:
         raise NotPermitted("不能停用或启用自己的账号")
     if actor.is_unit_admin and user.role != Role.PERSON:

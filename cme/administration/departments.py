@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme.domain.enums import AuditAction, Role
 from cme.domain.identity import check_text
 from cme.errors import Duplicate, NotFound, RecordLocked, ValidationError
@@ -50,9 +51,7 @@ def _institution_id(session: Session, actor: Actor, institution_id: int | None) 
 
 
 def _department(session: Session, actor: Actor, department_id: int) -> Department:
-    dept = session.get(Department, department_id)
-    if dept is None:
-        raise NotFound("科室不存在")
+    dept = get_or_raise(session, Department, department_id, "科室不存在")
     return dept
 
 
@@ -122,12 +121,8 @@ def rename_department(session: Session, actor: Actor, department_id: int, name: 
 def set_department_active(session: Session, actor: Actor, department_id: int, active: bool) -> None:
     """Deactivate (hidden from registration/transfer forms, staff kept) or re-activate."""
     dept = _department(session, actor, department_id)
-    if dept.active == active:
-        return
-    dept.active = active
-    audit.record(session, actor.id, AuditAction.DEPARTMENT_ACTIVATE if active else AuditAction.DEPARTMENT_DEACTIVATE, "department",
-                 dept.id, institution_id=dept.institution_id,
-                 before={"name": dept.name, "active": not active}, after={"name": dept.name, "active": active})
+    audit.record_switch(session, actor.id, dept, active, (AuditAction.DEPARTMENT_ACTIVATE, AuditAction.DEPARTMENT_DEACTIVATE),
+                        "department", shown=lambda: {"name": dept.name}, institution_id=dept.institution_id)
 
 
 @use_case

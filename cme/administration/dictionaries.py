@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme.domain.identity import check_text
 from cme.domain.standards import NO_TITLE_SERIES, TITLE_LEVELS, title_label
 from cme.errors import FieldErrors, Duplicate, NotFound, RecordLocked, ValidationError
@@ -118,9 +119,7 @@ def _writable(kind: str) -> None:
 
 
 def _item(session: Session, actor: Actor, item_id: int) -> DictionaryItem:
-    item = session.get(DictionaryItem, item_id)
-    if item is None:
-        raise NotFound("字典项不存在")
+    item = get_or_raise(session, DictionaryItem, item_id, "字典项不存在")
     _writable(item.kind)
     return item
 
@@ -315,13 +314,8 @@ def rename_title(session: Session, actor: Actor, item_id: int, series: str | Non
 def set_item_active(session: Session, actor: Actor, item_id: int, active: bool) -> None:
     """停用 (hidden from every form; records keep their value) or 启用."""
     item = _item(session, actor, item_id)
-    if item.active == active:
-        return
-    item.active = active
-    session.flush()
-    snap = _snapshot(session, item)
-    audit.record(session, actor.id, AuditAction.DICTIONARY_ACTIVATE if active else AuditAction.DICTIONARY_DEACTIVATE, "dictionary_item",
-                 item.id, before={**snap, "启用": not active}, after={**snap, "启用": active})
+    audit.record_switch(session, actor.id, item, active, (AuditAction.DICTIONARY_ACTIVATE, AuditAction.DICTIONARY_DEACTIVATE),
+                        "dictionary_item", key="启用", shown=lambda: _snapshot(session, item))
 
 
 @use_case

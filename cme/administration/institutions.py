@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from cme.db import get_or_raise
 from cme.domain.enums import AuditAction, Role
 from cme.domain.identity import check_text, normalize
 from cme.domain.inputs import clean_text
 from cme.domain.standards import REGION_LEVELS
-from cme.errors import FieldErrors, Duplicate, NotFound, ValidationError
+from cme.errors import FieldErrors, Duplicate, ValidationError
 from cme.models import Department, Institution, Region, User
 from cme.core import audit
 from cme.administration import departments
@@ -53,9 +54,7 @@ class InstitutionRow:
 
 
 def _institution(session: Session, actor: Actor, institution_id: int) -> Institution:
-    inst = session.get(Institution, institution_id)
-    if inst is None:
-        raise NotFound("机构不存在")
+    inst = get_or_raise(session, Institution, institution_id, "机构不存在")
     return inst
 
 
@@ -157,11 +156,8 @@ def update_institution(session: Session, actor: Actor, institution_id: int, *, n
 def set_institution_active(session: Session, actor: Actor, institution_id: int, active: bool) -> None:
     """Deactivate (no longer offered for registration or transfer) or re-activate."""
     inst = _institution(session, actor, institution_id)
-    if inst.active == active:
-        return
-    inst.active = active
-    audit.record(session, actor.id, AuditAction.INSTITUTION_ACTIVATE if active else AuditAction.INSTITUTION_DEACTIVATE, "institution",
-                 inst.id, institution_id=inst.id, before={"active": not active}, after={"active": active})
+    audit.record_switch(session, actor.id, inst, active, (AuditAction.INSTITUTION_ACTIVATE, AuditAction.INSTITUTION_DEACTIVATE),
+                        "institution", institution_id=inst.id)
 
 
 @use_case

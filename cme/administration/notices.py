@@ -15,10 +15,11 @@ from datetime import date, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock
 from cme.domain.enums import AuditAction, NoticeStatus
 from cme.domain.identity import check_text
-from cme.errors import FieldErrors, NotFound, RecordLocked
+from cme.errors import FieldErrors, RecordLocked
 from cme.models import Notice, User
 from cme.core import audit
 from cme.core.actors import Actor
@@ -124,9 +125,7 @@ def create_notice(session: Session, actor: Actor, *, title: str, body: str = "",
 @use_case
 def withdraw_notice(session: Session, actor: Actor, notice_id: int) -> None:
     """撤回: an institution admin only their institution's notices; the province any."""
-    notice = session.get(Notice, notice_id)
-    if notice is None:
-        raise NotFound("通知不存在")
+    notice = get_or_raise(session, Notice, notice_id, "通知不存在")
     if notice.status == NoticeStatus.WITHDRAWN:
         raise RecordLocked("该通知已撤回")
     notice.status = NoticeStatus.WITHDRAWN

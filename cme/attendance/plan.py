@@ -20,6 +20,7 @@ from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock
 from cme.domain.enums import AuditAction, ReviewStatus, Role
 from cme.models import ProjectEnrolment
@@ -28,7 +29,7 @@ from cme.core.actors import Actor, require_role
 from cme.core.policy import use_case
 from cme.credits import progress
 from cme.domain.compliance import CLASS_II, CREDIT_TYPES, NATIONAL_I, PROVINCIAL_I, STATUS_MET, STATUS_UNSET, TOTAL, format_credit
-from cme.errors import Duplicate, NotFound, RecordLocked
+from cme.errors import Duplicate, RecordLocked
 from cme.models import CreditRecord, Profile, Project
 
 
@@ -122,9 +123,7 @@ def credit_plan(session: Session, actor: Actor, *, limit: int = 8) -> CreditPlan
 def enrol(session: Session, actor: Actor, project_id: int) -> None:
     """预报名 a project that has not started yet."""
     require_role(actor, Role.PERSON)
-    p = session.get(Project, project_id)
-    if p is None:
-        raise NotFound("项目不存在")
+    p = get_or_raise(session, Project, project_id, "项目不存在")
     if p.date_from is None or p.date_from < clock.today():
         raise RecordLocked("该项目已开始或已结束，不能预报名")
     try:

@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock, crypto
 from cme.domain.enums import AccountStatus, AttendanceSource, AttendanceStatus, AuditAction, Role
 from cme.models import AttendanceEntry, AttendanceSession, ProjectEnrolment
@@ -82,9 +83,7 @@ def organisable_projects(session: Session, actor: Actor, *, since_year: int | No
 
 
 def _project(session: Session, actor: Actor, project_id: int) -> Project:
-    p = session.get(Project, project_id)
-    if p is None:
-        raise NotFound("项目不存在")
+    p = get_or_raise(session, Project, project_id, "项目不存在")
     _require_organiser(actor, organising_institution_id(session, p.organizer))
     return p
 
@@ -173,9 +172,7 @@ def open_session(session: Session, actor: Actor, project_id: int, data: SessionI
 @use_case
 def managed_session(session: Session, actor: Actor, session_id: int, *, lock: bool = False) -> AttendanceSession:
     """A session the actor may run (NotFound / NotPermitted otherwise)."""
-    sess = session.get(AttendanceSession, session_id, with_for_update=lock)
-    if sess is None:
-        raise NotFound("签到场次不存在")
+    sess = get_or_raise(session, AttendanceSession, session_id, "签到场次不存在", with_for_update=lock)
     _require_organiser(actor, sess.institution_id)
     return sess
 

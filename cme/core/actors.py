@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme.domain.enums import AccountStatus, Role
-from cme.errors import NotFound, NotPermitted
+from cme.errors import NotPermitted
 from cme.models import User
 from cme.core.policy import use_case
 
@@ -57,9 +58,7 @@ def require_role(actor: Actor, *roles: str) -> None:
 
 def get_user_in_scope(session: Session, actor: Actor, user_id: int) -> User:
     """The user `actor` may see: oneself; an institution's own staff; anyone for the province."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("用户不存在")
+    user = get_or_raise(session, User, user_id, "用户不存在")
     if actor.id == user.id or actor.is_province_admin:
         return user
     if actor.is_unit_admin and user.institution_id == actor.institution_id:

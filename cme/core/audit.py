@@ -8,8 +8,10 @@ mobile number that slipped into before/after is masked on the way out.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -91,6 +93,30 @@ def record(
             client=(client or None) and client[:64],
         )
     )
+
+
+def record_update(session: Session, actor_id: int | None, action: AuditAction, entity: str, row: Any,
+                  values: dict[str, Any], snapshot: Callable[[Any], dict], **where: Any) -> None:
+    """Set `values` on `row` and record its snapshot before and after, when anything changed."""
+    before = snapshot(row)
+    for key, value in values.items():
+        setattr(row, key, value)
+    session.flush()
+    if (after := snapshot(row)) != before:
+        record(session, actor_id, action, entity, row.id, before=before, after=after, **where)
+
+
+def record_switch(session: Session, actor_id: int | None, row: Any, active: bool, actions: tuple[AuditAction, AuditAction],
+                  entity: str, *, key: str = "active", shown: Callable[[], dict] = dict, **where: Any) -> None:
+    """停用/启用: set `row.active` and record the first action (on) or the second (off), with what `shown`
+    returns beside the flag under `key`. Nothing happens when the row already is so."""
+    if row.active == active:
+        return
+    row.active = active
+    session.flush()
+    same = shown()
+    record(session, actor_id, actions[0] if active else actions[1], entity, row.id,
+           before={**same, key: not active}, after={**same, key: active}, **where)
 
 
 @dataclass(frozen=True)

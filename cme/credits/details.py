@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock
 from cme.core.actors import Actor
 from cme.domain.compliance import format_credit
@@ -26,9 +27,7 @@ ACTION_LABELS = {"submit": "提交", "update": "修改", "approve": "审核通�
 
 def _visible(session: Session, actor: Actor, credit_id: int) -> tuple[CreditRecord, User]:
     """The record and its owner (who may see it: policy row of get_credit/load_proof)."""
-    rec = session.get(CreditRecord, credit_id)
-    if rec is None:
-        raise NotFound("学分记录不存在")
+    rec = get_or_raise(session, CreditRecord, credit_id, "学分记录不存在")
     return rec, session.get(User, rec.user_id)
 
 

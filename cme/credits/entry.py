@@ -24,6 +24,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock
 from cme.core import audit, reference
 from cme.core.actors import Actor
@@ -34,7 +35,7 @@ from cme.domain.compliance import CREDIT_TYPES
 from cme.domain.enums import AuditAction, CreditReviewAction, CreditSource, ReviewStatus
 from cme.domain.identity import check_text
 from cme.domain.inputs import FIRST_YEAR, parse_amount, parse_year
-from cme.errors import FieldErrors, DuplicateCredit, NotFound, RecordLocked, ValidationError
+from cme.errors import FieldErrors, DuplicateCredit, RecordLocked, ValidationError
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, CreditReview, Project
 from cme.storage import CheckedFile, Upload, check_proof, drop_file, store_file
@@ -203,9 +204,7 @@ def submit_credit(session: Session, actor: Actor, data: CreditInput) -> int:
 def _own_pending(session: Session, actor: Actor, credit_id: int) -> CreditRecord:
     # locked (PostgreSQL; SQLite holds the write lock already): an admin deciding it meanwhile waits,
     # or has decided it and we see that — an edit never lands on an approved record
-    rec = session.get(CreditRecord, credit_id, with_for_update=True, populate_existing=True)
-    if rec is None:
-        raise NotFound("学分记录不存在")
+    rec = get_or_raise(session, CreditRecord, credit_id, "学分记录不存在", with_for_update=True, populate_existing=True)
     if rec.status != ReviewStatus.PENDING:
         raise RecordLocked(f"该学分记录状态为【{REVIEW_STATUS[rec.status]}】，只有待审状态的学分记录才可以修改或删除")
     return rec

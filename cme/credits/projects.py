@@ -16,11 +16,12 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock
 from cme.domain.compliance import CREDIT_TYPES
 from cme.domain.identity import check_text
 from cme.domain.inputs import clean_text, parse_year
-from cme.errors import FieldErrors, Duplicate, NotFound
+from cme.errors import FieldErrors, Duplicate
 from cme.models import Project
 from cme.core import audit
 from cme.core.actors import Actor
@@ -81,9 +82,7 @@ def _ensure_unique(session: Session, code: str, exclude_id: int | None = None) -
 
 
 def _project(session: Session, actor: Actor, project_id: int) -> Project:
-    p = session.get(Project, project_id)
-    if p is None:
-        raise NotFound("项目不存在")
+    p = get_or_raise(session, Project, project_id, "项目不存在")
     return p
 
 
@@ -124,12 +123,7 @@ def update_project(session: Session, actor: Actor, project_id: int, data: Projec
     p = _project(session, actor, project_id)
     values = validate_project(session, data)
     _ensure_unique(session, values["code"], exclude_id=p.id)
-    before = _snapshot(p)
-    for key, value in values.items():
-        setattr(p, key, value)
-    session.flush()
-    if (after := _snapshot(p)) != before:
-        audit.record(session, actor.id, AuditAction.PROJECT_UPDATE, "project", p.id, before=before, after=after)
+    audit.record_update(session, actor.id, AuditAction.PROJECT_UPDATE, "project", p, values, _snapshot)
 
 
 @use_case

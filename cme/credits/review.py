@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock
 from cme.core import audit
 from cme.core.actors import Actor
@@ -22,7 +23,7 @@ from cme.core.transitions import decide, reject_reason
 from cme.credits.entry import _snapshot
 from cme.credits.summaries import refresh_summaries
 from cme.domain.enums import AuditAction, CreditReviewAction, ReviewStatus
-from cme.errors import NotFound, ValidationError
+from cme.errors import ValidationError
 from cme.models import CreditRecord, CreditReview, Department, User
 from cme.core.policy import use_case
 
@@ -77,9 +78,7 @@ def review_queue(session: Session, actor: Actor, *, limit: int | None = None) ->
 
 
 def _reviewable(session: Session, actor: Actor, credit_id: int) -> tuple[CreditRecord, User]:
-    rec = session.get(CreditRecord, credit_id)
-    if rec is None:
-        raise NotFound("学分记录不存在")
+    rec = get_or_raise(session, CreditRecord, credit_id, "学分记录不存在")
     owner = session.get(User, rec.user_id)
     return rec, owner
 

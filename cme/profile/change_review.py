@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme.clock import fmt_local, utcnow
 from cme.core import audit
 from cme.core.actors import Actor, get_user_in_scope
 from cme.core.transitions import decide, reject_reason
 from cme.domain import profile_fields as pf
 from cme.domain.enums import AuditAction, ReviewStatus
-from cme.errors import NotFound, NotPermitted
+from cme.errors import NotPermitted
 from cme.models import Profile, ProfileChangeRequest, ProfileEntry, User
 from cme.core.policy import use_case
 
@@ -36,9 +37,7 @@ class ChangeRow:
 
 
 def _request_in_scope(session: Session, actor: Actor, request_id: int) -> tuple[ProfileChangeRequest, User]:
-    request = session.get(ProfileChangeRequest, request_id)
-    if request is None:
-        raise NotFound("档案变更记录不存在")
+    request = get_or_raise(session, ProfileChangeRequest, request_id, "档案变更记录不存在")
     user = get_user_in_scope(session, actor, request.user_id)  # own, own institution's staff, province
     return request, user
 

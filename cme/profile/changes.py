@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import crypto
 from cme.clock import fmt_local, today, utcnow
 from cme.core import audit, reference
@@ -113,9 +114,7 @@ def _save_working_copy(session: Session, actor: Actor, user: User, after: dict, 
 
 
 def _require_person(session: Session, actor: Actor) -> User:
-    user = session.get(User, actor.id)
-    if user is None:
-        raise NotFound("用户不存在")
+    user = get_or_raise(session, User, actor.id, "用户不存在")
     return user
 
 

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme.clock import fmt_local, today, utcnow
 from cme.domain.enums import AuditAction, ReviewStatus
 from cme.domain.identity import check_text
-from cme.errors import FieldErrors, Duplicate, NotFound, RecordLocked
+from cme.errors import FieldErrors, Duplicate, RecordLocked
 from cme.models import CreditSummary, Department, Institution, ProfileChangeRequest, Transfer, User
 from cme.core import audit
 from cme.core.actors import Actor
@@ -75,9 +76,7 @@ def request_transfer(session: Session, actor: Actor, to_institution_id: int | No
 @use_case
 def withdraw_transfer(session: Session, actor: Actor, transfer_id: int) -> None:
     """The person withdraws their own pending request (it is deleted: nothing was decided)."""
-    t = session.get(Transfer, transfer_id)
-    if t is None:
-        raise NotFound("调动申请不存在")
+    t = get_or_raise(session, Transfer, transfer_id, "调动申请不存在")
     if t.status != ReviewStatus.PENDING:
         raise RecordLocked("该调动申请已审核，不能撤回")
     audit.record(session, actor.id, AuditAction.TRANSFER_WITHDRAW, "transfer", t.id, institution_id=t.to_institution_id)
@@ -116,9 +115,7 @@ def incoming_transfers(session: Session, actor: Actor, *, status: str | None = R
 
 
 def _decidable(session: Session, actor: Actor, transfer_id: int) -> Transfer:
-    t = session.get(Transfer, transfer_id)
-    if t is None:
-        raise NotFound("调动申请不存在")
+    t = get_or_raise(session, Transfer, transfer_id, "调动申请不存在")
     return t
 
 

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock
 from cme.domain.identity import age_on
 from cme.domain.inputs import FIRST_YEAR, parse_year
 from cme.domain.standards import REGION_LEVELS, Standard, StandardFigures, is_below, pick_standard
-from cme.errors import Duplicate, NotFound, ValidationError
+from cme.errors import Duplicate, ValidationError
 from cme.models import CreditStandard, Department, Institution, PersonalStandard, Profile, User
 from cme.core import audit
 from cme.core import reference
@@ -117,9 +118,7 @@ def add_personal_standard(session: Session, actor: Actor, year: int | None, regi
 @use_case
 def delete_personal_standard(session: Session, actor: Actor, standard_id: int) -> None:
     """删除: only one's own."""
-    row = session.get(PersonalStandard, standard_id)
-    if row is None:
-        raise NotFound("学分标准不存在")
+    row = get_or_raise(session, PersonalStandard, standard_id, "学分标准不存在")
     audit.record(session, actor.id, AuditAction.STANDARD_DELETE, "personal_standard", row.id, institution_id=actor.institution_id,
                  before={"年度": row.year, "机构所属区域等级": row.region_level, "技术职称": row.title})
     session.delete(row)

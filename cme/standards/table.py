@@ -19,11 +19,12 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock
 from cme.domain.identity import check_text, normalize
 from cme.domain.inputs import FIRST_YEAR, fold_digits, is_ascii_digits, parse_amount, parse_year
 from cme.domain.standards import REGION_LEVELS, STANDARD_LEVELS, Standard
-from cme.errors import FieldErrors, Duplicate, NotFound, RecordLocked
+from cme.errors import FieldErrors, Duplicate, RecordLocked
 from cme.models import CreditStandard, PersonalStandard
 from cme.core import audit, reference
 from cme.core.actors import Actor
@@ -162,9 +163,7 @@ def _snapshot(r: CreditStandard) -> dict:
 
 
 def _version(session: Session, actor: Actor, standard_id: int, *, unlocked: bool) -> CreditStandard:
-    row = session.get(CreditStandard, standard_id)
-    if row is None:
-        raise NotFound("学分标准不存在")
+    row = get_or_raise(session, CreditStandard, standard_id, "学分标准不存在")
     if unlocked and session.scalars(select(PersonalStandard.id).where(
             PersonalStandard.standard_id == row.id).limit(1)).first() is not None:
         raise RecordLocked(IN_USE)
@@ -197,12 +196,7 @@ def update_standard_version(session: Session, actor: Actor, standard_id: int, da
     row = _version(session, actor, standard_id, unlocked=True)
     values = validate_standard(data)
     _ensure_unique(session, values["code"], values["effective_year"], exclude_id=row.id)
-    before = _snapshot(row)
-    for key, value in values.items():
-        setattr(row, key, value)
-    session.flush()
-    if (after := _snapshot(row)) != before:
-        audit.record(session, actor.id, AuditAction.STANDARD_VERSION_UPDATE, "credit_standard", row.id, before=before, after=after)
+    audit.record_update(session, actor.id, AuditAction.STANDARD_VERSION_UPDATE, "credit_standard", row, values, _snapshot)
 
 
 @use_case
