@@ -136,13 +136,19 @@ def verify_change_phone(session: Session, phone: str, code: str) -> PhoneVerifie
 
 
 @dataclass
-class RegistrationForm:
+class RegistrationFields:
+    """What registering and editing a registration both ask for (fig. 3)."""
+
     institution_id: int | None
     department_id: int | None
     username: str
     name: str
     id_number: str
     email: str
+
+
+@dataclass
+class RegistrationForm(RegistrationFields):
     password: str
     confirm: str
     joins_cme: str | None  # 是 / 否
@@ -274,13 +280,7 @@ def registration_draft(session: Session, username: str, id_number: str) -> Regis
 
 
 @dataclass
-class RegistrationEdit:
-    institution_id: int | None
-    department_id: int | None
-    username: str
-    name: str
-    id_number: str
-    email: str
+class RegistrationEdit(RegistrationFields):
     phone: str  # empty: keep the verified number on file
     phone_ticket: str | None  # required when `phone` is a new number
     current_password: str  # proves the registration is the editor's own

@@ -95,6 +95,15 @@ def record(
     )
 
 
+def record_add(session: Session, actor_id: int | None, action: AuditAction, entity: str, row: Any,
+               snapshot: Callable[[Any], dict], **where: Any) -> int:
+    """Insert `row` and record its snapshot; returns its new id."""
+    session.add(row)
+    session.flush()
+    record(session, actor_id, action, entity, row.id, after=snapshot(row), **where)
+    return row.id
+
+
 def record_update(session: Session, actor_id: int | None, action: AuditAction, entity: str, row: Any,
                   values: dict[str, Any], snapshot: Callable[[Any], dict], **where: Any) -> None:
     """Set `values` on `row` and record its snapshot before and after, when anything changed."""

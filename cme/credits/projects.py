@@ -110,11 +110,7 @@ def add_project(session: Session, actor: Actor, data: ProjectInput) -> int:
     """A new project in the library; 项目编号 unique."""
     values = validate_project(session, data)
     _ensure_unique(session, values["code"])
-    p = Project(**values)
-    session.add(p)
-    session.flush()
-    audit.record(session, actor.id, AuditAction.PROJECT_ADD, "project", p.id, after=_snapshot(p))
-    return p.id
+    return audit.record_add(session, actor.id, AuditAction.PROJECT_ADD, "project", Project(**values), _snapshot)
 
 
 @use_case

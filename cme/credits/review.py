@@ -9,8 +9,6 @@ row and an audit entry in the same transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +19,7 @@ from cme.core import audit
 from cme.core.actors import Actor
 from cme.core.transitions import decide, reject_reason
 from cme.credits.entry import _snapshot
+from cme.credits.search import CreditLine
 from cme.credits.summaries import refresh_summaries
 from cme.domain.enums import AuditAction, CreditReviewAction, ReviewStatus
 from cme.errors import ValidationError
@@ -29,17 +28,8 @@ from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)
-class QueueRow:
-    id: int
-    owner: str
+class QueueRow(CreditLine):
     department: str
-    project_code: str
-    project_name: str
-    credits: Decimal
-    credit_type: str
-    year: int
-    date_from: date
-    date_to: date
     submitted_at: str
     age_days: int
     has_proof: bool
@@ -72,7 +62,7 @@ def review_queue(session: Session, actor: Actor, *, limit: int | None = None) ->
     out = []
     for cid, name, dept, code, pname, credits, ctype, year, dfrom, dto, created, proof in session.execute(q):
         submitted = clock.to_local(created)
-        out.append(QueueRow(cid, name, dept or "", code, pname, credits, ctype, year, dfrom, dto,
+        out.append(QueueRow(cid, name, code, pname, credits, ctype, year, dfrom, dto, dept or "",
                             clock.fmt_local(created), (today - submitted.date()).days, bool(proof)))
     return out
 

@@ -37,7 +37,9 @@ class CreditFilter:
 
 
 @dataclass(frozen=True)
-class CreditRow:
+class CreditLine:
+    """A credit record as lists show it (学分查询, 学分审核)."""
+
     id: int
     owner: str
     project_code: str
@@ -47,6 +49,10 @@ class CreditRow:
     year: int
     date_from: date
     date_to: date
+
+
+@dataclass(frozen=True)
+class CreditRow(CreditLine):
     form: str
     subject: str
     organizer: str

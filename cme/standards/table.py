@@ -183,11 +183,8 @@ def add_standard_version(session: Session, actor: Actor, data: StandardInput) ->
     """A new version of a standard (or a new standard), effective from its year onwards."""
     values = validate_standard(data)
     _ensure_unique(session, values["code"], values["effective_year"])
-    row = CreditStandard(**values)
-    session.add(row)
-    session.flush()
-    audit.record(session, actor.id, AuditAction.STANDARD_VERSION_ADD, "credit_standard", row.id, after=_snapshot(row))
-    return row.id
+    return audit.record_add(session, actor.id, AuditAction.STANDARD_VERSION_ADD, "credit_standard", CreditStandard(**values),
+                            _snapshot)
 
 
 @use_case
