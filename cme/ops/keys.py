@@ -21,6 +21,7 @@ import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from cryptography.fernet import InvalidToken
 from sqlalchemy import Text, cast, inspect, or_, select, text, update
 from sqlalchemy.orm import Session
 
@@ -101,6 +102,14 @@ def _batches(session: Session, query) -> Iterator[list]:
         last = rows[-1][0]
 
 
+def _rekey(ring: crypto.Keyring, token: str, where: str) -> tuple[str, str]:
+    """(the token under the new key, its plain value); a token neither key reads stops the rotation."""
+    try:
+        return ring.rotate(token), ring.decrypt(token)
+    except InvalidToken:
+        raise DomainError(f"{where}无法用当前密钥解密，密钥未更换，数据未做任何改动") from None
+
+
 def _rotate_users(session: Session, ring: crypto.Keyring) -> tuple[int, dict[str, str]]:
     """Re-encrypt and re-hash every user's ID number and phone; returns (count, old phone hash → new)."""
     users, phone_hashes = 0, {}
@@ -111,9 +120,11 @@ def _rotate_users(session: Session, ring: crypto.Keyring) -> tuple[int, dict[str
         for user_id, id_enc, phone_enc, old_phone_hash in rows:
             change = {"id": user_id}
             if id_enc is not None:
-                change |= {"id_number_enc": ring.rotate(id_enc), "id_number_hash": ring.lookup_hash(ring.decrypt(id_enc))}
+                token, plain = _rekey(ring, id_enc, f"人员（id {user_id}）的身份证号")
+                change |= {"id_number_enc": token, "id_number_hash": ring.lookup_hash(plain)}
             if phone_enc is not None:
-                change |= {"phone_enc": ring.rotate(phone_enc), "phone_hash": ring.lookup_hash(ring.decrypt(phone_enc))}
+                token, plain = _rekey(ring, phone_enc, f"人员（id {user_id}）的手机号")
+                change |= {"phone_enc": token, "phone_hash": ring.lookup_hash(plain)}
                 phone_hashes[old_phone_hash] = change["phone_hash"]
             changes.append(change)
         session.execute(update(User), changes)  # ORM bulk UPDATE by primary key
@@ -121,18 +132,19 @@ def _rotate_users(session: Session, ring: crypto.Keyring) -> tuple[int, dict[str
     return users, phone_hashes
 
 
-def _rotate_protected(value, ring: crypto.Keyring) -> tuple[object, int]:
+def _rotate_protected(value, ring: crypto.Keyring, where: str) -> tuple[object, int]:
     """A snapshot's protected values ({"enc", "hash", "masked"}, cme.profile.changes) re-keyed."""
     if isinstance(value, dict) and isinstance(value.get("enc"), str) and "hash" in value:
-        return value | {"enc": ring.rotate(value["enc"]), "hash": ring.lookup_hash(ring.decrypt(value["enc"]))}, 1
+        token, plain = _rekey(ring, value["enc"], where)
+        return value | {"enc": token, "hash": ring.lookup_hash(plain)}, 1
     if isinstance(value, dict):
         out, n = {}, 0
         for k, v in value.items():
-            out[k], m = _rotate_protected(v, ring)
+            out[k], m = _rotate_protected(v, ring, where)
             n += m
         return out, n
     if isinstance(value, list):
-        pairs = [_rotate_protected(v, ring) for v in value]
+        pairs = [_rotate_protected(v, ring, where) for v in value]
         return [v for v, _ in pairs], sum(m for _, m in pairs)
     return value, 0
 
@@ -147,7 +159,7 @@ def _rotate_documents(session: Session, ring: crypto.Keyring) -> int:
             for pk, *docs in rows:
                 change = {key.key: pk}
                 for column, doc in zip(columns, docs):
-                    change[column], n = _rotate_protected(doc, ring)
+                    change[column], n = _rotate_protected(doc, ring, f"{model.__tablename__}（{pk}）的{column}")
                     count += n
                 changes.append(change)
             session.execute(update(model), changes)
@@ -155,7 +167,8 @@ def _rotate_documents(session: Session, ring: crypto.Keyring) -> int:
 
 
 def _rotate_outbox(session: Session, ring: crypto.Keyring) -> int:
-    changes = [{"id": i, "phone_enc": ring.rotate(p), "body_enc": b and ring.rotate(b)}
+    changes = [{"id": i, "phone_enc": _rekey(ring, p, f"短信发件箱（{i}）")[0],
+                "body_enc": b and _rekey(ring, b, f"短信发件箱（{i}）")[0]}
                for i, p, b in session.execute(select(SmsOutbox.id, SmsOutbox.phone_enc, SmsOutbox.body_enc))]
     if changes:
         session.execute(update(SmsOutbox), changes)
@@ -181,10 +194,10 @@ def rotate_key(session: Session, old_secret: str, new_secret: str) -> RotationRe
     new_secret = (new_secret or "").strip()
     if not new_secret:
         raise ValidationError({NEW_KEY_FIELD: "不能为空"})
-    if len(new_secret) < 32:
-        raise ValidationError({NEW_KEY_FIELD: "至少32个字符（如32个随机字节的 base64，见 deploy/env.example）"})
     if new_secret == old_secret:
         raise ValidationError({NEW_KEY_FIELD: "与当前密钥相同"})
+    if len(new_secret) < 32:
+        raise ValidationError({NEW_KEY_FIELD: "至少32个字符（如32个随机字节的 base64，见 deploy/env.example）"})
     if session.get_bind().dialect.name == "postgresql":  # no set-up or second rotation meanwhile
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETUP_LOCK})
     verify_key(session, crypto.keyring(old_secret), record=False)
