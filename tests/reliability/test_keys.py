@@ -153,3 +153,20 @@ def test_rotate_key_refuses_a_wrong_current_key_and_a_weak_new_one(db):
     with session_scope() as s:
         assert s.scalar(select(SmsOutbox.id)) is None
         assert s.get(AppSetting, FINGERPRINT).value == crypto.keyring(OLD).fingerprint()
+
+
+def test_the_app_stops_at_start_with_the_key_message(sqlite_db, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    with session_scope() as s:
+        make_person(s, make_institution(s))
+    init_db()
+    use_key(monkeypatch, OTHER)
+    st.cache_resource.clear()  # start-up is cached per process: make this run the app's first start
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
+    assert [e.value for e in at.error] == [MISMATCH] and not at.exception
+    assert not at.text_input  # no login form: nothing can be tried with the wrong key
+    use_key(monkeypatch, OLD)
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
+    assert not at.error and any(t.label == "用户" for t in at.text_input)
