@@ -170,3 +170,21 @@ def test_the_app_stops_at_start_with_the_key_message(sqlite_db, monkeypatch):
     use_key(monkeypatch, OLD)
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
     assert not at.error and any(t.label == "用户" for t in at.text_input)
+
+
+def test_rotate_key_reads_the_new_key_from_standard_input(sqlite_db, monkeypatch, capsys):
+    import io
+
+    with session_scope() as s:
+        _, number, phone = person_with_secrets(s, make_institution(s))
+    init_db()
+    monkeypatch.delenv("CME_NEW_SECRET_KEY", raising=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["rotate-key"]) == 2 and "新密钥（CME_NEW_SECRET_KEY）：至少32个字符" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO(NEW + "\n"))
+    assert main(["rotate-key"]) == 0 and "密钥已更换：人员 1 名" in capsys.readouterr().out
+    assert main(["list-institutions"]) == 2  # this process still runs with the old key
+    use_key(monkeypatch, NEW)
+    with session_scope() as s:
+        assert s.scalar(select(User.id).where(User.id_number_hash == crypto.lookup_hash(number))) is not None
+        assert auth.login(s, phone, PASSWORD).user_id
