@@ -69,7 +69,7 @@ def test_kill_9_during_a_20000_row_import_leaves_nothing_half_imported(db, tmp_p
     assert proc.returncode == -signal.SIGKILL
 
     after_kill = counts()
-    checked = subprocess.run([sys.executable, "-m", "cme", "check"], cwd=ROOT, capture_output=True, text=True,
+    checked = subprocess.run([sys.executable, "-m", "cme", "check"], check=False, cwd=ROOT, capture_output=True, text=True,
                              env=dict(os.environ), timeout=600)
     print(f"\n[{db}] import of {ROWS} rows killed (SIGKILL) after {killed_after:.1f}s with {saved_when_killed} rows "
           f"in its transaction: {after_kill}; cme check exit {checked.returncode}")

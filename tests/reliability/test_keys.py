@@ -38,7 +38,7 @@ def cli(*args: str, key: str, **extra_env: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CME_")} | {
         "CME_DATABASE_URL": os.environ["CME_DATABASE_URL"], "CME_UPLOAD_DIR": os.environ["CME_UPLOAD_DIR"],
         "CME_SECRET_KEY": key, "CME_DEMO": "0"} | extra_env
-    return subprocess.run([sys.executable, "-m", "cme", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cme", *args], check=False, cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
 
 

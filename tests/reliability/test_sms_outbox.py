@@ -86,7 +86,7 @@ def test_a_sender_killed_during_the_send_leaves_the_message_to_send_outbox(db):
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("CME_")} | {
         k: os.environ[k] for k in ("CME_DATABASE_URL", "CME_SECRET_KEY", "CME_UPLOAD_DIR")} | {"CME_DEMO": "0"}
-    killed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, timeout=300)
+    killed = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT, env=env, capture_output=True, timeout=300)
     assert killed.returncode == -9, killed.stderr
     [row] = outbox_rows()
     assert row.status == "pending" and row.claimed_until is not None  # committed, claimed, never marked sent

@@ -4,9 +4,8 @@ Revision ID: 0007_sms_outbox
 Revises: 0006_attendance
 Create Date: 2026-11-26 01:18:39.197262
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0007_sms_outbox'
 down_revision = '0006_attendance'
