@@ -187,6 +187,8 @@ def cmd_remind(args) -> None:
         run = send_reminders(s, OPERATOR, args.year, institution_id=inst, sms_too=args.sms)
     delivered = deliver_sms(run)  # after the commit: an SMS cannot be taken back
     print(run.message + (f"；短信网关已接收 {delivered} 条" if args.sms else ""))
+
+
 def cmd_send_outbox(_args) -> None:
     from cme.accounts.sms import send_pending
 

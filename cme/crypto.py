@@ -39,7 +39,10 @@ class Keyring:
 
     def __init__(self, secret: str, *older: str):
         self._fernet, self._hash_key = _keys(secret)
-        self._secret = secret
+        # identifies the secret without revealing it: an HMAC of a fixed label under a key derived for
+        # this purpose only (no other key or hash can be computed from it)
+        self._fingerprint = hmac.new(_derive(b"key-fingerprint", secret), b"CME_SECRET_KEY check",
+                                     hashlib.sha256).hexdigest()
         self._reader = MultiFernet([self._fernet, *(_keys(o)[0] for o in older)]) if older else self._fernet
 
     def encrypt(self, value: str) -> str:
@@ -66,9 +69,8 @@ class Keyring:
         return hmac.new(self._hash_key, value.strip().upper().encode(), hashlib.sha256).hexdigest()
 
     def fingerprint(self) -> str:
-        """Identifies the secret without revealing it: an HMAC of a fixed label under a key derived for
-        this purpose only (no other key or hash can be computed from it)."""
-        return hmac.new(_derive(b"key-fingerprint", self._secret), b"CME_SECRET_KEY check", hashlib.sha256).hexdigest()
+        """Stored at set-up; compared at start (cme/ops/keys.py)."""
+        return self._fingerprint
 
 
 @lru_cache(maxsize=4)
