@@ -5,6 +5,7 @@ purge removes it after its window."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -57,9 +58,11 @@ def test_a_code_is_written_in_the_transaction_and_sent_after_the_commit(db):
 
 
 def test_a_failed_send_stays_pending_and_send_outbox_retries_it(db, capsys):
-    down = sms.HttpGateway("http://127.0.0.1:9/send", None, timeout=5)  # nothing listens on port 9
-    with session_scope() as s:
-        sms.send_code(s, PHONE, "reset", gateway=down)  # committed: the person is not told a lie, the send is retried
+    with socket.socket() as closed:  # a port bound but not listening: the gateway refuses the connection
+        closed.bind(("127.0.0.1", 0))
+        down = sms.HttpGateway(f"http://127.0.0.1:{closed.getsockname()[1]}/send", None, timeout=5)
+        with session_scope() as s:
+            sms.send_code(s, PHONE, "reset", gateway=down)  # committed; the send is retried, not reported as failed
     [row] = outbox_rows()
     assert (row.status, row.attempts, row.claimed_until) == ("pending", 1, None) and row.last_error
 
