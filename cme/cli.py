@@ -271,13 +271,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from cme.config import ConfigError
     from cme.logs import configure_logging
 
     configure_logging()
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except DomainError as e:
+    except (DomainError, ConfigError) as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
     return 0
