@@ -71,7 +71,7 @@ def test_import_legacy_users_and_credits_then_login(sqlite_db, tmp_path, capsys)
     assert "第3行 old0032" in out.err
     with session_scope() as s:
         u = s.scalars(select(User).where(User.username == "old0031")).one()
-        assert u.password_hash == hashlib.md5(PW.encode()).hexdigest()
+        assert u.password_scheme == "bcrypt_md5" and u.password_hash != hashlib.md5(PW.encode()).hexdigest()
         assert s.scalar(select(func.count()).select_from(CreditRecord).where(CreditRecord.user_id == u.id)) == 2
         assert login_token(s, "old0031", PW)
     assert main(["import-legacy", "--users", str(users), "--credits", str(credits)]) == 0
