@@ -35,6 +35,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
@@ -129,22 +130,21 @@ def restore(url: str, archive: str | Path, *, force: bool = False, storage: Stor
         manifest = _manifest(tar)
         if manifest["database"]["backend"] != backend:
             raise DomainError(f"备份中是 {manifest['database']['backend']} 数据库，目标是 {backend}：请用同类数据库恢复")
-        members = {m.name: m for m in tar.getmembers() if m.isfile()}
-        keys = [name[len(UPLOADS):] for name in members if name.startswith(UPLOADS)]
+        keys = [m.name[len(UPLOADS):] for m in tar.getmembers() if m.isfile() and m.name.startswith(UPLOADS)]
         if bad := [k for k in keys if not valid_key(k)]:
             raise DomainError(f"备份中有不属于本平台的文件名：{bad[0]}")
         held = _holdings(parsed, backend, storage)
         if held and not force:
             raise DomainError(f"目标不是空的（{held}）：确认要用备份覆盖时加 --force")
         dump = Path(work) / DB_MEMBER[backend]
-        with tar.extractfile(members[manifest["database"]["member"]]) as src, open(dump, "wb") as dst:
+        with _read(tar, manifest["database"]["member"]) as src, open(dump, "wb") as dst:
             shutil.copyfileobj(src, dst)
         if backend == "sqlite":
             _sqlite_put(parsed.database, dump)
         else:
             _pg_restore(parsed, dump)
         for key in keys:
-            with tar.extractfile(members[UPLOADS + key]) as src:
+            with _read(tar, UPLOADS + key) as src:
                 storage.put(key, src.read())
     removed = 0
     if force:
@@ -163,11 +163,21 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
+def _read(tar: tarfile.TarFile, name: str) -> IO[bytes]:
+    try:
+        member = tar.extractfile(name)
+    except KeyError:
+        member = None
+    if member is None:
+        raise DomainError(f"备份文件不完整：缺少 {name}")
+    return member
+
+
 def _manifest(tar: tarfile.TarFile) -> dict:
     try:
-        with tar.extractfile(MANIFEST) as f:
+        with _read(tar, MANIFEST) as f:
             manifest = json.load(f)
-    except (KeyError, ValueError, tarfile.TarError):
+    except (DomainError, ValueError, tarfile.TarError):
         manifest = {}
     if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
         raise DomainError("不是本平台的备份文件，或备份格式版本不受支持")

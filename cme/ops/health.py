@@ -25,8 +25,11 @@ class Health:
     problem: str | None = None
 
     def as_json(self) -> dict[str, object]:
-        return {"status": "ok" if self.ok else "unavailable", "database": self.database,
-                "migrations": {"current": self.revision, "head": self.head}} | ({"problem": self.problem} if self.problem else {})
+        body: dict[str, object] = {"status": "ok" if self.ok else "unavailable", "database": self.database,
+                                   "migrations": {"current": self.revision, "head": self.head}}
+        if self.problem:
+            body["problem"] = self.problem
+        return body
 
 
 def head_revisions() -> list[str]:
