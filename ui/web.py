@@ -194,6 +194,7 @@ class SecurityHeaders:
 
 
 def routes() -> list[Route]:
+    get_settings()  # a bad setting (no CME_SECRET_KEY, CME_BCRYPT_ROUNDS under 12…) stops `streamlit run` at start
     return [
         Route(START_PATH, start_session, methods=["GET"]),
         Route(END_PATH, end_session, methods=["GET", "POST"]),

@@ -48,11 +48,13 @@ def _outside_tests(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_the_cli_and_the_app_settings_refuse_a_cost_under_12_outside_tests():
+def test_the_cli_and_the_server_refuse_a_cost_under_12_outside_tests():
     cli = _outside_tests("-m", "cme", "list-institutions")
     assert cli.returncode == 2 and "CME_BCRYPT_ROUNDS must be from 12 to 16 (got 10)" in cli.stderr
-    app = _outside_tests("-c", "from cme.config import get_settings; get_settings()")  # every page run reads these
-    assert app.returncode != 0 and "CME_BCRYPT_ROUNDS must be from 12 to 16" in app.stderr
+    # the server does not start: st.App's routes read the settings when `streamlit run` imports the app
+    app = _outside_tests("-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+                         "--server.port", "0", "--browser.gatherUsageStats", "false")
+    assert app.returncode != 0 and "CME_BCRYPT_ROUNDS must be from 12 to 16 (got 10)" in app.stderr + app.stdout
     ok = _outside_tests("-c", "import os; os.environ['CME_BCRYPT_ROUNDS'] = '13'; from cme.config import get_settings;"
                               "print(get_settings().bcrypt_rounds)")
     assert ok.returncode == 0 and ok.stdout.strip() == "13"
