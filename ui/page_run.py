@@ -20,7 +20,8 @@ BUSY = "系统繁忙，请稍后再试（错误编号 {}）"
 
 @contextmanager
 def page_run(actor: Actor | None, page: str) -> Iterator[None]:
-    context = {"actor_id": actor.id if actor else None, "role": actor.role if actor else "anonymous", "page": page}
+    role = actor.role if actor else "anonymous"
+    context = {"actor_id": actor.id if actor else None, "role": role, "page": page}
     started = time.perf_counter()
     failed = False
     try:
@@ -33,4 +34,4 @@ def page_run(actor: Actor | None, page: str) -> Iterator[None]:
     finally:
         seconds = time.perf_counter() - started
         log.info("page run", extra={**context, "event": "page_run", "duration_ms": round(seconds * 1000, 1)})
-        metrics.page_run(page, context["role"], seconds, failed)
+        metrics.page_run(page, role, seconds, failed)
