@@ -16,9 +16,9 @@ records and their proofs and photos together:
 * The database is copied first, then the files: a file deleted in between (its record replaced
   meanwhile) is missing from the archive, which `python -m cme check` after a restore would name.
 
-Restore refuses a target that holds accounts or files unless `force` (then the files the archive
-does not hold are removed too: the target becomes the archive), and migrates the restored database
-to this version's head. Stop the replicas first (SQLite: the file is replaced under them).
+Restore refuses a target that holds accounts or files unless `force` (then the target becomes the
+archive: its tables are dropped first, a newer schema's included, and the files the archive does not
+hold are removed), and migrates the restored database to this version's head. Stop the replicas first (SQLite: the file is replaced under them).
 
 Either way the archive holds 身份证号/手机号 only encrypted; keep CME_SECRET_KEY safe and apart from it.
 """
@@ -37,7 +37,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 from cme.errors import DomainError
@@ -142,6 +142,7 @@ def restore(url: str, archive: str | Path, *, force: bool = False, storage: Stor
         if backend == "sqlite":
             _sqlite_put(parsed.database, dump)
         else:
+            _pg_drop_tables(parsed)  # the target becomes the archive: a newer schema's tables too
             _pg_restore(parsed, dump)
         for key in keys:
             with _read(tar, UPLOADS + key) as src:
@@ -267,6 +268,16 @@ def _run(args: list[str], env: dict[str, str], what: str) -> None:
 def _pg_dump(parsed: URL, dump: Path) -> None:
     pg_dump, target, env = _pg_tool("pg_dump", parsed)
     _run([pg_dump, "--format=custom", "--no-owner", f"--file={dump}", f"--dbname={target}"], env, "pg_dump 备份")
+
+
+def _pg_drop_tables(parsed: URL) -> None:
+    engine = create_engine(parsed)
+    try:
+        meta = MetaData()
+        meta.reflect(engine)
+        meta.drop_all(engine)
+    finally:
+        engine.dispose()
 
 
 def _pg_restore(parsed: URL, dump: Path) -> None:

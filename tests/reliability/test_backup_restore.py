@@ -134,6 +134,9 @@ def test_restore_refuses_a_target_with_accounts_or_files_unless_forced(own_db, t
     assert "目标不是空的" in err and "--force" in err and "个账号" in err and "已有上传文件 4 个" in err
     assert table_contents(own_db) == with_later and len(stored_files()) == 4  # nothing touched
 
+    with session_scope() as s:  # as if a newer version had migrated the target meanwhile
+        s.execute(text("CREATE TABLE newer_feature (id INTEGER PRIMARY KEY)"))
+    reset_engines()
     assert main(["restore", str(archive), "--force"]) == 0
     assert "删除备份中没有的文件 2 个" in capsys.readouterr().out
     assert table_contents(own_db) == tables and stored_files() == files
