@@ -102,7 +102,7 @@ def load_settings() -> Settings:
         upload_dir=Path(os.environ.get("CME_UPLOAD_DIR") or DATA_DIR / "uploads"),
         storage_url=os.environ.get("CME_STORAGE_URL", "").strip(),
         public_url=(os.environ.get("CME_PUBLIC_URL") or "http://localhost:8501").rstrip("/"),
-        national_counts_as_provincial_i=_flag("CME_NATIONAL_COUNTS_AS_PROVINCIAL_I", False),
+        national_counts_as_provincial_i=bool(_flag("CME_NATIONAL_COUNTS_AS_PROVINCIAL_I", False)),
         cookie_secure=_flag("CME_COOKIE_SECURE", None),
         sms_hourly_budget=int(os.environ.get("CME_SMS_HOURLY_BUDGET") or 300),
         bcrypt_rounds=bcrypt_rounds(),
