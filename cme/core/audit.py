@@ -32,7 +32,7 @@ _PHONE_RE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
 A = AuditAction
 ACTION_LABELS: dict[str, str] = {
     A.ACCESS_DENY: "越权操作被拒绝", A.ACCOUNT_DISABLE: "停用账号", A.ACCOUNT_ENABLE: "启用账号", A.ACCOUNT_LOCK: "账号锁定",
-    A.ADMIN_CREATE: "创建管理员", A.USER_CREATE: "创建用户", A.LEGACY_IMPORT_USERS: "导入原平台用户",
+    A.ADMIN_CREATE: "创建管理员", A.USER_CREATE: "创建用户", A.LEGACY_IMPORT_USERS: "导入原平台用户", A.LEGACY_WRAP_HASHES: "加固原平台密码哈希",
     A.LOGIN_SUCCEED: "登录成功", A.LOGIN_FAIL: "登录失败", A.PASSWORD_CHANGE: "修改密码",
     A.PASSWORD_RESET_BY_ADMIN: "管理员重置密码", A.PASSWORD_RESET_BY_SMS: "短信找回密码",
     A.REGISTRATION_SUBMIT: "个人注册", A.REGISTRATION_RESUBMIT: "注册信息修改", A.REGISTRATION_APPROVE: "注册审核通过",

@@ -82,6 +82,19 @@ class AttendanceSource(StrEnum):
     WALK_IN = "walk_in"  # 现场补录
 
 
+class OutboxStatus(StrEnum):
+    """A queued text message (sms_outbox.status)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    EXPIRED = "expired"
+
+
+class SmsKind(StrEnum):
+    CODE = "code"  # a verification code
+    NOTICE = "notice"  # a reminder
+
+
 class NoticeStatus(StrEnum):
     PUBLISHED = "published"
     WITHDRAWN = "withdrawn"
@@ -130,6 +143,7 @@ class AuditAction(StrEnum):
     INSTITUTION_DEACTIVATE = "institution.deactivate"
     INSTITUTION_UPDATE = "institution.update"
     LEGACY_IMPORT_USERS = "legacy.import_users"
+    LEGACY_WRAP_HASHES = "legacy.wrap_hashes"
     LOGIN_FAIL = "login.fail"
     LOGIN_SUCCEED = "login.succeed"
     NOTICE_PUBLISH = "notice.publish"

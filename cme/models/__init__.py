@@ -7,7 +7,7 @@ the Chinese the user sees. PII (身份证号, 手机号) is stored encrypted (`*
 Every model is re-exported here, so `from cme.models import X` is the one way to name a table, and importing
 this package registers every table on the one `Base` (Alembic, `create_all`, the test truncation).
 """
-from cme.models.accounts import LoginAttempt, LoginSession, QueryThrottle, SmsCode, User
+from cme.models.accounts import LoginAttempt, LoginSession, QueryThrottle, SmsCode, SmsOutbox, User
 from cme.models.administration import AppSetting, AuditLog, Department, DictionaryItem, Institution, Notice, Region
 from cme.models.attendance import AttendanceEntry, AttendanceSession, ProjectEnrolment, Reminder, ReminderMark
 from cme.models.base import NAMING, Base, Credits
@@ -47,6 +47,7 @@ __all__ = [
     "Reminder",
     "ReminderMark",
     "SmsCode",
+    "SmsOutbox",
     "StaffCount",
     "Transfer",
     "User",

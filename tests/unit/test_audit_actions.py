@@ -14,7 +14,7 @@ STYLE = re.compile(r"^[a-z]+(_[a-z]+)*\.[a-z]+(_[a-z]+)*$")
 VERBS = {"activate", "add", "approve", "change", "close", "confirm", "create", "deactivate", "delete", "deny",
          "disable", "enable", "export", "fail", "import", "issue", "lock", "move", "open", "publish", "query",
          "reject", "remove", "rename", "request", "resubmit", "reset", "save", "send", "submit", "succeed",
-         "update", "upload", "verify", "void", "withdraw"}
+         "update", "upload", "verify", "void", "withdraw", "wrap"}
 
 
 def _recorded_actions() -> tuple[set[str], set[str]]:

@@ -5,13 +5,13 @@ is append-only (0004: a trigger refuses UPDATE), so the trigger is lifted and re
 rename inside this migration's transaction: no other writer ever sees it off.
 
 Revision ID: 0007_audit_action_names
-Revises: 0006_attendance
+Revises: 0007_sms_outbox
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_audit_action_names"
-down_revision = "0006_attendance"
+down_revision = "0007_sms_outbox"  # chained after the outbox (both were written on 0006_attendance)
 branch_labels = None
 depends_on = None
 
