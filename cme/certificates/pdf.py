@@ -29,15 +29,12 @@ from fpdf.enums import TableCellFillMode, VAlign, WrapMode
 from fpdf.fonts import FontFace
 
 from cme.domain.enums import CertificateKind
+from cme.labels import CERTIFICATE_KIND
 from cme.reports.fonts import FONT_FAMILY, PagedPDF, has_bold, new_pdf
 from cme.reports.qr import qr_png
 
-KINDS = (CertificateKind.COMBINED, CertificateKind.CLASS1, CertificateKind.CLASS2)
-KIND_TITLES = {
-    CertificateKind.COMBINED: "合成I类II类综合学分证明",
-    CertificateKind.CLASS1: "合成I类学分证明",
-    CertificateKind.CLASS2: "合成II类学分证明",
-}
+KINDS = tuple(k.value for k in CertificateKind)
+KIND_TITLES = CERTIFICATE_KIND  # the title printed is the kind's label
 TITLE = "四川省继续医学教育学分证明"
 HEADERS = ("项目编号", "项目名称", "学分", "学分种类", "参加时间")
 PLATFORM_LINE = "四川省继续医学教育行政管理平台提供信息"
