@@ -3,26 +3,20 @@ import pandas as pd
 import streamlit as st
 
 from cme import clock
-from cme.db import session_scope
 from cme.domain.enums import Role
-from cme.errors import DomainError
 from cme.analytics import charts as analytics_charts
 from cme.analytics import service as analytics
-from ui.forms import show_error
+from ui.forms import attempt
 from ui.rate_metrics import show_rate_metrics
 from ui.session import require_actor
 
 me = require_actor(Role.UNIT)
 st.header("统计分析")
 year = st.selectbox("年度", list(range(clock.today().year, clock.today().year - 10, -1)), key="an_year")
-try:
-    with session_scope() as s:
-        ov = analytics.year_overview(s, me, year)
-        trend = analytics.trend(s, me, year)
-        queues = analytics.queue_ages(s, me)
-except DomainError as e:
-    show_error(e)
+read = attempt(lambda s: (analytics.year_overview(s, me, year), analytics.trend(s, me, year), analytics.queue_ages(s, me)))
+if not read.ok:
     st.stop()
+ov, trend, queues = read.value
 
 t = ov.total
 show_rate_metrics(t, f"{year}年达标率")

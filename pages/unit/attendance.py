@@ -9,8 +9,7 @@ from cme import clock
 from cme.attendance import confirm, qr, sessions
 from cme.db import session_scope
 from cme.domain.enums import AttendanceStatus, Role
-from cme.errors import DomainError
-from ui.forms import FLASH_KEY, act, show_error, show_flash
+from ui.forms import act, attempt, flash_and_rerun, show_flash
 from ui.session import require_actor
 
 me = require_actor(Role.UNIT, Role.PROVINCE)
@@ -113,12 +112,6 @@ with right.form("att_walk_in"):
 
 eligible = sum(1 for r in rows if r.eligible)
 st.caption(f"符合条件 {eligible} 人：确认后每人获得 {view.credit_type} {view.credits} 分（已审核），已登记该项目的人员不重复授予。")
-if st.button("确认授予学分", type="primary", key="att_confirm"):
-    try:
-        with session_scope() as s:
-            result = confirm.confirm_session(s, me, session_id)
-    except DomainError as e:
-        show_error(e)
-    else:
-        st.session_state[FLASH_KEY] = result.message
-        st.rerun()
+if st.button("确认授予学分", type="primary", key="att_confirm") and (
+        done := attempt(lambda s: confirm.confirm_session(s, me, session_id))).ok:
+    flash_and_rerun(done.value.message)
