@@ -7,7 +7,7 @@ from cme.domain.enums import Role
 from cme.analytics import charts as analytics_charts
 from cme.analytics import service as analytics
 from ui.forms import attempt
-from ui.rate_metrics import show_rate_metrics
+from ui.rate_metrics import metric_row, show_rate_metrics
 from ui.session import require_actor
 
 me = require_actor(Role.UNIT)
@@ -39,11 +39,8 @@ st.plotly_chart(analytics_charts.trend_line(trend, f"近{len(trend)}年达标率
 st.dataframe(pd.DataFrame([r.table_row("年度") for r in trend]), hide_index=True, width="stretch", key="an_trend_table")
 
 st.subheader("待办审核")
-q = st.columns(4)
-q[0].metric("注册待审", queues.registrations)
-q[1].metric("学分待审", queues.credits)
-q[2].metric("档案待审", queues.profiles)
-q[3].metric("调动待审", queues.transfers)
+metric_row(("注册待审", queues.registrations), ("学分待审", queues.credits), ("档案待审", queues.profiles),
+           ("调动待审", queues.transfers))
 if queues.credits:
     st.caption(f"最早的待审学分已等待 {queues.oldest_credit_days} 天")
     st.plotly_chart(analytics_charts.queue_age_bars(queues), width="stretch", key="an_ages")

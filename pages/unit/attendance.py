@@ -10,6 +10,7 @@ from cme.attendance import confirm, qr, sessions
 from cme.db import session_scope
 from cme.domain.enums import AttendanceStatus, Role
 from ui.forms import act, attempt, flash_and_rerun, show_flash
+from ui.rate_metrics import metric_row
 from ui.session import require_actor
 
 me = require_actor(Role.UNIT, Role.PROVINCE)
@@ -65,11 +66,7 @@ def live_panel(session_id: int) -> None:
     v = live.view
     st.markdown(f"**{v.project_code} {v.project_name}**　{v.held_on} {v.place}　签到 {v.sign_in}　签退 {v.sign_out}"
                 f"　最短在场 {v.min_minutes} 分钟")
-    m = st.columns(4)
-    m[0].metric("已签到", v.signed_in)
-    m[1].metric("已签退", v.signed_out)
-    m[2].metric("预报名", v.expected)
-    m[3].metric("状态", v.status_label)
+    metric_row(("已签到", v.signed_in), ("已签退", v.signed_out), ("预报名", v.expected), ("状态", v.status_label))
     if live.png:
         st.image(live.png, caption=f"请用手机扫码签到/签退（二维码每30秒更新，{live.seconds_left}秒后更换）", width=420)
 
