@@ -9,7 +9,7 @@ import streamlit as st
 if __name__ != "__main__":
     from ui import web
 
-    app = st.App(__file__, routes=web.routes(), middleware=web.middleware())
+    app = st.App(__file__, routes=web.routes(), middleware=web.middleware(), lifespan=web.lifespan)
 else:
     from cme.config import get_settings
     from cme.db import session_scope
