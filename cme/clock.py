@@ -1,13 +1,13 @@
 """Time in one place: naive UTC in the database, Asia/Shanghai dates for users."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 CHINA = timezone(timedelta(hours=8))
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def today() -> date:
@@ -16,7 +16,7 @@ def today() -> date:
 
 
 def to_local(dt: datetime | None) -> datetime | None:
-    return None if dt is None else dt.replace(tzinfo=timezone.utc).astimezone(CHINA).replace(tzinfo=None)
+    return None if dt is None else dt.replace(tzinfo=UTC).astimezone(CHINA).replace(tzinfo=None)
 
 
 def fmt_local(dt: datetime | None) -> str:
@@ -26,4 +26,4 @@ def fmt_local(dt: datetime | None) -> str:
 
 def from_local(local: datetime) -> datetime:
     """A China wall-clock time (as a user types it) as naive UTC (as the database keeps it)."""
-    return local.replace(tzinfo=CHINA).astimezone(timezone.utc).replace(tzinfo=None)
+    return local.replace(tzinfo=CHINA).astimezone(UTC).replace(tzinfo=None)

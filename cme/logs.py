@@ -12,7 +12,7 @@ import logging
 import logging.config
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 # the context a log call may attach with `extra=`; anything else stays out of the line
 FIELDS = ("event", "actor_id", "role", "page", "duration_ms", "error_id", "count")
@@ -29,7 +29,7 @@ def redact(text: str) -> str:
 class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": redact(record.getMessage()),

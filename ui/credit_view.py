@@ -2,10 +2,10 @@
 import pandas as pd
 import streamlit as st
 
+from cme.core.actors import Actor
+from cme.credits import details
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.credits import details
-from cme.core.actors import Actor
 from ui.forms import literal, show_error
 
 

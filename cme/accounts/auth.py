@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 from cme import crypto
 from cme.clock import utcnow
 from cme.config import get_settings
+from cme.core import audit
 from cme.db import keep_on_refusal
 from cme.domain.identity import normalize
 from cme.domain.passwords import hash_password, password_problem, verify_password
 from cme.errors import AccountLocked, AuthError, ValidationError
 from cme.labels import REGISTRATION_STATUS
 from cme.models import LoginAttempt, LoginSession, User
-from cme.core import audit
 
 BAD_CREDENTIALS = "用户名或密码不正确!"
 MAX_FAILURES = 5

@@ -32,14 +32,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cme import crypto
+from cme.accounts.users import ensure_unique, set_identity
 from cme.clock import utcnow
+from cme.core import audit
 from cme.domain.identity import check_phone, check_username, parse_id_number
 from cme.domain.inputs import clean_text
 from cme.errors import FieldErrors, NotFound, ValidationError
-from cme.reports.glyphs import check_person_name
 from cme.models import Department, Institution, User
-from cme.core import audit
-from cme.accounts.users import ensure_unique, set_identity
+from cme.reports.glyphs import check_person_name
 
 _HEX = {"md5": (hashlib.md5, 32), "sha1": (hashlib.sha1, 40), "sha256": (hashlib.sha256, 64)}
 SCHEMES = (*_HEX, "bcrypt_raw")

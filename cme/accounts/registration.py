@@ -24,7 +24,7 @@ from cme.core import audit, reference, throttle
 from cme.db import keep_on_refusal
 from cme.domain.identity import check_email, check_phone, check_username, normalize, parse_id_number
 from cme.domain.passwords import hash_password, password_problem, verify_password
-from cme.errors import FieldErrors, DomainError, RecordLocked, ValidationError
+from cme.errors import DomainError, FieldErrors, RecordLocked, ValidationError
 from cme.labels import REGISTRATION_STATUS
 from cme.models import Institution, User
 from cme.reports.glyphs import check_person_name

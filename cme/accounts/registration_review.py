@@ -13,14 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cme.clock import fmt_local, utcnow
-from cme.core import audit
-from cme.core import rollups
+from cme.core import audit, rollups
 from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.core.transitions import decide, reject_reason
 from cme.errors import NotFound, ValidationError
 from cme.labels import REGISTRATION_STATUS
 from cme.models import Department, Institution, User
-from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)

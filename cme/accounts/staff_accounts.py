@@ -16,18 +16,17 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from cme.accounts import auth
 from cme.clock import fmt_local
-
+from cme.core import audit
+from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.domain.identity import normalize
 from cme.domain.inputs import clean_text
 from cme.domain.passwords import hash_password, random_password
 from cme.errors import NotFound, NotPermitted, RecordLocked
 from cme.labels import REGISTRATION_STATUS
 from cme.models import Department, User
-from cme.core import audit
-from cme.accounts import auth
-from cme.core.actors import Actor
-from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ from sqlalchemy.orm import Session
 
 from cme import crypto
 from cme.clock import utcnow
+from cme.core import audit
 from cme.domain.identity import check_phone, check_username, normalize, parse_id_number
 from cme.domain.inputs import clean_text
-from cme.reports.glyphs import check_person_name
 from cme.domain.passwords import hash_password, password_problem
-from cme.errors import FieldErrors, Duplicate, NotFound, ValidationError
+from cme.errors import Duplicate, FieldErrors, NotFound, ValidationError
 from cme.models import Department, Institution, User
-from cme.core import audit
+from cme.reports.glyphs import check_person_name
 
 
 def institution_by_code(session: Session, code: str) -> Institution:

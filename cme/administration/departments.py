@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cme.domain.identity import check_text
-from cme.errors import Duplicate, NotFound, RecordLocked, ValidationError
-from cme.models import Department, Institution, Transfer, User
 from cme.core import audit
 from cme.core.actors import Actor
 from cme.core.policy import use_case
+from cme.domain.identity import check_text
+from cme.errors import Duplicate, NotFound, RecordLocked, ValidationError
+from cme.models import Department, Institution, Transfer, User
 
 NAME_LABEL = "科室名称"
 DUPLICATE = "该科室已存在"

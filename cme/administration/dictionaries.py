@@ -31,14 +31,14 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from cme.domain.identity import check_text
-from cme.domain.standards import NO_TITLE_SERIES, TITLE_LEVELS, title_label
-from cme.errors import FieldErrors, Duplicate, NotFound, RecordLocked, ValidationError
-from cme.models import CreditRecord, DictionaryItem, PersonalStandard, Project, User
 from cme.core import audit
 from cme.core.actors import Actor
-from cme.core.reference import SUBJECT_KIND, TITLE_KIND, _dictionary_rows
 from cme.core.policy import use_case
+from cme.core.reference import SUBJECT_KIND, TITLE_KIND, _dictionary_rows
+from cme.domain.identity import check_text
+from cme.domain.standards import NO_TITLE_SERIES, TITLE_LEVELS, title_label
+from cme.errors import Duplicate, FieldErrors, NotFound, RecordLocked, ValidationError
+from cme.models import CreditRecord, DictionaryItem, PersonalStandard, Project, User
 
 FORM_KIND = "学分获取形式"
 BASIS_KIND = "学分达标遵照"

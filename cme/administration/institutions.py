@@ -18,16 +18,16 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from cme.accounts import users
+from cme.administration import departments
+from cme.core import audit
+from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.domain.identity import check_text, normalize
 from cme.domain.inputs import clean_text
 from cme.domain.standards import REGION_LEVELS
-from cme.errors import FieldErrors, Duplicate, NotFound, ValidationError
+from cme.errors import Duplicate, FieldErrors, NotFound, ValidationError
 from cme.models import Department, Institution, Region, User
-from cme.core import audit
-from cme.administration import departments
-from cme.accounts import users
-from cme.core.actors import Actor
-from cme.core.policy import use_case
 
 CODE_RE = re.compile(r"^[A-Z0-9_-]{2,32}$")
 

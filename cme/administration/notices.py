@@ -16,12 +16,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from cme import clock
-from cme.domain.identity import check_text
-from cme.errors import FieldErrors, NotFound, RecordLocked
-from cme.models import Notice, User
 from cme.core import audit
 from cme.core.actors import Actor
 from cme.core.policy import use_case
+from cme.domain.identity import check_text
+from cme.errors import FieldErrors, NotFound, RecordLocked
+from cme.models import Notice, User
 
 LEVEL_PROVINCE = "省级"
 LEVEL_UNIT = "单位"

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from cme.credits.charts import COLORS, chart_layout
 from cme.analytics.service import AGE_BUCKETS, QueueAges, RateRow
+from cme.credits.charts import COLORS, chart_layout
 
 STATUS_COLORS = {"达标": COLORS["II类"], "未达标": COLORS["标准"], "未设置": COLORS["待审"]}
 

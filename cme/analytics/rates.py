@@ -11,8 +11,8 @@ Rules:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from cme.certificates.service import STATUS_LABELS, IssuedCertificate, issued_from_record, normalize_serial
 from cme.clock import fmt_local, utcnow
+from cme.core import audit
+from cme.core.actors import Actor, require_role
+from cme.core.policy import use_case
 from cme.domain.identity import check_text
 from cme.errors import FieldErrors, NotFound, NotPermitted, RecordLocked
 from cme.labels import CERTIFICATE_KIND
 from cme.models import Certificate, User
-from cme.certificates.service import STATUS_LABELS, IssuedCertificate, issued_from_record, normalize_serial
-from cme.core import audit
-from cme.core.actors import Actor, require_role
-from cme.core.policy import use_case
 
 LIST_LIMIT = 200
 

@@ -31,27 +31,18 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from cme.certificates.pdf import KINDS, CertificateContent, CertificateLine, CertificateYear, fmt_credits, render_certificate, year_sentence
 from cme.clock import fmt_local, today
 from cme.config import get_settings
-from cme.core import throttle
+from cme.core import audit, throttle
+from cme.core.actors import Actor, actor_from_user
+from cme.core.policy import use_case
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
 from cme.domain.inputs import FIRST_YEAR, parse_year
 from cme.domain.standards import NO_TITLE_LABEL, parse_title_label
 from cme.errors import FieldErrors, NotFound, NotPermitted, ValidationError
 from cme.labels import CERTIFICATE_KIND
 from cme.models import Certificate, CreditRecord, Institution, PersonalStandard, User
-from cme.certificates.pdf import (
-    KINDS,
-    CertificateContent,
-    CertificateLine,
-    CertificateYear,
-    fmt_credits,
-    render_certificate,
-    year_sentence,
-)
-from cme.core import audit
-from cme.core.actors import Actor, actor_from_user
-from cme.core.policy import use_case
 
 MAX_YEARS = 10
 KIND_TYPES = {

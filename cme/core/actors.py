@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cme.core.policy import use_case
 from cme.errors import NotFound, NotPermitted
 from cme.models import User
-from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from cme.clock import CHINA, fmt_local
-from cme.crypto import mask_id_number, mask_phone
-from cme.models import AuditLog, User
 from cme.core.actors import Actor
 from cme.core.policy import use_case
+from cme.crypto import mask_id_number, mask_phone
+from cme.models import AuditLog, User
 
 SECRET_KEYS = {"password", "password_hash", "token", "id_number_enc", "phone_enc"}
 _ID_RE = re.compile(r"(?<![0-9])\d{17}[\dXx](?![0-9])")
@@ -126,7 +126,7 @@ def _scrub(value):
 
 def _utc(d: date) -> datetime:
     """Midnight of a China date as naive UTC (how `at` is stored)."""
-    return datetime.combine(d, time(), tzinfo=CHINA).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(d, time(), tzinfo=CHINA).astimezone(UTC).replace(tzinfo=None)
 
 
 def _query(actor: Actor, flt: AuditFilter):

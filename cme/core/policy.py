@@ -34,9 +34,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from cme.errors import NotPermitted
-from cme.models import (
-    AuditLog, CreditRecord, Department, Notice, PersonalStandard, ProfileChangeRequest, Transfer, User,
-)
+from cme.models import AuditLog, CreditRecord, Department, Notice, PersonalStandard, ProfileChangeRequest, Transfer, User
 
 if TYPE_CHECKING:  # actors.py is itself guarded by this module
     from cme.core.actors import Actor

@@ -19,13 +19,13 @@ Base layer: imports only models (it is bookkeeping of tables every context write
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import Session
 
 from cme.models import CreditSummary, InstitutionYearRollup, StaffCount, User, VerdictRollup
-
 
 ROLLUP_LOCK = 7011  # advisory-lock namespace of the rollups (the second key is the institution id)
 

@@ -17,16 +17,26 @@ Rules:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Iterable
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from cme.core import reference, rollups
 from cme.domain.compliance import (
-    CLASS_II, NATIONAL_I, PROVINCIAL_I, STATUS_MET, STATUS_NOT_MET, STATUS_UNSET, TOTAL, ComplianceSettings, YearTotals,
-    YearVerdict, to_credit, year_verdict,
+    CLASS_II,
+    NATIONAL_I,
+    PROVINCIAL_I,
+    STATUS_MET,
+    STATUS_NOT_MET,
+    STATUS_UNSET,
+    TOTAL,
+    ComplianceSettings,
+    YearTotals,
+    YearVerdict,
+    to_credit,
+    year_verdict,
 )
 from cme.domain.standards import Standard, parse_title_label
 from cme.models import AppSetting, CreditSummary, PersonalStandard, User

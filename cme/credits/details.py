@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from cme import clock
 from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.domain.compliance import format_credit
 from cme.errors import NotFound
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, CreditReview, User
 from cme.storage import get_storage
-from cme.core.policy import use_case
 
 ACTION_LABELS = {"submit": "提交", "update": "修改", "approve": "审核通过", "reject": "审核不过", "import": "批量导入"}
 

@@ -27,16 +27,16 @@ from sqlalchemy.orm import Session
 from cme import clock
 from cme.core import audit, reference
 from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.credits.details import CreditDetail
 from cme.credits.summaries import refresh_summary
 from cme.domain.compliance import CREDIT_TYPES
 from cme.domain.identity import check_text
 from cme.domain.inputs import FIRST_YEAR, parse_amount, parse_year
-from cme.errors import FieldErrors, DuplicateCredit, NotFound, RecordLocked, ValidationError
+from cme.errors import DuplicateCredit, FieldErrors, NotFound, RecordLocked, ValidationError
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, CreditReview, Project
 from cme.storage import CheckedFile, Upload, check_proof, drop_file, store_file
-from cme.core.policy import use_case
 
 MAX_CREDITS = Decimal("100")
 

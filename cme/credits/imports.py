@@ -21,8 +21,8 @@ Rules:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
@@ -35,9 +35,7 @@ from cme.core.policy import use_case
 from cme.core.verdicts import judge_people
 from cme.credits import import_file
 from cme.credits.entry import CreditChoices, credit_choices, validate_credit
-from cme.credits.import_file import (  # noqa: F401  (HEADERS, caps and read_table are this module's interface too)
-    FILE_LABEL, HEADERS, MAX_BYTES, MAX_COLUMNS, MAX_ROWS, _column_of, _parse_row, _Row, read_table,
-)
+from cme.credits.import_file import FILE_LABEL, HEADERS, MAX_BYTES, MAX_COLUMNS, MAX_ROWS, _column_of, _parse_row, _Row, read_table  # noqa: F401  (HEADERS, caps and read_table are this module's interface too)
 from cme.credits.summaries import upsert_totals
 from cme.errors import DomainError, ValidationError
 from cme.models import CreditRecord, User

@@ -20,16 +20,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from cme import clock
+from cme.core import audit
+from cme.core.actors import Actor
+from cme.core.policy import use_case
+from cme.credits.entry import check_dictionary_fields, credit_choices, parse_credits
 from cme.domain.compliance import CREDIT_TYPES
 from cme.domain.identity import check_text
 from cme.domain.inputs import clean_text, parse_year
-from cme.errors import FieldErrors, Duplicate, NotFound
+from cme.errors import Duplicate, FieldErrors, NotFound
 from cme.models import Project
-from cme.core import audit
-from cme.core.actors import Actor
-from cme.credits.entry import check_dictionary_fields, credit_choices, parse_credits
-from cme.core.policy import use_case
-
 
 
 @dataclass

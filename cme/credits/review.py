@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 from cme import clock
 from cme.core import audit
 from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.core.transitions import decide, reject_reason
 from cme.credits.entry import _snapshot
 from cme.credits.summaries import refresh_summaries
 from cme.errors import NotFound, ValidationError
 from cme.models import CreditRecord, CreditReview, Department, User
-from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from cme import clock
 from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.domain.compliance import CLASS_II
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, User
 from cme.reports.tables import csv_bytes, xlsx_bytes
-from cme.core.policy import use_case
 
 STATUS_BY_LABEL = {v: k for k, v in REVIEW_STATUS.items()}
 

@@ -20,8 +20,8 @@ from decimal import Decimal
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
-from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
 from cme.core import verdicts
+from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
 from cme.models import CreditRecord, CreditSummary, User
 
 ZERO = Decimal("0")

@@ -23,9 +23,9 @@ Rules:
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Mapping
 
 from cme.domain.standards import Standard
 

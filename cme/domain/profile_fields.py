@@ -202,7 +202,7 @@ def _clean_value(f: Field, raw, options: dict[str, list[str]], today: date, requ
     if not text:
         return ""
     if f.kind == "select":
-        allowed = options.get(f.source or f.label, SPECIAL_OPTIONS.get(f.source or "", None))
+        allowed = options.get(f.source or f.label, SPECIAL_OPTIONS.get(f.source or ""))
         if allowed is not None and text not in allowed:
             raise ValueError("请从列表中选择")
     elif f.kind == "email":

@@ -14,17 +14,28 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cme.accounts.users import create_admin, create_person
 from cme.clock import today, utcnow
 from cme.config import DATA_DIR
+from cme.core import reference
+from cme.credits.summaries import refresh_summary
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
 from cme.domain.identity import check_digit
 from cme.domain.passwords import hash_password
 from cme.domain.standards import pick_standard
-from cme.models import (CreditRecord, CreditReview, CreditStandard, Department, Institution, Notice, PersonalStandard, Profile,
-                        Project, Region, User)
-from cme.core import reference
-from cme.credits.summaries import refresh_summary
-from cme.accounts.users import create_admin, create_person
+from cme.models import (
+    CreditRecord,
+    CreditReview,
+    CreditStandard,
+    Department,
+    Institution,
+    Notice,
+    PersonalStandard,
+    Profile,
+    Project,
+    Region,
+    User,
+)
 
 DEMO_PASSWORD = "cme2026demo"
 PROVINCE_ADMIN = "province_admin"

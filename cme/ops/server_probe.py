@@ -96,7 +96,7 @@ class Server:
         assert self.proc is not None
         return self.proc.pid
 
-    def start(self, timeout: float = 90) -> "Server":
+    def start(self, timeout: float = 90) -> Server:
         log = open(self.log_path or os.devnull, "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", self.script, "--server.headless", "true",

@@ -3,10 +3,10 @@ set-up lock of cme.ops.migrate, so replicas starting together do it once."""
 from __future__ import annotations
 
 from cme.config import get_settings
+from cme.core import verdicts
 from cme.core.reference import load_reference_data
 from cme.ops.demo import seed_demo
 from cme.ops.migrate import prepared_database
-from cme.core import verdicts
 
 
 def init_db() -> dict[str, int]:

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from cme.clock import fmt_local, utcnow
 from cme.core import audit
 from cme.core.actors import Actor, get_user_in_scope
+from cme.core.policy import use_case
 from cme.core.transitions import decide, reject_reason
 from cme.domain import profile_fields as pf
 from cme.errors import NotFound, NotPermitted
 from cme.models import Profile, ProfileChangeRequest, ProfileEntry, User
-from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ Rules:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,10 +18,10 @@ from cme import crypto
 from cme.clock import fmt_local, today, utcnow
 from cme.core import audit, reference
 from cme.core.actors import Actor, get_user_in_scope
+from cme.core.policy import use_case
 from cme.domain import profile_fields as pf
 from cme.errors import NotFound, RecordLocked, ValidationError
 from cme.models import Institution, Profile, ProfileChangeRequest, ProfileEntry, User
-from cme.core.policy import use_case
 from cme.reports.glyphs import check_printable
 from cme.uploads import CheckedFile, check_upload
 

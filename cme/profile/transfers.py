@@ -18,14 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cme.clock import fmt_local, today, utcnow
-from cme.domain.identity import check_text
-from cme.errors import FieldErrors, Duplicate, NotFound, RecordLocked
-from cme.models import CreditSummary, Department, Institution, ProfileChangeRequest, Transfer, User
 from cme.core import audit
 from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.core.transitions import decide, reject_reason
 from cme.credits.summaries import refresh_summary
-from cme.core.policy import use_case
+from cme.domain.identity import check_text
+from cme.errors import Duplicate, FieldErrors, NotFound, RecordLocked
+from cme.models import CreditSummary, Department, Institution, ProfileChangeRequest, Transfer, User
 
 
 @dataclass(frozen=True)

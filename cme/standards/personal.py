@@ -18,17 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cme import clock
+from cme.core import audit, reference
+from cme.core.actors import Actor, get_user_in_scope
+from cme.core.policy import use_case
+from cme.core.verdicts import judge_person
 from cme.domain.identity import age_on
 from cme.domain.inputs import FIRST_YEAR, parse_year
 from cme.domain.standards import REGION_LEVELS, Standard, is_below, pick_standard
 from cme.errors import Duplicate, NotFound, ValidationError
 from cme.models import CreditStandard, Department, Institution, PersonalStandard, Profile, User
-from cme.core import audit
-from cme.core import reference
-
-from cme.core.policy import use_case
-from cme.core.actors import Actor, get_user_in_scope
-from cme.core.verdicts import judge_person
 
 DUPLICATE_YEAR = "该年度已设置学分标准"
 

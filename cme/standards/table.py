@@ -20,14 +20,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cme import clock
-from cme.domain.identity import check_text, normalize
-from cme.domain.inputs import FIRST_YEAR, fold_digits, is_ascii_digits, parse_amount, parse_year
-from cme.domain.standards import REGION_LEVELS, STANDARD_LEVELS
-from cme.errors import FieldErrors, Duplicate, NotFound, RecordLocked
-from cme.models import CreditStandard, PersonalStandard
 from cme.core import audit
 from cme.core.actors import Actor
 from cme.core.policy import use_case
+from cme.domain.identity import check_text, normalize
+from cme.domain.inputs import FIRST_YEAR, fold_digits, is_ascii_digits, parse_amount, parse_year
+from cme.domain.standards import REGION_LEVELS, STANDARD_LEVELS
+from cme.errors import Duplicate, FieldErrors, NotFound, RecordLocked
+from cme.models import CreditStandard, PersonalStandard
 
 ALL_LEVELS = "全部"
 MAX_AMOUNT = Decimal("1000")

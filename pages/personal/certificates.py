@@ -3,12 +3,12 @@
 import pandas as pd
 import streamlit as st
 
+from cme.certificates import registry
+from cme.certificates import service as certificates
+from cme.certificates.pdf import HEADERS, KIND_TITLES, PLATFORM_LINE, TITLE, fmt_credits, fmt_date_cn, intro_sentence, year_sentence
 from cme.clock import today
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.certificates.pdf import HEADERS, KIND_TITLES, PLATFORM_LINE, TITLE, fmt_credits, fmt_date_cn, intro_sentence, year_sentence
-from cme.certificates import registry
-from cme.certificates import service as certificates
 from ui.forms import choose, literal, show_error
 from ui.session import require_actor
 

@@ -5,12 +5,12 @@ import pandas as pd
 import streamlit as st
 
 from cme import clock
+from cme.core import reference
+from cme.credits import details, entry, search
+from cme.credits.entry import CreditInput
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES, format_credit
 from cme.domain.inputs import FIRST_YEAR  # the service enforces it; the widgets only offer the same range
-from cme.credits import details, entry, search
-from cme.core import reference
-from cme.credits.entry import CreditInput
 from cme.storage import Upload
 from ui.credit_view import show_credit_detail
 from ui.forms import act, literal, show_flash

@@ -2,11 +2,11 @@
 import pandas as pd
 import streamlit as st
 
+from cme.core import reference
 from cme.db import session_scope
 from cme.domain.compliance import format_credit
 from cme.domain.standards import levels_at_or_above
 from cme.errors import DomainError
-from cme.core import reference
 from cme.standards import personal as standards
 from ui.forms import act, choose, show_error, show_flash
 from ui.session import require_actor

@@ -3,9 +3,9 @@ the public 证书验证 page then shows 已作废 and the reason."""
 import pandas as pd
 import streamlit as st
 
+from cme.certificates import registry
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.certificates import registry
 from ui.forms import act, show_error, show_flash
 from ui.session import require_actor
 

@@ -1,9 +1,9 @@
 """忘记密码: 身份证号 + 短信验证码（发送至注册手机）→ 新密码两次。没有任何默认密码。"""
 import streamlit as st
 
+from cme.accounts import password_reset
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.accounts import password_reset
 from ui.forms import show_error
 
 S = st.session_state

@@ -3,8 +3,8 @@ import streamlit as st
 
 from cme.config import get_settings
 from cme.db import session_scope
-from cme.ops.demo import DEMO_PASSWORD, demo_accounts
 from cme.labels import ROLE
+from cme.ops.demo import DEMO_PASSWORD, demo_accounts
 from ui.forms import literal
 from ui.login_form import login_form
 from ui.navigation import ROOT

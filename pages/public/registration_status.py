@@ -2,9 +2,9 @@
 import pandas as pd
 import streamlit as st
 
+from cme.accounts import registration
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.accounts import registration
 from ui.forms import flash_and_rerun, show_error, show_flash
 from ui.place_picker import pick_place
 from ui.session import client_address

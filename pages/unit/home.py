@@ -2,9 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from cme.db import session_scope
 from cme.administration import notices
 from cme.credits import progress
+from cme.db import session_scope
 from ui.session import require_actor
 
 me = require_actor("unit")

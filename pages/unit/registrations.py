@@ -3,10 +3,10 @@ required), 批量通过; tab 人员账号: 重置密码 to a one-time password s
 import pandas as pd
 import streamlit as st
 
+from cme.accounts import registration_review
+from cme.accounts import staff_accounts as accounts_admin
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.accounts import staff_accounts as accounts_admin
-from cme.accounts import registration_review
 from ui.forms import act, literal, show_error, show_flash
 from ui.session import require_actor
 

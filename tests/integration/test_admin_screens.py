@@ -8,19 +8,16 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from cme import clock
+from cme.administration import departments, institutions
+from cme.core import audit, reference
+from cme.core.audit import AuditFilter
+from cme.credits import entry, projects
+from cme.credits.projects import ProjectInput
 from cme.db import session_scope
 from cme.errors import Duplicate, NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog, CreditStandard, CreditSummary, Institution, PersonalStandard, Project, Region, User
-from cme.core import audit
-from cme.credits import entry
-from cme.administration import departments
-from cme.administration import institutions
-from cme.credits import projects
-from cme.core import reference
 from cme.standards import personal as standards
 from cme.standards import table as standards_admin
-from cme.core.audit import AuditFilter
-from cme.credits.projects import ProjectInput
 from cme.standards.table import StandardInput
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 

@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, select, update
 from cme import clock
 from cme.accounts import legacy, registration
 from cme.administration import departments, dictionaries, institutions, notices
+from cme.analytics import service as analytics
 from cme.certificates import service as certificates
 from cme.credits import entry, imports, projects, review, search
 from cme.credits.entry import CreditInput
@@ -29,12 +30,22 @@ from cme.credits.projects import ProjectInput
 from cme.db import session_scope
 from cme.domain.inputs import clean_text
 from cme.errors import DomainError
-from cme.models import (CreditRecord, CreditStandard, CreditSummary, Department, DictionaryItem, Institution, Notice,
-                        PersonalStandard, ProfileChangeRequest, Project, User)
+from cme.models import (
+    CreditRecord,
+    CreditStandard,
+    CreditSummary,
+    Department,
+    DictionaryItem,
+    Institution,
+    Notice,
+    PersonalStandard,
+    ProfileChangeRequest,
+    Project,
+    User,
+)
 from cme.profile import changes
 from cme.standards import personal as personal_standards
 from cme.standards import table as standards_table
-from cme.analytics import service as analytics
 from tests.apptest import shown
 from tests.factories import add_credit, make_admin, make_institution, make_person, valid_id_number
 from tests.integration.test_dictionaries_admin import restore_dictionaries, snapshot_dictionaries

@@ -11,12 +11,12 @@ from PIL import Image
 from sqlalchemy import select
 
 from cme import clock
+from cme.credits import details, entry, review, search
+from cme.credits.entry import CreditInput
+from cme.credits.search import CreditFilter
 from cme.db import session_scope
 from cme.errors import DuplicateCredit, NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog, CreditReview, CreditSummary, Project
-from cme.credits import details, entry, review, search
-from cme.credits.search import CreditFilter
-from cme.credits.entry import CreditInput
 from cme.storage import MAX_PROOF_BYTES, Upload
 from tests.factories import make_admin, make_institution, make_person, minimal_pdf, same_picture
 

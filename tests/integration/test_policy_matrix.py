@@ -28,9 +28,7 @@ from cme.core import policy
 from cme.core.actors import Actor, actor_from_user
 from cme.db import session_factory, session_scope
 from cme.errors import NotPermitted
-from cme.models import (
-    AuditLog, CreditStandard, Department, Notice, PersonalStandard, ProfileChangeRequest, Transfer, User,
-)
+from cme.models import AuditLog, CreditStandard, Department, Notice, PersonalStandard, ProfileChangeRequest, Transfer, User
 from tests.factories import add_credit, make_admin, make_institution, make_person
 
 CME = Path(__file__).resolve().parents[2] / "cme"

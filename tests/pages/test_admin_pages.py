@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from cme import clock
+from cme.administration import departments
+from cme.core import audit, reference
 from cme.db import session_scope
 from cme.models import CreditStandard, CreditSummary, Department, Institution, PersonalStandard, Project, User
-from cme.core import audit
-from cme.administration import departments
-from cme.core import reference
-from tests.apptest import open_page, page_text as _texts
+from tests.apptest import open_page
+from tests.apptest import page_text as _texts
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from cme.db import session_scope
 from cme.core import reference
-from tests.apptest import open_page, page_text as _texts
+from cme.db import session_scope
+from tests.apptest import open_page
+from tests.apptest import page_text as _texts
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 from tests.integration.test_dictionaries_admin import restore_dictionaries, snapshot_dictionaries
 

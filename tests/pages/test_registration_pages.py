@@ -10,12 +10,11 @@ from sqlalchemy import select as select_stmt
 from streamlit.testing.v1 import AppTest
 
 from cme import crypto
-from cme.accounts import sms
+from cme.accounts import auth, sms
+from cme.core import reference
 from cme.db import session_scope
 from cme.errors import AuthError
 from cme.models import Department, Institution, ProfileChangeRequest, User
-from cme.accounts import auth
-from cme.core import reference
 from tests.apptest import open_page
 from tests.factories import PASSWORD, make_admin, make_institution, make_person, valid_id_number
 

@@ -7,13 +7,7 @@ from io import BytesIO
 
 from pypdf import PdfReader
 
-from cme.profile.resume_pdf import (
-    BASIC_LABELS,
-    SECTION_TITLES,
-    ResumeContent,
-    ResumeSection,
-    render_resume,
-)
+from cme.profile.resume_pdf import BASIC_LABELS, SECTION_TITLES, ResumeContent, ResumeSection, render_resume
 
 A4 = (595.28, 841.89)
 
