@@ -53,7 +53,8 @@ THROTTLE_WINDOW = timedelta(hours=1)
 NAME_MAX = 50
 
 
-def _place(session: Session, errors: dict[str, str], institution_id: int | None, department_id: int | None) -> tuple[Institution | None, int | None]:
+def _place(session: Session, errors: dict[str, str], institution_id: int | None,
+           department_id: int | None) -> tuple[Institution | None, int | None]:
     """机构单位 must be an active institution; 科室 one of its departments (required when it has any)."""
     inst = session.get(Institution, institution_id) if institution_id else None
     if inst is None or not inst.active:

@@ -96,9 +96,8 @@ def create_person(session: Session, *, username: str, password: str, name: str, 
     card = errors.check("身份证号", parse_id_number, id_number)
     phone = errors.check("手机号码", check_phone, phone)
     name = errors.check("真实姓名", check_person_name, name, max_len=50)
-    if not errors and password_hash is None:
-        if problem := password_problem(password, personal=(username, card.number, phone)):
-            errors["密码"] = problem
+    if not errors and password_hash is None and (problem := password_problem(password, personal=(username, card.number, phone))):
+        errors["密码"] = problem
     errors.raise_if_any()
     if taken := ensure_unique(session, username=username, id_number=card.number, phone=phone):
         raise ValidationError(taken)

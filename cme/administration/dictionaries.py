@@ -265,9 +265,8 @@ def _in_use(session: Session, item: DictionaryItem) -> str | None:
     elif item.kind == TITLE_KIND:
         if used(select(PersonalStandard.id).where(PersonalStandard.title == name)):
             return "个人学分标准"
-    elif item.kind == BASIS_KIND:
-        if used(select(User.id).where(User.standard_basis == name)):
-            return "用户注册信息"
+    elif item.kind == BASIS_KIND and used(select(User.id).where(User.standard_basis == name)):
+        return "用户注册信息"
     return None
 
 
@@ -338,7 +337,7 @@ def move_item(session: Session, actor: Actor, item_id: int, step: int) -> None:
     if len(set(orders)) < len(orders):  # duplicates (e.g. from an old load): number them in turn
         orders = list(range(orders[0], orders[0] + len(orders)))
     siblings[pos], siblings[target] = siblings[target], siblings[pos]
-    for sibling, order in zip(siblings, orders):
+    for sibling, order in zip(siblings, orders, strict=True):
         sibling.sort_order = order
     session.flush()
     audit.record(session, actor.id, "dictionary.move", "dictionary_item", item.id,

@@ -233,4 +233,5 @@ def province_headline(session: Session, actor: Actor, year: int | None = None) -
     return Headline(ov.year, ov.total, q.registrations + q.credits + q.profiles + q.transfers, ov.by("city"))
 
 
-__all__ = ["DIMENSIONS", "NO_DEPARTMENT", "NO_TITLE", "Cell", "Headline", "Overview", "RateRow", "province_headline", "rates", "total", "trend", "year_overview"]
+__all__ = ["DIMENSIONS", "NO_DEPARTMENT", "NO_TITLE", "Cell", "Headline", "Overview", "RateRow", "province_headline", "rates", "total",
+           "trend", "year_overview"]

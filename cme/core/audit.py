@@ -27,7 +27,8 @@ _PHONE_RE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
 # Chinese names of the actions services record; an unknown action is shown as it is stored
 ACTION_LABELS = {
     "account.locked": "账号锁定", "login.success": "登录成功", "login.failure": "登录失败",
-    "registration.status_query": "注册状态查询", "certificate.verify": "证书验证", "export": "导出数据", "account.disabled": "停用账号", "account.enabled": "启用账号",
+    "registration.status_query": "注册状态查询", "certificate.verify": "证书验证", "export": "导出数据",
+    "account.disabled": "停用账号", "account.enabled": "启用账号",
     "access.denied": "越权操作被拒绝", "admin.created": "创建管理员", "user.created": "创建用户",
     "credit.submit": "学分登记", "credit.update": "学分修改", "credit.delete": "学分删除",
     "credit.approve": "学分审核通过", "credit.reject": "学分审核不过", "issue_certificate": "出具学分证明",

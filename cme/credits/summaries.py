@@ -54,7 +54,7 @@ def refresh_summary(session: Session, user_id: int, year: int) -> CreditSummary:
         session.add(summary)
     pending_before = summary.pending_records
     summary.institution_id = institution_id
-    for field, value in zip(TOTAL_FIELDS, as_totals(row)):
+    for field, value in zip(TOTAL_FIELDS, as_totals(row), strict=True):
         setattr(summary, field, value)
     session.flush()
     verdicts.after_totals(session, summary, pending_before)  # stored verdict and rollups, same transaction
@@ -105,8 +105,9 @@ SELECT c.user_id, c.year, MIN(u.institution_id),
 FROM credit_records c JOIN users u ON u.id = c.user_id
 WHERE {where}
 GROUP BY c.user_id, c.year
-ON CONFLICT (user_id, year) DO UPDATE SET institution_id = excluded.institution_id, national_i = excluded.national_i, provincial_i = excluded.provincial_i,
-    class_ii = excluded.class_ii, projects_i = excluded.projects_i, projects_ii = excluded.projects_ii,
+ON CONFLICT (user_id, year) DO UPDATE SET institution_id = excluded.institution_id, national_i = excluded.national_i,
+    provincial_i = excluded.provincial_i, class_ii = excluded.class_ii, projects_i = excluded.projects_i,
+    projects_ii = excluded.projects_ii,
     pending_i = excluded.pending_i, pending_ii = excluded.pending_ii, pending_records = excluded.pending_records
 """
 
@@ -136,4 +137,4 @@ def upsert_all_totals(session: Session) -> None:
 def as_totals(row) -> tuple:
     """One row of `totals_columns()` as exact values (Decimal credits, int counts)."""
     return tuple(int(v) if f.startswith(("projects", "pending_records")) else Decimal(str(v))
-                 for f, v in zip(TOTAL_FIELDS, row))
+                 for f, v in zip(TOTAL_FIELDS, row, strict=True))

@@ -52,7 +52,10 @@ class PageFigures:
 
     def row(self) -> dict:
         t = sorted(self.times)
-        pct = (lambda q: t[min(len(t) - 1, int(q * len(t)))] if t else None)
+
+        def pct(q: float) -> float | None:
+            return t[min(len(t) - 1, int(q * len(t)))] if t else None
+
         return dict(label=self.label, views=self.views, errors=self.errors,
                     cpu_ms_per_view=1000 * self.cpu_s / self.views if self.views else None,
                     p50_s=statistics.median(t) if t else None, p95_s=pct(0.95),
@@ -133,7 +136,10 @@ async def _login_all(replicas, figures, sessions, prefix: str = "") -> None:
     persons = [s for s in sessions if s.role == "person"]
     units = [s for s in sessions if s.role == "unit"]
     await _round(replicas, figures, prefix + "登录页（新会话）", cb.open_login, sessions)
-    login = (lambda s, base: cb.submit_login(s, base, DEMO_PASSWORD))
+
+    def login(s, base):
+        return cb.submit_login(s, base, DEMO_PASSWORD)
+
     await _round(replicas, figures, prefix + "登录（个人，至首页）", login, persons)
     await _round(replicas, figures, prefix + "登录（单位，至首页）", login, units)
 

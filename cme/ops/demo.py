@@ -185,7 +185,8 @@ def _seed_notices(session: Session, institutions: list[Institution]) -> None:
     year = today().year
     session.add(Notice(title=f"关于做好{year}年度继续医学教育学分审核工作的通知", body="请各单位于12月20日前完成本年度学分审核。",
                        sender_id=admin.id, level="省级", theme="学分审核", start_date=date(year, 11, 1), end_date=date(year, 12, 20)))
-    session.add(Notice(title="四川省继续医学教育平台系统更新说明", body="系统更新前使用过继教平台的个人用户，请直接使用原用户名和密码登录。",
+    session.add(Notice(title="四川省继续医学教育平台系统更新说明",
+                       body="系统更新前使用过继教平台的个人用户，请直接使用原用户名和密码登录。",
                        sender_id=admin.id, level="省级", theme="系统通知", start_date=date(year, 1, 1), end_date=date(year, 12, 31)))
 
 

@@ -83,7 +83,8 @@ def _pending(session: Session, user_id: int, *, lock: bool = False) -> ProfileCh
 def _protect(value: str) -> dict | str:
     if not value:
         return ""
-    return {"enc": crypto.encrypt(value), "hash": crypto.lookup_hash(value), "masked": crypto.mask_phone(value) if len(value) == 11 else value[:3] + "****" + value[-2:]}
+    masked = crypto.mask_phone(value) if len(value) == 11 else value[:3] + "****" + value[-2:]
+    return {"enc": crypto.encrypt(value), "hash": crypto.lookup_hash(value), "masked": masked}
 
 
 def _reveal(value) -> str:

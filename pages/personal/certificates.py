@@ -49,7 +49,7 @@ def download(issued, key: str) -> None:
 
 def request_section() -> None:
     cols = st.columns(3)
-    for col, (kind, label) in zip(cols, KIND_TITLES.items()):
+    for col, (kind, label) in zip(cols, KIND_TITLES.items(), strict=True):
         chosen = S.get("cert_kind") == kind
         if col.button(label, key=f"cert_kind_{kind}", type="primary" if chosen else "secondary", width="stretch"):
             S["cert_kind"] = kind

@@ -176,7 +176,8 @@ elif isinstance(mode, tuple) and mode[0] == "view":
 st.dataframe(
     pd.DataFrame([[r.project_code, r.project_name, format_credit(r.credits), r.credit_type, r.status_label, r.year,
                    f"{r.date_from} 至 {r.date_to}", r.form, r.organizer, r.reject_reason] for r in rows],
-                 columns=["项目编号", "项目名称", "学分", "学分类型", "状态", "举办年度", "获取时间", "学分获取形式", "主办单位", "审核意见"]),
+                 columns=["项目编号", "项目名称", "学分", "学分类型", "状态", "举办年度", "获取时间", "学分获取形式", "主办单位",
+                          "审核意见"]),
     hide_index=True, width="stretch",
 )
 if not rows:

@@ -57,7 +57,8 @@ if not mine:
     st.stop()
 st.dataframe(pd.DataFrame([[r.year, r.region_level, r.title, r.code, r.name, format_credit(r.national_i_per_cycle),
                             format_credit(r.provincial_i_per_year), format_credit(r.class_ii_per_year)] for r in mine],
-                          columns=["年度", "机构所属区域等级", "技术职称", "执行标准", "学分标准", "国I(分/周期)", "省I(分/年)", "II类(分/年)"]),
+                          columns=["年度", "机构所属区域等级", "技术职称", "执行标准", "学分标准", "国I(分/周期)", "省I(分/年)",
+                                   "II类(分/年)"]),
              hide_index=True, width="stretch")
 labels = [f"{r.year}年度 · {r.code} · {r.title}" for r in mine]
 picked = st.selectbox("选择一个学分标准", labels, index=None, placeholder="请选择", key="std_pick")

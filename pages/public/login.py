@@ -21,7 +21,7 @@ with left:
         ("pages/public/forgot_password.py", "忘记密码"),
         ("pages/public/help.py", "帮助文档"),
     ] if (ROOT / path).exists()]
-    for col, (path, label) in zip(st.columns(len(links)), links):
+    for col, (path, label) in zip(st.columns(len(links)), links, strict=True):
         col.page_link(path, label=label)
 
 if get_settings().demo:

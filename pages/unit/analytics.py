@@ -27,7 +27,7 @@ t = ov.total
 show_rate_metrics(t, f"{year}年达标率")
 
 tabs = st.tabs(["按科室", "按职称级别", "按执行标准"])
-for tab, (dim, label) in zip(tabs, [("department", "科室"), ("title", "职称级别"), ("standard", "执行标准")]):
+for tab, (dim, label) in zip(tabs, [("department", "科室"), ("title", "职称级别"), ("standard", "执行标准")], strict=True):
     with tab:
         groups = ov.by(dim)
         if not groups:

@@ -30,7 +30,7 @@ with tabs[0]:
         )
         edited = st.data_editor(table, hide_index=True, use_container_width=True, key="rg_table",
                                 disabled=[c for c in table.columns if c != "选择"])
-        chosen = [r.user_id for r, pick in zip(rows, edited["选择"]) if pick]
+        chosen = [r.user_id for r, pick in zip(rows, edited["选择"], strict=True) if pick]
         if st.button(f"批量通过（已选 {len(chosen)} 条）", disabled=not chosen, key="rg_batch"):
             act(f"已审核通过 {len(chosen)} 条注册申请", lambda s: registration_review.approve_registrations(s, me, chosen))
 

@@ -207,16 +207,16 @@ def test_institution_services_are_province_only(world):
     for who in ("person", "admin_a"):
         actor = world[who]
         for call in (
-            lambda s: institutions.list_institutions(s, actor),
-            lambda s: institutions.add_institution(s, actor, code="X1", name="X", region_code=None, region_level="县级"),
-            lambda s: institutions.update_institution(s, actor, world["a"], name="改名", region_level="县级"),
-            lambda s: institutions.set_institution_active(s, actor, world["a"], False),
-            lambda s: institutions.add_department(s, actor, world["a"], "眼科"),
-            lambda s: institutions.create_unit_admin(s, actor, world["a"], username="sneaky01", name="x",
+            lambda s, a: institutions.list_institutions(s, a),
+            lambda s, a: institutions.add_institution(s, a, code="X1", name="X", region_code=None, region_level="县级"),
+            lambda s, a: institutions.update_institution(s, a, world["a"], name="改名", region_level="县级"),
+            lambda s, a: institutions.set_institution_active(s, a, world["a"], False),
+            lambda s, a: institutions.add_department(s, a, world["a"], "眼科"),
+            lambda s, a: institutions.create_unit_admin(s, a, world["a"], username="sneaky01", name="x",
                                                      password=PASSWORD, password2=PASSWORD),
         ):
             with pytest.raises(NotPermitted), session_scope() as s:
-                call(s)
+                call(s, actor)
     with session_scope() as s:
         assert s.get(Institution, world["a"]).active
         assert s.scalars(select(User).where(User.username == "sneaky01")).first() is None
@@ -292,13 +292,13 @@ def test_project_services_are_province_only(world):
     for who in ("person", "admin_a"):
         actor = world[who]
         for call in (
-            lambda s: projects.list_projects(s, actor),
-            lambda s: projects.add_project(s, actor, _project(code="X")),
-            lambda s: projects.update_project(s, actor, pid, _project(name="改")),
-            lambda s: projects.delete_project(s, actor, pid),
+            lambda s, a: projects.list_projects(s, a),
+            lambda s, a: projects.add_project(s, a, _project(code="X")),
+            lambda s, a: projects.update_project(s, a, pid, _project(name="改")),
+            lambda s, a: projects.delete_project(s, a, pid),
         ):
             with pytest.raises(NotPermitted), session_scope() as s:
-                call(s)
+                call(s, actor)
     with session_scope() as s:
         assert s.get(Project, pid).name == "临床药理学新进展"
 
@@ -387,12 +387,12 @@ def test_standard_services_are_province_only(world):
     for who in ("person", "admin_a"):
         actor = world[who]
         for call in (
-            lambda s: standards_admin.standards_in_force(s, actor, 2026),
-            lambda s: standards_admin.all_versions(s, actor),
-            lambda s: standards_admin.add_standard_version(s, actor, _version()),
+            lambda s, a: standards_admin.standards_in_force(s, a, 2026),
+            lambda s, a: standards_admin.all_versions(s, a),
+            lambda s, a: standards_admin.add_standard_version(s, a, _version()),
         ):
             with pytest.raises(NotPermitted), session_scope() as s:
-                call(s)
+                call(s, actor)
     with session_scope() as s:
         assert s.scalars(select(CreditStandard).where(CreditStandard.effective_year == NEXT)).first() is None
 

@@ -12,7 +12,7 @@ from cme.attendance import checkin, confirm, sessions, tokens
 from cme.db import session_scope
 from cme.errors import DomainError, NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog, CreditRecord, CreditSummary
-from tests.attendance_world import DAY, fake_clock, make_project, make_world, morning  # noqa: F401
+from tests.attendance_world import DAY, make_world, morning
 from tests.factories import add_credit, valid_id_number
 
 

@@ -55,9 +55,8 @@ def test_forgot_password_needs_the_sms_code(person):
         with pytest.raises(AuthError):
             auth.login(s, person["actor"].username, PASSWORD)
         assert "password.reset_by_sms" in s.scalars(select(AuditLog.action)).all()
-    with pytest.raises(ValidationError, match="已失效"):  # single use
-        with session_scope() as s:
-            pr.reset_password(s, person["id_number"], code, "Another2026x", "Another2026x")
+    with pytest.raises(ValidationError, match="已失效"), session_scope() as s:  # single use
+        pr.reset_password(s, person["id_number"], code, "Another2026x", "Another2026x")
 
 
 def test_reset_enforces_policy_and_repeat(person):
@@ -123,12 +122,10 @@ def test_admin_reset_only_own_staff(person):
         accounts_admin.reset_staff_password(s, other_admin, person["actor"].id)
     with pytest.raises(NotPermitted), session_scope() as s:
         accounts_admin.reset_staff_password(s, colleague, person["actor"].id)
-    with pytest.raises(NotPermitted):  # another institution's admin: out of scope
-        with session_scope() as s:
-            accounts_admin.reset_staff_password(s, own_admin, other_admin.id)
-    with pytest.raises(NotFound):  # an admin of the own institution is not staff
-        with session_scope() as s:
-            accounts_admin.reset_staff_password(s, own_admin, make_admin(s, s.get(Institution, person["inst"])).id)
+    with pytest.raises(NotPermitted), session_scope() as s:  # another institution's admin: out of scope
+        accounts_admin.reset_staff_password(s, own_admin, other_admin.id)
+    with pytest.raises(NotFound), session_scope() as s:  # an admin of the own institution is not staff
+        accounts_admin.reset_staff_password(s, own_admin, make_admin(s, s.get(Institution, person["inst"])).id)
     with session_scope() as s:
         assert accounts_admin.list_staff_accounts(s, other_admin) == []
         assert s.get(User, person["actor"].id).password_hash == before

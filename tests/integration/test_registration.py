@@ -68,18 +68,16 @@ def test_register_creates_pending_person_with_consent(place):
         assert (u.role, u.status, u.sex, str(u.birth_date)) == ("person", "pending", "男", "1985-06-15")
         assert u.consent_at is not None and u.phone_masked == "137****1111"
         assert s.scalars(select(AuditLog.action).where(AuditLog.entity_id == str(user_id))).all() == ["registration.submitted"]
-    with session_scope() as s:  # pending: the password is right, the state is named, no session
-        with pytest.raises(AuthError, match="单位待审"):
-            auth.login(s, "newuser1", NEW_PASSWORD)
+    with session_scope() as s, pytest.raises(AuthError, match="单位待审"):  # pending: the password is right, the state is named, no session
+        auth.login(s, "newuser1", NEW_PASSWORD)
 
 
 def test_register_needs_verified_phone(place):
     with pytest.raises(ValidationError, match="手机验证已失效"), session_scope() as s:
         registration.register(s, PHONE, "1.forged", form(place["inst"], place["dept"]))
     ticket = verified_ticket()
-    with pytest.raises(ValidationError, match="手机验证已失效"):  # a ticket for another number
-        with session_scope() as s:
-            registration.register(s, "13700002222", ticket, form(place["inst"], place["dept"]))
+    with pytest.raises(ValidationError, match="手机验证已失效"), session_scope() as s:  # a ticket for another number
+        registration.register(s, "13700002222", ticket, form(place["inst"], place["dept"]))
     with session_scope() as s:
         assert s.scalars(select(User).where(User.role == "person")).first() is None
 
@@ -158,9 +156,8 @@ def test_status_query_throttled(place):
     for _ in range(10):
         with pytest.raises(DomainError, match="不匹配"), session_scope() as s:
             registration.query_status(s, "newuser1", valid_id_number(904 + _))
-    with pytest.raises(Throttled, match="查询过于频繁"):  # even the right pair is refused for an hour
-        with session_scope() as s:
-            registration.query_status(s, "newuser1", valid_id_number(901))
+    with pytest.raises(Throttled, match="查询过于频繁"), session_scope() as s:  # even the right pair is refused for an hour
+        registration.query_status(s, "newuser1", valid_id_number(901))
 
 
 def edit(place, **over) -> registration.RegistrationEdit:
@@ -181,9 +178,8 @@ def test_reject_edit_resubmit_approve_login(place):
     with pytest.raises(ValidationError, match="原密码：不正确"), session_scope() as s:
         registration.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, current_password="Wrong1234x"))
     new_phone = "13700005555"
-    with pytest.raises(ValidationError, match="手机验证已失效"):  # a new number needs its SMS code
-        with session_scope() as s:
-            registration.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, phone=new_phone))
+    with pytest.raises(ValidationError, match="手机验证已失效"), session_scope() as s:  # a new number needs its SMS code
+        registration.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, phone=new_phone))
     ticket = verified_ticket(new_phone, "change_phone")
     with session_scope() as s:
         registration.resubmit_registration(s, "newuser1", valid_id_number(901),
@@ -246,9 +242,8 @@ def test_batch_approve_all_or_nothing(place):
                     username="newuser3", id_number=valid_id_number(906))
     with pytest.raises(ValidationError, match="请至少选择"), session_scope() as s:
         registration_review.approve_registrations(s, place["admin"], [])
-    with pytest.raises(NotPermitted):  # one foreign registration refuses the whole batch
-        with session_scope() as s:
-            registration_review.approve_registrations(s, place["admin"], [a, c])
+    with pytest.raises(NotPermitted), session_scope() as s:  # one foreign registration refuses the whole batch
+        registration_review.approve_registrations(s, place["admin"], [a, c])
     with session_scope() as s:
         assert s.get(User, a).status == "pending"
     with session_scope() as s:

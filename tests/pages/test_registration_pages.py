@@ -45,7 +45,8 @@ def select(at: AppTest, label: str):
 
 
 def shown(at: AppTest) -> str:
-    parts = [e.value for kind in (at.header, at.subheader, at.success, at.error, at.info, at.warning, at.markdown, at.caption) for e in kind]
+    kinds = (at.header, at.subheader, at.success, at.error, at.info, at.warning, at.markdown, at.caption)
+    parts = [e.value for kind in kinds for e in kind]
     parts += [str(df.value.to_dict()) for df in at.dataframe]
     return "\n".join(str(p) for p in parts)
 

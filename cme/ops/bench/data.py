@@ -87,7 +87,7 @@ def generate(session: Session, staff: int, *, log=print) -> dict[str, float]:
     by_city = {c: [d for d, p in districts if p == c] for c in cities}
     sizes = institution_sizes(staff)
     insts = []
-    for k, size in enumerate(sizes):
+    for k in range(len(sizes)):
         city = cities[k % len(cities)]
         region = city if k % 5 == 0 else by_city[city][(k // len(cities)) % len(by_city[city])]
         level = REGION_LEVELS[0] if k == 0 else REGION_LEVELS[k % 4]
