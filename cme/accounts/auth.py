@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NoReturn
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -120,7 +121,7 @@ def _count_failure(session: Session, user_id: int, now) -> int | None:
     ).scalar_one_or_none()
 
 
-def _keep_and_refuse(session: Session, error: AuthError):
+def _keep_and_refuse(session: Session, error: AuthError) -> NoReturn:
     """A failed attempt is a fact to keep: the unit of work commits the counter although it
     refuses (cme.db.keep_on_refusal), which would otherwise undo the lockout."""
     keep_on_refusal(session)

@@ -28,7 +28,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -296,7 +296,7 @@ def _active(session: Session, actor: Actor) -> bool:
     return True
 
 
-def _deny(session: Session, actor: Actor, name: str, message: str, key) -> None:
+def _deny(session: Session, actor: Actor, name: str, message: str, key) -> NoReturn:
     _remember_denial(session, AuditLog(
         actor_id=actor.id, action="access.denied", entity="use_case", entity_id=None,
         institution_id=actor.institution_id, after={"use_case": name, "target": key, "role": actor.role},
