@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 from functools import lru_cache
+from typing import overload
 
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
@@ -37,6 +38,12 @@ def encrypt(value: str) -> str:
     return _current()[0].encrypt(value.encode()).decode()
 
 
+@overload
+def decrypt(token: str) -> str: ...
+@overload
+def decrypt(token: None) -> None: ...
+@overload
+def decrypt(token: str | None) -> str | None: ...
 def decrypt(token: str | None) -> str | None:
     return None if token is None else _current()[0].decrypt(token.encode()).decode()
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from cme.config import get_settings
@@ -82,6 +83,14 @@ def session_scope(*, read_only: bool = False) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and return how many rows it changed (how a conditional update claims a row).
+
+    Session.execute is typed to return a Result; for such statements it is a CursorResult, which counts them.
+    """
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount
 
 
 def keep_on_refusal(session: Session) -> None:

@@ -128,7 +128,7 @@ def import_legacy_users(session: Session, data: bytes) -> LegacyReport:
         inst = institutions[code]
         if inst is None:
             errors["institution_code"] = f"机构编码 {code or '（空）'} 不存在"
-        if errors:
+        if errors or inst is None:
             report.refused.append(LegacyRefused(line, username, "；".join(f"{k}：{v}" for k, v in errors.items())))
             continue
         same = session.scalars(select(User).where(User.username == username)).first()

@@ -18,6 +18,7 @@ from cme.attendance import tokens
 from cme.attendance.models import AttendanceEntry, AttendanceSession
 from cme.core.actors import Actor
 from cme.core.policy import use_case
+from cme.db import rows_changed
 from cme.domain.compliance import format_credit
 from cme.errors import DomainError, NotPermitted, RecordLocked
 
@@ -148,10 +149,11 @@ def sign_out(session: Session, actor: Actor, ticket: str) -> AttendeeState:
     if present < sess.min_minutes * 60:
         left = int((sess.min_minutes * 60 - present + 59) // 60)
         raise DomainError(f"签到后须满{sess.min_minutes}分钟才能签退，还需约{left}分钟", "签退")
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(AttendanceEntry).where(AttendanceEntry.id == entry.id, AttendanceEntry.signed_out_at.is_(None))
         .values(signed_out_at=now)
-    ).rowcount
+    )
     session.refresh(entry)
     if not claimed:
         return _state(entry, f"您已于 {_hm(entry.signed_out_at)} 签退，无需重复签退")

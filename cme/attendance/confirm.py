@@ -20,6 +20,7 @@ from cme.core import audit
 from cme.core.actors import Actor
 from cme.core.policy import use_case
 from cme.credits.summaries import refresh_summary
+from cme.db import rows_changed
 from cme.errors import RecordLocked
 from cme.models import CreditRecord, CreditReview
 
@@ -49,10 +50,11 @@ def confirm_session(session: Session, actor: Actor, session_id: int) -> ConfirmR
     if sess.status == "open":
         raise RecordLocked("请先结束签到，再确认授予学分")
     now = clock.utcnow()
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(AttendanceSession).where(AttendanceSession.id == sess.id, AttendanceSession.status == "closed")
         .values(status="confirmed", confirmed_at=now, confirmed_by=actor.id).execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if claimed != 1:
         raise RecordLocked("本场签到已确认授予学分，不能重复确认")
     session.refresh(sess)

@@ -27,6 +27,7 @@ from cme.attendance.models import Reminder, ReminderMark
 from cme.core import audit
 from cme.core.actors import Actor, require_role
 from cme.core.policy import use_case
+from cme.db import rows_changed
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I, STATUS_NOT_MET, TOTAL, format_credit
 from cme.errors import DomainError, NotFound
 from cme.models import User
@@ -77,10 +78,11 @@ def preview_reminders(session: Session, actor: Actor, year: int, *, institution_
 
 def _claim(session: Session, user_id: int, now: datetime) -> bool:
     """Take the person's 7-day slot, or False when someone reminded them within 7 days."""
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(ReminderMark).where(ReminderMark.user_id == user_id, ReminderMark.last_sent_at <= now - timedelta(days=QUIET_DAYS))
         .values(last_sent_at=now).execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if claimed:
         return True
     if session.scalar(select(ReminderMark.user_id).where(ReminderMark.user_id == user_id)) is not None:

@@ -25,6 +25,7 @@ from cme.accounts.registration import THROTTLE_WINDOW as STATUS_WINDOW
 from cme.certificates.service import VERIFY_WINDOW
 from cme.clock import utcnow
 from cme.config import get_settings
+from cme.db import rows_changed
 from cme.models import LoginAttempt, LoginSession, QueryThrottle, SmsCode
 
 SMS_KEEP = timedelta(days=1)
@@ -51,9 +52,9 @@ def purge_expired(session: Session, now: datetime | None = None) -> PurgeReport:
     ended = or_(LoginSession.revoked_at.is_not(None), LoginSession.expires_at <= now,
                 LoginSession.last_seen_at < now - idle)
     counts = [
-        session.execute(delete(LoginSession).where(ended)).rowcount,
-        session.execute(delete(SmsCode).where(SmsCode.expires_at <= now, SmsCode.created_at < now - SMS_KEEP)).rowcount,
-        session.execute(delete(QueryThrottle).where(QueryThrottle.at < now - THROTTLE_KEEP)).rowcount,
-        session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - LOGIN_LOG_KEEP)).rowcount,
+        rows_changed(session, delete(LoginSession).where(ended)),
+        rows_changed(session, delete(SmsCode).where(SmsCode.expires_at <= now, SmsCode.created_at < now - SMS_KEEP)),
+        rows_changed(session, delete(QueryThrottle).where(QueryThrottle.at < now - THROTTLE_KEEP)),
+        rows_changed(session, delete(LoginAttempt).where(LoginAttempt.at < now - LOGIN_LOG_KEEP)),
     ]
     return PurgeReport(*counts)
