@@ -18,12 +18,17 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import overload
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 DEMO_SECRET = "cme-demo-secret-key-not-for-production"
 
 
+@overload
+def _flag(name: str, default: bool) -> bool: ...
+@overload
+def _flag(name: str, default: None) -> bool | None: ...
 def _flag(name: str, default: bool | None) -> bool | None:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":

@@ -278,6 +278,7 @@ def authorize(session: Session, actor: Actor, name: str, rule: Rule, target_valu
         _deny(session, actor, name, "无权执行该操作", None)
     if rule.target is None or target_value is None:
         return
+    assert rule.kind is not None, f"{name}: a rule with a target names how to resolve it"
     resolve = RESOLVERS[rule.kind]
     for key in target_value if isinstance(target_value, (list, tuple, set, frozenset)) else [target_value]:
         found = resolve(session, key)

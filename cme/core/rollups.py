@@ -136,7 +136,7 @@ def _on_flush(session: Session, _context, _instances) -> None:
                and any(inspect(u).attrs[f].history.has_changes() for f in _MEMBER_FIELDS)]
     if changed:  # the database still holds the old values: nothing of this flush is written yet
         ids = [u.id for u in changed]
-        old = {uid: member_of(*rest) for uid, *rest in session.execute(
+        old = {uid: member_of(role, status, inst, dept) for uid, role, status, inst, dept in session.execute(
             select(User.id, User.role, User.status, User.institution_id, User.department_id).where(User.id.in_(ids)))}
         for u in changed:
             moves[u.id] = (old.get(u.id), member_of(u.role, u.status, u.institution_id, u.department_id))

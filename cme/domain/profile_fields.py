@@ -320,8 +320,8 @@ def diff_snapshots(before: dict | None, after: dict | None) -> SnapshotDiff:
         bv, av = b["basic"].get(label), a["basic"].get(label)
         if label == PHOTO:
             changed = (bv or None) != (av or None)
-            after = ("已上传" if av else "") + ("（新）" if changed and av else "")
-            basic.append(FieldChange(label, "已上传" if bv else "", after, changed))
+            photo_after = ("已上传" if av else "") + ("（新）" if changed and av else "")
+            basic.append(FieldChange(label, "已上传" if bv else "", photo_after, changed))
             continue
         basic.append(FieldChange(label, shown(bv), shown(av), _comparable(bv) != _comparable(av)))
     parts = []
