@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import overload
 
 CHINA = timezone(timedelta(hours=8))
 
@@ -15,6 +16,12 @@ def today() -> date:
     return datetime.now(CHINA).date()
 
 
+@overload
+def to_local(dt: datetime) -> datetime: ...
+@overload
+def to_local(dt: None) -> None: ...
+@overload
+def to_local(dt: datetime | None) -> datetime | None: ...
 def to_local(dt: datetime | None) -> datetime | None:
     return None if dt is None else dt.replace(tzinfo=UTC).astimezone(CHINA).replace(tzinfo=None)
 

@@ -28,7 +28,7 @@ def _visible(session: Session, actor: Actor, credit_id: int) -> tuple[CreditReco
     rec = session.get(CreditRecord, credit_id)
     if rec is None:
         raise NotFound("学分记录不存在")
-    return rec, session.get(User, rec.user_id)
+    return rec, session.get_one(User, rec.user_id)
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def get_credit(session: Session, actor: Actor, credit_id: int) -> CreditDetail:
 
 
 @use_case
-def load_proof(session: Session, actor: Actor, credit_id: int) -> tuple[bytes, str, str]:
+def load_proof(session: Session, actor: Actor, credit_id: int) -> tuple[bytes, str | None, str]:
     """(content, mime, file name) of the proof, for those who may see the record."""
     rec, _ = _visible(session, actor, credit_id)
     if not rec.proof_key:

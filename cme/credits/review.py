@@ -79,7 +79,7 @@ def _reviewable(session: Session, actor: Actor, credit_id: int) -> tuple[CreditR
     rec = session.get(CreditRecord, credit_id)
     if rec is None:
         raise NotFound("学分记录不存在")
-    owner = session.get(User, rec.user_id)
+    owner = session.get_one(User, rec.user_id)
     return rec, owner
 
 

@@ -118,7 +118,7 @@ def search_totals(rows: list[CreditRow]) -> SearchTotals:
 
 
 def _table(rows: list[CreditRow]) -> list[list]:
-    out = [list(COLUMNS.values())]
+    out: list[list] = [list(COLUMNS.values())]
     for r in rows:
         out.append([float(r.credits) if k == "credits" else (str(v) if isinstance(v, date) else v)
                     for k in COLUMNS for v in [getattr(r, k)]])

@@ -62,7 +62,7 @@ def _append(ws, line: Sequence) -> None:
 def xlsx_workbook(table: Sequence[Sequence], *, title: str, widths: Sequence[int] = ()) -> Workbook:
     """A workbook whose first sheet holds `table` (header row frozen); callers may add sheets."""
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]
     ws.title = title
     for line in table:
         _append(ws, line)
