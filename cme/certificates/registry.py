@@ -103,6 +103,6 @@ def void_certificate(session: Session, actor: Actor, serial: str | None, reason:
         raise RecordLocked("该证书已作废")
     cert.voided_at = utcnow()
     cert.void_reason = reason
-    owner = session.get(User, cert.user_id)
+    owner = session.get_one(User, cert.user_id)
     audit.record(session, actor.id, "void_certificate", "certificate", serial, institution_id=owner.institution_id,
                  before={"status": "genuine"}, after={"status": "voided", "reason": cert.void_reason})

@@ -131,7 +131,8 @@ def check_request(kind: str | None, year_from: int | None, year_to: int | None) 
         elif year_to - year_from + 1 > MAX_YEARS:
             errors["终止年度"] = f"起止年度跨度不能超过{MAX_YEARS}年"
     errors.raise_if_any()
-    return kind, int(year_from), int(year_to)
+    assert kind is not None and year_from is not None and year_to is not None  # each was named in errors otherwise
+    return kind, year_from, year_to
 
 
 # --- content ----------------------------------------------------------------------------------
@@ -156,7 +157,7 @@ def build_content(session: Session, actor: Actor, kind: str | None, year_from: i
                   year_to: int | None, *, issued_on: date | None = None) -> CertificateContent:
     """What the actor's own certificate states: approved lines of the kind, per year of the range."""
     kind, year_from, year_to = check_request(kind, year_from, year_to)
-    user = session.get(User, actor.id)
+    user = session.get_one(User, actor.id)
     institution = session.get(Institution, user.institution_id) if user.institution_id else None
     records = session.scalars(
         select(CreditRecord)

@@ -47,7 +47,7 @@ class TransferRow:
 def request_transfer(session: Session, actor: Actor, to_institution_id: int | None, to_department_id: int | None = None,
                      note: str = "") -> int:
     """调动申请 by the person; decided by the receiving institution's admin."""
-    user = session.get(User, actor.id)
+    user = session.get_one(User, actor.id)
     errors = FieldErrors()
     target = session.get(Institution, to_institution_id) if to_institution_id else None
     if target is None or not target.active:
@@ -60,6 +60,7 @@ def request_transfer(session: Session, actor: Actor, to_institution_id: int | No
             errors["调入科室"] = "科室不属于所选机构"
     note = errors.check("调动说明", check_text, note, max_len=500, required=False, multiline=True)
     errors.raise_if_any()
+    assert target is not None  # named under 调入机构 otherwise
     if session.scalars(select(Transfer.id).where(Transfer.user_id == user.id, Transfer.status == "pending")).first():
         raise Duplicate("已有待审核的调动申请，请等待调入机构审核")
     t = Transfer(user_id=user.id, from_institution_id=user.institution_id, to_institution_id=target.id,
@@ -126,7 +127,7 @@ def approve_transfer(session: Session, actor: Actor, transfer_id: int) -> None:
     """The receiving admin accepts: the person now belongs to the new institution (and department)."""
     t = _decidable(session, actor, transfer_id)
     decide(session, Transfer, t.id, status="approved", decided_at=utcnow(), decided_by=actor.id)
-    user = session.get(User, t.user_id)
+    user = session.get_one(User, t.user_id)
     if user.institution_id != t.from_institution_id:
         raise RecordLocked("该人员所在机构已变化，请其重新申请")
     target = session.get(Institution, t.to_institution_id)
