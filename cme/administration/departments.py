@@ -43,7 +43,7 @@ class DepartmentRow:
 
 def _institution_id(session: Session, actor: Actor, institution_id: int | None) -> int:
     inst_id = institution_id if institution_id is not None else actor.institution_id
-    if session.get(Institution, inst_id) is None:
+    if inst_id is None or session.get(Institution, inst_id) is None:
         raise NotFound("机构不存在")
     return inst_id
 

@@ -49,11 +49,13 @@ class StandardPreview:
 
 
 def _row_for(session: Session, code: str, year: int) -> CreditStandard:
-    return session.scalars(
+    row = session.scalars(
         select(CreditStandard)
         .where(CreditStandard.code == code, CreditStandard.effective_year <= year)
         .order_by(CreditStandard.effective_year.desc())
     ).first()
+    assert row is not None, f"standard {code} picked for {year} has a version in force"
+    return row
 
 
 def _preview(row: CreditStandard) -> StandardPreview:
@@ -82,6 +84,7 @@ def preview_standard(session: Session, year: int | None, region_level: str | Non
         errors["技术职称"] = "不在可选范围内"
     if errors:
         raise ValidationError(errors)
+    assert year is not None and region_level is not None and title is not None  # each was named in errors otherwise
     try:
         std = pick_standard(reference.standards_for_year(session, int(year)), region_level, titles[title])
     except LookupError:
@@ -102,6 +105,7 @@ def add_personal_standard(session: Session, actor: Actor, year: int | None, regi
                           title: str | None) -> int:
     """新增: one per person and year, at the institution's region level or above."""
     preview = preview_standard(session, year, region_level, title)
+    assert year is not None and region_level is not None and title is not None  # preview_standard refused them
     exists = session.scalars(
         select(PersonalStandard.id).where(PersonalStandard.user_id == actor.id, PersonalStandard.year == int(year))
     ).first()
