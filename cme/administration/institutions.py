@@ -77,7 +77,7 @@ def list_institutions(session: Session, actor: Actor, *, keyword: str = "", regi
         Department.institution_id.in_(ids)).group_by(Department.institution_id)).all()) if ids else {}
     staff_n = dict(session.execute(select(User.institution_id, func.count()).where(
         User.institution_id.in_(ids), User.role == "person").group_by(User.institution_id)).all()) if ids else {}
-    admins: dict[int, list[str]] = {}
+    admins: dict[int | None, list[str]] = {}
     if ids:
         for inst_id, username in session.execute(select(User.institution_id, User.username).where(
                 User.institution_id.in_(ids), User.role == "unit").order_by(User.username)):
@@ -121,6 +121,7 @@ def add_institution(session: Session, actor: Actor, *, code: str, name: str, reg
         errors["所在地区"] = "请选择市州（及区县）" if not region_code else "不在可选范围内"
     _check_level(errors, region_level)
     errors.raise_if_any()
+    assert region is not None  # named under 所在地区 otherwise
     if session.scalars(select(Institution.id).where(Institution.code == clean_code)).first() is not None:
         raise Duplicate("机构编码已存在", "机构编码")
     if _name_taken(session, clean_name):
@@ -141,6 +142,7 @@ def update_institution(session: Session, actor: Actor, institution_id: int, *, n
     clean_name = errors.check("机构名称", check_text, name, max_len=100)
     _check_level(errors, region_level)
     errors.raise_if_any()
+    assert region_level is not None  # named under 机构所属区域等级 otherwise
     if _name_taken(session, clean_name, exclude_id=inst.id):
         raise Duplicate("机构名称已存在", "机构名称")
     before = {"name": inst.name, "region_level": inst.region_level}

@@ -86,8 +86,8 @@ def list_notices(session: Session, actor: Actor, *, limit: int = 50) -> list[Not
 def recent_notice_count(session: Session, actor: Actor, days: int = 30) -> int:
     """Published notices the actor sees that came out in the last `days` days (the 首页 badge)."""
     since = clock.utcnow() - timedelta(days=days)
-    return int(session.scalar(select(func.count()).select_from(Notice).where(
-        Notice.status == "published", _visible_to(actor), Notice.published_at >= since)))
+    return int(session.execute(select(func.count()).select_from(Notice).where(
+        Notice.status == "published", _visible_to(actor), Notice.published_at >= since)).scalar_one())
 
 
 @use_case

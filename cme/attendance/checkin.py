@@ -127,8 +127,9 @@ def sign_in(session: Session, actor: Actor, ticket: str) -> AttendeeState:
             entry = AttendanceEntry(session_id=sess.id, user_id=actor.id, source="scan", signed_in_at=now)
             session.add(entry)
     except IntegrityError:
-        entry = _entry(session, sess.id, actor.id)
-        return _state(entry, f"您已于 {_hm(entry.signed_in_at)} 签到，无需重复签到")
+        theirs = _entry(session, sess.id, actor.id)
+        assert theirs is not None  # the unique key refused ours because this row exists
+        return _state(theirs, f"您已于 {_hm(theirs.signed_in_at)} 签到，无需重复签到")
     return _state(entry, f"签到成功（{_hm(now)}）", changed=True)
 
 

@@ -225,8 +225,8 @@ def _view(session: Session, sess: AttendanceSession) -> SessionView:
     live = AttendanceEntry.removed_at.is_(None) & (AttendanceEntry.session_id == sess.id)
     signed_in, signed_out = session.execute(
         select(func.count(AttendanceEntry.signed_in_at), func.count(AttendanceEntry.signed_out_at)).where(live)).one()
-    expected = 0 if sess.project_id is None else session.scalar(
-        select(func.count()).select_from(ProjectEnrolment).where(ProjectEnrolment.project_id == sess.project_id))
+    expected = 0 if sess.project_id is None else session.execute(
+        select(func.count()).select_from(ProjectEnrolment).where(ProjectEnrolment.project_id == sess.project_id)).scalar_one()
     return SessionView(sess.id, sess.project_id, sess.project_code, sess.project_name, sess.credit_type,
                        format_credit(sess.credits), sess.held_on, sess.place,
                        f"{_hm(sess.sign_in_from)}–{_hm(sess.sign_in_to)}", f"{_hm(sess.sign_out_from)}–{_hm(sess.sign_out_to)}",

@@ -34,8 +34,8 @@ PHOTO_MAX_SIDE = 800  # px: the résumé prints it at 25 × 35 mm
 
 def field_options(session: Session) -> dict[str, list[str]]:
     """Every select's options, keyed by the field's source (dictionary kind or special source)."""
-    sources = {f.source for f in pf.BASIC_FIELDS if f.kind == "select"}
-    sources |= {f.source for p in pf.ENTRY_PARTS.values() for f in p.fields if f.kind == "select"}
+    sources = {f.source for f in pf.BASIC_FIELDS if f.kind == "select" and f.source is not None}
+    sources |= {f.source for p in pf.ENTRY_PARTS.values() for f in p.fields if f.kind == "select" and f.source is not None}
     options: dict[str, list[str]] = {}
     for source in sources:
         if source == pf.TITLES:
@@ -97,6 +97,7 @@ def _reveal(value) -> str:
 def _save_working_copy(session: Session, actor: Actor, user: User, after: dict, action: str) -> int:
     """Create or update the one pending change request with `after`. Returns its id."""
     request = _pending(session, user.id, lock=True)
+    assert user.institution_id is not None  # only a person of an institution keeps a profile
     if request is None:
         request = ProfileChangeRequest(
             user_id=user.id, institution_id=user.institution_id, status="pending",

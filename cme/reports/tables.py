@@ -36,7 +36,7 @@ def _clean(value: object) -> tuple[object, bool]:
 def safe_cell(value: object) -> object:
     """A CSV cell a spreadsheet shows as written: a formula-like text gets a leading `'`."""
     text, risky = _clean(value)
-    return "'" + text if risky else text
+    return "'" + str(text) if risky else text
 
 
 def csv_bytes(table: Sequence[Sequence]) -> bytes:
