@@ -40,7 +40,7 @@ class PlanProject:
     credit_type: str
     credits: Decimal
     subject: str
-    date_from: date
+    date_from: date | None  # the column allows none; the plan only lists projects starting from today
     date_to: date | None
     in_my_subject: bool
     enrolled: bool
@@ -106,10 +106,11 @@ def credit_plan(session: Session, actor: Actor, *, limit: int = 8) -> CreditPlan
         return CreditPlan(home.year, v.status, {}, cycle)
     subjects = my_subjects(session, actor.id)
     enrolled = set(session.scalars(select(ProjectEnrolment.project_id).where(ProjectEnrolment.user_id == actor.id)))
-    mine = case((Project.subject_parent.in_(subjects), 0), else_=1) if subjects else 1
+    # my subjects first; without any, by date alone (ORDER BY cannot take a bare constant)
+    mine = [case((Project.subject_parent.in_(subjects), 0), else_=1)] if subjects else []
     rows = session.scalars(
         select(Project).where(Project.date_from >= clock.today(), Project.credit_type.in_(helpful_classes(v.missing)))
-        .order_by(mine, Project.date_from, Project.code).limit(limit)
+        .order_by(*mine, Project.date_from, Project.code).limit(limit)
     )
     projects = [PlanProject(p.id, p.code, p.name, p.organizer, p.credit_type, p.credits,
                             " › ".join(x for x in (p.subject_parent, p.subject_child) if x), p.date_from, p.date_to,

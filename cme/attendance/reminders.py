@@ -135,8 +135,9 @@ def send_reminders(session: Session, actor: Actor, year: int, *, institution_id:
             continue
         text = message_for(r)
         phone = crypto.decrypt(phones.get(r.user_id)) if sms_too else None
-        queued = bool(phone) and sms.reserve_notice(session, phone, now)
-        if queued:
+        queued = False
+        if phone and sms.reserve_notice(session, phone, now):
+            queued = True
             run.outbox.append((phone, "【省卫计信息中心】" + text))
             run.sms_queued += 1
         elif sms_too and phone:

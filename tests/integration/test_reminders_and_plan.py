@@ -178,6 +178,18 @@ def test_plan_shows_the_home_shortfall_and_projects_of_the_missing_class_my_subj
     assert p.projects[0].in_my_subject and not p.projects[1].in_my_subject
 
 
+def test_plan_of_a_person_without_any_subject_lists_the_projects_by_date(planner):
+    """No profile and no approved credit: no subject to put first, the upcoming projects come by date."""
+    with session_scope() as s:
+        newcomer = make_person(s, make_institution(s))
+        standards.add_personal_standard(s, newcomer, Y, *CITY_MID)
+        p = plan.credit_plan(s, newcomer)
+    assert p.status == STATUS_NOT_MET and p.missing[CLASS_II] == Decimal(20)
+    assert [x.code for x in p.projects if x.credit_type == CLASS_II] == ["P-II-NURSE", "P-II-PHARM"]  # sooner first
+    assert [(x.date_from, x.code) for x in p.projects] == sorted((x.date_from, x.code) for x in p.projects)
+    assert not any(x.in_my_subject for x in p.projects)
+
+
 def test_plan_is_empty_when_met_or_unset_and_total_opens_every_class(planner):
     with session_scope() as s:
         add_credit(s, planner["me"], year=Y, credit_type="II类", credits="5")
