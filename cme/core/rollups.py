@@ -60,7 +60,7 @@ def cell(year: int, verdict: str, title_level: str | None, standard_code: str | 
 class Deltas:
     """Accumulated moves, applied at once in key order."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.fine: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
         self.coarse: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
         self.staff: dict[tuple, int] = defaultdict(int)

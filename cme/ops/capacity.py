@@ -192,7 +192,8 @@ async def _drive(replicas: Replicas, report: Report, soak_minutes: float) -> Non
 async def _soak(replicas: Replicas, sessions, minutes: float) -> dict:
     """Walk the mix again and again for `minutes`; RSS after each pass (the first tenth is warm-up)."""
     start = time.monotonic()
-    samples, figures = [], {}
+    samples: list[tuple[int, float]] = []
+    figures: dict[str, PageFigures] = {}
     errors_before = sum(s.errors for s in sessions)
     cpu_before = replicas.cpu()
     while time.monotonic() - start < minutes * 60:

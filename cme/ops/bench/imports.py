@@ -34,8 +34,9 @@ def measure_import(big_institution: int, id_numbers: list[str], rows: int, log=p
 
     data = import_file(id_numbers, rows)
     with session_scope() as s:
-        admin = actor_from_user(s.scalars(select(User).where(User.institution_id == big_institution,
-                                                              User.role == "unit")).first())
+        admin_user = s.scalars(select(User).where(User.institution_id == big_institution, User.role == "unit")).first()
+        assert admin_user is not None, "the big institution has its unit admin (bench data set)"
+        admin = actor_from_user(admin_user)
     seen = []
     with session_scope() as s:
         start = time.perf_counter()

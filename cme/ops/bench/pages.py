@@ -19,10 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, text
 
 from cme.db import reset_engines, session_scope
+
+if TYPE_CHECKING:
+    from cme.core.actors import Actor
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -88,7 +92,7 @@ def sql(statement: str, **params) -> Callable[[], object]:
     return in_session(lambda s: s.execute(text(statement), params).all())
 
 
-def page_runs(pages: list[tuple[str, str]], password: str, repeat: int) -> dict[str, float | str]:
+def page_runs(pages: list[tuple[str, str | None]], password: str, repeat: int) -> dict[str, float | str]:
     """Whole pages run by AppTest in a child process (scripts/time_pages.py): the core never imports Streamlit."""
     out = subprocess.run([sys.executable, str(ROOT / "scripts" / "time_pages.py"), str(repeat), password,
                           *(f"{path}={user}" for path, user in pages)], capture_output=True, text=True, env=os.environ)
@@ -100,11 +104,11 @@ def page_runs(pages: list[tuple[str, str]], password: str, repeat: int) -> dict[
 
 @dataclass(frozen=True)
 class Who:
-    person: object
+    person: Actor
     person_username: str
-    unit: object
+    unit: Actor
     unit_username: str
-    province: object
+    province: Actor
     big_institution: int
 
 
@@ -112,11 +116,12 @@ def who(session) -> Who:
     from cme.core.actors import actor_from_user
     from cme.models import Institution, User
 
-    big = session.scalar(select(Institution.id).where(Institution.code == "B00000"))
+    big = session.execute(select(Institution.id).where(Institution.code == "B00000")).scalar_one()
     person = session.scalars(select(User).where(User.institution_id == big, User.role == "person")
                              .order_by(User.id).offset(7)).first()
     unit = session.scalars(select(User).where(User.institution_id == big, User.role == "unit")).first()
     province = session.scalars(select(User).where(User.role == "province")).first()
+    assert person is not None and unit is not None and province is not None, "the bench's data set holds all three"
     return Who(actor_from_user(person), person.username, actor_from_user(unit), unit.username,
                actor_from_user(province), big)
 
@@ -133,10 +138,10 @@ def measure(repeat: int, password: str, *, pages: bool = True, log=print) -> lis
     year = date.today().year
     with session_scope() as s:
         w = who(s)
-        pw_hash = s.scalar(select(User.password_hash).where(User.id == w.person.id))
+        pw_hash = s.execute(select(User.password_hash).where(User.id == w.person.id)).scalar_one()
     rows: list[Row] = []
 
-    wanted: list[tuple[Row, str, str]] = []
+    wanted: list[tuple[Row, str, str | None]] = []
 
     def add(row: Row, page: str | None = None, user: str | None = None) -> None:
         if pages and page:
