@@ -109,7 +109,7 @@ def keep_on_refusal(session: Session) -> None:
 _ON_COMMIT, _ON_ROLLBACK = "cme_on_commit", "cme_on_rollback"
 
 
-def on_commit(session: Session, action: Callable[[], None]) -> None:
+def on_commit(session: Session, action: Callable[[], object]) -> None:
     """Run `action` once this unit of work has committed (publish a file, delete an old one, send an SMS)."""
     session.info.setdefault(_ON_COMMIT, []).append(action)
 
