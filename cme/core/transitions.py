@@ -17,6 +17,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from cme.db import rows_changed
+from cme.domain.enums import ReviewStatus
 from cme.domain.identity import check_text
 from cme.errors import RecordLocked, ValidationError
 
@@ -25,7 +26,7 @@ REASON_REQUIRED = "审核不通过时必须填写原因"
 REASON_MAX = 500
 
 
-def decide(session: Session, model: type[Any], record_id: int, *, expected: str = "pending", **values: Any) -> None:
+def decide(session: Session, model: type[Any], record_id: int, *, expected: str = ReviewStatus.PENDING, **values: Any) -> None:
     """Set `values` (including the new `status`) on the record only if it is still `expected`."""
     changed = rows_changed(
         session,

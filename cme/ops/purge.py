@@ -28,6 +28,7 @@ from cme.certificates.service import VERIFY_WINDOW
 from cme.clock import utcnow
 from cme.config import get_settings
 from cme.db import rows_changed
+from cme.domain.enums import OutboxStatus
 from cme.models import LoginAttempt, LoginSession, QueryThrottle, SmsCode, SmsOutbox
 
 SMS_KEEP = timedelta(days=1)
@@ -61,7 +62,7 @@ def purge_expired(session: Session, now: datetime | None = None) -> PurgeReport:
         rows_changed(session, delete(QueryThrottle).where(QueryThrottle.at < now - THROTTLE_KEEP)),
         rows_changed(session, delete(LoginAttempt).where(LoginAttempt.at < now - LOGIN_LOG_KEEP)),
         rows_changed(session, delete(SmsOutbox).where(or_(
-            (SmsOutbox.status != "pending") & (SmsOutbox.done_at < now - SMS_KEEP),
+            (SmsOutbox.status != OutboxStatus.PENDING) & (SmsOutbox.done_at < now - SMS_KEEP),
             SmsOutbox.expires_at < now - SMS_KEEP))),
     ]
     return PurgeReport(*counts)

@@ -5,11 +5,12 @@ import streamlit as st
 
 from cme.certificates import registry
 from cme.db import session_scope
+from cme.domain.enums import Role
 from cme.errors import DomainError
 from ui.forms import act, show_error, show_flash
 from ui.session import require_actor
 
-me = require_actor("province")
+me = require_actor(Role.PROVINCE)
 st.header("证书管理")
 show_flash()
 

@@ -7,6 +7,7 @@ from cme.analytics import service as analytics
 from cme.credits import charts, progress
 from cme.db import session_scope
 from cme.domain.compliance import STATUS_MET, STATUS_UNSET
+from cme.domain.enums import Role
 from cme.errors import DomainError
 from cme.standards import personal as personal_standards
 from ui.forms import show_error, show_flash
@@ -15,7 +16,7 @@ from ui.reminder_panel import show_reminder_panel
 from ui.session import audit_export, require_actor
 
 ALL = "全部"
-me = require_actor("unit")
+me = require_actor(Role.UNIT)
 st.header("本机构人员")
 show_flash()
 

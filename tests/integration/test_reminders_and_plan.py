@@ -13,13 +13,12 @@ from cme import clock
 from cme.accounts import sms
 from cme.analytics import service as analytics
 from cme.attendance import plan, reminders, sessions
-from cme.attendance.models import Reminder
 from cme.core.actors import OPERATOR
 from cme.credits import progress
 from cme.db import session_scope
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I, STATUS_NOT_MET, TOTAL
 from cme.errors import Duplicate, NotPermitted, RecordLocked, Throttled
-from cme.models import AuditLog, Institution
+from cme.models import AuditLog, Institution, Reminder
 from cme.standards import personal as standards
 from tests.attendance_world import FakeClock, make_project
 from tests.factories import add_credit, make_admin, make_institution, make_person
