@@ -210,5 +210,6 @@ def standards_by_id(session: Session) -> dict[int, Standard]:
 def to_standard(row: CreditStandard, cls: type[F] = Standard, **extra: Any) -> F:  # type: ignore[assignment]
     """A stored standard as the domain `Standard`, or as another row built on `StandardFigures`: every field
     of `cls` is read from the stored row, except those given in `extra`."""
-    return cls(**{f.name: getattr(row, f.name) for f in fields(cls) if f.name not in extra}, **extra)
+    stored: dict[str, Any] = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in extra}
+    return cls(**stored, **extra)
 
