@@ -12,9 +12,9 @@ if __name__ != "__main__":
     app = st.App(__file__, routes=web.routes(), middleware=web.middleware(), lifespan=web.lifespan)
 else:
     from cme.config import get_settings
+    from cme.core.actors import account_state
     from cme.db import session_scope
     from cme.logs import configure_logging
-    from cme.core.actors import account_state
     from cme.ops.keys import KeyMismatch
     from cme.ops.setup import ensure_ready
     from ui import navigation, warmup

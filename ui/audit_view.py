@@ -8,10 +8,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cme.db import session_scope
-from cme.errors import DomainError
 from cme.core import audit
 from cme.core.audit import AuditFilter
+from cme.db import session_scope
+from cme.errors import DomainError
 from ui.forms import show_error
 from ui.session import require_actor
 

@@ -1,7 +1,9 @@
 """The one declarative `Base` (its naming convention names every constraint) and shared column types."""
 from __future__ import annotations
 
-from sqlalchemy import Index, MetaData, Numeric, text
+from typing import ClassVar
+
+from sqlalchemy import Index, MetaData, Numeric, Table, text
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -17,6 +19,7 @@ Credits = Numeric(6, 1)
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    __table__: ClassVar[Table]  # every model here maps one Table (the default typing says any FromClause)
 
 
 def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:

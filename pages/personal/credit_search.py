@@ -3,13 +3,13 @@ import pandas as pd
 import streamlit as st
 
 from cme import clock
+from cme.core import reference
+from cme.credits import entry, search
+from cme.credits.search import CreditFilter
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES, format_credit
 from cme.domain.enums import Role
 from cme.labels import REVIEW_STATUS
-from cme.credits import entry, search
-from cme.core import reference
-from cme.credits.search import CreditFilter
 from ui.credit_view import show_credit_detail
 from ui.session import audit_export, require_actor
 

@@ -5,13 +5,13 @@ import pandas as pd
 import streamlit as st
 
 from cme import clock
+from cme.core import reference
+from cme.credits import details, entry, search
+from cme.credits.entry import CreditInput
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES, format_credit
 from cme.domain.enums import ReviewStatus, Role
 from cme.domain.inputs import FIRST_YEAR  # the service enforces it; the widgets only offer the same range
-from cme.credits import details, entry, search
-from cme.core import reference
-from cme.credits.entry import CreditInput
 from cme.storage import Upload
 from ui.credit_view import show_credit_detail
 from ui.forms import act, literal, show_flash
@@ -177,7 +177,8 @@ elif isinstance(mode, tuple) and mode[0] == "view":
 st.dataframe(
     pd.DataFrame([[r.project_code, r.project_name, format_credit(r.credits), r.credit_type, r.status_label, r.year,
                    f"{r.date_from} 至 {r.date_to}", r.form, r.organizer, r.reject_reason] for r in rows],
-                 columns=["项目编号", "项目名称", "学分", "学分类型", "状态", "举办年度", "获取时间", "学分获取形式", "主办单位", "审核意见"]),
+                 columns=["项目编号", "项目名称", "学分", "学分类型", "状态", "举办年度", "获取时间", "学分获取形式", "主办单位",
+                          "审核意见"]),
     hide_index=True, width="stretch",
 )
 if not rows:

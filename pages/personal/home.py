@@ -4,10 +4,10 @@ Each part is one function below, drawn in the order at the bottom."""
 import pandas as pd
 import streamlit as st
 
-from cme.db import session_scope
-from cme.domain.compliance import STATUS_MET, STATUS_UNSET, format_credit
 from cme.administration import notices
 from cme.credits import attention, charts, progress
+from cme.db import session_scope
+from cme.domain.compliance import STATUS_MET, STATUS_UNSET, format_credit
 from cme.domain.enums import Role
 from ui.credit_plan import show_credit_plan, show_reminders
 from ui.forms import literal

@@ -120,7 +120,7 @@ if view == "修改":
     tabs = st.tabs(list(pf.TABS))
     with tabs[0]:
         basic_tab()
-    for tab, part in zip(tabs[1:], pf.PARTS):
+    for tab, part in zip(tabs[1:], pf.PARTS, strict=True):
         with tab:
             part_tab(part)
 

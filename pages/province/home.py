@@ -2,10 +2,10 @@
 import pandas as pd
 import streamlit as st
 
-from cme.db import session_scope
+from cme.administration import notices
 from cme.analytics import charts as analytics_charts
 from cme.analytics import service as analytics
-from cme.administration import notices
+from cme.db import session_scope
 from cme.domain.enums import Role
 from ui.session import require_actor
 

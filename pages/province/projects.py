@@ -5,14 +5,14 @@ import pandas as pd
 import streamlit as st
 
 from cme import clock
+from cme.core import reference
+from cme.credits import projects
+from cme.credits.entry import FORM_KIND
+from cme.credits.projects import ProjectInput
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES
 from cme.domain.enums import Role
 from cme.domain.inputs import FIRST_YEAR
-from cme.credits import projects
-from cme.core import reference
-from cme.credits.entry import FORM_KIND
-from cme.credits.projects import ProjectInput
 from ui.forms import act, show_flash
 from ui.session import require_actor
 

@@ -2,12 +2,11 @@
 import pandas as pd
 import streamlit as st
 
+from cme.certificates import service as certificates
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.certificates import service as certificates
-
-from ui.session import client_address
 from ui.forms import literal, show_error
+from ui.session import client_address
 
 st.header("证书验证")
 st.caption("输入学分证明上的证书编号，或用手机扫描证书上的二维码，核验证书是否真实有效及其所载内容。")

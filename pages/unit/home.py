@@ -2,9 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from cme.db import session_scope
 from cme.administration import notices
 from cme.credits import progress
+from cme.db import session_scope
 from cme.domain.enums import Role
 from ui.session import require_actor
 
@@ -21,7 +21,7 @@ for col, (label, count, path) in zip(cols, [
     ("学分待审", q.credits, "pages/unit/credit_review.py"),
     ("档案待审", q.profiles, "pages/unit/profile_review.py"),
     ("调动待审", q.transfers, "pages/unit/transfers.py"),
-]):
+], strict=True):
     col.metric(label, count)
     col.page_link(path, label="去审核")
 

@@ -2,10 +2,10 @@
 import pandas as pd
 import streamlit as st
 
+from cme.credits import imports
 from cme.db import session_scope
 from cme.domain.enums import Role
 from cme.errors import DomainError
-from cme.credits import imports
 from ui.forms import literal, show_error
 from ui.session import require_actor
 

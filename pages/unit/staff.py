@@ -3,13 +3,12 @@ import pandas as pd
 import streamlit as st
 
 from cme import clock
+from cme.analytics import service as analytics
+from cme.credits import charts, progress
 from cme.db import session_scope
 from cme.domain.compliance import STATUS_MET, STATUS_UNSET
 from cme.domain.enums import Role
 from cme.errors import DomainError
-from cme.credits import charts
-from cme.analytics import service as analytics
-from cme.credits import progress
 from cme.standards import personal as personal_standards
 from ui.forms import show_error, show_flash
 from ui.rate_metrics import show_rate_metrics

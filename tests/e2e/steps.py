@@ -16,7 +16,8 @@ def home_metrics(page) -> dict[str, str]:
     settle(page)
     out = {}
     for m in page.locator('[data-testid="stMetric"]').all():
-        out[m.locator('[data-testid="stMetricLabel"]').inner_text().strip()] = m.locator('[data-testid="stMetricValue"]').inner_text().strip()
+        label = m.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        out[label] = m.locator('[data-testid="stMetricValue"]').inner_text().strip()
     return out
 
 

@@ -7,14 +7,14 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from cme.accounts import auth
 from cme.clock import utcnow
+from cme.core import reference
 from cme.db import get_engine, session_scope
 from cme.errors import AccountLocked, AuthError, ValidationError
 from cme.models import CreditStandard, DictionaryItem, Region, User
-from cme.accounts import auth
-from cme.core import reference
 from cme.ops.setup import init_db
-from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person, valid_id_number, login_token
+from tests.factories import PASSWORD, add_credit, login_token, make_admin, make_institution, make_person, valid_id_number
 
 
 def test_init_db_twice_changes_nothing(db):
@@ -60,23 +60,20 @@ def test_duplicate_id_number_refused_by_schema(db):
         inst = make_institution(s)
         a = make_person(s, inst)
         hash_a = s.get(User, a.id).id_number_hash
-    with pytest.raises(IntegrityError):
-        with session_scope() as s:
-            u = User(username="another1", password_hash="x", name="x", role="person", institution_id=inst.id, id_number_hash=hash_a)
-            s.add(u)
+    with pytest.raises(IntegrityError), session_scope() as s:
+        u = User(username="another1", password_hash="x", name="x", role="person", institution_id=inst.id, id_number_hash=hash_a)
+        s.add(u)
 
 
 def test_credit_check_constraints(db):
     with session_scope() as s:
         inst = make_institution(s)
         person = make_person(s, inst)
-    with pytest.raises(IntegrityError):
-        with session_scope() as s:
-            add_credit(s, person, year=2024, credit_type="II类", credits="0")
-    with pytest.raises(IntegrityError):
-        with session_scope() as s:
-            add_credit(s, person, year=2024, credit_type="II类", credits="2", code="SAME")
-            add_credit(s, person, year=2024, credit_type="II类", credits="2", code="SAME")
+    with pytest.raises(IntegrityError), session_scope() as s:
+        add_credit(s, person, year=2024, credit_type="II类", credits="0")
+    with pytest.raises(IntegrityError), session_scope() as s:
+        add_credit(s, person, year=2024, credit_type="II类", credits="2", code="SAME")
+        add_credit(s, person, year=2024, credit_type="II类", credits="2", code="SAME")
 
 
 def test_login_by_username_and_phone(db):
@@ -101,9 +98,8 @@ def test_bad_credentials_never_log_in(db):
         person = make_person(s, inst)
         name = person.username
     for login, pw in [(name, "wrong-pass1"), ("nobody", PASSWORD), ("", ""), (name, ""), (name + " ", PASSWORD.upper())]:
-        with pytest.raises(AuthError) as err:
-            with session_scope() as s:
-                auth.login(s, login, pw)
+        with pytest.raises(AuthError) as err, session_scope() as s:
+            auth.login(s, login, pw)
         assert str(err.value) == "用户名或密码不正确!"  # one message: an existing account is not hinted at
 
 
@@ -112,12 +108,10 @@ def test_five_failures_lock_for_fifteen_minutes(db):
         inst = make_institution(s)
         name = make_person(s, inst).username
     for _ in range(4):
-        with pytest.raises(AuthError):
-            with session_scope() as s:  # the caller's unit of work rolls back on the error
-                auth.login(s, name, "wrong-pass1")
-    with session_scope() as s:
-        with pytest.raises(AccountLocked, match="锁定15分钟"):
+        with pytest.raises(AuthError), session_scope() as s:  # the caller's unit of work rolls back on the error
             auth.login(s, name, "wrong-pass1")
+    with session_scope() as s, pytest.raises(AccountLocked, match="锁定15分钟"):
+        auth.login(s, name, "wrong-pass1")
     with session_scope() as s:  # even the right password is refused while locked
         with pytest.raises(AccountLocked, match="分钟后再试"):
             auth.login(s, name, PASSWORD)

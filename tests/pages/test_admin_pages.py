@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from cme import clock
+from cme.administration import departments
+from cme.core import audit, reference
 from cme.db import session_scope
 from cme.models import CreditStandard, CreditSummary, Department, Institution, PersonalStandard, Project, User
-from cme.core import audit
-from cme.administration import departments
-from cme.core import reference
-from tests.apptest import open_page, page_text as _texts
+from tests.apptest import open_page
+from tests.apptest import page_text as _texts
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 
 
@@ -53,7 +53,7 @@ def test_departments_page_add_rename_deactivate_and_refuse_delete(world):
     assert "该科室下有人员，不能删除，只能停用" in " ".join(e.value for e in at.error)
     at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("dept_off_"))).click().run()
     assert "科室“内科”已停用" in _texts(at)
-    assert dict(zip(_table(at)["科室名称"], _table(at)["状态"]))["内科"] == "已停用"
+    assert dict(zip(_table(at)["科室名称"], _table(at)["状态"], strict=True))["内科"] == "已停用"
 
     at.selectbox(key="dept_pick").select(next(o for o in at.selectbox(key="dept_pick").options if o.startswith("儿科"))).run()
     form_input = next(t for t in at.text_input if t.label == "新科室名称 *")

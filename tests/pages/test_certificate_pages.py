@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from cme.certificates import registry as certificate_registry
+from cme.certificates import service as certificates
 from cme.clock import today
 from cme.db import session_scope
 from cme.models import Certificate
-from cme.certificates import registry as certificate_registry
-from cme.certificates import service as certificates
 from tests.apptest import open_page
 from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person
 

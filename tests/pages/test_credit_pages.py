@@ -10,11 +10,11 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from cme import clock
+from cme.credits import entry
+from cme.credits.entry import CreditInput
 from cme.db import session_scope
 from cme.models import Notice
-from cme.credits import entry
 from cme.standards import personal as standards
-from cme.credits.entry import CreditInput
 from cme.storage import Upload
 from tests.apptest import open_page
 from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person

@@ -166,9 +166,9 @@ def test_restore_refuses_what_is_not_a_backup_or_of_another_database_kind(own_db
 @pytest.fixture
 def bucket(own_db, monkeypatch):
     """The uploads in a fresh bucket of a local S3-compatible server (moto), as CME_STORAGE_URL."""
-    from tests.integration.test_object_storage import _client, _free_port
-
     from moto.server import ThreadedMotoServer
+
+    from tests.integration.test_object_storage import _client, _free_port
 
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
