@@ -33,8 +33,8 @@ def render(role: str, caption: str) -> None:
     labels = {audit.action_label(a): a for a in actions}
     c1, c2, c3, c4 = st.columns([2, 1, 1, 2])
     action = c1.selectbox("操作类型", [ALL, *labels], key="audit_action")
-    date_from = c2.date_input("开始日期", value=None, min_value=EARLIEST, key="audit_from")
-    date_to = c3.date_input("结束日期", value=None, min_value=EARLIEST, key="audit_to")
+    date_from = c2.date_input("开始日期", value=None, min_value=EARLIEST, key="audit_from", format="YYYY-MM-DD")
+    date_to = c3.date_input("结束日期", value=None, min_value=EARLIEST, key="audit_to", format="YYYY-MM-DD")
     who = c4.text_input("操作人", placeholder="用户名或姓名", max_chars=40, key="audit_actor")
     if date_from and date_to and date_from > date_to:
         st.error("日期范围：开始日期不能晚于结束日期")

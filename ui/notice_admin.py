@@ -20,8 +20,8 @@ def render(role: str, caption: str) -> None:
         title = st.text_input("通知标题 *", max_chars=200)
         theme = st.text_input("活动主题", max_chars=200)
         c1, c2 = st.columns(2)
-        start = c1.date_input("举办开始日期", value=None)
-        end = c2.date_input("举办结束日期", value=None)
+        start = c1.date_input("举办开始日期", value=None, format="YYYY-MM-DD")
+        end = c2.date_input("举办结束日期", value=None, format="YYYY-MM-DD")
         body = st.text_area("通知内容", max_chars=5000)
         submitted = st.form_submit_button("发布", type="primary")
     if submitted:

@@ -88,3 +88,51 @@ def approve_credit(page, code: str, name: str = "端到端测试学习班") -> N
     screenshot(page, "credit_review_proof")
     page.get_by_role("button", name="审核通过", exact=True).click()
     page.get_by_text(f"{name}”审核通过").wait_for()
+
+
+# English words a Chinese screen may show: file formats, units and the QR code (user data such as
+# usernames, codes and e-mail addresses carries digits, '_' or '@' and is never counted)
+ENGLISH_ALLOWED = {"PDF", "XLSX", "CSV", "QR", "JPG", "JPEG", "PNG", "MB", "KB", "UTF", "ID", "CME", "SMS", "Excel",
+                   "II"}  # Ⅱ类 typed in ASCII by the manual (I alone is one letter, never counted)
+
+_PAGE_PROBLEMS = """(allowed) => {
+    const out = [];
+    const errors = document.querySelectorAll('[data-testid="stException"], [data-testid="stAlertContentError"]');
+    for (const e of errors) out.push('error box: ' + e.innerText.slice(0, 120));
+    if (document.body.innerText.includes('This app has encountered an error')) out.push('Streamlit error page');
+    // English interface text: visible text nodes outside icons (a material icon is a ligature word)
+    const words = new Set();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const node = walker.currentNode, el = node.parentElement;
+        if (!el || el.closest('script, style, [data-testid="stIconMaterial"], [translate="no"]')) continue;
+        // text hidden by the app's CSS (font-size 0, replaced by Chinese in ::after) is not seen
+        if (!el.checkVisibility() || parseFloat(getComputedStyle(el).fontSize) === 0) continue;
+        for (const token of node.textContent.split(/[^A-Za-z0-9_@.\\-]+/)) {
+            const word = token.replace(/^[.\\-]+|[.\\-]+$/g, '');
+            if (/^[A-Za-z]{2,}$/.test(word) && !allowed.includes(word)) words.add(word);
+        }
+    }
+    if (words.size) out.push('English text: ' + [...words].sort().join(' '));
+    const main = document.querySelector('[data-testid="stMain"]');
+    const wide = Math.max(document.documentElement.scrollWidth, main ? main.scrollWidth : 0);
+    if (wide > window.innerWidth) out.push(`wider than the screen: ${wide} > ${window.innerWidth} px`);
+    return out;
+}"""
+
+
+def page_problems(page) -> list[str]:
+    """What a user must never meet on a screen: an error box, English interface text, horizontal overflow."""
+    return page.evaluate(_PAGE_PROBLEMS, sorted(ENGLISH_ALLOWED))
+
+
+def whole_screen_shot(page, path: Path) -> None:
+    """A screenshot of the whole page: Streamlit scrolls inside its main area, so the window is made as
+    tall as the content for the shot (the width, which decides the layout, stays)."""
+    size = page.viewport_size
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 8000)})
+    try:
+        page.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(size)

@@ -1,0 +1,66 @@
+"""The Chromium walk (issue #13): each role — a person, an institution admin, the provincial admin and a
+visitor who is not logged in — opens every screen of its menu, on a desktop (1400×900) and on a phone
+(390×844), the way a user does (the menu; on the phone the labelled ☰ 菜单 button, which must close
+again after the choice). Every screen must show no error box, no English interface text outside the
+user's own data, and nothing wider than the screen. Screenshots go to test-artifacts/walk/ for CI."""
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS, login, settle
+from tests.e2e.steps import page_problems, whole_screen_shot
+from ui import navigation
+
+DESKTOP = {"viewport": {"width": 1400, "height": 900}}
+# a phone: its browser says so (Streamlit closes the menu after a choice only on a mobile browser)
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                       "Chrome/131.0.0.0 Mobile Safari/537.36"}
+USERS = {"person": "demo001", "unit": "admin_scwc001", "province": "province_admin"}
+# screens whose heading is not their menu title
+HEADINGS = {"登录": "四川省继续医学教育行政管理平台", "个人注册": "注册新用户", "注册状态查询": "个人用户注册状态查询"}
+
+
+def _titles(role: str) -> list[str]:
+    """The role's menu in order (the public menu for a visitor), each title once."""
+    if role == "public":
+        items = navigation.PUBLIC
+    else:
+        items = [i for section in navigation.BY_ROLE[role].values() for i in section] + [navigation.PUBLIC[4], navigation.PUBLIC[5]]
+    return list(dict.fromkeys(title for _, title, _ in items))
+
+
+def _open(page, title: str, phone: bool) -> None:
+    """Choose `title` in the menu; on the phone through ☰ 菜单, which must close after the choice."""
+    if phone:
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
+    if phone:
+        page.locator('[data-testid="stSidebarNav"]').wait_for(state="hidden")
+    page.get_by_role("heading", name=HEADINGS.get(title, title)).first.wait_for()
+    settle(page)
+
+
+@pytest.mark.parametrize("role", ["public", "person", "unit", "province"])
+def test_every_screen_in_chinese_without_errors_or_overflow(app_server, browser, role):
+    folder = ARTIFACTS / "walk" / role
+    folder.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    for size, device in (("desktop", DESKTOP), ("phone", PHONE)):
+        context = browser.new_context(**device, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(60000)
+        try:
+            if role == "public":
+                page.goto(app_server)
+                page.get_by_role("button", name="登录").first.wait_for()
+                settle(page)
+            else:
+                login(page, app_server, USERS[role])
+            for n, title in enumerate(_titles(role)):
+                _open(page, title, phone=size == "phone")
+                problems += [f"{role} {size} {title}: {p}" for p in page_problems(page)]
+                whole_screen_shot(page, folder / f"{size}-{n:02d}-{title}.png")
+        finally:
+            context.close()
+    assert problems == [], "\n".join(problems)
