@@ -15,6 +15,7 @@ from cme.storage import MAX_PROOF_BYTES, Upload
 from ui.credit_view import show_credit_detail
 from ui.forms import act, literal, show_flash
 from ui.page_style import file_uploader
+from ui.tables import show_table
 from ui.session import require_actor
 
 me = require_actor("person")
@@ -174,11 +175,10 @@ elif isinstance(mode, tuple) and mode[0] == "edit":
 elif isinstance(mode, tuple) and mode[0] == "view":
     show_detail(mode[1])
 
-st.dataframe(
+show_table(
     pd.DataFrame([[r.project_code, r.project_name, format_credit(r.credits), r.credit_type, r.status_label, r.year,
                    f"{r.date_from} 至 {r.date_to}", r.form, r.organizer, r.reject_reason] for r in rows],
                  columns=["项目编号", "项目名称", "学分", "学分类型", "状态", "举办年度", "获取时间", "学分获取形式", "主办单位", "审核意见"]),
-    hide_index=True, width="stretch",
+    key="cl_table", cards=["项目名称", "状态", "审核意见", "学分", "学分类型", "举办年度", "获取时间", "项目编号"],
+    empty="暂无学分记录，点击【新增】登记学分",
 )
-if not rows:
-    st.info("暂无学分记录，点击【新增】登记学分")

@@ -11,6 +11,7 @@ from cme.credits import attention, charts, progress
 from ui.credit_plan import show_credit_plan, show_reminders
 from ui.forms import literal
 from ui.session import require_actor
+from ui.tables import show_table
 
 me = require_actor("person")
 with session_scope() as s:
@@ -88,21 +89,18 @@ def history_section() -> None:
     if not history:
         st.info("暂无数据：设置个人学分标准后，这里列出每个年度的达标情况")
         return
-    st.dataframe(pd.DataFrame([progress.history_row(p) for p in history], columns=progress.HISTORY_COLUMNS),
-                 hide_index=True, width="stretch", key="home_history",
-                 column_config={"年度": st.column_config.NumberColumn(format="%d", width="small"),
-                                "结论": st.column_config.TextColumn(width="small"),
-                                "还差": st.column_config.TextColumn(width="large")})
+    show_table(pd.DataFrame([progress.history_row(p) for p in history], columns=progress.HISTORY_COLUMNS),
+               key="home_history", cards=progress.HISTORY_COLUMNS,
+               column_config={"年度": st.column_config.NumberColumn(format="%d", width="small"),
+                              "结论": st.column_config.TextColumn(width="small"),
+                              "还差": st.column_config.TextColumn(width="large")})
 
 
 def notices_section() -> None:
     st.subheader("通知公告")
-    if not notice_rows:
-        st.info("暂无数据")
-        return
     columns = ["通知标题", "发送者", "发布时间", "通知级别", "活动主题", "举办开始日期", "举办结束日期", "状态"]
-    st.dataframe(pd.DataFrame([n.table_row() for n in notice_rows], columns=columns), hide_index=True,
-                 width="stretch", key="home_notices")
+    show_table(pd.DataFrame([n.table_row() for n in notice_rows], columns=columns), key="home_notices",
+               cards=["通知标题", "发布时间", "发送者", "通知级别", "状态"])
     for n in notice_rows:
         if n.body:
             with st.expander(literal(n.title)):
