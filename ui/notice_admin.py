@@ -1,10 +1,10 @@
 """通知公告 management shared by the institution and provincial admins' pages."""
-import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
 from cme.administration import notices
 from ui.forms import act, show_flash
+from ui.notice_list import show_notices
 from ui.session import require_actor
 
 
@@ -34,7 +34,7 @@ def render(role: str, caption: str) -> None:
     if not rows:
         st.info("暂无通知")
         st.stop()
-    st.dataframe(pd.DataFrame([n.table_row() for n in rows]), hide_index=True, width="stretch")
+    show_notices(rows, key="notice_table")
     live = [n for n in rows if not n.withdrawn]
     labels = [f"{n.title}（{n.published_at}）" for n in live]
     picked = st.selectbox("选择要撤回的通知", labels, index=None, placeholder="请选择", key="notice_pick")

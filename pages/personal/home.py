@@ -10,6 +10,7 @@ from cme.administration import notices
 from cme.credits import attention, charts, progress
 from ui.credit_plan import show_credit_plan, show_reminders
 from ui.forms import literal
+from ui.notice_list import show_notices
 from ui.session import require_actor
 from ui.tables import show_table
 
@@ -98,9 +99,7 @@ def history_section() -> None:
 
 def notices_section() -> None:
     st.subheader("通知公告")
-    columns = ["通知标题", "发送者", "发布时间", "通知级别", "活动主题", "举办开始日期", "举办结束日期", "状态"]
-    show_table(pd.DataFrame([n.table_row() for n in notice_rows], columns=columns), key="home_notices",
-               cards=["通知标题", "发布时间", "发送者", "通知级别", "状态"])
+    show_notices(notice_rows, key="home_notices")
     for n in notice_rows:
         if n.body:
             with st.expander(literal(n.title)):

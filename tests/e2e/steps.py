@@ -95,7 +95,7 @@ def approve_credit(page, code: str, name: str = "端到端测试学习班") -> N
 ENGLISH_ALLOWED = {"PDF", "XLSX", "CSV", "QR", "JPG", "JPEG", "PNG", "MB", "KB", "UTF", "ID", "CME", "SMS", "Excel",
                    "II"}  # Ⅱ类 typed in ASCII by the manual (I alone is one letter, never counted)
 
-_PAGE_PROBLEMS = """(allowed) => {
+_PAGE_PROBLEMS = """([allowed, tablesFit]) => {
     const out = [];
     const errors = document.querySelectorAll('[data-testid="stException"], [data-testid="stAlertContentError"]');
     for (const e of errors) out.push('error box: ' + e.innerText.slice(0, 120));
@@ -117,13 +117,21 @@ _PAGE_PROBLEMS = """(allowed) => {
     const main = document.querySelector('[data-testid="stMain"]');
     const wide = Math.max(document.documentElement.scrollWidth, main ? main.scrollWidth : 0);
     if (wide > window.innerWidth) out.push(`wider than the screen: ${wide} > ${window.innerWidth} px`);
+    if (tablesFit) {  // a table whose columns run off to the side, to be scrolled within
+        for (const grid of document.querySelectorAll('[data-testid="stDataFrame"]')) {
+            const scroller = grid.querySelector('.dvn-scroller');
+            if (grid.checkVisibility() && scroller && scroller.scrollWidth > scroller.clientWidth + 1)
+                out.push(`a table scrolls sideways: ${scroller.scrollWidth} > ${scroller.clientWidth} px`);
+        }
+    }
     return out;
 }"""
 
 
-def page_problems(page) -> list[str]:
-    """What a user must never meet on a screen: an error box, English interface text, horizontal overflow."""
-    return page.evaluate(_PAGE_PROBLEMS, sorted(ENGLISH_ALLOWED))
+def page_problems(page, *, tables_fit: bool = False) -> list[str]:
+    """What a user must never meet on a screen: an error box, English interface text, horizontal overflow
+    (and with `tables_fit`, a visible table wider than its box: the phone's key screens show cards)."""
+    return page.evaluate(_PAGE_PROBLEMS, [sorted(ENGLISH_ALLOWED), tables_fit])
 
 
 def whole_screen_shot(page, path: Path) -> None:

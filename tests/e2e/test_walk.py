@@ -17,6 +17,8 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
          "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
                        "Chrome/131.0.0.0 Mobile Safari/537.36"}
 USERS = {"person": "demo001", "unit": "admin_scwc001", "province": "province_admin"}
+# the screens a phone user needs every day: no table may scroll sideways there (cards instead)
+PHONE_SCREENS = {"首页", "个人学分登记审核", "学分综合查询", "本机构人员", "证书验证"}
 # screens whose heading is not their menu title
 HEADINGS = {"登录": "四川省继续医学教育行政管理平台", "个人注册": "注册新用户", "注册状态查询": "个人用户注册状态查询"}
 
@@ -59,7 +61,7 @@ def test_every_screen_in_chinese_without_errors_or_overflow(app_server, browser,
                 login(page, app_server, USERS[role])
             for n, title in enumerate(_titles(role)):
                 _open(page, title, phone=size == "phone")
-                problems += [f"{role} {size} {title}: {p}" for p in page_problems(page)]
+                problems += [f"{role} {size} {title}: {p}" for p in page_problems(page, tables_fit=size == "phone" and title in PHONE_SCREENS)]
                 whole_screen_shot(page, folder / f"{size}-{n:02d}-{title}.png")
         finally:
             context.close()
