@@ -171,10 +171,22 @@ def cmd_import_legacy(args) -> None:
 
 def cmd_backup(args) -> None:
     from cme.config import get_settings
-    from cme.ops.backup import backup_database
+    from cme.ops.backup import backup
 
-    size = backup_database(args.url or get_settings().database_url, args.out)
-    print(f"已备份到 {args.out}（{size / 1024 / 1024:.1f} MB）")
+    report = backup(args.url or get_settings().database_url, args.out)
+    print(report.summary(args.out))
+
+
+def cmd_restore(args) -> None:
+    from cme.config import get_settings
+    from cme.db import reset_engines
+    from cme.ops.backup import restore
+    from cme.ops.setup import init_db
+
+    report = restore(get_settings().database_url, args.archive, force=args.force)
+    reset_engines()  # the database under the engine was replaced
+    init_db()  # a backup of an older version: migrated to this version's schema
+    print(report.summary() + "；数据库已迁移到当前版本。请运行 python -m cme check 核对，然后启动应用")
 
 
 def cmd_remind(args) -> None:
@@ -187,6 +199,27 @@ def cmd_remind(args) -> None:
         run = send_reminders(s, OPERATOR, args.year, institution_id=inst, sms_too=args.sms)
     delivered = deliver_sms(run)  # after the commit: an SMS cannot be taken back
     print(run.message + (f"；短信网关已接收 {delivered} 条" if args.sms else ""))
+
+
+def cmd_send_outbox(_args) -> None:
+    from cme.accounts.sms import send_pending
+
+    print(send_pending().summary())
+
+
+def cmd_rotate_key(_args) -> None:
+    import os
+
+    from cme.config import get_settings
+    from cme.ops.keys import rotate_key
+
+    new = os.environ.get("CME_NEW_SECRET_KEY", "").strip() or read_secret("新密钥", confirm=True).strip()
+    with session_scope() as s:  # one transaction: every value re-keyed, or none
+        report = rotate_key(s, get_settings().secret_key, new)
+    print(report.summary())
+    print("请立即把各副本与定时任务的 CME_SECRET_KEY 改为新密钥后再启动；旧密钥从此被拒绝。")
+
+
 def cmd_purge(_args) -> None:
     from cme.ops.purge import purge_expired
 
@@ -198,7 +231,8 @@ def cmd_purge(_args) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cme", description="四川省继续医学教育行政管理平台 运维命令")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("init-db", help="建库/迁移并载入参考数据（可重复执行）").set_defaults(func=cmd_init_db)
+    sub.add_parser("init-db", help="建库/迁移并载入参考数据（可重复执行）").set_defaults(func=cmd_init_db,
+                                                                             checks_key_itself=True)
     p = sub.add_parser("check", help="核对学分汇总、存储文件与审核记录的一致性（有差异时退出码非0）")
     p.add_argument("--repair", action="store_true", help="重算不一致的学分汇总并清理暂存文件")
     p.set_defaults(func=cmd_check)
@@ -237,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--soak-minutes", type=float, default=0, help="--capacity：测量后持续运行该分钟数，记录内存")
     p.add_argument("--server-arg", action="append", help="--capacity：传给 streamlit run 的参数，如 --runner.postScriptGC=false")
     p.add_argument("--env", action="append", help="--capacity：服务器的额外环境变量 KEY=VALUE")
-    p.set_defaults(func=cmd_bench)
+    p.set_defaults(func=cmd_bench, checks_key_itself=True)  # its own database (--url)
     p = sub.add_parser("certificate", help="为个人用户出具学分证明 PDF（仅审核通过的学分）")
     p.add_argument("--username", required=True)
     p.add_argument("--from", dest="year_from", type=int, required=True, help="起始年度")
@@ -261,23 +295,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--institution", help="只提醒该机构（机构编码）的人员；默认全省")
     p.add_argument("--sms", action="store_true", help="同时发送短信（计入每个号码的每日短信上限）")
     p.set_defaults(func=cmd_remind)
-    p = sub.add_parser("backup", help="备份数据库（SQLite 在线备份；PostgreSQL 调用 pg_dump）")
-    p.add_argument("--out", required=True, help="备份文件路径")
+    p = sub.add_parser("backup", help="备份数据库和全部上传文件到一个归档（SQLite 在线备份；PostgreSQL 调用 pg_dump）")
+    p.add_argument("--out", required=True, help="备份文件路径（.tar.gz）")
     p.add_argument("--url", help="要备份的数据库 URL（默认 CME_DATABASE_URL）")
     p.set_defaults(func=cmd_backup)
+    sub.add_parser("send-outbox", help="发送短信发件箱中未发出的短信（发送失败或进程中断的），过期的不再发送；宜每分钟定时执行") \
+        .set_defaults(func=cmd_send_outbox)
+    sub.add_parser("rotate-key", help="更换 CME_SECRET_KEY：在一个事务中用新密钥重新加密身份证号、手机号并重算查询哈希"
+                                      "（新密钥取自 CME_NEW_SECRET_KEY 或提示符/标准输入；先停止各副本）") \
+        .set_defaults(func=cmd_rotate_key, checks_key_itself=True)
+    p = sub.add_parser("restore", help="从 backup 的归档恢复数据库（CME_DATABASE_URL）和上传文件（CME_STORAGE_URL）；先停止应用")
+    p.add_argument("archive", help="python -m cme backup 生成的备份文件")
+    p.add_argument("--force", action="store_true", help="目标已有账号或文件时仍然覆盖（备份中没有的文件将被删除）")
+    p.set_defaults(func=cmd_restore)
     sub.add_parser("purge", help="清理过期的登录会话、短信验证码、查询限流记录和180天前的登录记录（审计日志保留）；宜每日定时执行") \
         .set_defaults(func=cmd_purge)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from cme.config import ConfigError
     from cme.logs import configure_logging
 
     configure_logging()
     args = build_parser().parse_args(argv)
     try:
+        if not getattr(args, "checks_key_itself", False):
+            from cme.ops.keys import require_matching_key
+
+            require_matching_key()  # a changed CME_SECRET_KEY stops here, not as "未注册" half way
         args.func(args)
-    except DomainError as e:
+    except (DomainError, ConfigError) as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
     return 0

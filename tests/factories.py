@@ -1,4 +1,4 @@
-"""Quick builders for test data. One bcrypt hash is computed once and reused (cost 12 is slow)."""
+"""Quick builders for test data. One bcrypt hash is computed once and reused."""
 from __future__ import annotations
 
 import io

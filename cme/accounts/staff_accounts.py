@@ -1,5 +1,5 @@
 """An institution admin's account actions on own staff: list accounts, reset a password, disable
-and re-enable an account.
+and re-enable an account; the provincial admin's list of an institution's 单位管理员 to do the same.
 
 The reset sets a random one-time password (shown once to the admin, never stored in clear or logged),
 forces a change at next login and ends the person's open sessions. Only staff (个人用户) of the admin's
@@ -59,6 +59,19 @@ def list_staff_accounts(session: Session, actor: Actor, keyword: str = "", limit
         StaffAccount(u.id, u.username, u.name, d or "", u.id_number_masked or "", u.phone_masked or "",
                      REGISTRATION_STATUS[u.status], fmt_local(u.last_login_at), u.must_change_password)
         for u, d in rows
+    ]
+
+
+@use_case
+def list_unit_admins(session: Session, actor: Actor, institution_id: int) -> list[StaffAccount]:
+    """The 单位管理员 accounts of one institution (approved and disabled), for the provincial admin."""
+    rows = session.scalars(
+        select(User).where(User.role == "unit", User.institution_id == institution_id,
+                           User.status.in_(("approved", "disabled"))).order_by(User.username))
+    return [
+        StaffAccount(u.id, u.username, u.name, "", u.id_number_masked or "", u.phone_masked or "",
+                     REGISTRATION_STATUS[u.status], fmt_local(u.last_login_at), u.must_change_password)
+        for u in rows
     ]
 
 

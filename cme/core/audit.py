@@ -46,7 +46,7 @@ ACTION_LABELS = {
     "project.add": "新增项目", "project.update": "修改项目", "project.delete": "删除项目",
     "standard_version.add": "新增学分标准版本", "standard_version.update": "修改学分标准版本",
     "standard_version.delete": "删除学分标准版本",
-    "credit.import": "批量导入学分", "legacy.import_users": "导入原平台用户",
+    "credit.import": "批量导入学分", "legacy.import_users": "导入原平台用户", "legacy.wrap_hashes": "加固原平台密码哈希",
     "dictionary.add": "新增字典项", "dictionary.rename": "字典项改名", "dictionary.deactivate": "停用字典项",
     "dictionary.activate": "启用字典项", "dictionary.move": "字典项排序",
     "attendance.open": "开始签到", "attendance.close": "结束签到", "attendance.remove": "移出签到名单",

@@ -69,6 +69,7 @@ POLICY: dict[str, Rule] = {
     "accounts.registration_review.reject_registration": R(ADMINS, "user_id", "user"),
     "accounts.registration_review.approve_registrations": R(ADMINS, "user_ids", "user"),
     "accounts.staff_accounts.list_staff_accounts": R(UNIT_ONLY),  # query: own institution
+    "accounts.staff_accounts.list_unit_admins": R(PROVINCE_ONLY),
     "accounts.staff_accounts.reset_staff_password": R(ADMINS, "user_id", "user"),
     "accounts.staff_accounts.set_account_active": R(ADMINS, "user_id", "user"),
     # administration

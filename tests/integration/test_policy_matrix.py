@@ -94,6 +94,7 @@ SPEC: dict[tuple[str, str], list[str]] = {
         attendance.sessions.expected_attendees attendance.sessions.remove_attendee attendance.sessions.add_walk_in"""),
     ("unit", "listing"): _names("accounts.staff_accounts.list_staff_accounts standards.personal.standards_below_institution"),
     ("province", "listing"): _names("""
+        accounts.staff_accounts.list_unit_admins
         administration.dictionaries.add_item administration.dictionaries.add_title
         administration.dictionaries.list_items administration.dictionaries.list_kinds
         administration.dictionaries.move_item administration.dictionaries.rename_item

@@ -96,7 +96,6 @@ def test_bcrypt_hash_verifies_and_long_passwords_stay_significant():
     hashed = hash_password(long_a, rounds=4)
     assert verify_password(long_a, hashed)
     assert not verify_password(long_b, hashed)
-    assert hash_password("x1234567").startswith("$2b$12$")
 
 
 def test_random_password_meets_policy():
