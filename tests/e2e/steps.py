@@ -116,7 +116,9 @@ _PAGE_PROBLEMS = """([allowed, tablesFit]) => {
     if (words.size) out.push('English text: ' + [...words].sort().join(' '));
     const main = document.querySelector('[data-testid="stMain"]');
     const wide = Math.max(document.documentElement.scrollWidth, main ? main.scrollWidth : 0);
-    if (wide > window.innerWidth) out.push(`wider than the screen: ${wide} > ${window.innerWidth} px`);
+    // the layout viewport: a phone browser zooms out to fit wider content, so innerWidth can grow with it
+    const screenWidth = Math.min(window.innerWidth, document.documentElement.clientWidth);
+    if (wide > screenWidth) out.push(`wider than the screen: ${wide} > ${screenWidth} px`);
     if (tablesFit) {  // a table whose columns run off to the side, to be scrolled within
         for (const grid of document.querySelectorAll('[data-testid="stDataFrame"]')) {
             const scroller = grid.querySelector('.dvn-scroller');
@@ -144,3 +146,12 @@ def whole_screen_shot(page, path: Path) -> None:
         page.screenshot(path=str(path))
     finally:
         page.set_viewport_size(size)
+
+
+def run_finished(page) -> None:
+    """Wait, once something of the new run is on screen, until Streamlit reports the run over (the
+    app's data-test-script-state) and the browser has painted it: a condition, never a pause."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(state="attached")
+    # a widget met for the first time is drawn as a skeleton until its code has loaded
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')")
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")

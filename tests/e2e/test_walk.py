@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, login, settle
-from tests.e2e.steps import page_problems, whole_screen_shot
+from tests.e2e.conftest import ARTIFACTS, login
+from tests.e2e.steps import page_problems, run_finished, whole_screen_shot
 from ui import navigation
 
 DESKTOP = {"viewport": {"width": 1400, "height": 900}}
@@ -35,12 +35,14 @@ def _titles(role: str) -> list[str]:
 def _open(page, title: str, phone: bool) -> None:
     """Choose `title` in the menu; on the phone through ☰ 菜单, which must close after the choice."""
     if phone:
-        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        menu = page.locator('[data-testid="stExpandSidebarButton"]')
+        assert "☰ 菜单" in menu.evaluate("e => getComputedStyle(e, '::after').content"), "the menu button is not labelled"
+        menu.click()
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
     if phone:
         page.locator('[data-testid="stSidebarNav"]').wait_for(state="hidden")
-    page.get_by_role("heading", name=HEADINGS.get(title, title)).first.wait_for()
-    settle(page)
+    page.get_by_role("heading", name=HEADINGS.get(title, title)).first.wait_for()  # the new page's run has begun
+    run_finished(page)
 
 
 @pytest.mark.parametrize("role", ["public", "person", "unit", "province"])
@@ -56,7 +58,7 @@ def test_every_screen_in_chinese_without_errors_or_overflow(app_server, browser,
             if role == "public":
                 page.goto(app_server)
                 page.get_by_role("button", name="登录").first.wait_for()
-                settle(page)
+                run_finished(page)
             else:
                 login(page, app_server, USERS[role])
             for n, title in enumerate(_titles(role)):
@@ -66,3 +68,21 @@ def test_every_screen_in_chinese_without_errors_or_overflow(app_server, browser,
         finally:
             context.close()
     assert problems == [], "\n".join(problems)
+
+
+def test_the_walks_checks_see_what_they_look_for(browser):
+    """The checks themselves, on a page made to fail each one (a walk that cannot fail proves nothing)."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    try:
+        page.set_content("""<meta name="viewport" content="width=device-width, initial-scale=1, shrink-to-fit=no">
+            <body style="margin: 0"><main data-testid="stMain">
+            <p>审核意见 Upload <span data-testid="stIconMaterial">home</span> PDF demo001 a@b.cn II类</p>
+            <p style="font-size:0">Browse files</p>
+            <div data-testid="stAlertContentError">密码：不能为空</div>
+            <div style="width: 600px">宽</div></main>""")
+        assert page_problems(page) == ["error box: 密码：不能为空", "English text: Upload", "wider than the screen: 600 > 390 px"]
+        page.set_content("<main data-testid='stMain'><p>This app has encountered an error</p></main>")
+        assert page_problems(page)[0] == "Streamlit error page"
+    finally:
+        context.close()
