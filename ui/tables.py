@@ -1,4 +1,4 @@
-"""Tables that work on a desktop and on a phone, and say 暂无数据 when there is nothing to show.
+"""Tables (and charts) that work on a desktop and on a phone, and say 暂无数据 when there is nothing to show.
 
 On a phone (ui/page_style.py's media query) a wide table would hide its key columns off-screen, so
 the same rows are also drawn as cards, the chosen fields stacked; CSS shows one of the two."""
@@ -33,6 +33,15 @@ def show_table(df: pd.DataFrame, *, key: str, cards: Sequence[str] = (), empty: 
                 st.markdown("  \n".join(lines))
         if len(df) > MAX_CARDS:
             st.caption(f"仅显示前 {MAX_CARDS} 条（共 {len(df)} 条），可缩小筛选范围或导出查看全部")
+
+
+def show_chart(figure, *, key: str, empty: str = EMPTY) -> None:
+    """A plotly figure across the page, or `empty` when there is no figure (never an empty chart with a
+    −1…1 axis)."""
+    if figure is None:
+        st.info(empty, icon=":material/bar_chart:")
+    else:
+        st.plotly_chart(figure, width="stretch", key=key)
 
 
 def _text(value) -> str:

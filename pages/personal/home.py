@@ -12,7 +12,7 @@ from ui.credit_plan import show_credit_plan, show_reminders
 from ui.forms import literal
 from ui.notice_list import show_notices
 from ui.session import require_actor
-from ui.tables import show_table
+from ui.tables import show_chart, show_table
 
 me = require_actor("person")
 with session_scope() as s:
@@ -75,10 +75,8 @@ def this_year_section() -> None:
 
 def charts_section() -> None:
     """The yearly bars, and the national cycle wherever a standard asks for national credits."""
-    if home.has_data:
-        st.plotly_chart(charts.yearly_bars(home), width="stretch", key="home_bars")
-    else:
-        st.info("暂无数据：尚未设置学分标准，也没有学分记录", icon=":material/bar_chart:")
+    show_chart(charts.yearly_bars(home) if home.has_data else None, key="home_bars",
+               empty="暂无数据：尚未设置学分标准，也没有学分记录")
     cycle_year = progress.national_cycle_year(history)
     cycle = charts.cycle_progress(home, cycle_year.verdict) if cycle_year else None
     if cycle is not None:

@@ -14,7 +14,7 @@ from ui.forms import show_error, show_flash
 from ui.rate_metrics import show_rate_metrics
 from ui.reminder_panel import show_reminder_panel
 from ui.session import audit_export, require_actor
-from ui.tables import show_table
+from ui.tables import show_chart, show_table
 
 ALL = "全部"
 me = require_actor("unit")
@@ -78,7 +78,8 @@ if picked:
         st.success(f"{year}年度（执行标准 {v.standard_code}）：学分已达标")
     else:
         st.error(f"{year}年度（执行标准 {v.standard_code}）：{home.missing_text}")
-    st.plotly_chart(charts.yearly_bars(home), width="stretch", key="staff_bars")
+    show_chart(charts.yearly_bars(home) if home.has_data else None, key="staff_bars",
+               empty="暂无数据：该人员尚未设置学分标准，也没有学分记录")
     cycle = charts.cycle_progress(home)
     if cycle is not None:
         st.plotly_chart(cycle, width="stretch", key="staff_cycle")
