@@ -3,6 +3,7 @@ ways to run it: one app, or two replicas behind nginx)."""
 from __future__ import annotations
 
 import io
+import os
 from datetime import date
 from pathlib import Path
 
@@ -95,7 +96,7 @@ def approve_credit(page, code: str, name: str = "端到端测试学习班") -> N
 ENGLISH_ALLOWED = {"PDF", "XLSX", "CSV", "QR", "JPG", "JPEG", "PNG", "MB", "KB", "UTF", "ID", "CME", "SMS", "Excel",
                    "II"}  # Ⅱ类 typed in ASCII by the manual (I alone is one letter, never counted)
 
-_PAGE_PROBLEMS = """([allowed, tablesFit]) => {
+_PAGE_PROBLEMS = """([allowed, tablesFit, debug]) => {
     const out = [];
     const errors = document.querySelectorAll('[data-testid="stException"], [data-testid="stAlertContentError"]');
     for (const e of errors) out.push('error box: ' + e.innerText.slice(0, 120));
@@ -106,11 +107,12 @@ _PAGE_PROBLEMS = """([allowed, tablesFit]) => {
     while (walker.nextNode()) {
         const node = walker.currentNode, el = node.parentElement;
         if (!el || el.closest('script, style, [data-testid="stIconMaterial"], [translate="no"]')) continue;
-        // text hidden by the app's CSS (font-size 0, replaced by Chinese in ::after) is not seen
-        if (!el.checkVisibility() || parseFloat(getComputedStyle(el).fontSize) === 0) continue;
-        for (const token of node.textContent.split(/[^A-Za-z0-9_@.\\-]+/)) {
+        // not seen: text hidden by the app's CSS (font-size 0, replaced by Chinese in ::after) and the
+        // 1-pixel live region kept for screen readers (react-aria's "3 options available")
+        if (!el.checkVisibility() || parseFloat(getComputedStyle(el).fontSize) === 0 || el.closest('[data-live-announcer]')) continue;
+        for (const token of node.textContent.replace(/https?:\\/\\/\\S+/g, ' ').split(/[^A-Za-z0-9_@.\\-]+/)) {
             const word = token.replace(/^[.\\-]+|[.\\-]+$/g, '');
-            if (/^[A-Za-z]{2,}$/.test(word) && !allowed.includes(word)) words.add(word);
+            if (/^[A-Za-z]{2,}$/.test(word) && !allowed.includes(word)) words.add(word + (debug ? ` «${node.textContent.slice(0, 80)}» in ${el.outerHTML.slice(0, 200)}` : ''));
         }
     }
     if (words.size) out.push('English text: ' + [...words].sort().join(' '));
@@ -133,7 +135,7 @@ _PAGE_PROBLEMS = """([allowed, tablesFit]) => {
 def page_problems(page, *, tables_fit: bool = False) -> list[str]:
     """What a user must never meet on a screen: an error box, English interface text, horizontal overflow
     (and with `tables_fit`, a visible table wider than its box: the phone's key screens show cards)."""
-    return page.evaluate(_PAGE_PROBLEMS, [sorted(ENGLISH_ALLOWED), tables_fit])
+    return page.evaluate(_PAGE_PROBLEMS, [sorted(ENGLISH_ALLOWED), tables_fit, bool(os.environ.get("WALK_DEBUG"))])
 
 
 def whole_screen_shot(page, path: Path) -> None:

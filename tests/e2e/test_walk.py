@@ -5,10 +5,13 @@ again after the choice). Every screen must show no error box, no English interfa
 user's own data, and nothing wider than the screen. Screenshots go to test-artifacts/walk/ for CI."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from cme.clock import today
 from tests.e2e.conftest import ARTIFACTS, login
-from tests.e2e.steps import page_problems, run_finished, whole_screen_shot
+from tests.e2e.steps import page_problems, pick, run_finished, whole_screen_shot
 from ui import navigation
 
 DESKTOP = {"viewport": {"width": 1400, "height": 900}}
@@ -84,5 +87,38 @@ def test_the_walks_checks_see_what_they_look_for(browser):
         assert page_problems(page) == ["error box: 密码：不能为空", "English text: Upload", "wider than the screen: 600 > 390 px"]
         page.set_content("<main data-testid='stMain'><p>This app has encountered an error</p></main>")
         assert page_problems(page)[0] == "Streamlit error page"
+    finally:
+        context.close()
+
+
+def test_a_certificate_issued_and_verified_on_a_phone(app_server, browser):
+    """The verify page with a result is what a QR code opens, mostly on a phone: its facts and the
+    certified sentences must be readable there without scrolling sideways."""
+    year = today().year
+    folder = ARTIFACTS / "walk" / "phone-certificate"
+    folder.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(**PHONE, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(60000)
+    try:
+        login(page, app_server, USERS["person"])
+        _open(page, "出具Ⅰ类、Ⅱ类学分证明", phone=True)
+        page.get_by_role("button", name="合成I类II类综合学分证明").click()
+        run_finished(page)
+        pick(page, "起始年度 *", str(year - 2))
+        pick(page, "终止年度 *", str(year))
+        page.get_by_role("button", name="提交验证查询").click()
+        page.get_by_role("button", name="出具").click()
+        serial = re.search(r"证书编号 (SC\w+)", page.get_by_text("学分证明已出具，证书编号").inner_text()).group(1)
+        run_finished(page)
+        assert page_problems(page) == []
+        whole_screen_shot(page, folder / "issued.png")
+        context.clear_cookies()  # the QR code is opened by anyone, logged in or not
+        page.goto(f"{app_server}/verify_certificate?serial={serial}")
+        page.get_by_text("真实有效", exact=True).wait_for()
+        run_finished(page)
+        assert page_problems(page, tables_fit=True) == []
+        page.get_by_text(f"该同志{year}年度").first.wait_for()  # the certified sentence, as a card
+        whole_screen_shot(page, folder / "verified.png")
     finally:
         context.close()
