@@ -7,6 +7,7 @@ import sys
 from sqlalchemy import select
 
 from cme.db import session_scope
+from cme.domain.enums import AccountStatus, CertificateKind, Role
 from cme.errors import DomainError
 
 
@@ -121,7 +122,7 @@ def _import_actor(session, username: str):
     from cme.core.actors import actor_from_user
 
     user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or user.role not in ("unit", "province") or user.status != "approved":
+    if user is None or user.role not in (Role.UNIT, Role.PROVINCE) or user.status != AccountStatus.APPROVED:
         raise NotFound(f"管理员账号 {username} 不存在（须为单位管理员或省级管理员）")
     return actor_from_user(user)
 
@@ -241,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("create-admin", help="创建单位管理员或省级管理员（密码在提示符或标准输入中输入）")
     p.add_argument("--username", required=True)
     p.add_argument("--name", required=True)
-    p.add_argument("--role", required=True, choices=["unit", "province"])
+    p.add_argument("--role", required=True, choices=[Role.UNIT, Role.PROVINCE])
     p.add_argument("--institution", help="机构编码（单位管理员必填）")
     p.set_defaults(func=cmd_create_admin)
     p = sub.add_parser("create-user", help="创建已审核通过的个人用户（密码、身份证号在提示符或标准输入中依次输入）")
@@ -276,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--username", required=True)
     p.add_argument("--from", dest="year_from", type=int, required=True, help="起始年度")
     p.add_argument("--to", dest="year_to", type=int, required=True, help="终止年度")
-    p.add_argument("--kind", required=True, choices=["combined", "class1", "class2"])
+    p.add_argument("--kind", required=True, choices=list(CertificateKind))
     p.add_argument("--out", required=True, help="PDF 文件路径")
     p.set_defaults(func=cmd_certificate)
     p = sub.add_parser("import-credits", help="批量导入学分（CSV/XLSX，与【批量导入】页面同一规则）")

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from cme import crypto
 from cme.config import get_settings
 from cme.clock import utcnow
+from cme.domain.enums import AccountStatus, AuditAction, Role
 from cme.domain.identity import check_phone, check_username, parse_id_number
 from cme.domain.inputs import clean_text
 from cme.errors import FieldErrors, NotFound, ValidationError
@@ -108,7 +109,7 @@ def wrap_unsalted_hashes(session: Session) -> int:
     for user in users:
         user.password_scheme, user.password_hash = stored_form(user.password_scheme, user.password_hash)
     if users:
-        audit.record(session, None, "legacy.wrap_hashes", "user", None, after={"账号数": len(users)})
+        audit.record(session, None, AuditAction.LEGACY_WRAP_HASHES, "user", None, after={"账号数": len(users)})
     return len(users)
 
 
@@ -196,15 +197,16 @@ def import_legacy_users(session: Session, data: bytes) -> LegacyReport:
             dept_id = dept.id
         stored_scheme, stored_hash = stored_form(scheme, r["password_hash"])
         user = User(
-            username=username, password_hash=stored_hash, password_scheme=stored_scheme, name=r["name"], role="person", institution_id=inst.id, department_id=dept_id,
-            sex=card.sex, birth_date=card.birth_date, status="approved", reviewed_at=utcnow(), consent_at=None,
+            username=username, password_hash=stored_hash, password_scheme=stored_scheme, name=r["name"], role=Role.PERSON,
+            institution_id=inst.id, department_id=dept_id,
+            sex=card.sex, birth_date=card.birth_date, status=AccountStatus.APPROVED, reviewed_at=utcnow(), consent_at=None,
             profile_completed=False,
         )
         set_identity(user, card.number, phone)
         session.add(user)
         session.flush()
         report.created += 1
-    audit.record(session, None, "legacy.import_users", "user", None,
+    audit.record(session, None, AuditAction.LEGACY_IMPORT_USERS, "user", None,
                  after={"行数": report.rows, "新建": report.created, "已存在": report.existing,
                         "拒绝": len(report.refused)})
     return report
@@ -212,7 +214,7 @@ def import_legacy_users(session: Session, data: bytes) -> LegacyReport:
 
 def default_import_actor(session: Session) -> str:
     """The provincial admin who signs legacy credit imports when none is named."""
-    name = session.scalars(select(User.username).where(User.role == "province", User.status == "approved")
+    name = session.scalars(select(User.username).where(User.role == Role.PROVINCE, User.status == AccountStatus.APPROVED)
                            .order_by(User.id)).first()
     if name is None:
         raise NotFound("导入学分需要一名省级管理员：请先用 create-admin --role province 创建，或用 --actor 指定")

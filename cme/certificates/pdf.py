@@ -28,14 +28,15 @@ from io import BytesIO
 from fpdf.enums import TableCellFillMode, VAlign, WrapMode
 from fpdf.fonts import FontFace
 
+from cme.domain.enums import CertificateKind
 from cme.reports.fonts import FONT_FAMILY, PagedPDF, has_bold, new_pdf
 from cme.reports.qr import qr_png
 
-KINDS = ("combined", "class1", "class2")
+KINDS = (CertificateKind.COMBINED, CertificateKind.CLASS1, CertificateKind.CLASS2)
 KIND_TITLES = {
-    "combined": "合成I类II类综合学分证明",
-    "class1": "合成I类学分证明",
-    "class2": "合成II类学分证明",
+    CertificateKind.COMBINED: "合成I类II类综合学分证明",
+    CertificateKind.CLASS1: "合成I类学分证明",
+    CertificateKind.CLASS2: "合成II类学分证明",
 }
 TITLE = "四川省继续医学教育学分证明"
 HEADERS = ("项目编号", "项目名称", "学分", "学分种类", "参加时间")
@@ -68,7 +69,7 @@ class CertificateYear:
 
 @dataclass(frozen=True)
 class CertificateContent:
-    kind: str  # "combined" | "class1" | "class2"
+    kind: str  # a CertificateKind
     institution: str
     title: str  # 技术职称; empty -> printed as 无职称 (as in fig. 27)
     name: str
@@ -102,11 +103,11 @@ def year_sentence(kind: str, year: CertificateYear) -> str:
     head = f"该同志{year.year}年度,共计完成:"
     class1 = f"国家级I类学分{fmt_credits(year.national_i)}分,省I类学分{fmt_credits(year.provincial_i)}分"
     class2 = f"II类学分{fmt_credits(year.class_ii)}分"
-    if kind == "class1":
+    if kind == CertificateKind.CLASS1:
         return f"{head}{class1}。"
-    if kind == "combined":
+    if kind == CertificateKind.COMBINED:
         return f"{head}{class1},{class2}。"
-    if kind == "class2":
+    if kind == CertificateKind.CLASS2:
         return f"{head}{class2}。"
     raise ValueError(f"unknown certificate kind: {kind!r} (expected one of {KINDS})")
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from cme.accounts import staff_accounts
 from cme.db import session_scope
+from cme.domain.enums import Role
 from cme.domain.standards import REGION_LEVELS
 from cme.administration import departments
 from cme.administration import institutions
@@ -12,7 +13,7 @@ from cme.core import reference
 from ui.forms import act, choose, literal, show_flash
 from ui.session import require_actor
 
-me = require_actor("province")
+me = require_actor(Role.PROVINCE)
 st.header("机构管理")
 show_flash()
 

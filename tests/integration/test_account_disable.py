@@ -51,7 +51,7 @@ def test_a_unit_admin_cannot_disable_another_institutions_staff_or_any_admin(db)
             staff_accounts.set_account_active(s, unit, target.id, False)
         with session_scope() as s:
             assert s.get(User, target.id).status == "approved", what
-            denied = s.scalars(select(AuditLog).where(AuditLog.action == "access.denied",
+            denied = s.scalars(select(AuditLog).where(AuditLog.action == "access.deny",
                                                       AuditLog.actor_id == unit.id)).all()
             assert denied, what
     with session_scope() as s, pytest.raises(NotPermitted):  # nor list another institution's admins
