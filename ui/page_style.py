@@ -19,6 +19,8 @@ _CSS = f"""
 [data-testid="stFileUploaderDropzone"] button span[style*="contents"]::after {{ content: "选择文件"; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "或将文件拖放到此处"; font-size: 0.875rem; }}
+[data-testid="stTooltipErrorContent"] {{ font-size: 0; }}
+[data-testid="stTooltipErrorContent"]::after {{ content: "该文件不能上传：请按上方说明检查文件大小和类型"; font-size: 0.875rem; }}
 [data-testid="stSkipToContent"] {{ font-size: 0; }}
 [data-testid="stSkipToContent"]::after {{ content: "跳到主要内容"; font-size: 1rem; }}
 [data-testid="stDateInputField"] [data-placeholder="true"] {{ font-size: 0; }}

@@ -108,9 +108,12 @@ _PAGE_PROBLEMS = """([allowed, tablesFit, debug]) => {
         const node = walker.currentNode, el = node.parentElement;
         if (!el || el.closest('script, style, [data-testid="stIconMaterial"], [translate="no"]')) continue;
         // not seen: text hidden by the app's CSS (font-size 0, replaced by Chinese in ::after) and the
-        // 1-pixel live region kept for screen readers (react-aria's "3 options available")
-        if (!el.checkVisibility() || parseFloat(getComputedStyle(el).fontSize) === 0 || el.closest('[data-live-announcer]')) continue;
+        // 1-pixel texts kept for screen readers (react-aria's "3 options available", a file's "Error: …")
+        const box = el.getBoundingClientRect();
+        if (!el.checkVisibility() || parseFloat(getComputedStyle(el).fontSize) === 0 || el.closest('[data-live-announcer]')
+            || (box.width <= 1 && box.height <= 1)) continue;
         for (const token of node.textContent.replace(/https?:\\/\\/\\S+/g, ' ').split(/[^A-Za-z0-9_@.\\-]+/)) {
+            if (/^[.][A-Za-z0-9]+$/.test(token)) continue;  // a file name's extension (证明.png)
             const word = token.replace(/^[.\\-]+|[.\\-]+$/g, '');
             if (/^[A-Za-z]{2,}$/.test(word) && !allowed.includes(word)) words.add(word + (debug ? ` «${node.textContent.slice(0, 80)}» in ${el.outerHTML.slice(0, 200)}` : ''));
         }

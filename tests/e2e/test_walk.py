@@ -22,6 +22,8 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 USERS = {"person": "demo001", "unit": "admin_scwc001", "province": "province_admin"}
 # the screens a phone user needs every day: no table may scroll sideways there (cards instead)
 PHONE_SCREENS = {"首页", "个人学分登记审核", "学分综合查询", "本机构人员", "证书验证"}
+# screens that open a form with a button: the form is walked too (the uploader and date fields live there)
+FORMS = {"个人学分登记审核": ("新增", "项目编号 *")}
 # screens whose heading is not their menu title
 HEADINGS = {"登录": "四川省继续医学教育行政管理平台", "个人注册": "注册新用户", "注册状态查询": "个人用户注册状态查询"}
 
@@ -68,6 +70,13 @@ def test_every_screen_in_chinese_without_errors_or_overflow(app_server, browser,
                 _open(page, title, phone=size == "phone")
                 problems += [f"{role} {size} {title}: {p}" for p in page_problems(page, tables_fit=size == "phone" and title in PHONE_SCREENS)]
                 whole_screen_shot(page, folder / f"{size}-{n:02d}-{title}.png")
+                if title in FORMS:
+                    button, field = FORMS[title]
+                    page.get_by_role("button", name=button, exact=True).click()
+                    page.get_by_label(field, exact=True).wait_for()
+                    run_finished(page)
+                    problems += [f"{role} {size} {title} {button}: {p}" for p in page_problems(page)]
+                    whole_screen_shot(page, folder / f"{size}-{n:02d}-{title}-{button}.png")
         finally:
             context.close()
     assert problems == [], "\n".join(problems)
