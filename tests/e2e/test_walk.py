@@ -59,6 +59,8 @@ def test_every_screen_in_chinese_without_errors_or_overflow(app_server, browser,
         context = browser.new_context(**device, locale="zh-CN")
         page = context.new_page()
         page.set_default_timeout(60000)
+        # the shared CSS is an inline style: the Content-Security-Policy must let it through
+        page.on("console", lambda m: problems.append(f"{role}: {m.text}") if "Content Security Policy" in m.text else None)
         try:
             if role == "public":
                 page.goto(app_server)
