@@ -21,10 +21,12 @@ def show_table(df: pd.DataFrame, *, key: str, cards: Sequence[str] = (), empty: 
     if df.empty:
         st.info(empty)
         return
-    with st.container(key=f"wide-{key}"):
-        st.dataframe(df, key=key, **{"hide_index": True, "width": "stretch", **kwargs})
-    if not cards:
+    table = {"hide_index": True, "width": "stretch", **kwargs}
+    if not cards:  # the table on every screen
+        st.dataframe(df, key=key, **table)
         return
+    with st.container(key=f"wide-{key}"):  # hidden on a phone, where the cards below show instead
+        st.dataframe(df, key=key, **table)
     with st.container(key=f"cards-{key}"):
         for _, row in df.head(MAX_CARDS).iterrows():
             with st.container(border=True):
