@@ -38,7 +38,7 @@ with st.expander(f"预报名（{len(expected)}人）", expanded=False):
 with st.expander("开始签到", expanded=not any(r.status == AttendanceStatus.OPEN for r in runs)), st.form("att_open"):
     a, b = st.columns(2)
     day = a.date_input("签到日期", value=max(clock.today(), project.date_from or clock.today()),
-                       key=f"att_day_{project.id}")  # a default per project
+                       key=f"att_day_{project.id}", format="YYYY-MM-DD")  # a default per project
     place = b.text_input("签到地点", max_chars=100, key="att_place")
     c = st.columns(5)
     in_from = c[0].time_input("签到开始", value=time(8, 0), step=timedelta(minutes=5), key="att_in_from")

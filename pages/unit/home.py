@@ -1,11 +1,11 @@
 """单位管理员首页: what waits for review, and the 通知公告."""
-import pandas as pd
 import streamlit as st
 
 from cme.administration import notices
 from cme.credits import progress
 from cme.db import session_scope
 from cme.domain.enums import Role
+from ui.notice_list import show_notices
 from ui.session import require_actor
 
 me = require_actor(Role.UNIT)
@@ -26,6 +26,4 @@ for col, (label, count, path) in zip(cols, [
     col.page_link(path, label="去审核")
 
 st.subheader("通知公告")
-st.dataframe(pd.DataFrame([n.table_row() for n in rows],
-                          columns=["通知标题", "发送者", "发布时间", "通知级别", "活动主题", "举办开始日期", "举办结束日期", "状态"]),
-             hide_index=True, width="stretch")
+show_notices(rows, key="uh_notices")
