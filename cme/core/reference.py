@@ -207,7 +207,7 @@ def standards_by_id(session: Session) -> dict[int, Standard]:
     return {r.id: to_standard(r) for r in session.scalars(select(CreditStandard))}
 
 
-def to_standard(row: CreditStandard, cls: type[F] = Standard, **extra: Any) -> F:  # type: ignore[assignment]
+def to_standard(row: CreditStandard, cls: type[F] = Standard, **extra: Any) -> F:  # type: ignore[assignment]  # mypy cannot tie a TypeVar's default to its bound
     """A stored standard as the domain `Standard`, or as another row built on `StandardFigures`: every field
     of `cls` is read from the stored row, except those given in `extra`."""
     stored: dict[str, Any] = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in extra}
