@@ -8,7 +8,7 @@ CME_SMS_HOURLY_BUDGET  most SMS codes the platform sends per hour, all numbers t
 CME_SMS_HTTP_URL, CME_SMS_HTTP_TOKEN   the HTTP gateway (used when CME_SMS_BACKEND=http)
 CME_UPLOAD_DIR    where proofs and photos are stored (default data/uploads)
 CME_STORAGE_URL   uploads in an object store instead: s3://bucket/prefix (default: the folder above)
-CME_PUBLIC_URL    base URL printed in certificate and sign-in QR codes (default http://localhost:8501)
+CME_PUBLIC_URL    base URL printed in certificate and sign-in QR codes (required outside demo; demo: http://localhost:8501)
 CME_NATIONAL_COUNTS_AS_PROVINCIAL_I  "1" lets 国家级I类 count toward the yearly 省级I类 figure
 CME_COOKIE_SECURE "1" always marks the session cookie Secure, "0" never; unset: when served over HTTPS
 """
@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 DEMO_SECRET = "cme-demo-secret-key-not-for-production"
+DEMO_PUBLIC_URL = "http://localhost:8501"
 
 
 def _flag(name: str, default: bool | None) -> bool | None:
@@ -63,6 +64,12 @@ def load_settings() -> Settings:
         if not demo:
             raise ConfigError("CME_SECRET_KEY must be set when demo mode is off")
         secret = DEMO_SECRET
+    public_url = os.environ.get("CME_PUBLIC_URL", "").strip()
+    if not public_url:
+        if not demo:  # a QR code pointing at localhost is printed on every certificate: refuse instead
+            raise ConfigError("CME_PUBLIC_URL must be set when demo mode is off (未设置 CME_PUBLIC_URL："
+                              "证书和签到二维码需要平台的公网地址，例如 https://cme.example.org)")
+        public_url = DEMO_PUBLIC_URL
     return Settings(
         database_url=url,
         demo=demo,
@@ -72,7 +79,7 @@ def load_settings() -> Settings:
         sms_http_token=os.environ.get("CME_SMS_HTTP_TOKEN") or None,
         upload_dir=Path(os.environ.get("CME_UPLOAD_DIR") or DATA_DIR / "uploads"),
         storage_url=os.environ.get("CME_STORAGE_URL", "").strip(),
-        public_url=(os.environ.get("CME_PUBLIC_URL") or "http://localhost:8501").rstrip("/"),
+        public_url=public_url.rstrip("/"),
         national_counts_as_provincial_i=_flag("CME_NATIONAL_COUNTS_AS_PROVINCIAL_I", False),
         cookie_secure=_flag("CME_COOKIE_SECURE", None),
         sms_hourly_budget=int(os.environ.get("CME_SMS_HOURLY_BUDGET") or 300),
