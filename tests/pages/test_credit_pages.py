@@ -12,11 +12,12 @@ from streamlit.testing.v1 import AppTest
 from cme import clock
 from cme.db import session_scope
 from cme.models import Notice
-from cme.credits import entry
+from cme.credits import entry, review
 from cme.standards import personal as standards
 from cme.credits.entry import CreditInput
 from cme.storage import Upload
 from tests.apptest import open_page
+from ui.row_select import table_key
 from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person
 
 Y = clock.today().year
@@ -160,15 +161,57 @@ def test_review_page_own_staff_only_and_reject_needs_reason(world):
     foreign = page("pages/unit/credit_review.py", "pageadmin2")
     assert "没有待审核的学分记录" in texts(foreign)
     at = page("pages/unit/credit_review.py", "pageadmin1")
-    assert len(at.dataframe[0].value) == 2 and "待审 2 条" in texts(at)
-    label = next(o for o in at.selectbox(key="review_pick").options if "P-9" in o)
-    at.selectbox(key="review_pick").set_value(label).run()
+    table = at.dataframe[0].value
+    assert len(table) == 2 and "待审 2 条" in texts(at)
+    assert list(table.columns[:2]) == ["姓名", "项目名称"] and not any(b.label == "审核通过" for b in at.button)
+    select_row(at, "review_table", queue_ids(), list(table["项目编号"]).index("P-9"))  # the row's box in the table
+    assert "**项目编号**：P\\-9" in texts(at)  # 查看 of the chosen row
     assert len(at.get("image")) == 1  # the proof preview
     reject = next(b for b in at.button if b.label == "审核不过")
     reject.click().run()
     assert "审核意见：审核不通过时必须填写原因" in texts(at)
     at.button(key=f"review_approve_{_id_of()}").click().run()
     assert "审核通过" in texts(at) and "待审 1 条" in texts(at)
+
+
+def queue_ids(keyword: str = "") -> list[int]:
+    with session_scope() as s:
+        return [q.id for q in review.review_queue(s, admin_of("pageadmin1"), limit=review.QUEUE_PAGE, keyword=keyword)]
+
+
+def admin_of(username: str):
+    from sqlalchemy import select
+
+    from cme.core.actors import actor_from_user
+    from cme.models import User
+
+    with session_scope() as s:
+        return actor_from_user(s.scalars(select(User).where(User.username == username)).one())
+
+
+def select_row(at, key: str, ids: list[int], *rows: int) -> None:
+    """What a click on the rows' boxes sends (AppTest cannot click the grid)."""
+    at.session_state[table_key(key, ids)] = {"selection": {"rows": list(rows), "columns": []}}
+    at.run()
+
+
+def test_review_queue_select_all_approves_every_shown_record_and_a_filter_narrows(world):
+    with session_scope() as s:
+        entry.submit_credit(s, world, CreditInput("P-7", "1", "II类", date(Y, 2, 1), date(Y, 2, 1), "学习班", "另一个项目",
+                                                     "主办", Y, "药学", "药理学", "", None))
+    at = page("pages/unit/credit_review.py", "pageadmin1")
+    assert len(at.dataframe[0].value) == 2
+    at.text_input(key="review_keyword").input("P-7").run()
+    assert list(at.dataframe[0].value["项目编号"]) == ["P-7"]
+    at.checkbox(key="review_table_all").check().run()
+    assert "**项目编号**：P\\-7" in texts(at)  # one row chosen (all of one): its 查看 opens
+    batch = at.button(key="review_batch")
+    assert batch.label == "批量审核通过（已选 1 条）"
+    at.text_input(key="review_keyword").input("").run()
+    at.checkbox(key="review_table_all").check().run()
+    assert at.button(key="review_batch").label == "批量审核通过（已选 2 条）"
+    at.button(key="review_batch").click().run()
+    assert "已审核通过 2 条学分记录" in texts(at) and "没有待审核的学分记录" in texts(at)
 
 
 def _id_of() -> int:

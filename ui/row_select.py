@@ -1,0 +1,29 @@
+"""A table whose rows are chosen in the table itself (click the row's box, or 全选), for the review queues.
+
+The selection is keyed by the ids shown: when the list changes (a record decided, a filter typed) the
+table starts with nothing selected, so a stale selection never points at a different record.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+
+def table_key(key: str, ids: Sequence, everything: bool = False) -> str:
+    """The widget key of the table for exactly these ids (tests select rows through it)."""
+    shown = hashlib.blake2b(repr(list(ids)).encode(), digest_size=6).hexdigest()
+    return f"{key}_{shown}_{int(everything)}"
+
+
+def select_rows(table: pd.DataFrame, ids: Sequence, *, key: str, column_config: dict | None = None) -> list:
+    """Draw `table` (one row per id) with row selection and a 全选 box; the ids of the selected rows."""
+    everything = st.checkbox(f"全选（共 {len(ids)} 条）", key=f"{key}_all", disabled=not ids)
+    event = st.dataframe(
+        table, hide_index=True, width="stretch", column_config=column_config, on_select="rerun",
+        selection_mode="multi-row", key=table_key(key, ids, everything),
+        selection_default={"selection": {"rows": list(range(len(ids)))}} if everything else None,
+    )
+    return [ids[i] for i in sorted(event.selection.rows) if i < len(ids)]
