@@ -27,3 +27,11 @@ def select_rows(table: pd.DataFrame, ids: Sequence, *, key: str, column_config: 
         selection_default={"selection": {"rows": list(range(len(ids)))}} if everything else None,
     )
     return [ids[i] for i in sorted(event.selection.rows) if i < len(ids)]
+
+
+def one_chosen(selected: Sequence, ids: Sequence):
+    """The record the row actions (查看, 审核) apply to: the one selected row, or the list's only row; None
+    when none or several are selected."""
+    if len(selected) == 1:
+        return selected[0]
+    return ids[0] if len(ids) == 1 and not selected else None

@@ -7,8 +7,8 @@ from cme.db import session_scope
 from cme.domain.compliance import format_credit
 from cme.credits import progress, review
 from ui.credit_view import show_credit_detail
-from ui.forms import act, show_flash
-from ui.row_select import select_rows
+from ui.forms import act, literal, show_flash
+from ui.row_select import one_chosen, select_rows
 from ui.session import require_actor
 
 me = require_actor("unit", "province")
@@ -39,11 +39,12 @@ if st.button(f"批量审核通过（已选 {len(selected)} 条）", type="primar
     # all or nothing: the service refuses the whole batch if any record is out of scope
     act(f"已审核通过 {len(selected)} 条学分记录", lambda s: review.approve_credits(s, me, selected))
 
-if len(selected) != 1:
+picked = one_chosen(selected, [q.id for q in queue])
+if picked is None:
     st.stop()
-chosen = next(q for q in queue if q.id == selected[0])
+chosen = next(q for q in queue if q.id == picked)
 st.divider()
-st.subheader(f"查看：{chosen.owner} · {chosen.project_name}"[:80])
+st.subheader(literal(f"查看：{chosen.owner} · {chosen.project_name}"[:80]))
 if not show_credit_detail(me, chosen.id, key=f"review_{chosen.id}"):
     st.stop()
 a, b = st.columns(2)
