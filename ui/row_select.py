@@ -18,12 +18,14 @@ def table_key(key: str, ids: Sequence, everything: bool = False) -> str:
     return f"{key}_{shown}_{int(everything)}"
 
 
-def select_rows(table: pd.DataFrame, ids: Sequence, *, key: str, column_config: dict | None = None) -> list:
-    """Draw `table` (one row per id) with row selection and a 全选 box; the ids of the selected rows."""
-    everything = st.checkbox(f"全选（共 {len(ids)} 条）", key=f"{key}_all", disabled=not ids)
+def select_rows(table: pd.DataFrame, ids: Sequence, *, key: str, column_config: dict | None = None,
+                many: bool = True) -> list:
+    """Draw `table` (one row per id) with row selection; the ids of the selected rows. `many`: several rows
+    and a 全选 box (review queues); otherwise one row at a time (lists whose row opens a detail)."""
+    everything = many and st.checkbox(f"全选（共 {len(ids)} 条）", key=f"{key}_all", disabled=not ids)
     event = st.dataframe(
         table, hide_index=True, width="stretch", column_config=column_config, on_select="rerun",
-        selection_mode="multi-row", key=table_key(key, ids, everything),
+        selection_mode="multi-row" if many else "single-row", key=table_key(key, ids, everything),
         selection_default={"selection": {"rows": list(range(len(ids)))}} if everything else None,
     )
     return [ids[i] for i in sorted(event.selection.rows) if i < len(ids)]
