@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 from cme import clock
 from cme.db import session_scope
 from cme.models import Notice
-from cme.credits import entry, review
+from cme.credits import entry, review, search
+from cme.credits.search import CreditFilter
 from cme.standards import personal as standards
 from cme.credits.entry import CreditInput
 from cme.storage import Upload
@@ -150,7 +151,11 @@ def test_search_filters_and_exports(world):
     at.selectbox(key="cs_status").set_value("审核通过").run()
     assert sorted(at.dataframe[0].value["项目编号"]) == ["A1", "A2"]
     assert "I类 3 分，II类 4.5 分" in texts(at)
-    at.selectbox(key="cs_view").set_value(at.selectbox(key="cs_view").options[0]).run()
+    assert list(at.dataframe[0].value.columns[:2]) == ["状态", "审核意见"]
+    assert "查看学分信息" not in [h.value for h in at.subheader]
+    with session_scope() as s:
+        ids = [r.id for r in search.search_credits(s, actor_of("pageuser1"), CreditFilter(status="审核通过"))]
+    select_row(at, "cs_table", ids, 0)  # the row's box
     assert "查看学分信息" in [h.value for h in at.subheader]
 
 
@@ -176,10 +181,10 @@ def test_review_page_own_staff_only_and_reject_needs_reason(world):
 
 def queue_ids(keyword: str = "") -> list[int]:
     with session_scope() as s:
-        return [q.id for q in review.review_queue(s, admin_of("pageadmin1"), limit=review.QUEUE_PAGE, keyword=keyword)]
+        return [q.id for q in review.review_queue(s, actor_of("pageadmin1"), limit=review.QUEUE_PAGE, keyword=keyword)]
 
 
-def admin_of(username: str):
+def actor_of(username: str):
     from sqlalchemy import select
 
     from cme.core.actors import actor_from_user
