@@ -40,6 +40,8 @@ from cme.core.policy import use_case
 
 MAX_CREDITS = Decimal("100")
 
+LOCKED = "该学分记录状态为【{}】，只有待审状态的学分记录才可以修改或删除"  # the status label fills the brackets
+
 
 FORM_KIND = "学分获取形式"
 
@@ -205,7 +207,7 @@ def _own_pending(session: Session, actor: Actor, credit_id: int) -> CreditRecord
     if rec is None:
         raise NotFound("学分记录不存在")
     if rec.status != "pending":
-        raise RecordLocked(f"该学分记录状态为【{REVIEW_STATUS[rec.status]}】，只有待审状态的学分记录才可以修改或删除")
+        raise RecordLocked(LOCKED.format(REVIEW_STATUS[rec.status]))
     return rec
 
 

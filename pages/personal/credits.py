@@ -160,8 +160,20 @@ if toolbar[1].button("修改", disabled=chosen is None, key="cl_edit"):
     else:
         _open(("edit", chosen.id), entry.credit_input_of(detail))
 if toolbar[2].button("删除", disabled=chosen is None, key="cl_delete"):
-    act(f"已删除学分记录：{chosen.project_name}", lambda s: entry.delete_credit(s, me, chosen.id),
-        clear=("cl_pick", "credit_mode"))
+    if chosen.status != "pending":  # said at once, not after a confirmation (the service refuses it anyway)
+        st.error(entry.LOCKED.format(chosen.status_label))
+    else:
+        st.session_state["credit_mode"] = mode = ("delete", chosen.id)
+if isinstance(mode, tuple) and mode[0] == "delete" and chosen is not None and chosen.id == mode[1]:
+    with st.container(border=True):  # confirm before delete: the record named, nothing removed until 确认删除
+        st.warning(literal(f"确定删除学分记录“{chosen.project_name}”（{chosen.project_code}）？删除后不能恢复。"))
+        yes, no, _ = st.columns([1, 1, 6])
+        if no.button("取消", key="cl_delete_cancel"):
+            _close()
+            st.rerun()
+        if yes.button("确认删除", type="primary", key="cl_delete_confirm"):
+            act(f"已删除学分记录：{chosen.project_name}", lambda s: entry.delete_credit(s, me, chosen.id),
+                clear=("cl_pick", "credit_mode"))
 if toolbar[3].button("查看", disabled=chosen is None, key="cl_view"):
     st.session_state["credit_mode"] = ("view", chosen.id)
     mode = st.session_state["credit_mode"]
@@ -173,11 +185,15 @@ elif isinstance(mode, tuple) and mode[0] == "edit":
 elif isinstance(mode, tuple) and mode[0] == "view":
     show_detail(mode[1])
 
-st.dataframe(
-    pd.DataFrame([[r.project_code, r.project_name, format_credit(r.credits), r.credit_type, r.status_label, r.year,
-                   f"{r.date_from} 至 {r.date_to}", r.form, r.organizer, r.reject_reason] for r in rows],
-                 columns=["项目编号", "项目名称", "学分", "学分类型", "状态", "举办年度", "获取时间", "学分获取形式", "主办单位", "审核意见"]),
+st.dataframe(  # 状态 and 审核意见 first: a rejection and its reason are what a person looks for
+    pd.DataFrame([[r.status_label, r.reject_reason, r.project_code, r.project_name, format_credit(r.credits), r.credit_type,
+                   r.year, f"{r.date_from} 至 {r.date_to}", r.form, r.organizer] for r in rows],
+                 columns=["状态", "审核意见", "项目编号", "项目名称", "学分", "学分类型", "举办年度", "获取时间", "学分获取形式",
+                          "主办单位"]),
     hide_index=True, width="stretch",
+    column_config={"状态": st.column_config.TextColumn(pinned=True, width="small"),
+                   "审核意见": st.column_config.TextColumn(width="medium"),
+                   "项目名称": st.column_config.TextColumn(width="large")},
 )
 if not rows:
     st.info("暂无学分记录，点击【新增】登记学分")

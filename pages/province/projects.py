@@ -12,6 +12,7 @@ from cme.credits import projects
 from cme.core import reference
 from cme.credits.entry import FORM_KIND
 from cme.credits.projects import ProjectInput
+from ui.confirm import delete_button
 from ui.forms import act, show_flash
 from ui.session import require_actor
 
@@ -82,6 +83,5 @@ with edit_tab:
         c1, c2 = st.columns(2)
         if c1.button("保存修改", type="primary", key=f"project_edit_save_{chosen.id}"):
             act(f"项目“{data.code.strip()}”已修改", lambda s: projects.update_project(s, me, chosen.id, data))
-        confirm = c2.checkbox("确认删除该项目", key=f"project_delete_confirm_{chosen.id}")
-        if c2.button("删除", disabled=not confirm, key=f"project_delete_{chosen.id}"):
+        if delete_button("该项目", key=f"project_delete_{chosen.id}", where=c2):
             act(f"项目“{chosen.code}”已删除", lambda s: projects.delete_project(s, me, chosen.id))

@@ -49,7 +49,10 @@ def test_departments_page_add_rename_deactivate_and_refuse_delete(world):
     assert "该科室已存在" in " ".join(e.value for e in at.error)
 
     at.selectbox(key="dept_pick").select(next(o for o in at.selectbox(key="dept_pick").options if o.startswith("内科"))).run()
-    at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("dept_delete_"))).click().run()
+    delete = at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("dept_delete_")))
+    assert delete.disabled  # confirm before delete
+    next(c for c in at.checkbox if c.label == "确认删除该科室").check().run()
+    at.button(key=delete.key).click().run()
     assert "该科室下有人员，不能删除，只能停用" in " ".join(e.value for e in at.error)
     at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("dept_off_"))).click().run()
     assert "科室“内科”已停用" in _texts(at)
@@ -232,7 +235,8 @@ def test_projects_page_add_edit_delete_and_refusals(world):
     at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("project_edit_save_"))).click().run()
     assert "项目“XM-2025-01”已修改" in _texts(at) and _table(at).iloc[0]["学分"] == "6.0"
     at.selectbox(key="project_pick").select(at.selectbox(key="project_pick").options[0]).run()
-    at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("project_delete_confirm_"))).check().run()
+    assert at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("project_delete_"))).disabled
+    next(c for c in at.checkbox if c.label == "确认删除该项目").check().run()
     at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("project_delete_"))).click().run()
     assert "项目“XM-2025-01”已删除" in _texts(at)
     with session_scope() as s:

@@ -136,6 +136,20 @@ def test_approved_credit_cannot_be_deleted_from_page(world):
     assert "A1" in list(at.dataframe[0].value["项目编号"])
 
 
+def test_delete_asks_first_and_cancel_keeps_the_record(world):
+    at = page("pages/personal/credits.py", "pageuser1")
+    label = next(o for o in at.selectbox(key="cl_pick").options if "A3" in o)  # the 待审 one
+    at.selectbox(key="cl_pick").set_value(label).run()
+    at.button(key="cl_delete").click().run()
+    assert "确定删除学分记录“待审项目”（A3）？删除后不能恢复。" in texts(at)
+    assert "A3" in list(at.dataframe[0].value["项目编号"])  # nothing removed by the first click
+    at.button(key="cl_delete_cancel").click().run()
+    assert "A3" in list(at.dataframe[0].value["项目编号"]) and "确定删除" not in texts(at)
+    at.button(key="cl_delete").click().run()
+    at.button(key="cl_delete_confirm").click().run()
+    assert "已删除学分记录：待审项目" in texts(at) and "A3" not in list(at.dataframe[0].value["项目编号"])
+
+
 def test_view_shows_fields_and_trail(world):
     at = page("pages/personal/credits.py", "pageuser1")
     label = next(o for o in at.selectbox(key="cl_pick").options if "A4" in o)
