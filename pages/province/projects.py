@@ -70,9 +70,17 @@ else:
 
 add_tab, edit_tab = st.tabs(["新增项目", "修改/删除"])
 with add_tab:
+    if st.session_state.pop("_project_new_saved", False):  # a saved project leaves an empty form for the next one
+        for k in [k for k in st.session_state if str(k).startswith("project_new_")]:
+            del st.session_state[k]
     data = project_form("project_new", ProjectInput())
+
+    def add(s) -> None:
+        projects.add_project(s, me, data)
+        st.session_state["_project_new_saved"] = True  # only reached when the service accepted it
+
     if st.button("保存", type="primary", key="project_new_save"):
-        act(f"项目“{data.code.strip()}”已新增", lambda s: projects.add_project(s, me, data))
+        act(f"项目“{data.code.strip()}”已新增", add)
 
 with edit_tab:
     by_label = {f"{r.code}　{r.name}": r for r in rows}

@@ -226,8 +226,12 @@ def test_projects_page_add_edit_delete_and_refusals(world):
     row = _table(at).iloc[0]
     assert (row["项目编号"], row["学分"], row["学科分类"], row["举办时间"]) == ("XM-2025-01", "4.5", "药学 › 药理学",
                                                                           "2025-05-01 至 2025-05-03")
+    assert at.text_input(key="project_new_code").value == "" and at.selectbox(key="project_new_type").value is None
+    assert at.date_input(key="project_new_from").value is None  # the form is empty for the next project
+    _fill_project(at, "project_new", "XM-2025-01")
     at.button(key="project_new_save").click().run()
     assert "项目编号已存在" in " ".join(e.value for e in at.error)
+    assert at.text_input(key="project_new_code").value == "XM-2025-01"  # refused: kept as typed
 
     at.selectbox(key="project_pick").select(at.selectbox(key="project_pick").options[0]).run()
     edit_prefix = next(t.key for t in at.text_input if t.key and t.key.startswith("project_edit_")).rsplit("_", 1)[0]
