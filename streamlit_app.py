@@ -18,6 +18,7 @@ else:
     from cme.db import session_scope
     from cme.logs import configure_logging
     from cme.core.actors import account_state
+    from cme.ops.keys import KeyMismatch
     from cme.ops.setup import ensure_ready
     from ui import navigation, warmup
     from ui.page_run import page_run
@@ -35,7 +36,11 @@ else:
         warmup.warm_up()  # imports and first calls once, then gc.freeze() (see ui/warmup.py)
         return True
 
-    _prepare_database()
+    try:
+        _prepare_database()
+    except KeyMismatch as e:  # a changed CME_SECRET_KEY: one clear message, not "wrong password" later
+        st.error(str(e), icon=":material/key_off:")
+        st.stop()
     if get_settings().demo:
         st.warning("演示模式：数据为虚构的演示数据，验证码直接显示在页面上，请勿录入真实个人信息。", icon=":material/science:")
     actor = current_actor()

@@ -187,6 +187,27 @@ def cmd_remind(args) -> None:
         run = send_reminders(s, OPERATOR, args.year, institution_id=inst, sms_too=args.sms)
     delivered = deliver_sms(run)  # after the commit: an SMS cannot be taken back
     print(run.message + (f"；短信网关已接收 {delivered} 条" if args.sms else ""))
+
+
+def cmd_send_outbox(_args) -> None:
+    from cme.accounts.sms import send_pending
+
+    print(send_pending().summary())
+
+
+def cmd_rotate_key(_args) -> None:
+    import os
+
+    from cme.config import get_settings
+    from cme.ops.keys import rotate_key
+
+    new = os.environ.get("CME_NEW_SECRET_KEY", "").strip() or read_secret("新密钥", confirm=True).strip()
+    with session_scope() as s:  # one transaction: every value re-keyed, or none
+        report = rotate_key(s, get_settings().secret_key, new)
+    print(report.summary())
+    print("请立即把各副本与定时任务的 CME_SECRET_KEY 改为新密钥后再启动；旧密钥从此被拒绝。")
+
+
 def cmd_purge(_args) -> None:
     from cme.ops.purge import purge_expired
 
@@ -198,7 +219,8 @@ def cmd_purge(_args) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cme", description="四川省继续医学教育行政管理平台 运维命令")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("init-db", help="建库/迁移并载入参考数据（可重复执行）").set_defaults(func=cmd_init_db)
+    sub.add_parser("init-db", help="建库/迁移并载入参考数据（可重复执行）").set_defaults(func=cmd_init_db,
+                                                                             checks_key_itself=True)
     p = sub.add_parser("check", help="核对学分汇总、存储文件与审核记录的一致性（有差异时退出码非0）")
     p.add_argument("--repair", action="store_true", help="重算不一致的学分汇总并清理暂存文件")
     p.set_defaults(func=cmd_check)
@@ -237,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--soak-minutes", type=float, default=0, help="--capacity：测量后持续运行该分钟数，记录内存")
     p.add_argument("--server-arg", action="append", help="--capacity：传给 streamlit run 的参数，如 --runner.postScriptGC=false")
     p.add_argument("--env", action="append", help="--capacity：服务器的额外环境变量 KEY=VALUE")
-    p.set_defaults(func=cmd_bench)
+    p.set_defaults(func=cmd_bench, checks_key_itself=True)  # its own database (--url)
     p = sub.add_parser("certificate", help="为个人用户出具学分证明 PDF（仅审核通过的学分）")
     p.add_argument("--username", required=True)
     p.add_argument("--from", dest="year_from", type=int, required=True, help="起始年度")
@@ -265,6 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="备份文件路径")
     p.add_argument("--url", help="要备份的数据库 URL（默认 CME_DATABASE_URL）")
     p.set_defaults(func=cmd_backup)
+    sub.add_parser("send-outbox", help="发送短信发件箱中未发出的短信（发送失败或进程中断的），过期的不再发送；宜每分钟定时执行") \
+        .set_defaults(func=cmd_send_outbox)
+    sub.add_parser("rotate-key", help="更换 CME_SECRET_KEY：在一个事务中用新密钥重新加密身份证号、手机号并重算查询哈希"
+                                      "（新密钥取自 CME_NEW_SECRET_KEY 或提示符/标准输入；先停止各副本）") \
+        .set_defaults(func=cmd_rotate_key, checks_key_itself=True)
     sub.add_parser("purge", help="清理过期的登录会话、短信验证码、查询限流记录和180天前的登录记录（审计日志保留）；宜每日定时执行") \
         .set_defaults(func=cmd_purge)
     return parser
@@ -276,6 +303,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     args = build_parser().parse_args(argv)
     try:
+        if not getattr(args, "checks_key_itself", False):
+            from cme.ops.keys import require_matching_key
+
+            require_matching_key()  # a changed CME_SECRET_KEY stops here, not as "未注册" half way
         args.func(args)
     except DomainError as e:
         print(f"错误：{e}", file=sys.stderr)

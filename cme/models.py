@@ -509,6 +509,33 @@ class AuditLog(Base):
     client: Mapped[str | None] = mapped_column(String(64))  # the browser's address, for logins and public queries
 
 
+
+class SmsOutbox(Base):
+    """A text message written in the transaction that decided to send it, sent after the commit.
+
+    Phone and text are encrypted (a code is in the text) and the text is blanked once the message is
+    sent or has expired; `claimed_until` is a sender's lease, so two senders never send one message
+    and a sender that died mid-send leaves it to the next run of `python -m cme send-outbox`.
+    """
+
+    __tablename__ = "sms_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_enc: Mapped[str] = mapped_column(Text)
+    body_enc: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(10))  # code / notice
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)  # a code past its validity is not worth sending
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        CheckConstraint("status in ('pending','sent','expired')", name="status"),
+        CheckConstraint("kind in ('code','notice')", name="kind"),
+        Index("ix_sms_outbox_status_created", "status", "created_at"),
+    )
+
 # Tables of bounded contexts that keep their own models module, registered on the same Base so that
 # Alembic, create_all and the test truncation see one metadata.
 from cme.attendance import models as _attendance_models  # noqa: E402,F401

@@ -21,12 +21,14 @@ def time_page(path: str, username: str, password: str, repeat: int) -> float:
     from cme.accounts import auth
     from cme.db import session_scope
 
-    with session_scope() as s:
-        token = auth.login(s, username, password).token
+    with session_scope() as s:  # log in and redeem the ticket, as /session/start does for a browser
+        token = auth.redeem_ticket(s, auth.login(s, username, password).ticket)
     samples = []
     for n in range(repeat + 1):  # the first run warms imports and caches
-        at = AppTest.from_file(str(ROOT / path), default_timeout=300)
+        # As in the app: the entry script registers the user's pages, then the page opens through them.
+        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=300)
         at.session_state["session_token"] = token
+        at.run().switch_page(path)
         start = time.perf_counter()
         at.run()
         if at.exception:

@@ -1,6 +1,12 @@
 """SMS verification codes and the pluggable gateway that delivers them (SPEC §3).
 
-The message goes out after the unit of work commits (`cme.db.on_commit`).
+Every message goes through the outbox (table sms_outbox): written, encrypted, in the caller's unit of
+work and sent after its commit (`cme.db.on_commit`); a message whose send failed or whose process died
+stays pending and `python -m cme send-outbox` (cron) sends it. A sender claims a message with a
+conditional update holding a lease, so two senders never send it twice while both live; a sender
+killed between the gateway's acceptance and the mark `sent` leaves it to be sent again when its lease
+ends (at least once: nothing can make an HTTP call and a commit one act). The text, which may carry a
+code, is blanked once sent or expired.
 
 Rules: a code is 6 digits from `secrets`, stored only as a keyed hash, valid 5 minutes, single use,
 void after 5 wrong tries; a new one may be asked for after 60 s, at most 10 per number per day;
@@ -27,16 +33,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from cme import crypto
 from cme.clock import utcnow
 from cme.config import get_settings
 from cme.core import throttle
-from cme.db import keep_on_refusal, on_commit
+from cme.db import keep_on_refusal, on_commit, session_scope
 from cme.errors import DomainError, Throttled, ValidationError
-from cme.models import SmsCode
+from cme.models import SmsCode, SmsOutbox
 
 log = logging.getLogger("cme.sms")
 
@@ -49,6 +55,8 @@ RESEND_SECONDS = 60
 DAILY_LIMIT = 10
 MAX_TRIES = 5
 FIELD = "验证码"
+NOTICE_TTL = timedelta(days=1)  # a reminder not sent within a day is stale
+LEASE = timedelta(seconds=60)  # a sender's claim; longer than the HTTP gateway's timeout
 
 
 # ---- gateways ------------------------------------------------------------------------------
@@ -100,6 +108,93 @@ def get_gateway() -> SmsGateway:
         log.error("CME_SMS_BACKEND=console is only for demo mode (CME_DEMO=1); configure CME_SMS_BACKEND=http")
         raise DomainError("短信网关未配置，暂时无法发送验证码，请联系管理员")
     return ConsoleGateway()
+
+
+# ---- outbox ---------------------------------------------------------------------------------
+
+
+def queue(session: Session, phone: str, text: str, *, kind: str, ttl: timedelta, gateway: SmsGateway | None = None,
+          send_after_commit: bool = True) -> int:
+    """Write a message in the caller's unit of work; it is sent after the commit (or, with
+    `send_after_commit=False`, by the caller's `deliver` after its commit, else by send-outbox)."""
+    now = utcnow()
+    row = SmsOutbox(phone_enc=crypto.encrypt(phone), body_enc=crypto.encrypt(text), kind=kind, status="pending",
+                    attempts=0, created_at=now, expires_at=now + ttl)
+    session.add(row)
+    session.flush()
+    row_id = row.id
+    if send_after_commit:
+        on_commit(session, lambda: deliver([row_id], gateway))
+    return row_id
+
+
+@dataclass
+class Delivery:
+    sent: int = 0
+    failed: int = 0  # left pending for the next send-outbox run
+    expired: int = 0
+
+    def summary(self) -> str:
+        return f"短信发件箱：已发送 {self.sent} 条，发送失败 {self.failed} 条（保留待重试），过期未发 {self.expired} 条"
+
+
+def _claim(row_id: int, now: datetime) -> tuple[str, str] | None:
+    """Take the message for LEASE (its own short transaction), or None: sent, expired or another sender's."""
+    with session_scope() as s:
+        row = s.execute(
+            update(SmsOutbox)
+            .where(SmsOutbox.id == row_id, SmsOutbox.status == "pending", SmsOutbox.expires_at > now,
+                   or_(SmsOutbox.claimed_until.is_(None), SmsOutbox.claimed_until <= now))
+            .values(claimed_until=now + LEASE, attempts=SmsOutbox.attempts + 1)
+            .returning(SmsOutbox.phone_enc, SmsOutbox.body_enc).execution_options(synchronize_session=False)
+        ).first()
+    return None if row is None else (crypto.decrypt(row.phone_enc), crypto.decrypt(row.body_enc))
+
+
+def _settle(row_id: int, error: str | None = None) -> None:
+    values = ({"status": "sent", "done_at": utcnow(), "body_enc": None, "claimed_until": None} if error is None
+              else {"claimed_until": None, "last_error": error[:200]})
+    with session_scope() as s:
+        s.execute(update(SmsOutbox).where(SmsOutbox.id == row_id).values(**values)
+                  .execution_options(synchronize_session=False))
+
+
+def deliver(ids: list[int], gateway: SmsGateway | None = None, *, now: datetime | None = None) -> Delivery:
+    """Send the given outbox messages, each claimed first; outside any unit of work (after a commit)."""
+    result = Delivery()
+    gw = None
+    for row_id in ids:
+        claimed = _claim(row_id, now or utcnow())
+        if claimed is None:
+            continue
+        try:
+            gw = gw or gateway or get_gateway()
+            gw.send(*claimed)
+        except Exception as e:  # noqa: BLE001 — after the commit nothing may be raised to the user; retried later
+            log.warning("SMS outbox message %s not sent: %s", row_id, e)
+            _settle(row_id, error=str(e) or type(e).__name__)
+            result.failed += 1
+            continue
+        _settle(row_id)
+        result.sent += 1
+    return result
+
+
+def send_pending(gateway: SmsGateway | None = None, *, now: datetime | None = None) -> Delivery:
+    """`python -m cme send-outbox`: expire stale messages, send every pending one nobody holds."""
+    now = now or utcnow()
+    with session_scope() as s:
+        expired = s.execute(
+            update(SmsOutbox).where(SmsOutbox.status == "pending", SmsOutbox.expires_at <= now)
+            .values(status="expired", done_at=now, body_enc=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        ids = list(s.scalars(select(SmsOutbox.id).where(
+            SmsOutbox.status == "pending", or_(SmsOutbox.claimed_until.is_(None), SmsOutbox.claimed_until <= now))
+            .order_by(SmsOutbox.id)))
+    result = deliver(ids, gateway, now=now) if ids else Delivery()
+    result.expired = expired
+    return result
 
 
 # ---- codes ---------------------------------------------------------------------------------
@@ -186,9 +281,8 @@ def send_code(session: Session, phone: str, purpose: str, *, gateway: SmsGateway
                         created_at=now, expires_at=now + CODE_TTL, attempts=0))
     session.flush()
     gw = gateway or get_gateway()
-    text = MESSAGE.format(code=code)
-    # after the commit: no message for a code that rolled back, and no write lock held during the HTTP call
-    on_commit(session, lambda: gw.send(phone, text))
+    # sent after the commit: no message for a code that rolled back, no write lock held during the HTTP call
+    queue(session, phone, MESSAGE.format(code=code), kind="code", ttl=CODE_TTL, gateway=gw)
     settings = get_settings()
     demo_code = code if settings.demo and isinstance(gw, ConsoleGateway) else None
     return IssuedCode(crypto.mask_phone(phone), int(CODE_TTL.total_seconds() // 60), demo_code)
@@ -262,5 +356,6 @@ def ticket_valid(session: Session, phone: str, purpose: str, ticket: str | None)
     )
 
 
-__all__ = ["ConsoleGateway", "HttpGateway", "IssuedCode", "SmsGateway", "get_gateway", "send_code", "verify_code",
-           "redeem_ticket", "ticket_valid", "reserve_notice", "PURPOSES", "MESSAGE"]
+__all__ = ["ConsoleGateway", "Delivery", "HttpGateway", "IssuedCode", "SmsGateway", "deliver", "get_gateway", "queue",
+           "send_code", "send_pending", "verify_code", "redeem_ticket", "ticket_valid", "reserve_notice", "PURPOSES",
+           "MESSAGE"]

@@ -8,7 +8,8 @@ Rules:
   and optionally an SMS through the gateway, counted in the number's daily limit.
 * At most one reminder per person per 7 days, whoever sends it: a per-person mark claimed by a
   conditional update, so an admin and the job running at once cannot both remind someone.
-* One audit row per run. SMS leave only after the caller's commit (`deliver_sms`).
+* One audit row per run. SMS are written to the outbox in the run's transaction and leave only after
+  the caller's commit (`deliver_sms`; a message it could not send is retried by `python -m cme send-outbox`).
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from cme.core import audit
 from cme.core.actors import Actor, require_role
 from cme.core.policy import use_case
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I, STATUS_NOT_MET, TOTAL, format_credit
-from cme.errors import DomainError, NotFound
+from cme.errors import NotFound
 from cme.models import User
 
 QUIET_DAYS = 7
@@ -102,7 +103,7 @@ class ReminderRun:
     sms_queued: int = 0
     sms_over_limit: int = 0
     sms_no_phone: int = 0
-    outbox: list[tuple[str, str]] = field(default_factory=list, repr=False)  # (phone, text), sent after commit
+    outbox: list[int] = field(default_factory=list, repr=False)  # sms_outbox ids, sent after the commit
 
     @property
     def message(self) -> str:
@@ -135,7 +136,8 @@ def send_reminders(session: Session, actor: Actor, year: int, *, institution_id:
         phone = crypto.decrypt(phones.get(r.user_id)) if sms_too else None
         queued = bool(phone) and sms.reserve_notice(session, phone, now)
         if queued:
-            run.outbox.append((phone, "【省卫计信息中心】" + text))
+            run.outbox.append(sms.queue(session, phone, "【省卫计信息中心】" + text, kind="notice", ttl=sms.NOTICE_TTL,
+                                        send_after_commit=False))
             run.sms_queued += 1
         elif sms_too and phone:
             run.sms_over_limit += 1
@@ -152,18 +154,9 @@ def send_reminders(session: Session, actor: Actor, year: int, *, institution_id:
 
 
 def deliver_sms(run: ReminderRun, gateway: sms.SmsGateway | None = None) -> int:
-    """Send the run's queued SMS after its commit; returns how many the gateway accepted."""
-    if not run.outbox:
-        return 0
-    gw = gateway or sms.get_gateway()
-    delivered = 0
-    for phone, text in run.outbox:
-        try:
-            gw.send(phone, text)
-            delivered += 1
-        except DomainError:  # one failed number must not stop the others; the gateway logged it
-            continue
-    return delivered
+    """Send the run's queued SMS after its commit; returns how many the gateway accepted (a failed one
+    stays in the outbox for `python -m cme send-outbox`)."""
+    return sms.deliver(run.outbox, gateway).sent if run.outbox else 0
 
 
 # ---- the person's side ------------------------------------------------------------------------------

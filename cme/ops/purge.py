@@ -6,6 +6,8 @@ changes an answer:
   than the idle window (auth.resume_session refuses all three);
 * SMS codes that have expired and are more than a day old (send_code counts a phone's codes since
   midnight, China time, for the daily quota);
+* SMS outbox messages a day after they were sent or expired (their text is already blanked), and
+  pending ones a day past their validity (send-outbox no longer sends them);
 * look-up throttle rows older than the longest throttle window (注册状态查询, 忘记密码, 证书核验);
 * login attempts older than 180 days: they are the login log, kept at least six months as the
   Cybersecurity Law (art. 21) asks of network logs.
@@ -25,7 +27,7 @@ from cme.accounts.registration import THROTTLE_WINDOW as STATUS_WINDOW
 from cme.certificates.service import VERIFY_WINDOW
 from cme.clock import utcnow
 from cme.config import get_settings
-from cme.models import LoginAttempt, LoginSession, QueryThrottle, SmsCode
+from cme.models import LoginAttempt, LoginSession, QueryThrottle, SmsCode, SmsOutbox
 
 SMS_KEEP = timedelta(days=1)
 LOGIN_LOG_KEEP = timedelta(days=180)
@@ -38,14 +40,16 @@ class PurgeReport:
     sms_codes: int
     throttles: int
     login_attempts: int
+    sms_outbox: int = 0
 
     def summary(self) -> str:
         return (f"已清理：登录会话 {self.sessions} 条，短信验证码 {self.sms_codes} 条，查询限流记录 {self.throttles} 条，"
-                f"登录记录 {self.login_attempts} 条（审计日志不清理）")
+                f"登录记录 {self.login_attempts} 条，短信发件箱 {self.sms_outbox} 条（审计日志不清理）")
 
 
 def purge_expired(session: Session, now: datetime | None = None) -> PurgeReport:
-    """Delete ended sessions, spent SMS codes, stale throttle rows and login attempts past 180 days."""
+    """Delete ended sessions, spent SMS codes and outbox messages, stale throttle rows and login attempts
+    past 180 days."""
     now = now or utcnow()
     idle = timedelta(minutes=get_settings().session_idle_minutes)
     ended = or_(LoginSession.revoked_at.is_not(None), LoginSession.expires_at <= now,
@@ -55,5 +59,8 @@ def purge_expired(session: Session, now: datetime | None = None) -> PurgeReport:
         session.execute(delete(SmsCode).where(SmsCode.expires_at <= now, SmsCode.created_at < now - SMS_KEEP)).rowcount,
         session.execute(delete(QueryThrottle).where(QueryThrottle.at < now - THROTTLE_KEEP)).rowcount,
         session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - LOGIN_LOG_KEEP)).rowcount,
+        session.execute(delete(SmsOutbox).where(or_(
+            (SmsOutbox.status != "pending") & (SmsOutbox.done_at < now - SMS_KEEP),
+            SmsOutbox.expires_at < now - SMS_KEEP))).rowcount,
     ]
     return PurgeReport(*counts)
