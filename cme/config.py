@@ -8,7 +8,8 @@ CME_SMS_HOURLY_BUDGET  most SMS codes the platform sends per hour, all numbers t
 CME_SMS_HTTP_URL, CME_SMS_HTTP_TOKEN   the HTTP gateway (used when CME_SMS_BACKEND=http)
 CME_UPLOAD_DIR    where proofs and photos are stored (default data/uploads)
 CME_STORAGE_URL   uploads in an object store instead: s3://bucket/prefix (default: the folder above)
-CME_PUBLIC_URL    base URL printed in certificate and sign-in QR codes (required outside demo; demo: http://localhost:8501)
+CME_PUBLIC_URL    base URL printed in certificate and sign-in QR codes (the server refuses to start without it
+                  outside demo; demo: http://localhost:8501)
 CME_NATIONAL_COUNTS_AS_PROVINCIAL_I  "1" lets 国家级I类 count toward the yearly 省级I类 figure
 CME_COOKIE_SECURE "1" always marks the session cookie Secure, "0" never; unset: when served over HTTPS
 """
@@ -32,6 +33,14 @@ def _flag(name: str, default: bool | None) -> bool | None:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+class ConfigError(RuntimeError):
+    pass
+
+
+PUBLIC_URL_MISSING = ("CME_PUBLIC_URL must be set when demo mode is off (未设置 CME_PUBLIC_URL：证书和签到二维码"
+                      "需要平台的对外地址，例如 https://cme.example.org)")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -49,9 +58,13 @@ class Settings:
     session_idle_minutes: int = 30
     session_max_hours: int = 12
 
-
-class ConfigError(RuntimeError):
-    pass
+    def require_public_url(self) -> str:
+        """The base URL for QR codes. Outside demo it must be set: a code pointing at localhost would be
+        printed on every certificate. Checked when the server starts and wherever a QR code is made
+        (maintenance commands that print none run without it)."""
+        if not self.public_url:
+            raise ConfigError(PUBLIC_URL_MISSING)
+        return self.public_url
 
 
 def load_settings() -> Settings:
@@ -64,12 +77,7 @@ def load_settings() -> Settings:
         if not demo:
             raise ConfigError("CME_SECRET_KEY must be set when demo mode is off")
         secret = DEMO_SECRET
-    public_url = os.environ.get("CME_PUBLIC_URL", "").strip()
-    if not public_url:
-        if not demo:  # a QR code pointing at localhost is printed on every certificate: refuse instead
-            raise ConfigError("CME_PUBLIC_URL must be set when demo mode is off (未设置 CME_PUBLIC_URL："
-                              "证书和签到二维码需要平台的公网地址，例如 https://cme.example.org)")
-        public_url = DEMO_PUBLIC_URL
+    public_url = os.environ.get("CME_PUBLIC_URL", "").strip() or (DEMO_PUBLIC_URL if demo else "")
     return Settings(
         database_url=url,
         demo=demo,

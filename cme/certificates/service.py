@@ -252,7 +252,7 @@ def content_hash(content: CertificateContent) -> str:
 
 
 def verify_url(serial: str) -> str:
-    return f"{get_settings().public_url}/verify_certificate?serial={serial}"
+    return f"{get_settings().require_public_url()}/verify_certificate?serial={serial}"
 
 
 def _new_serial(session: Session) -> str:

@@ -54,8 +54,7 @@ def test_upgrade_check_downgrade_upgrade(empty_url):
 
 def test_two_init_db_at_once_on_an_empty_database_build_one_schema(empty_url):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CME_")} | {
-        "CME_DATABASE_URL": empty_url, "CME_SECRET_KEY": "test-secret-key", "CME_DEMO": "0",
-    "CME_PUBLIC_URL": "https://cme.test"}
+        "CME_DATABASE_URL": empty_url, "CME_SECRET_KEY": "test-secret-key", "CME_DEMO": "0"}
     procs = [subprocess.Popen([sys.executable, "-m", "cme", "init-db"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outcomes = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
