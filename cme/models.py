@@ -307,6 +307,16 @@ class CreditReview(Base):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class CreditDraft(Base):
+    """What a person has typed into the credit form and not saved yet: one per person, kept on the server so
+    F5, a lost connection or another replica brings it back; removed when the credit is saved."""
+
+    __tablename__ = "credit_drafts"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class CreditSummary(Base):
     """Per-person-per-year totals, kept in the transaction of every credit change (SPEC §9)."""
 

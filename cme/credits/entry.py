@@ -34,7 +34,7 @@ from cme.domain.identity import check_text
 from cme.domain.inputs import FIRST_YEAR, parse_amount, parse_year
 from cme.errors import FieldErrors, DuplicateCredit, NotFound, RecordLocked, ValidationError
 from cme.labels import REVIEW_STATUS
-from cme.models import CreditRecord, CreditReview, Project
+from cme.models import CreditDraft, CreditRecord, CreditReview, Project
 from cme.storage import CheckedFile, Upload, check_proof, drop_file, store_file
 from cme.core.policy import use_case
 
@@ -197,6 +197,7 @@ def submit_credit(session: Session, actor: Actor, data: CreditInput) -> int:
     refresh_summary(session, actor.id, rec.year)
     audit.record(session, actor.id, "credit.submit", "credit", rec.id, institution_id=actor.institution_id,
                  after=_snapshot(rec))
+    session.execute(delete(CreditDraft).where(CreditDraft.user_id == actor.id))  # the draft became this record
     return rec.id
 
 

@@ -8,7 +8,7 @@ from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES, format_credit
 from cme.domain.inputs import FIRST_YEAR  # the service enforces it; the widgets only offer the same range
-from cme.credits import details, entry, search
+from cme.credits import details, drafts, entry, search
 from cme.core import reference
 from cme.credits.entry import CreditInput
 from cme.storage import Upload
@@ -20,8 +20,7 @@ me = require_actor("person")
 st.header("个人学分登记审核")
 show_flash()
 
-FIELDS = ("project_code", "credits", "credit_type", "date_from", "date_to", "form", "project_name", "organizer", "year",
-          "subject_parent", "subject_child", "remark")
+FIELDS = drafts.FIELDS
 mode = st.session_state.get("credit_mode")  # None | "new" | ("edit", id) | ("view", id)
 
 
@@ -101,8 +100,13 @@ def credit_form(editing_id: int | None) -> None:
         b1, b2, _ = st.columns([1, 1, 6])
         save = b1.button("保存", type="primary", key="cf_save")
         if b2.button("关闭", key="cf_close"):
+            if editing_id is None:  # closing abandons what was typed
+                with session_scope() as s:
+                    drafts.discard_draft(s, me)
             _close()
             st.rerun()
+    if editing_id is None:
+        keep_draft()
     if save:
         data = CreditInput(**{f: st.session_state.get(f"cf_{f}") for f in FIELDS})
         data.project_code, data.project_name = data.project_code or "", data.project_name or ""
@@ -117,6 +121,27 @@ def credit_form(editing_id: int | None) -> None:
 
         # the form closes only once the record is saved; on an error it stays filled in
         act("学分信息已修改" if editing_id else "学分信息已保存，状态为【待审】", save_credit, clear=("credit_mode",))
+
+
+def keep_draft() -> None:
+    """Save what is typed in the new-credit form on the server whenever it changes, so F5 does not lose it."""
+    values = {f: st.session_state.get(f"cf_{f}") for f in FIELDS}
+    if values != st.session_state.get("_cf_draft_saved"):
+        with session_scope() as s:
+            drafts.save_draft(s, me, values)
+        st.session_state["_cf_draft_saved"] = values
+
+
+def restore_draft() -> None:
+    """Once per browser session (so after F5): a draft left on the server opens the form with it."""
+    if st.session_state.get("credit_mode") is not None or st.session_state.get("_cf_draft_checked"):
+        return
+    st.session_state["_cf_draft_checked"] = True
+    with session_scope() as s:
+        draft = drafts.load_draft(s, me)
+    if draft:
+        st.session_state["_cf_prefill_msg"] = "已恢复上次未保存的填写内容（证明材料需重新上传）"
+        _open("new", CreditInput(**draft))
 
 
 def show_detail(credit_id: int) -> None:
@@ -141,6 +166,7 @@ def open_resubmission() -> None:
 
 
 open_resubmission()
+restore_draft()
 with session_scope() as s:
     rows = search.search_credits(s, me)
 

@@ -150,6 +150,31 @@ def test_delete_asks_first_and_cancel_keeps_the_record(world):
     assert "已删除学分记录：待审项目" in texts(at) and "A3" not in list(at.dataframe[0].value["项目编号"])
 
 
+def test_what_is_typed_in_the_credit_form_survives_f5_until_saved(world):
+    at = page("pages/personal/credits.py", "pageuser1")
+    at.button(key="cl_new").click().run()
+    at.text_input(key="cf_project_code").input("F5-1")
+    at.text_input(key="cf_project_name").input("刷新前填写的项目（未保存）")
+    at.date_input(key="cf_date_from").set_value(date(Y, 3, 2))
+    at.selectbox(key="cf_year").set_value(Y).run()
+    again = page("pages/personal/credits.py", "pageuser1")  # F5: a new browser session of the same login
+    assert "已恢复上次未保存的填写内容（证明材料需重新上传）" in texts(again)
+    assert again.text_input(key="cf_project_code").value == "F5-1"
+    assert again.text_input(key="cf_project_name").value == "刷新前填写的项目（未保存）"
+    assert again.date_input(key="cf_date_from").value == date(Y, 3, 2) and again.selectbox(key="cf_year").value == Y
+    again.text_input(key="cf_credits").input("2")
+    again.selectbox(key="cf_credit_type").set_value("II类")
+    again.date_input(key="cf_date_to").set_value(date(Y, 3, 2))
+    again.selectbox(key="cf_form").set_value("学习班")
+    again.text_input(key="cf_organizer").input("主办")
+    again.selectbox(key="cf_subject_parent").set_value("药学").run()
+    again.selectbox(key="cf_subject_child").set_value("药理学")
+    again.button(key="cf_save").click().run()
+    assert "学分信息已保存，状态为【待审】" in texts(again)
+    fresh = page("pages/personal/credits.py", "pageuser1")  # saved: nothing to restore
+    assert "已恢复" not in texts(fresh) and not any(ti.key == "cf_project_code" for ti in fresh.text_input)
+
+
 def test_view_shows_fields_and_trail(world):
     at = page("pages/personal/credits.py", "pageuser1")
     label = next(o for o in at.selectbox(key="cl_pick").options if "A4" in o)
