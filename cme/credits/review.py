@@ -65,8 +65,8 @@ def review_queue(session: Session, actor: Actor, *, limit: int | None = None, ke
     if actor.is_unit_admin:
         q = q.where(User.institution_id == actor.institution_id)
     if kw := keyword.strip():
-        like = f"%{kw}%"
-        q = q.where(or_(User.name.like(like), CreditRecord.project_code.like(like), CreditRecord.project_name.like(like)))
+        q = q.where(or_(*(col.contains(kw, autoescape=True)
+                          for col in (User.name, CreditRecord.project_code, CreditRecord.project_name))))
     q = q.order_by(CreditRecord.created_at, CreditRecord.id)
     if limit is not None:
         q = q.limit(limit)

@@ -19,10 +19,11 @@ show_flash()
 
 def review_tab() -> None:
     """Pending registrations: choose rows (全选 / batch), one chosen row is 查看 with its decisions."""
+    keyword = st.text_input("查找", placeholder="用户名或真实姓名", max_chars=40, key="rg_keyword")
     with session_scope() as s:
-        rows = registration_review.list_registrations(s, me)
+        rows = registration_review.list_registrations(s, me, keyword=keyword)
     if not rows:
-        st.info("暂无待审核的注册申请")
+        st.info("没有符合条件的注册申请" if keyword.strip() else "暂无待审核的注册申请")
         return
     st.caption("在表格左侧勾选申请：勾选一条可查看并审核，勾选多条可批量通过。")
     table = pd.DataFrame(
