@@ -19,7 +19,7 @@ show_flash()
 
 def review_tab() -> None:
     """Pending registrations: choose rows (全选 / batch), one chosen row is 查看 with its decisions."""
-    keyword = st.text_input("查找", placeholder="用户名或真实姓名", max_chars=40, key="rg_keyword")
+    keyword = st.text_input("查找", placeholder="用户名或真实姓名", max_chars=40, key="rg_find")
     with session_scope() as s:
         rows = registration_review.list_registrations(s, me, keyword=keyword)
     if not rows:
