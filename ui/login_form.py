@@ -1,7 +1,6 @@
 """The 登录 form (用户名 or 手机号 + 密码), shared by the login page and the phone sign-in page."""
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -10,7 +9,7 @@ from cme.accounts import auth
 from cme.db import session_scope
 from cme.errors import DomainError
 from ui.forms import show_error
-from ui.navigation import BY_ROLE, PUBLIC
+from ui.navigation import PRIVATE_URL_PATHS
 from ui.session import client_address, start
 
 
@@ -33,16 +32,11 @@ def login_form(key: str, *, next_path: str | None = None) -> None:
             st.stop()
 
 
-# the screens behind the login, by the last part of their address (/credit_search, /staff…)
-_PRIVATE = {Path(path).stem for sections in BY_ROLE.values() for items in sections.values() for path, _, _ in items}
-_PRIVATE -= {Path(path).stem for path, _, _ in PUBLIC}
-
-
 def requested_page(url: str | None = None) -> str | None:
     """The app page the browser asked for before it was shown 登录 (`/credit_search?…`), to return to after
     logging in; None for the home page, a public page or anything not a page of this app."""
     parts = urlsplit(url if url is not None else (st.context.url or ""))
     stem = parts.path.rstrip("/").rsplit("/", 1)[-1]
-    if stem not in _PRIVATE:
+    if stem not in PRIVATE_URL_PATHS:
         return None
     return f"/{stem}" + (f"?{parts.query}" if parts.query else "")

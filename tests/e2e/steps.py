@@ -62,14 +62,15 @@ def proof_image(folder: Path) -> Path:
     return proof
 
 
-def file_credit(page, code: str, proof: Path, today: date, name: str = "端到端测试学习班") -> None:
-    """个人学分登记审核 → 新增: a 2-credit 省级I类 学习班 with a proof, saved as 待审."""
+def file_credit(page, code: str, proof: Path, today: date, name: str = "端到端测试学习班", *,
+                credit_type: str = "省级I类", credits: str = "2") -> None:
+    """个人学分登记审核 → 新增: a 学习班 (2-credit 省级I类 unless told) with a proof, saved as 待审."""
     go(page, "个人学分登记审核")
     page.get_by_role("button", name="新增").click()
     page.get_by_label("项目编号 *").wait_for()
     page.get_by_label("项目编号 *").fill(code)
-    page.get_by_label("获取学分 *").fill("2")
-    pick(page, "学分类型 *", "省级I类")
+    page.get_by_label("获取学分 *").fill(credits)
+    pick(page, "学分类型 *", credit_type)
     for label in ("获取时间 *", "至 *"):
         # a react-aria date field: type into its segments (年/月/日), then leave it
         page.get_by_label(label, exact=True).locator('[role="spinbutton"]').first.click()
