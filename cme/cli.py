@@ -7,6 +7,7 @@ import sys
 from sqlalchemy import select
 
 from cme.db import session_scope
+from cme.domain.enums import AccountStatus, CertificateKind, Role
 from cme.errors import DomainError
 
 
@@ -121,7 +122,7 @@ def _import_actor(session, username: str):
     from cme.core.actors import actor_from_user
 
     user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or user.role not in ("unit", "province") or user.status != "approved":
+    if user is None or user.role not in (Role.UNIT, Role.PROVINCE) or user.status != AccountStatus.APPROVED:
         raise NotFound(f"管理员账号 {username} 不存在（须为单位管理员或省级管理员）")
     return actor_from_user(user)
 
@@ -171,10 +172,22 @@ def cmd_import_legacy(args) -> None:
 
 def cmd_backup(args) -> None:
     from cme.config import get_settings
-    from cme.ops.backup import backup_database
+    from cme.ops.backup import backup
 
-    size = backup_database(args.url or get_settings().database_url, args.out)
-    print(f"已备份到 {args.out}（{size / 1024 / 1024:.1f} MB）")
+    report = backup(args.url or get_settings().database_url, args.out)
+    print(report.summary(args.out))
+
+
+def cmd_restore(args) -> None:
+    from cme.config import get_settings
+    from cme.db import reset_engines
+    from cme.ops.backup import restore
+    from cme.ops.setup import init_db
+
+    report = restore(get_settings().database_url, args.archive, force=args.force)
+    reset_engines()  # the database under the engine was replaced
+    init_db()  # a backup of an older version: migrated to this version's schema
+    print(report.summary() + "；数据库已迁移到当前版本。请运行 python -m cme check 核对，然后启动应用")
 
 
 def cmd_remind(args) -> None:
@@ -229,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("create-admin", help="创建单位管理员或省级管理员（密码在提示符或标准输入中输入）")
     p.add_argument("--username", required=True)
     p.add_argument("--name", required=True)
-    p.add_argument("--role", required=True, choices=["unit", "province"])
+    p.add_argument("--role", required=True, choices=[Role.UNIT, Role.PROVINCE])
     p.add_argument("--institution", help="机构编码（单位管理员必填）")
     p.set_defaults(func=cmd_create_admin)
     p = sub.add_parser("create-user", help="创建已审核通过的个人用户（密码、身份证号在提示符或标准输入中依次输入）")
@@ -264,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--username", required=True)
     p.add_argument("--from", dest="year_from", type=int, required=True, help="起始年度")
     p.add_argument("--to", dest="year_to", type=int, required=True, help="终止年度")
-    p.add_argument("--kind", required=True, choices=["combined", "class1", "class2"])
+    p.add_argument("--kind", required=True, choices=list(CertificateKind))
     p.add_argument("--out", required=True, help="PDF 文件路径")
     p.set_defaults(func=cmd_certificate)
     p = sub.add_parser("import-credits", help="批量导入学分（CSV/XLSX，与【批量导入】页面同一规则）")
@@ -283,8 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--institution", help="只提醒该机构（机构编码）的人员；默认全省")
     p.add_argument("--sms", action="store_true", help="同时发送短信（计入每个号码的每日短信上限）")
     p.set_defaults(func=cmd_remind)
-    p = sub.add_parser("backup", help="备份数据库（SQLite 在线备份；PostgreSQL 调用 pg_dump）")
-    p.add_argument("--out", required=True, help="备份文件路径")
+    p = sub.add_parser("backup", help="备份数据库和全部上传文件到一个归档（SQLite 在线备份；PostgreSQL 调用 pg_dump）")
+    p.add_argument("--out", required=True, help="备份文件路径（.tar.gz）")
     p.add_argument("--url", help="要备份的数据库 URL（默认 CME_DATABASE_URL）")
     p.set_defaults(func=cmd_backup)
     sub.add_parser("send-outbox", help="发送短信发件箱中未发出的短信（发送失败或进程中断的），过期的不再发送；宜每分钟定时执行") \
@@ -292,12 +305,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("rotate-key", help="更换 CME_SECRET_KEY：在一个事务中用新密钥重新加密身份证号、手机号并重算查询哈希"
                                       "（新密钥取自 CME_NEW_SECRET_KEY 或提示符/标准输入；先停止各副本）") \
         .set_defaults(func=cmd_rotate_key, checks_key_itself=True)
+    p = sub.add_parser("restore", help="从 backup 的归档恢复数据库（CME_DATABASE_URL）和上传文件（CME_STORAGE_URL）；先停止应用")
+    p.add_argument("archive", help="python -m cme backup 生成的备份文件")
+    p.add_argument("--force", action="store_true", help="目标已有账号或文件时仍然覆盖（备份中没有的文件将被删除）")
+    p.set_defaults(func=cmd_restore)
     sub.add_parser("purge", help="清理过期的登录会话、短信验证码、查询限流记录和180天前的登录记录（审计日志保留）；宜每日定时执行") \
         .set_defaults(func=cmd_purge)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from cme.config import ConfigError
     from cme.logs import configure_logging
 
     configure_logging()
@@ -308,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
 
             require_matching_key()  # a changed CME_SECRET_KEY stops here, not as "未注册" half way
         args.func(args)
-    except DomainError as e:
+    except (DomainError, ConfigError) as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
     return 0

@@ -12,10 +12,12 @@ CME_PUBLIC_URL    base URL printed in certificate and sign-in QR codes (the serv
                   outside demo; demo: http://localhost:8501)
 CME_NATIONAL_COUNTS_AS_PROVINCIAL_I  "1" lets 国家级I类 count toward the yearly 省级I类 figure
 CME_COOKIE_SECURE "1" always marks the session cookie Secure, "0" never; unset: when served over HTTPS
+CME_BCRYPT_ROUNDS bcrypt cost of new password hashes (default 12); under 12 is refused except in a test run
 """
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +26,36 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 DEMO_SECRET = "cme-demo-secret-key-not-for-production"
 DEMO_PUBLIC_URL = "http://localhost:8501"
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+BCRYPT_ROUNDS = 12  # OWASP's floor for bcrypt; each step doubles the cost of a login and of a guess
+BCRYPT_TEST_FLOOR = 4  # bcrypt's own minimum: the test suite hashes thousands of passwords
+BCRYPT_MAX = 16  # above this one login costs seconds of CPU
+
+
+def running_tests() -> bool:
+    """A pytest process, or a server that a test started (pytest sets PYTEST_CURRENT_TEST while a
+    test runs and its subprocesses inherit it)."""
+    return "pytest" in sys.modules or bool(os.environ.get("PYTEST_CURRENT_TEST"))
+
+
+def bcrypt_rounds() -> int:
+    raw = os.environ.get("CME_BCRYPT_ROUNDS", "").strip()
+    if not raw:
+        return BCRYPT_ROUNDS
+    floor = BCRYPT_TEST_FLOOR if running_tests() else BCRYPT_ROUNDS
+    try:
+        rounds = int(raw)
+    except ValueError:
+        raise ConfigError(f"CME_BCRYPT_ROUNDS must be a whole number from {floor} to {BCRYPT_MAX}, not {raw!r}") from None
+    if not floor <= rounds <= BCRYPT_MAX:
+        raise ConfigError(f"CME_BCRYPT_ROUNDS must be from {floor} to {BCRYPT_MAX} (got {rounds}); "
+                          f"values under {BCRYPT_ROUNDS} are for the test suite only")
+    return rounds
 
 
 def _flag(name: str, default: bool | None) -> bool | None:
@@ -57,6 +89,7 @@ class Settings:
     sms_hourly_budget: int = 300  # None: decided per request by its scheme
     session_idle_minutes: int = 30
     session_max_hours: int = 12
+    bcrypt_rounds: int = BCRYPT_ROUNDS
 
     def require_public_url(self) -> str:
         """The base URL for QR codes. Outside demo it must be set: a code pointing at localhost would be
@@ -88,9 +121,10 @@ def load_settings() -> Settings:
         upload_dir=Path(os.environ.get("CME_UPLOAD_DIR") or DATA_DIR / "uploads"),
         storage_url=os.environ.get("CME_STORAGE_URL", "").strip(),
         public_url=public_url.rstrip("/"),
-        national_counts_as_provincial_i=_flag("CME_NATIONAL_COUNTS_AS_PROVINCIAL_I", False),
+        national_counts_as_provincial_i=bool(_flag("CME_NATIONAL_COUNTS_AS_PROVINCIAL_I", False)),
         cookie_secure=_flag("CME_COOKIE_SECURE", None),
         sms_hourly_budget=int(os.environ.get("CME_SMS_HOURLY_BUDGET") or 300),
+        bcrypt_rounds=bcrypt_rounds(),
     )
 
 

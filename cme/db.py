@@ -13,16 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from cme.config import get_settings
-from cme.errors import DomainError
+from cme.errors import DomainError, NotFound
 
 _makers: dict[str, sessionmaker[Session]] = {}
 READ_ONLY = "cme_read_only"
 _KEEP_ON_REFUSAL = "cme_keep_on_refusal"
+
+
+T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
@@ -133,3 +137,11 @@ def reset_engines() -> None:
         maker.kw["bind"].dispose()
     _makers.clear()
     get_settings.cache_clear()
+
+
+def get_or_raise(session: Session, model: type[T], ident: object, message: str, **options: Any) -> T:
+    """The row by primary key, or NotFound with the Chinese `message` (options as for `Session.get`)."""
+    row = session.get(model, ident, **options)
+    if row is None:
+        raise NotFound(message)
+    return row

@@ -12,6 +12,7 @@ import logging
 import logging.config
 import os
 import re
+import sys
 from datetime import datetime, timezone
 
 # the context a log call may attach with `extra=`; anything else stays out of the line
@@ -43,6 +44,19 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is when a record is emitted, not the stream of the moment the
+    handler was made (a captured stderr that was closed since would raise "I/O operation on closed file")."""
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def configure_logging() -> None:
     """JSON lines on stderr for the `cme` loggers; once per process (the app's entry and the CLI call it)."""
     global _configured
@@ -52,7 +66,7 @@ def configure_logging() -> None:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": JsonLines}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "json"}},
+        "handlers": {"stderr": {"()": StderrHandler, "formatter": "json"}},
         "loggers": {"cme": {"level": os.environ.get("CME_LOG_LEVEL", "INFO").upper(), "handlers": ["stderr"],
                             "propagate": False}},
     })

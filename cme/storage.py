@@ -5,7 +5,7 @@ Rules:
 * A proof is accepted by its content, not its name, at most 5 MB: see cme.uploads (the one check
   for proofs and photos: pixel limit, re-encoding, PDFs without JavaScript or auto-run actions).
 * `LocalStorage` keeps files under `settings.upload_dir`; another backend (object storage) only
-  has to provide `save`, `load`, `delete`, `publish`, `discard` and `keys`, so several app replicas
+  has to provide `save`, `load`, `delete`, `publish`, `discard`, `keys` and `put`, so several app replicas
   can share the files.
 * A file belongs to a database row, and the row may yet roll back (a duplicate project code, a crash):
   services call `store_file(session, …)`, which stages the bytes under a temporary name, publishes
@@ -48,6 +48,7 @@ class Storage(Protocol):
     def load(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
     def keys(self) -> tuple[set[str], set[str]]: ...
+    def put(self, key: str, data: bytes) -> None: ...
 
 
 def valid_key(key: str | None) -> bool:
@@ -92,6 +93,13 @@ class LocalStorage:
             elif _KEY_RE.fullmatch(key):
                 final.add(key)
         return final, staged
+
+    def put(self, key: str, data: bytes) -> None:
+        """Write a file under its existing key (restore from a backup): staged, then renamed into place."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Path(str(path) + STAGED).write_bytes(data)
+        self.publish(key)
 
     def load(self, key: str) -> bytes:
         path = self._path(key)

@@ -35,6 +35,11 @@ class S3Storage:
                                ContentType=mime)
         return key
 
+    def put(self, key: str, data: bytes) -> None:
+        """Write an object under its existing key (restore from a backup); one PUT is atomic."""
+        mime = next(m for m, ext in EXTENSIONS.items() if key.endswith("." + ext))
+        self.client.put_object(Bucket=self.bucket, Key=self._object(key), Body=data, ContentType=mime)
+
     def publish(self, key: str) -> None:
         staged = self._object(key) + STAGED
         self.client.copy_object(Bucket=self.bucket, Key=self._object(key),

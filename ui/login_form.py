@@ -8,6 +8,7 @@ import streamlit as st
 from cme.accounts import auth
 from cme.db import session_scope
 from cme.errors import DomainError
+from ui import metrics
 from ui.forms import show_error
 from ui.navigation import PRIVATE_URL_PATHS
 from ui.session import client_address, start
@@ -25,8 +26,10 @@ def login_form(key: str, *, next_path: str | None = None) -> None:
             with session_scope() as s:
                 result = auth.login(s, login, password, client=client_address())
         except DomainError as e:
+            metrics.login(ok=False)
             show_error(e)
         else:
+            metrics.login(ok=True)
             start(result.ticket, next_path)
             st.info("正在登录…")
             st.stop()

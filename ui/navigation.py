@@ -5,6 +5,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from cme.domain.enums import Role
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PUBLIC = [
@@ -18,7 +20,7 @@ PUBLIC = [
 ]
 
 BY_ROLE: dict[str, dict[str, list[tuple[str, str, str]]]] = {
-    "person": {
+    Role.PERSON: {
         "": [("pages/personal/home.py", "首页", ":material/home:"),
              ("pages/public/checkin.py", "扫码签到", ":material/qr_code_scanner:")],
         "学分管理": [
@@ -34,7 +36,7 @@ BY_ROLE: dict[str, dict[str, list[tuple[str, str, str]]]] = {
         ],
         "账号": [("pages/personal/change_password.py", "修改密码", ":material/key:")],
     },
-    "unit": {
+    Role.UNIT: {
         "": [("pages/unit/home.py", "首页", ":material/home:")],
         "审核": [
             ("pages/unit/registrations.py", "注册审核", ":material/how_to_reg:"),
@@ -53,7 +55,7 @@ BY_ROLE: dict[str, dict[str, list[tuple[str, str, str]]]] = {
         ],
         "账号": [("pages/personal/change_password.py", "修改密码", ":material/key:")],
     },
-    "province": {
+    Role.PROVINCE: {
         "": [("pages/province/home.py", "首页", ":material/home:")],
         "全省管理": [
             ("pages/province/institutions.py", "机构管理", ":material/apartment:"),

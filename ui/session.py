@@ -4,7 +4,8 @@ Login: the form's service call opens a pending session and returns a one-time ti
 is sent to /session/start (ui/web.py), which swaps the ticket for the cookie and redirects home.
 Every run reads the cookie from the page request (st.context.cookies) and re-validates the token,
 so idle timeout, logout elsewhere and a disabled account take effect at once. Logout ends the
-session here and sends the browser to /session/end, which clears the cookie.
+session here (over the websocket, which only this site's pages can open) and sends the browser to
+GET /session/end, which clears the cookie of a session that is over (it ends none itself: ui/web.py).
 """
 from __future__ import annotations
 

@@ -23,6 +23,7 @@ from datetime import date
 from decimal import Decimal
 
 import cme
+from cme.domain.enums import CertificateKind, CreditClass
 import ui
 
 log = logging.getLogger(__name__)
@@ -78,8 +79,8 @@ def _exercise() -> None:
     plotly.io.to_json(figure.to_dict(), validate=False)
     csv_bytes([["a"], [1]])
     xlsx_bytes([["a"], [1]], title="预热")
-    line = CertificateLine("2026-0001", "预热项目", Decimal("1"), "II类", date(2026, 1, 1), date(2026, 1, 2))
-    content = CertificateContent(kind="combined", institution="预热", title="", name="预热", year_from=2026, year_to=2026,
+    line = CertificateLine("2026-0001", "预热项目", Decimal("1"), CreditClass.CLASS_II, date(2026, 1, 1), date(2026, 1, 2))
+    content = CertificateContent(kind=CertificateKind.COMBINED, institution="预热", title="", name="预热", year_from=2026, year_to=2026,
                                  years=[CertificateYear(2026, [line], class_ii=Decimal("1"))], issued_on=date(2026, 1, 1))
     render_certificate(content, serial="SC00000000WARMUP00", content_hash="0" * 64, verify_url="http://localhost/")
 

@@ -2,7 +2,13 @@
 
 - /session/start?ticket=…  swaps a one-time login ticket for the HttpOnly session cookie and
   redirects home. The browser never sees the token in a URL, and `document.cookie` never sees it.
-- /session/end             ends the session named by the cookie, clears the cookie, redirects home.
+- /session/end             POST, from a page of this site only (Origin, else Referer, must be this
+  host): ends the session named by the cookie, clears the cookie, redirects home. GET ends nothing —
+  a cross-site <img src=…/session/end> must not log anyone out: it only clears a cookie whose
+  session is already over (the 退出 button ends the session over the websocket, then sends the
+  browser here to drop the cookie).
+- /healthz                 200 JSON when the database answers and its schema is at head, else 503.
+- /metrics                 Prometheus text (ui/metrics.py).
 - every HTTP response gets the security headers (CSP, X-Frame-Options, nosniff, Referrer-Policy).
 
 Pages read the cookie with `st.context.cookies` (ui/session.py). Routes call the same services as
@@ -14,22 +20,27 @@ import base64
 import hashlib
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cme.accounts import auth
 from cme.config import get_settings
 from cme.db import session_scope
+from cme.ops.health import check_health
+from ui import metrics
 
 COOKIE = "cme_session"
 START_PATH = "/session/start"
 END_PATH = "/session/end"
+HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 
 
 def _home(request: Request) -> str:
@@ -58,6 +69,13 @@ def _end(token: str | None) -> None:
         auth.end_session(s, token)
 
 
+def _is_live(token: str | None) -> bool:
+    if not token:
+        return False
+    with session_scope() as s:
+        return auth.resume_session(s, token) is not None
+
+
 def _local_next(request: Request) -> str:
     """Where to go after logging in: a path of this app only (never another site: no scheme, no //)."""
     target = request.query_params.get("next") or ""
@@ -77,11 +95,45 @@ async def start_session(request: Request) -> RedirectResponse:
     return response
 
 
-async def end_session(request: Request) -> RedirectResponse:
-    await run_in_threadpool(_end, request.cookies.get(COOKIE))
+def same_origin(request: Request) -> bool:
+    """The request comes from a page of this site: its Origin (else its Referer) names this host.
+    A proxy that passes `Host $host` drops the port, so the host name alone is compared then."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    host = request.headers.get("host", "")
+    if not source or source == "null" or not host:
+        return False
+    parts = urlsplit(source)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False
+    return parts.netloc.lower() == host.lower() or (":" not in host and parts.hostname == host.lower())
+
+
+def _cleared(request: Request) -> RedirectResponse:
     response = RedirectResponse(_home(request), status_code=303)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request))
     return response
+
+
+async def end_session(request: Request) -> Response:
+    token = request.cookies.get(COOKIE)
+    if request.method == "POST":
+        if not same_origin(request):
+            return PlainTextResponse("跨站请求已拒绝", status_code=403)
+        await run_in_threadpool(_end, token)
+        return _cleared(request)
+    if await run_in_threadpool(_is_live, token):  # GET: a live session is left alone
+        return RedirectResponse(_home(request), status_code=303)
+    return _cleared(request)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    health = await run_in_threadpool(check_health)
+    return JSONResponse(health.as_json(), status_code=200 if health.ok else 503,
+                        headers={"Cache-Control": "no-store"})
+
+
+async def metrics_text(request: Request) -> Response:
+    return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE, headers={"Cache-Control": "no-store"})
 
 
 def _inline_script_hashes() -> list[str]:
@@ -142,9 +194,12 @@ class SecurityHeaders:
 
 
 def routes() -> list[Route]:
+    get_settings()  # a bad setting (no CME_SECRET_KEY, CME_BCRYPT_ROUNDS under 12…) stops `streamlit run` at start
     return [
         Route(START_PATH, start_session, methods=["GET"]),
-        Route(END_PATH, end_session, methods=["GET"]),
+        Route(END_PATH, end_session, methods=["GET", "POST"]),
+        Route(HEALTH_PATH, healthz, methods=["GET"]),
+        Route(METRICS_PATH, metrics_text, methods=["GET"]),
     ]
 
 

@@ -12,6 +12,7 @@ from cme import crypto
 from cme.clock import utcnow
 from cme.config import get_settings
 from cme.db import keep_on_refusal
+from cme.domain.enums import AccountStatus, AuditAction
 from cme.domain.identity import normalize
 from cme.domain.passwords import hash_password, password_problem, verify_password
 from cme.errors import AccountLocked, AuthError, ValidationError
@@ -53,15 +54,15 @@ def login(session: Session, login: str, password: str, *, client: str | None = N
     if user is None:
         verify_password(password or "", _DUMMY_HASH)  # same cost either way: no timing oracle
         session.add(LoginAttempt(login=normalize(login)[:100], success=False))
-        audit.record(session, None, "login.failure", "user", None, after={"login": normalize(login)[:40]}, client=client)
+        audit.record(session, None, AuditAction.LOGIN_FAIL, "user", None, after={"login": normalize(login)[:40]}, client=client)
         _keep_and_refuse(session, AuthError(BAD_CREDENTIALS))
     if user.locked_until and user.locked_until > now:
-        audit.record(session, user.id, "login.failure", "user", user.id, institution_id=user.institution_id,
+        audit.record(session, user.id, AuditAction.LOGIN_FAIL, "user", user.id, institution_id=user.institution_id,
                      after={"login": user.username, "locked": True}, client=client)
         _keep_and_refuse(session, _locked(user.locked_until, now))
     if not check_password(user, password or ""):
         session.add(LoginAttempt(login=user.username, user_id=user.id, success=False))
-        audit.record(session, user.id, "login.failure", "user", user.id, institution_id=user.institution_id,
+        audit.record(session, user.id, AuditAction.LOGIN_FAIL, "user", user.id, institution_id=user.institution_id,
                      after={"login": user.username}, client=client)
         failures = _count_failure(session, user.id, now)
         if failures is None:  # a parallel attempt locked the account meanwhile
@@ -69,20 +70,20 @@ def login(session: Session, login: str, password: str, *, client: str | None = N
         if failures >= MAX_FAILURES:
             session.execute(update(User).where(User.id == user.id)
                             .values(locked_until=now + timedelta(minutes=LOCK_MINUTES), failed_logins=0))
-            audit.record(session, user.id, "account.locked", "user", user.id, institution_id=user.institution_id,
+            audit.record(session, user.id, AuditAction.ACCOUNT_LOCK, "user", user.id, institution_id=user.institution_id,
                          client=client)
             _keep_and_refuse(session, AccountLocked(f"连续{MAX_FAILURES}次密码错误，账号已锁定{LOCK_MINUTES}分钟，请稍后再试"))
         # the same words as for an unknown account: no hint that this one exists
         _keep_and_refuse(session, AuthError(BAD_CREDENTIALS))
     user.failed_logins = 0
     user.locked_until = None
-    if user.status != "approved":
+    if user.status != AccountStatus.APPROVED:
         state = REGISTRATION_STATUS[user.status]
-        hint = f"：{user.reject_reason}" if user.status == "rejected" and user.reject_reason else ""
+        hint = f"：{user.reject_reason}" if user.status == AccountStatus.REJECTED and user.reject_reason else ""
         raise AuthError(f"账号状态为【{state}】{hint}，审核通过后方能登录。可在【注册状态查询】中查看或修改。")
     user.last_login_at = now
     session.add(LoginAttempt(login=user.username, user_id=user.id, success=True))
-    audit.record(session, user.id, "login.success", "user", user.id, institution_id=user.institution_id, client=client)
+    audit.record(session, user.id, AuditAction.LOGIN_SUCCEED, "user", user.id, institution_id=user.institution_id, client=client)
     ticket = open_session(session, user.id)
     return LoginResult(user.id, ticket, user.must_change_password, user.profile_completed)
 
@@ -202,7 +203,7 @@ def resume_session(session: Session, token: str | None) -> int | None:
     if now - row.last_seen_at > idle:
         row.revoked_at = now
         return None
-    if found[1] != "approved":
+    if found[1] != AccountStatus.APPROVED:
         row.revoked_at = now
         return None
     if now - row.last_seen_at > timedelta(seconds=30):  # avoid a write on every rerun
@@ -215,6 +216,17 @@ def end_session(session: Session, token: str | None) -> None:
         session.execute(
             update(LoginSession).where(LoginSession.token_hash == _token_hash(token)).values(revoked_at=utcnow())
         )
+
+
+def set_password(session: Session, user: User, password: str, *, must_change: bool, clear_lock: bool = False,
+                 keep_token: str | None = None) -> None:
+    """A new bcrypt password ends every other session of the user (a reset also lifts the lock-out)."""
+    user.password_hash = hash_password(password)
+    user.password_scheme = "bcrypt"
+    user.must_change_password = must_change
+    if clear_lock:
+        user.failed_logins, user.locked_until = 0, None
+    end_all_sessions(session, user.id, keep_token=keep_token)
 
 
 def end_all_sessions(session: Session, user_id: int, *, keep_token: str | None = None) -> None:
@@ -250,8 +262,5 @@ def change_password(
         errors["重复密码"] = "两次输入的密码不一致"
     if errors:
         raise ValidationError(errors)
-    user.password_hash = hash_password(new)
-    user.password_scheme = "bcrypt"
-    user.must_change_password = False
-    end_all_sessions(session, user.id, keep_token=current_token)
-    audit.record(session, user.id, "password.changed", "user", user.id, institution_id=user.institution_id)
+    set_password(session, user, new, must_change=False, keep_token=current_token)
+    audit.record(session, user.id, AuditAction.PASSWORD_CHANGE, "user", user.id, institution_id=user.institution_id)

@@ -1,13 +1,18 @@
 """Legacy users (SPEC §3): `系统更新前使用过继教平台的个人用户，请直接使用原用户名和密码登录`.
 
-`import-legacy` loads people from the old platform keeping their username and password hash.
-Supported legacy password schemes (column `password_scheme`), all checked in constant time:
+`import-legacy` loads people from the old platform keeping their username and password. Supported
+legacy password schemes in the users file (column `password_scheme`):
 
 * `md5`        — hex MD5 of the UTF-8 password (32 hex digits), unsalted
 * `sha1`       — hex SHA-1 (40 hex digits), unsalted
 * `sha256`     — hex SHA-256 (64 hex digits), unsalted
 * `bcrypt_raw` — a plain bcrypt hash (`$2a$`/`$2b$`/`$2y$`) of the password without this platform's
                  SHA-256 pre-hash
+
+An unsalted digest is never stored: a stolen table would give up every common password at once
+(one lookup per digest). The import stores bcrypt(digest) instead, with scheme `bcrypt_md5`,
+`bcrypt_sha1` or `bcrypt_sha256`, and login checks bcrypt(md5(password)) — the same secret, now
+salted and slow. `python -m cme init-db` wraps any bare digest an earlier version stored.
 
 At the first successful login `auth.login` verifies with the legacy scheme and replaces the hash
 with this platform's bcrypt (`password_scheme` becomes `bcrypt`); a password that fails today's
@@ -32,7 +37,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cme import crypto
+from cme.config import get_settings
 from cme.clock import utcnow
+from cme.domain.enums import AccountStatus, AuditAction, Role
 from cme.domain.identity import check_phone, check_username, parse_id_number
 from cme.domain.inputs import clean_text
 from cme.errors import FieldErrors, NotFound, ValidationError
@@ -42,7 +49,8 @@ from cme.core import audit
 from cme.accounts.users import ensure_unique, set_identity
 
 _HEX = {"md5": (hashlib.md5, 32), "sha1": (hashlib.sha1, 40), "sha256": (hashlib.sha256, 64)}
-SCHEMES = (*_HEX, "bcrypt_raw")
+SCHEMES = (*_HEX, "bcrypt_raw")  # as written in the users file
+WRAPPED = "bcrypt_"  # + a _HEX scheme: bcrypt of the legacy hex digest, as stored here
 USER_COLUMNS = ["username", "password_hash", "password_scheme", "name", "id_number", "phone", "institution_code",
                 "department"]
 
@@ -59,17 +67,50 @@ def hash_problem(scheme: str, stored: str) -> str | None:
     return "不支持的密码格式（支持：" + "、".join(SCHEMES) + "）"
 
 
-def verify_legacy(scheme: str, password: str, stored: str) -> bool:
-    """True when `password` matches `stored` under the legacy `scheme`; False for unknown schemes."""
+def _digest(scheme: str, password: str) -> str:
+    return _HEX[scheme][0](password.encode()).hexdigest()
+
+
+def _bcrypt_matches(secret: str, stored: str) -> bool:
+    try:
+        return bcrypt.checkpw(secret.encode(), (stored or "").encode())
+    except ValueError:
+        return False
+
+
+def wrap_digest(hex_digest: str) -> str:
+    """What is stored for an unsalted legacy digest: bcrypt of its lower-case hex (at most 64 bytes,
+    inside bcrypt's 72), at the configured cost."""
+    return bcrypt.hashpw(hex_digest.lower().encode(), bcrypt.gensalt(get_settings().bcrypt_rounds)).decode()
+
+
+def stored_form(scheme: str, legacy_hash: str) -> tuple[str, str]:
+    """(password_scheme, password_hash) to store for a hash from the users file: never a bare digest."""
     if scheme in _HEX:
-        digest = _HEX[scheme][0](password.encode()).hexdigest()
-        return hmac.compare_digest(digest, (stored or "").lower())
+        return WRAPPED + scheme, wrap_digest(legacy_hash)
+    return scheme, legacy_hash
+
+
+def verify_legacy(scheme: str, password: str, stored: str) -> bool:
+    """True when `password` matches `stored` under the legacy `scheme`; False for unknown schemes.
+    Bare digests (`md5`…) are still read for rows an earlier version stored, until init-db wraps them."""
+    if scheme.startswith(WRAPPED) and scheme[len(WRAPPED):] in _HEX:
+        return _bcrypt_matches(_digest(scheme[len(WRAPPED):], password), stored)
+    if scheme in _HEX:
+        return hmac.compare_digest(_digest(scheme, password), (stored or "").lower())
     if scheme == "bcrypt_raw":
-        try:
-            return bcrypt.checkpw(password.encode(), (stored or "").encode())
-        except ValueError:
-            return False
+        return _bcrypt_matches(password, stored)
     return False
+
+
+def wrap_unsalted_hashes(session: Session) -> int:
+    """Replace every bare legacy digest still stored by its bcrypt wrapping; returns how many."""
+    users = session.scalars(select(User).where(User.password_scheme.in_(tuple(_HEX)))).all()
+    for user in users:
+        user.password_scheme, user.password_hash = stored_form(user.password_scheme, user.password_hash)
+    if users:
+        audit.record(session, None, AuditAction.LEGACY_WRAP_HASHES, "user", None, after={"账号数": len(users)})
+    return len(users)
 
 
 @dataclass(frozen=True)
@@ -154,17 +195,18 @@ def import_legacy_users(session: Session, data: bytes) -> LegacyReport:
                 session.flush()
                 report.departments_created += 1
             dept_id = dept.id
+        stored_scheme, stored_hash = stored_form(scheme, r["password_hash"])
         user = User(
-            username=username, password_hash=r["password_hash"] if scheme == "bcrypt_raw" else r["password_hash"].lower(),
-            password_scheme=scheme, name=r["name"], role="person", institution_id=inst.id, department_id=dept_id,
-            sex=card.sex, birth_date=card.birth_date, status="approved", reviewed_at=utcnow(), consent_at=None,
+            username=username, password_hash=stored_hash, password_scheme=stored_scheme, name=r["name"], role=Role.PERSON,
+            institution_id=inst.id, department_id=dept_id,
+            sex=card.sex, birth_date=card.birth_date, status=AccountStatus.APPROVED, reviewed_at=utcnow(), consent_at=None,
             profile_completed=False,
         )
         set_identity(user, card.number, phone)
         session.add(user)
         session.flush()
         report.created += 1
-    audit.record(session, None, "legacy.import_users", "user", None,
+    audit.record(session, None, AuditAction.LEGACY_IMPORT_USERS, "user", None,
                  after={"行数": report.rows, "新建": report.created, "已存在": report.existing,
                         "拒绝": len(report.refused)})
     return report
@@ -172,7 +214,7 @@ def import_legacy_users(session: Session, data: bytes) -> LegacyReport:
 
 def default_import_actor(session: Session) -> str:
     """The provincial admin who signs legacy credit imports when none is named."""
-    name = session.scalars(select(User.username).where(User.role == "province", User.status == "approved")
+    name = session.scalars(select(User.username).where(User.role == Role.PROVINCE, User.status == AccountStatus.APPROVED)
                            .order_by(User.id)).first()
     if name is None:
         raise NotFound("导入学分需要一名省级管理员：请先用 create-admin --role province 创建，或用 --actor 指定")

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from cme import crypto
 from cme.accounts import sms
+from cme.domain.enums import AccountStatus, AuditAction
 from cme.domain.identity import normalize, parse_id_number
-from cme.domain.passwords import hash_password, password_problem
+from cme.domain.passwords import password_problem
 from cme.errors import DomainError, ValidationError
 from cme.models import User
 from cme.core import audit, throttle
@@ -43,7 +44,7 @@ def _account(session: Session, id_number: str) -> tuple[User, str]:
     throttle.hit(session, f"reset:{crypto.lookup_hash(number)}", limit=LOOKUP_LIMIT, window=WINDOW,
                  message="操作过于频繁，请1小时后再试")
     user = session.scalars(select(User).where(User.id_number_hash == crypto.lookup_hash(number))).first()
-    if user is None or user.status == "disabled" or not user.phone_enc:
+    if user is None or user.status == AccountStatus.DISABLED or not user.phone_enc:
         keep_on_refusal(session)  # the failed look-up counts
         raise DomainError(UNKNOWN, "身份证号")
     return user, crypto.decrypt(user.phone_enc)
@@ -70,10 +71,6 @@ def reset_password(session: Session, id_number: str, code: str, new: str, repeat
         raise ValidationError(errors)
     ticket = sms.verify_code(session, phone, "reset", normalize(code))
     sms.redeem_ticket(session, phone, "reset", ticket)
-    user.password_hash = hash_password(new)
-    user.password_scheme = "bcrypt"
-    user.must_change_password = False
-    user.failed_logins, user.locked_until = 0, None
-    auth.end_all_sessions(session, user.id)
-    audit.record(session, user.id, "password.reset_by_sms", "user", user.id, institution_id=user.institution_id,
+    auth.set_password(session, user, new, must_change=False, clear_lock=True)
+    audit.record(session, user.id, AuditAction.PASSWORD_RESET_BY_SMS, "user", user.id, institution_id=user.institution_id,
                  after={"phone": user.phone_masked})

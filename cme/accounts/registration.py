@@ -22,6 +22,7 @@ from cme.accounts.users import ensure_unique, set_identity
 from cme.clock import fmt_local, utcnow
 from cme.core import audit, reference, throttle
 from cme.db import keep_on_refusal
+from cme.domain.enums import AccountStatus, AuditAction, Role
 from cme.domain.identity import check_email, check_phone, check_username, normalize, parse_id_number
 from cme.domain.passwords import hash_password, password_problem, verify_password
 from cme.errors import FieldErrors, DomainError, RecordLocked, ValidationError
@@ -135,13 +136,19 @@ def verify_change_phone(session: Session, phone: str, code: str) -> PhoneVerifie
 
 
 @dataclass
-class RegistrationForm:
+class RegistrationFields:
+    """What registering and editing a registration both ask for (fig. 3)."""
+
     institution_id: int | None
     department_id: int | None
     username: str
     name: str
     id_number: str
     email: str
+
+
+@dataclass
+class RegistrationForm(RegistrationFields):
     password: str
     confirm: str
     joins_cme: str | None  # 是 / 否
@@ -184,14 +191,14 @@ def register(session: Session, phone: str, phone_ticket: str, form: Registration
     sms.redeem_ticket(session, phone, "register", phone_ticket)
     now = utcnow()
     user = User(
-        username=username, password_hash=hash_password(form.password), name=name, role="person",
+        username=username, password_hash=hash_password(form.password), name=name, role=Role.PERSON,
         institution_id=inst.id, department_id=dept_id, email=email, sex=card.sex, birth_date=card.birth_date,
-        joins_cme=joins, standard_basis=form.standard_basis, status="pending", registered_at=now, consent_at=now,
+        joins_cme=joins, standard_basis=form.standard_basis, status=AccountStatus.PENDING, registered_at=now, consent_at=now,
     )
     set_identity(user, card.number, phone)
     session.add(user)
     session.flush()
-    audit.record(session, user.id, "registration.submitted", "user", user.id, institution_id=inst.id,
+    audit.record(session, user.id, AuditAction.REGISTRATION_SUBMIT, "user", user.id, institution_id=inst.id,
                  after={"username": username, "name": name, "id_number": user.id_number_masked,
                         "phone": user.phone_masked, "institution": inst.name})
     return user.id
@@ -234,7 +241,7 @@ def _find_by_pair(session: Session, username: str, id_number: str) -> User:
     errors.raise_if_any()
     for key in sorted((f"status:user:{username.lower()}", f"status:id:{crypto.lookup_hash(number)}")):
         throttle.hit(session, key, limit=STATUS_QUERY_LIMIT, window=THROTTLE_WINDOW, message="查询过于频繁，请1小时后再试")
-    user = session.scalars(select(User).where(User.username == username, User.role == "person")).first()
+    user = session.scalars(select(User).where(User.username == username, User.role == Role.PERSON)).first()
     if user is None or user.id_number_hash != crypto.lookup_hash(number):
         keep_on_refusal(session)  # the failed look-up must count although it is refused
         raise DomainError(MISMATCH)
@@ -247,25 +254,25 @@ def query_status(session: Session, username: str, id_number: str, *, client: str
     try:
         user = _find_by_pair(session, username, id_number)
     except DomainError:
-        audit.record(session, None, "registration.status_query", "user", None,
+        audit.record(session, None, AuditAction.REGISTRATION_QUERY_STATUS, "user", None,
                      after={"username": normalize(username)[:40], "matched": False}, client=client)
         session.commit()  # kept although the query is refused
         raise
-    audit.record(session, None, "registration.status_query", "user", user.id, institution_id=user.institution_id,
+    audit.record(session, None, AuditAction.REGISTRATION_QUERY_STATUS, "user", user.id, institution_id=user.institution_id,
                  after={"username": user.username, "matched": True}, client=client)
     inst = session.get(Institution, user.institution_id)
     return RegistrationStatus(
         username=user.username, institution=inst.name if inst else "", registered_at=fmt_local(user.registered_at),
         status=user.status, status_label=REGISTRATION_STATUS[user.status],
-        reject_reason=user.reject_reason if user.status == "rejected" else None,
-        can_edit=user.status in ("pending", "rejected"),
+        reject_reason=user.reject_reason if user.status == AccountStatus.REJECTED else None,
+        can_edit=user.status in (AccountStatus.PENDING, AccountStatus.REJECTED),
     )
 
 
 def registration_draft(session: Session, username: str, id_number: str) -> RegistrationDraft:
     """The current values for 修改 (same throttled check as the query)."""
     user = _find_by_pair(session, username, id_number)
-    if user.status not in ("pending", "rejected"):
+    if user.status not in (AccountStatus.PENDING, AccountStatus.REJECTED):
         raise RecordLocked("注册已审核通过，不能再修改，请直接登录")
     inst = session.get(Institution, user.institution_id)
     return RegistrationDraft(inst.id, inst.name, inst.region_code, user.department_id, user.username, user.name,
@@ -273,13 +280,7 @@ def registration_draft(session: Session, username: str, id_number: str) -> Regis
 
 
 @dataclass
-class RegistrationEdit:
-    institution_id: int | None
-    department_id: int | None
-    username: str
-    name: str
-    id_number: str
-    email: str
+class RegistrationEdit(RegistrationFields):
     phone: str  # empty: keep the verified number on file
     phone_ticket: str | None  # required when `phone` is a new number
     current_password: str  # proves the registration is the editor's own
@@ -291,7 +292,7 @@ class RegistrationEdit:
 def resubmit_registration(session: Session, username: str, id_number: str, edit: RegistrationEdit) -> None:
     """保存: change a 单位待审/单位审核不过 registration and send it back to 单位待审."""
     user = _find_by_pair(session, username, id_number)
-    if user.status not in ("pending", "rejected"):
+    if user.status not in (AccountStatus.PENDING, AccountStatus.REJECTED):
         raise RecordLocked("注册已审核通过，不能再修改，请直接登录")
     if not edit.current_password or not verify_password(edit.current_password, user.password_hash):
         keep_on_refusal(session)  # counts toward the look-up limit
@@ -328,9 +329,9 @@ def resubmit_registration(session: Session, username: str, id_number: str, edit:
     set_identity(user, card.number, new_phone)
     if edit.password:
         user.password_hash = hash_password(edit.password)
-    user.status, user.reject_reason, user.reviewed_at, user.reviewed_by = "pending", None, None, None
+    user.status, user.reject_reason, user.reviewed_at, user.reviewed_by = AccountStatus.PENDING, None, None, None
     session.flush()
-    audit.record(session, user.id, "registration.resubmitted", "user", user.id, institution_id=inst.id,
+    audit.record(session, user.id, AuditAction.REGISTRATION_RESUBMIT, "user", user.id, institution_id=inst.id,
                  before=before, after=_snapshot(session, user))
 
 

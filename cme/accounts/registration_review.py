@@ -17,6 +17,7 @@ from cme.core import audit
 from cme.core import rollups
 from cme.core.actors import Actor
 from cme.core.transitions import decide, reject_reason
+from cme.domain.enums import AccountStatus, AuditAction, Role
 from cme.errors import NotFound, ValidationError
 from cme.labels import REGISTRATION_STATUS
 from cme.models import Department, Institution, User
@@ -63,14 +64,15 @@ def _row(user: User, inst: Institution | None, dept: str | None, now: datetime) 
 
 
 @use_case
-def list_registrations(session: Session, actor: Actor, *, status: str = "pending", keyword: str = "") -> list[RegistrationRow]:
+def list_registrations(session: Session, actor: Actor, *, status: str = AccountStatus.PENDING,
+                       keyword: str = "") -> list[RegistrationRow]:
     """An institution admin's queue (own institution only; the provincial admin sees all), oldest first;
     `keyword` narrows to a 用户名 or 真实姓名 containing it."""
     q = (
         select(User, Institution, Department.name)
         .join(Institution, Institution.id == User.institution_id)
         .outerjoin(Department, Department.id == User.department_id)
-        .where(User.role == "person", User.status == status)
+        .where(User.role == Role.PERSON, User.status == status)
     )
     if actor.is_unit_admin:
         q = q.where(User.institution_id == actor.institution_id)
@@ -82,7 +84,7 @@ def list_registrations(session: Session, actor: Actor, *, status: str = "pending
 
 def _registration_in_scope(session: Session, actor: Actor, user_id: int) -> User:
     user = session.get(User, user_id)
-    if user is None or user.role != "person":
+    if user is None or user.role != Role.PERSON:
         raise NotFound("注册记录不存在")
     return user
 
@@ -100,22 +102,22 @@ def _decide(session: Session, actor: Actor, user: User, status: str, reason: str
     before = rollups.member_of(user.role, user.status, user.institution_id, user.department_id)
     decide(session, User, user.id, status=status, reject_reason=reason, reviewed_at=utcnow(), reviewed_by=actor.id)
     rollups.moved(session, user.id, before)  # the conditional update bypasses the ORM: count the new staff here
-    audit.record(session, actor.id, f"registration.{'approved' if status == 'approved' else 'rejected'}", "user",
-                 user.id, institution_id=user.institution_id, before={"status": "pending"},
+    audit.record(session, actor.id, AuditAction.REGISTRATION_APPROVE if status == AccountStatus.APPROVED else AuditAction.REGISTRATION_REJECT, "user",
+                 user.id, institution_id=user.institution_id, before={"status": AccountStatus.PENDING},
                  after={"status": status, "reason": reason, "username": user.username})
 
 
 @use_case
 def approve_registration(session: Session, actor: Actor, user_id: int) -> None:
     """审核通过: the person may log in from now on."""
-    _decide(session, actor, _registration_in_scope(session, actor, user_id), "approved", None)
+    _decide(session, actor, _registration_in_scope(session, actor, user_id), AccountStatus.APPROVED, None)
 
 
 @use_case
 def reject_registration(session: Session, actor: Actor, user_id: int, reason: str) -> None:
     """审核不过 with a required reason the person sees in 注册状态查询."""
     user = _registration_in_scope(session, actor, user_id)
-    _decide(session, actor, user, "rejected", reject_reason(reason, field="不通过原因"))
+    _decide(session, actor, user, AccountStatus.REJECTED, reject_reason(reason, field="不通过原因"))
 
 
 @use_case

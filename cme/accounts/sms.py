@@ -41,6 +41,7 @@ from cme.clock import utcnow
 from cme.config import get_settings
 from cme.core import throttle
 from cme.db import keep_on_refusal, on_commit, session_scope
+from cme.domain.enums import OutboxStatus, SmsKind
 from cme.errors import DomainError, Throttled, ValidationError
 from cme.models import SmsCode, SmsOutbox
 
@@ -113,12 +114,12 @@ def get_gateway() -> SmsGateway:
 # ---- outbox ---------------------------------------------------------------------------------
 
 
-def queue(session: Session, phone: str, text: str, *, kind: str, ttl: timedelta, gateway: SmsGateway | None = None,
+def queue(session: Session, phone: str, text: str, *, kind: SmsKind, ttl: timedelta, gateway: SmsGateway | None = None,
           send_after_commit: bool = True) -> int:
     """Write a message in the caller's unit of work; it is sent after the commit (or, with
     `send_after_commit=False`, by the caller's `deliver` after its commit, else by send-outbox)."""
     now = utcnow()
-    row = SmsOutbox(phone_enc=crypto.encrypt(phone), body_enc=crypto.encrypt(text), kind=kind, status="pending",
+    row = SmsOutbox(phone_enc=crypto.encrypt(phone), body_enc=crypto.encrypt(text), kind=kind, status=OutboxStatus.PENDING,
                     attempts=0, created_at=now, expires_at=now + ttl)
     session.add(row)
     session.flush()
@@ -143,7 +144,7 @@ def _claim(row_id: int, now: datetime) -> tuple[str, str] | None:
     with session_scope() as s:
         row = s.execute(
             update(SmsOutbox)
-            .where(SmsOutbox.id == row_id, SmsOutbox.status == "pending", SmsOutbox.expires_at > now,
+            .where(SmsOutbox.id == row_id, SmsOutbox.status == OutboxStatus.PENDING, SmsOutbox.expires_at > now,
                    or_(SmsOutbox.claimed_until.is_(None), SmsOutbox.claimed_until <= now))
             .values(claimed_until=now + LEASE, attempts=SmsOutbox.attempts + 1)
             .returning(SmsOutbox.phone_enc, SmsOutbox.body_enc).execution_options(synchronize_session=False)
@@ -152,7 +153,7 @@ def _claim(row_id: int, now: datetime) -> tuple[str, str] | None:
 
 
 def _settle(row_id: int, error: str | None = None) -> None:
-    values = ({"status": "sent", "done_at": utcnow(), "body_enc": None, "claimed_until": None} if error is None
+    values = ({"status": OutboxStatus.SENT, "done_at": utcnow(), "body_enc": None, "claimed_until": None} if error is None
               else {"claimed_until": None, "last_error": error[:200]})
     with session_scope() as s:
         s.execute(update(SmsOutbox).where(SmsOutbox.id == row_id).values(**values)
@@ -185,12 +186,12 @@ def send_pending(gateway: SmsGateway | None = None, *, now: datetime | None = No
     now = now or utcnow()
     with session_scope() as s:
         expired = s.execute(
-            update(SmsOutbox).where(SmsOutbox.status == "pending", SmsOutbox.expires_at <= now)
-            .values(status="expired", done_at=now, body_enc=None, claimed_until=None)
+            update(SmsOutbox).where(SmsOutbox.status == OutboxStatus.PENDING, SmsOutbox.expires_at <= now)
+            .values(status=OutboxStatus.EXPIRED, done_at=now, body_enc=None, claimed_until=None)
             .execution_options(synchronize_session=False)
         ).rowcount
         ids = list(s.scalars(select(SmsOutbox.id).where(
-            SmsOutbox.status == "pending", or_(SmsOutbox.claimed_until.is_(None), SmsOutbox.claimed_until <= now))
+            SmsOutbox.status == OutboxStatus.PENDING, or_(SmsOutbox.claimed_until.is_(None), SmsOutbox.claimed_until <= now))
             .order_by(SmsOutbox.id)))
     result = deliver(ids, gateway, now=now) if ids else Delivery()
     result.expired = expired
@@ -282,7 +283,7 @@ def send_code(session: Session, phone: str, purpose: str, *, gateway: SmsGateway
     session.flush()
     gw = gateway or get_gateway()
     # sent after the commit: no message for a code that rolled back, no write lock held during the HTTP call
-    queue(session, phone, MESSAGE.format(code=code), kind="code", ttl=CODE_TTL, gateway=gw)
+    queue(session, phone, MESSAGE.format(code=code), kind=SmsKind.CODE, ttl=CODE_TTL, gateway=gw)
     settings = get_settings()
     demo_code = code if settings.demo and isinstance(gw, ConsoleGateway) else None
     return IssuedCode(crypto.mask_phone(phone), int(CODE_TTL.total_seconds() // 60), demo_code)

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from cme import crypto
 from cme.clock import utcnow
+from cme.domain.enums import AccountStatus, AuditAction, Role
 from cme.domain.identity import check_phone, check_username, normalize, parse_id_number
 from cme.domain.inputs import clean_text
 from cme.reports.glyphs import check_person_name
@@ -59,9 +60,9 @@ def create_admin(session: Session, *, username: str, password: str, name: str, r
     """An approved 单位管理员 (role unit, needs an institution) or 省级管理员 (role province)."""
     errors = FieldErrors()
     username = errors.check("用户名", check_username, username)
-    if role not in ("unit", "province"):
+    if role not in (Role.UNIT, Role.PROVINCE):
         errors["角色"] = "应为 unit 或 province"
-    if role == "unit" and not institution_code:
+    if role == Role.UNIT and not institution_code:
         errors["机构"] = "单位管理员必须指定机构编码"
     name = errors.check("姓名", check_person_name, name, max_len=50)
     if password_hash is None and (problem := password_problem(password, personal=(username,))):
@@ -75,14 +76,14 @@ def create_admin(session: Session, *, username: str, password: str, name: str, r
         password_hash=password_hash or hash_password(password),
         name=name,
         role=role,
-        institution_id=inst.id if inst and role == "unit" else None,
-        status="approved",
+        institution_id=inst.id if inst and role == Role.UNIT else None,
+        status=AccountStatus.APPROVED,
         profile_completed=True,
         reviewed_at=utcnow(),
     )
     session.add(user)
     session.flush()
-    audit.record(session, None, "admin.created", "user", user.id, institution_id=user.institution_id,
+    audit.record(session, None, AuditAction.ADMIN_CREATE, "user", user.id, institution_id=user.institution_id,
                  after={"username": username, "role": role})
     return user
 
@@ -114,12 +115,12 @@ def create_person(session: Session, *, username: str, password: str, name: str, 
         username=username,
         password_hash=password_hash or hash_password(password),
         name=name,
-        role="person",
+        role=Role.PERSON,
         institution_id=inst.id,
         department_id=dept_id,
         sex=card.sex,
         birth_date=card.birth_date,
-        status="approved",
+        status=AccountStatus.APPROVED,
         reviewed_at=utcnow(),
         consent_at=utcnow(),
         profile_completed=profile_completed,
@@ -127,6 +128,6 @@ def create_person(session: Session, *, username: str, password: str, name: str, 
     set_identity(user, card.number, phone)
     session.add(user)
     session.flush()
-    audit.record(session, None, "user.created", "user", user.id, institution_id=inst.id,
+    audit.record(session, None, AuditAction.USER_CREATE, "user", user.id, institution_id=inst.id,
                  after={"username": username, "id_number": user.id_number_masked})
     return user

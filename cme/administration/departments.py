@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme.domain.chinese_order import by_pinyin
+from cme.domain.enums import AuditAction, Role
 from cme.domain.identity import check_text
 from cme.errors import Duplicate, NotFound, RecordLocked, ValidationError
 from cme.models import Department, Institution, Transfer, User
@@ -50,9 +52,7 @@ def _institution_id(session: Session, actor: Actor, institution_id: int | None) 
 
 
 def _department(session: Session, actor: Actor, department_id: int) -> Department:
-    dept = session.get(Department, department_id)
-    if dept is None:
-        raise NotFound("科室不存在")
+    dept = get_or_raise(session, Department, department_id, "科室不存在")
     return dept
 
 
@@ -77,7 +77,7 @@ def list_departments(session: Session, actor: Actor, institution_id: int | None 
     inst_id = _institution_id(session, actor, institution_id)
     staff = (
         select(User.department_id, func.count(User.id).label("n"))
-        .where(User.institution_id == inst_id, User.role == "person")
+        .where(User.institution_id == inst_id, User.role == Role.PERSON)
         .group_by(User.department_id)
         .subquery()
     )
@@ -99,7 +99,7 @@ def add_department(session: Session, actor: Actor, name: str, institution_id: in
     dept = Department(institution_id=inst_id, name=clean, active=True)
     session.add(dept)
     session.flush()
-    audit.record(session, actor.id, "department.add", "department", dept.id, institution_id=inst_id,
+    audit.record(session, actor.id, AuditAction.DEPARTMENT_ADD, "department", dept.id, institution_id=inst_id,
                  after={"name": clean})
     return dept.id
 
@@ -114,7 +114,7 @@ def rename_department(session: Session, actor: Actor, department_id: int, name: 
     _ensure_unique(session, dept.institution_id, clean, exclude_id=dept.id)
     before = dept.name
     dept.name = clean
-    audit.record(session, actor.id, "department.rename", "department", dept.id, institution_id=dept.institution_id,
+    audit.record(session, actor.id, AuditAction.DEPARTMENT_RENAME, "department", dept.id, institution_id=dept.institution_id,
                  before={"name": before}, after={"name": clean})
 
 
@@ -122,12 +122,8 @@ def rename_department(session: Session, actor: Actor, department_id: int, name: 
 def set_department_active(session: Session, actor: Actor, department_id: int, active: bool) -> None:
     """Deactivate (hidden from registration/transfer forms, staff kept) or re-activate."""
     dept = _department(session, actor, department_id)
-    if dept.active == active:
-        return
-    dept.active = active
-    audit.record(session, actor.id, "department.activate" if active else "department.deactivate", "department",
-                 dept.id, institution_id=dept.institution_id,
-                 before={"name": dept.name, "active": not active}, after={"name": dept.name, "active": active})
+    audit.record_switch(session, actor.id, dept, active, (AuditAction.DEPARTMENT_ACTIVATE, AuditAction.DEPARTMENT_DEACTIVATE),
+                        "department", shown=lambda: {"name": dept.name}, institution_id=dept.institution_id)
 
 
 @use_case
@@ -138,7 +134,7 @@ def delete_department(session: Session, actor: Actor, department_id: int) -> Non
         session.scalars(select(Transfer.id).where(Transfer.to_department_id == dept.id).limit(1)).first()
     if in_use is not None:
         raise RecordLocked(HAS_STAFF)
-    audit.record(session, actor.id, "department.delete", "department", dept.id, institution_id=dept.institution_id,
+    audit.record(session, actor.id, AuditAction.DEPARTMENT_DELETE, "department", dept.id, institution_id=dept.institution_id,
                  before={"name": dept.name, "active": dept.active})
     session.delete(dept)
     session.flush()

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme.domain.identity import check_text
 from cme.domain.standards import NO_TITLE_SERIES, TITLE_LEVELS, title_label
 from cme.errors import FieldErrors, Duplicate, NotFound, RecordLocked, ValidationError
@@ -39,6 +40,7 @@ from cme.core import audit
 from cme.core.actors import Actor
 from cme.core.reference import SUBJECT_KIND, TITLE_KIND, _dictionary_rows
 from cme.core.policy import use_case
+from cme.domain.enums import AuditAction
 
 FORM_KIND = "学分获取形式"
 BASIS_KIND = "学分达标遵照"
@@ -117,9 +119,7 @@ def _writable(kind: str) -> None:
 
 
 def _item(session: Session, actor: Actor, item_id: int) -> DictionaryItem:
-    item = session.get(DictionaryItem, item_id)
-    if item is None:
-        raise NotFound("字典项不存在")
+    item = get_or_raise(session, DictionaryItem, item_id, "字典项不存在")
     _writable(item.kind)
     return item
 
@@ -197,7 +197,7 @@ def _append(session: Session, actor: Actor, kind: str, parent_id: int | None, na
     item = DictionaryItem(kind=kind, name=name, parent_id=parent_id, extra=extra, sort_order=last + 1, active=True)
     session.add(item)
     session.flush()
-    audit.record(session, actor.id, "dictionary.add", "dictionary_item", item.id, after=_snapshot(session, item))
+    audit.record(session, actor.id, AuditAction.DICTIONARY_ADD, "dictionary_item", item.id, after=_snapshot(session, item))
     return item.id
 
 
@@ -286,7 +286,7 @@ def _rename(session: Session, actor: Actor, item: DictionaryItem, name: str, ext
     before = _snapshot(session, item)
     item.name, item.extra = name, extra
     session.flush()
-    audit.record(session, actor.id, "dictionary.rename", "dictionary_item", item.id, before=before,
+    audit.record(session, actor.id, AuditAction.DICTIONARY_RENAME, "dictionary_item", item.id, before=before,
                  after=_snapshot(session, item))
 
 
@@ -314,13 +314,8 @@ def rename_title(session: Session, actor: Actor, item_id: int, series: str | Non
 def set_item_active(session: Session, actor: Actor, item_id: int, active: bool) -> None:
     """停用 (hidden from every form; records keep their value) or 启用."""
     item = _item(session, actor, item_id)
-    if item.active == active:
-        return
-    item.active = active
-    session.flush()
-    snap = _snapshot(session, item)
-    audit.record(session, actor.id, "dictionary.activate" if active else "dictionary.deactivate", "dictionary_item",
-                 item.id, before={**snap, "启用": not active}, after={**snap, "启用": active})
+    audit.record_switch(session, actor.id, item, active, (AuditAction.DICTIONARY_ACTIVATE, AuditAction.DICTIONARY_DEACTIVATE),
+                        "dictionary_item", key="启用", shown=lambda: _snapshot(session, item))
 
 
 @use_case
@@ -341,5 +336,5 @@ def move_item(session: Session, actor: Actor, item_id: int, step: int) -> None:
     for sibling, order in zip(siblings, orders):
         sibling.sort_order = order
     session.flush()
-    audit.record(session, actor.id, "dictionary.move", "dictionary_item", item.id,
+    audit.record(session, actor.id, AuditAction.DICTIONARY_MOVE, "dictionary_item", item.id,
                  before={**_snapshot(session, item), "位置": pos + 1}, after={**_snapshot(session, item), "位置": target + 1})

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from cme.db import get_or_raise
 from cme.domain.chinese_order import by_pinyin
+from cme.domain.enums import AuditAction, Role
 from cme.domain.identity import check_text, normalize
 from cme.domain.inputs import clean_text
 from cme.domain.standards import REGION_LEVELS
-from cme.errors import FieldErrors, Duplicate, NotFound, ValidationError
+from cme.errors import FieldErrors, Duplicate, ValidationError
 from cme.models import Department, Institution, Region, User
 from cme.core import audit
 from cme.administration import departments
@@ -53,9 +55,7 @@ class InstitutionRow:
 
 
 def _institution(session: Session, actor: Actor, institution_id: int) -> Institution:
-    inst = session.get(Institution, institution_id)
-    if inst is None:
-        raise NotFound("机构不存在")
+    inst = get_or_raise(session, Institution, institution_id, "机构不存在")
     return inst
 
 
@@ -77,11 +77,11 @@ def list_institutions(session: Session, actor: Actor, *, keyword: str = "", regi
     dept_n = dict(session.execute(select(Department.institution_id, func.count()).where(
         Department.institution_id.in_(ids)).group_by(Department.institution_id)).all()) if ids else {}
     staff_n = dict(session.execute(select(User.institution_id, func.count()).where(
-        User.institution_id.in_(ids), User.role == "person").group_by(User.institution_id)).all()) if ids else {}
+        User.institution_id.in_(ids), User.role == Role.PERSON).group_by(User.institution_id)).all()) if ids else {}
     admins: dict[int, list[str]] = {}
     if ids:
         for inst_id, username in session.execute(select(User.institution_id, User.username).where(
-                User.institution_id.in_(ids), User.role == "unit").order_by(User.username)):
+                User.institution_id.in_(ids), User.role == Role.UNIT).order_by(User.username)):
             admins.setdefault(inst_id, []).append(username)
     rows = []
     for inst, reg, par in found:
@@ -129,7 +129,7 @@ def add_institution(session: Session, actor: Actor, *, code: str, name: str, reg
     inst = Institution(code=clean_code, name=clean_name, region_code=region.code, region_level=region_level, active=True)
     session.add(inst)
     session.flush()
-    audit.record(session, actor.id, "institution.add", "institution", inst.id, institution_id=inst.id,
+    audit.record(session, actor.id, AuditAction.INSTITUTION_ADD, "institution", inst.id, institution_id=inst.id,
                  after={"code": clean_code, "name": clean_name, "region": region.name, "region_level": region_level})
     return inst.id
 
@@ -149,7 +149,7 @@ def update_institution(session: Session, actor: Actor, institution_id: int, *, n
     if before == after:
         return
     inst.name, inst.region_level = clean_name, region_level
-    audit.record(session, actor.id, "institution.update", "institution", inst.id, institution_id=inst.id,
+    audit.record(session, actor.id, AuditAction.INSTITUTION_UPDATE, "institution", inst.id, institution_id=inst.id,
                  before=before, after=after)
 
 
@@ -157,11 +157,8 @@ def update_institution(session: Session, actor: Actor, institution_id: int, *, n
 def set_institution_active(session: Session, actor: Actor, institution_id: int, active: bool) -> None:
     """Deactivate (no longer offered for registration or transfer) or re-activate."""
     inst = _institution(session, actor, institution_id)
-    if inst.active == active:
-        return
-    inst.active = active
-    audit.record(session, actor.id, "institution.activate" if active else "institution.deactivate", "institution",
-                 inst.id, institution_id=inst.id, before={"active": not active}, after={"active": active})
+    audit.record_switch(session, actor.id, inst, active, (AuditAction.INSTITUTION_ACTIVATE, AuditAction.INSTITUTION_DEACTIVATE),
+                        "institution", institution_id=inst.id)
 
 
 @use_case
@@ -178,8 +175,8 @@ def create_unit_admin(session: Session, actor: Actor, institution_id: int, *, us
     inst = _institution(session, actor, institution_id)
     if password != password2:
         raise ValidationError({"确认密码": "两次输入的密码不一致"})
-    user = users.create_admin(session, username=username, password=password, name=name, role="unit",
+    user = users.create_admin(session, username=username, password=password, name=name, role=Role.UNIT,
                               institution_code=inst.code)
-    audit.record(session, actor.id, "institution.admin_add", "user", user.id, institution_id=inst.id,
-                 after={"username": user.username, "name": user.name, "role": "unit"})
+    audit.record(session, actor.id, AuditAction.INSTITUTION_ADD_ADMIN, "user", user.id, institution_id=inst.id,
+                 after={"username": user.username, "name": user.name, "role": Role.UNIT})
     return user.id

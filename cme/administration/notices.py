@@ -15,9 +15,11 @@ from datetime import date, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock
+from cme.domain.enums import AuditAction, NoticeStatus
 from cme.domain.identity import check_text
-from cme.errors import FieldErrors, NotFound, RecordLocked
+from cme.errors import FieldErrors, RecordLocked
 from cme.models import Notice, User
 from cme.core import audit
 from cme.core.actors import Actor
@@ -48,7 +50,7 @@ class NoticeRow:
 
 
 def status_label(n: Notice, today: date) -> str:
-    if n.status == "withdrawn":
+    if n.status == NoticeStatus.WITHDRAWN:
         return "已撤回"
     if n.start_date and today < n.start_date:
         return "未开始"
@@ -63,7 +65,7 @@ def _rows(session: Session, q) -> list[NoticeRow]:
     today = clock.today()
     rows = session.execute(q.order_by(Notice.published_at.desc(), Notice.id.desc())).all()
     return [NoticeRow(n.id, n.title, sender, clock.fmt_local(n.published_at), n.level, n.theme or "", n.start_date,
-                      n.end_date, status_label(n, today), n.body or "", n.status == "withdrawn") for n, sender in rows]
+                      n.end_date, status_label(n, today), n.body or "", n.status == NoticeStatus.WITHDRAWN) for n, sender in rows]
 
 
 def _visible_to(actor: Actor):
@@ -76,7 +78,7 @@ def list_notices(session: Session, actor: Actor, *, limit: int = 50) -> list[Not
     """首页 table: published province-wide notices and those of the actor's institution."""
     q = (
         select(Notice, User.name).join(User, User.id == Notice.sender_id)
-        .where(Notice.status == "published").where(_visible_to(actor))
+        .where(Notice.status == NoticeStatus.PUBLISHED).where(_visible_to(actor))
         .limit(limit)
     )
     return _rows(session, q)
@@ -87,7 +89,7 @@ def recent_notice_count(session: Session, actor: Actor, days: int = 30) -> int:
     """Published notices the actor sees that came out in the last `days` days (the 首页 badge)."""
     since = clock.utcnow() - timedelta(days=days)
     return int(session.scalar(select(func.count()).select_from(Notice).where(
-        Notice.status == "published", _visible_to(actor), Notice.published_at >= since)))
+        Notice.status == NoticeStatus.PUBLISHED, _visible_to(actor), Notice.published_at >= since)))
 
 
 @use_case
@@ -112,10 +114,10 @@ def create_notice(session: Session, actor: Actor, *, title: str, body: str = "",
     errors.raise_if_any()
     notice = Notice(sender_id=actor.id, institution_id=None if actor.is_province_admin else actor.institution_id,
                     level=LEVEL_PROVINCE if actor.is_province_admin else LEVEL_UNIT, start_date=start_date,
-                    end_date=end_date, status="published", **clean)
+                    end_date=end_date, status=NoticeStatus.PUBLISHED, **clean)
     session.add(notice)
     session.flush()
-    audit.record(session, actor.id, "notice.publish", "notice", notice.id, institution_id=notice.institution_id,
+    audit.record(session, actor.id, AuditAction.NOTICE_PUBLISH, "notice", notice.id, institution_id=notice.institution_id,
                  after={"通知标题": notice.title, "通知级别": notice.level})
     return notice.id
 
@@ -123,11 +125,9 @@ def create_notice(session: Session, actor: Actor, *, title: str, body: str = "",
 @use_case
 def withdraw_notice(session: Session, actor: Actor, notice_id: int) -> None:
     """撤回: an institution admin only their institution's notices; the province any."""
-    notice = session.get(Notice, notice_id)
-    if notice is None:
-        raise NotFound("通知不存在")
-    if notice.status == "withdrawn":
+    notice = get_or_raise(session, Notice, notice_id, "通知不存在")
+    if notice.status == NoticeStatus.WITHDRAWN:
         raise RecordLocked("该通知已撤回")
-    notice.status = "withdrawn"
-    audit.record(session, actor.id, "notice.withdraw", "notice", notice.id, institution_id=notice.institution_id,
-                 before={"状态": "published"}, after={"状态": "withdrawn"})
+    notice.status = NoticeStatus.WITHDRAWN
+    audit.record(session, actor.id, AuditAction.NOTICE_WITHDRAW, "notice", notice.id, institution_id=notice.institution_id,
+                 before={"状态": NoticeStatus.PUBLISHED}, after={"状态": NoticeStatus.WITHDRAWN})

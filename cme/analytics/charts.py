@@ -9,8 +9,9 @@ import plotly.graph_objects as go
 
 from cme.credits.charts import COLORS, chart_layout
 from cme.analytics.service import AGE_BUCKETS, QueueAges, RateRow
+from cme.domain.compliance import CLASS_II, PROVINCIAL_I
 
-STATUS_COLORS = {"达标": COLORS["II类"], "未达标": COLORS["标准"], "未设置": COLORS["待审"]}
+STATUS_COLORS = {"达标": COLORS[CLASS_II], "未达标": COLORS["标准"], "未设置": COLORS["待审"]}
 
 
 def _figure(data: list[dict], title: str, height: int, **layout) -> go.Figure:
@@ -25,7 +26,7 @@ def _pct(row: RateRow) -> float | None:
 def rate_bars(rows: list[RateRow], title: str) -> go.Figure:
     """Horizontal 达标率 bars, one per group, labelled with the rate and the counts behind it."""
     bar = dict(
-        type="bar", x=[_pct(r) for r in rows], y=[r.group for r in rows], orientation="h", marker_color=COLORS["省级I类"],
+        type="bar", x=[_pct(r) for r in rows], y=[r.group for r in rows], orientation="h", marker_color=COLORS[PROVINCIAL_I],
         text=[f"{r.rate_text}（{r.met}/{r.met + r.not_met}）" for r in rows], textposition="outside", cliponaxis=False,
         customdata=[[r.met, r.not_met, r.unset] for r in rows],
         hovertemplate="%{y}：达标率 %{x:.1f}%<br>达标 %{customdata[0]} 人，未达标 %{customdata[1]} 人，"
@@ -49,7 +50,7 @@ def trend_line(rows: list[RateRow], title: str = "近年达标率趋势") -> go.
     """达标率 per year (gaps where nobody had a standard) with the 未设置 count in the hover."""
     line = dict(
         type="scatter", x=[r.group for r in rows], y=[_pct(r) for r in rows], mode="lines+markers+text", name="达标率",
-        text=[r.rate_text for r in rows], textposition="top center", line=dict(color=COLORS["省级I类"], width=3),
+        text=[r.rate_text for r in rows], textposition="top center", line=dict(color=COLORS[PROVINCIAL_I], width=3),
         customdata=[[r.met, r.not_met, r.unset] for r in rows],
         hovertemplate="%{x}年：达标率 %{y:.1f}%<br>达标 %{customdata[0]}，未达标 %{customdata[1]}，"
                       "未设置 %{customdata[2]}<extra></extra>",
@@ -62,6 +63,6 @@ def queue_age_bars(ages: QueueAges, title: str = "待审学分已等待时间") 
     """Pending credits by how long they have waited."""
     labels = [label for label, _, _ in AGE_BUCKETS]
     bar = dict(type="bar", x=labels, y=[ages.credit_buckets[l] for l in labels], marker_color=[
-        COLORS["II类"], COLORS["省级I类"], "#e67e22", COLORS["标准"]], text=[ages.credit_buckets[l] for l in labels],
+        COLORS[CLASS_II], COLORS[PROVINCIAL_I], "#e67e22", COLORS["标准"]], text=[ages.credit_buckets[l] for l in labels],
         textposition="auto", hovertemplate="%{x}：%{y} 条<extra></extra>")
     return _figure([bar], title, 280, showlegend=False, yaxis_title="条数", xaxis=dict(type="category"))

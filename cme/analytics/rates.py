@@ -23,6 +23,7 @@ from cme.core.actors import Actor, require_role
 from cme.core.policy import use_case
 from cme.domain.chinese_order import by_pinyin
 from cme.domain.compliance import STATUS_MET, STATUS_NOT_MET, STATUS_UNSET
+from cme.domain.enums import Role
 from cme.domain.standards import TITLE_LEVELS
 from cme.models import Department, InstitutionYearRollup, StaffCount, VerdictRollup
 
@@ -228,7 +229,7 @@ def province_headline(session: Session, actor: Actor, year: int | None = None) -
     """省级管理员首页: province-wide staff, 达标率 and pending reviews this year, and the table by 市州."""
     from cme.credits import progress
 
-    require_role(actor, "province")
+    require_role(actor, Role.PROVINCE)
     ov = year_overview(session, actor, year)
     q = progress.unit_queues(session, actor)
     return Headline(ov.year, ov.total, q.registrations + q.credits + q.profiles + q.transfers, ov.by("city"))

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cme.core.actors import Actor, require_role
+from cme.domain.enums import Role
 from cme.errors import NotPermitted
 from cme.models import Institution, Region
 
@@ -15,7 +16,7 @@ NO_CITY = "（未知市州）"
 
 def scope(actor: Actor, institution_id: int | None) -> int | None:
     """The institution the actor may look at: a unit admin only their own; the province any (None = all)."""
-    require_role(actor, "unit", "province")
+    require_role(actor, Role.UNIT, Role.PROVINCE)
     if actor.is_unit_admin:
         if institution_id is not None and institution_id != actor.institution_id:
             raise NotPermitted("只能查看本机构的人员")

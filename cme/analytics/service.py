@@ -30,6 +30,7 @@ from cme.core.policy import use_case
 from cme.core.verdicts import from_stored
 from cme.credits import progress
 from cme.domain.compliance import STATUS_MET, STATUS_NOT_MET, STATUS_UNSET, YearVerdict, format_credit, year_verdict
+from cme.domain.enums import AccountStatus, ReviewStatus, Role, Verdict
 from cme.models import CreditRecord, CreditSummary, Department, Institution, PersonalStandard, Region, User
 from cme.reports.tables import csv_bytes, number, xlsx_bytes
 
@@ -42,7 +43,7 @@ def _city_institutions(city_code: str):
 
 
 def _staff_filter(institution_id: int | None, city_code: str | None, department_id: int | None, keyword: str):
-    conds = [User.role == "person", User.status == "approved"]
+    conds = [User.role == Role.PERSON, User.status == AccountStatus.APPROVED]
     if institution_id is not None:
         conds.append(User.institution_id == institution_id)
     if city_code:
@@ -146,7 +147,7 @@ STAFF_COLUMNS = list(_BLANK.table_row())
 EXPORT_COLUMNS = list(_BLANK.export_row())
 
 
-_VERDICT_OF = {"met": STATUS_MET, "not_met": STATUS_NOT_MET, "unset": STATUS_UNSET}
+_VERDICT_OF = {Verdict.MET: STATUS_MET, Verdict.NOT_MET: STATUS_NOT_MET, Verdict.UNSET: STATUS_UNSET}
 
 
 @use_case
@@ -160,9 +161,9 @@ def staff_compliance(session: Session, actor: Actor, year: int | None = None, *,
     y = year or clock.today().year
     where = [_staff_filter(inst, None, department_id, keyword)]
     if status == STATUS_UNSET:
-        where.append(or_(CreditSummary.verdict.is_(None), CreditSummary.verdict == "unset"))
+        where.append(or_(CreditSummary.verdict.is_(None), CreditSummary.verdict == Verdict.UNSET))
     elif status in (STATUS_MET, STATUS_NOT_MET):
-        where.append(CreditSummary.verdict == {STATUS_MET: "met", STATUS_NOT_MET: "not_met"}[status])
+        where.append(CreditSummary.verdict == {STATUS_MET: Verdict.MET, STATUS_NOT_MET: Verdict.NOT_MET}[status])
     elif status:
         return []
     c = CreditSummary.__table__.c  # plain columns: 5,000 rows must not become 5,000 ORM objects
@@ -211,7 +212,7 @@ def queue_ages(session: Session, actor: Actor) -> QueueAges:
     """What waits for review (progress.unit_queues) and how long the pending credits have waited
     (only their submission times are read, institution-first through the pending-records index)."""
     counts = progress.unit_queues(session, actor)
-    q = select(CreditRecord.created_at).join(User, User.id == CreditRecord.user_id).where(CreditRecord.status == "pending")
+    q = select(CreditRecord.created_at).join(User, User.id == CreditRecord.user_id).where(CreditRecord.status == ReviewStatus.PENDING)
     if actor.is_unit_admin:
         q = q.where(User.institution_id == actor.institution_id)
     today = clock.today()
@@ -224,7 +225,7 @@ def queue_ages(session: Session, actor: Actor) -> QueueAges:
 @use_case
 def cities(session: Session, actor: Actor) -> list[tuple[str, str]]:
     """(code, name) of the 市州, for the province's filters."""
-    require_role(actor, "province")
+    require_role(actor, Role.PROVINCE)
     return [(r.code, r.name) for r in reference.regions(session, next(iter(reference.regions(session, None))).code)]
 
 

@@ -1,6 +1,5 @@
 """Attendance: QR sign-in sessions for 项目库 projects (tokens, sessions), shortfall reminders
-(reminders) and the person's 学分计划 with 预报名 (plan). Tables in `models`, registered on the same
-`Base` as cme.models (which imports them, so Alembic and `create_all` see one metadata).
+(reminders) and the person's 学分计划 with 预报名 (plan). Its tables are in `cme.models.attendance`.
 
 Rules:
 * A sign-in session belongs to one 项目库 project and is run by the admin of the organising
@@ -21,5 +20,5 @@ Rules:
 May import: the base (`cme.core`, top-level modules), `cme.domain`, `cme.reports` (the QR), `cme.credits`, `cme.standards`,
 `cme.accounts.sms` (reminder SMS within its limits) and `cme.analytics.service` (read-only: the
 未达标 list of 本机构人员, so reminders and that page can never disagree). Nothing imports it but
-pages, the CLI and cme.models (table registration).
+pages and the CLI.
 """

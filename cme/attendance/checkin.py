@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from cme import clock
 from cme.attendance import tokens
-from cme.attendance.models import AttendanceEntry, AttendanceSession
+from cme.domain.enums import AttendanceSource, AttendanceStatus
+from cme.models import AttendanceEntry, AttendanceSession
 from cme.core.actors import Actor
 from cme.core.policy import use_case
 from cme.domain.compliance import format_credit
@@ -45,7 +46,7 @@ def _open_session(session: Session, session_id: int) -> AttendanceSession:
     sess = session.get(AttendanceSession, session_id)
     if sess is None:
         raise tokens.TokenExpired()
-    if sess.status != "open":
+    if sess.status != AttendanceStatus.OPEN:
         raise RecordLocked("本场签到已结束")
     return sess
 
@@ -123,7 +124,7 @@ def sign_in(session: Session, actor: Actor, ticket: str) -> AttendeeState:
         raise DomainError(f"不在签到时间内（签到时间 {_hm_window(sess.sign_in_from, sess.sign_in_to)}）", "签到")
     try:
         with session.begin_nested():  # a double tap racing itself: the unique (session, person) decides
-            entry = AttendanceEntry(session_id=sess.id, user_id=actor.id, source="scan", signed_in_at=now)
+            entry = AttendanceEntry(session_id=sess.id, user_id=actor.id, source=AttendanceSource.SCAN, signed_in_at=now)
             session.add(entry)
     except IntegrityError:
         entry = _entry(session, sess.id, actor.id)

@@ -14,7 +14,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cme import clock
-from cme.attendance.models import AttendanceEntry, AttendanceSession
+from cme.domain.enums import AttendanceStatus, AuditAction, CreditReviewAction, CreditSource, ReviewStatus
+from cme.models import AttendanceEntry, AttendanceSession
 from cme.attendance.sessions import STATUS_LABELS, ineligibility, managed_session
 from cme.core import audit
 from cme.core.actors import Actor
@@ -23,7 +24,7 @@ from cme.credits.summaries import refresh_summary
 from cme.errors import RecordLocked
 from cme.models import CreditRecord, CreditReview
 
-SOURCE = "扫码签到"
+SOURCE = CreditSource.ATTENDANCE
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,12 @@ class ConfirmResult:
 def confirm_session(session: Session, actor: Actor, session_id: int) -> ConfirmResult:
     """Grant the credits of a closed session, exactly once."""
     sess = managed_session(session, actor, session_id)
-    if sess.status == "open":
+    if sess.status == AttendanceStatus.OPEN:
         raise RecordLocked("请先结束签到，再确认授予学分")
     now = clock.utcnow()
     claimed = session.execute(
-        update(AttendanceSession).where(AttendanceSession.id == sess.id, AttendanceSession.status == "closed")
-        .values(status="confirmed", confirmed_at=now, confirmed_by=actor.id).execution_options(synchronize_session=False)
+        update(AttendanceSession).where(AttendanceSession.id == sess.id, AttendanceSession.status == AttendanceStatus.CLOSED)
+        .values(status=AttendanceStatus.CONFIRMED, confirmed_at=now, confirmed_by=actor.id).execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
         raise RecordLocked("本场签到已确认授予学分，不能重复确认")
@@ -60,7 +61,7 @@ def confirm_session(session: Session, actor: Actor, session_id: int) -> ConfirmR
     eligible = [e for e in entries if ineligibility(sess, e) is None]
     filed = set(session.scalars(
         select(CreditRecord.user_id).where(CreditRecord.project_code == sess.project_code, CreditRecord.year == sess.year,
-                                           CreditRecord.status != "rejected",
+                                           CreditRecord.status != ReviewStatus.REJECTED,
                                            CreditRecord.user_id.in_([e.user_id for e in eligible]))))
     granted = 0
     for e in eligible:
@@ -70,19 +71,19 @@ def confirm_session(session: Session, actor: Actor, session_id: int) -> ConfirmR
             user_id=e.user_id, project_code=sess.project_code, project_name=sess.project_name, organizer=sess.organizer,
             year=sess.year, credits=sess.credits, credit_type=sess.credit_type, form=sess.form,
             subject_parent=sess.subject_parent, subject_child=sess.subject_child, date_from=sess.held_on,
-            date_to=sess.held_on, status="approved", source=SOURCE, created_at=now, updated_at=now, reviewed_at=now,
+            date_to=sess.held_on, status=ReviewStatus.APPROVED, source=SOURCE, created_at=now, updated_at=now, reviewed_at=now,
             reviewed_by=actor.id, remark=f"{sess.held_on} {sess.place} 扫码签到",
         )
         session.add(rec)
         session.flush()
-        session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action="approve", at=now))
+        session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action=CreditReviewAction.APPROVE, at=now))
         e.credit_id = rec.id
         refresh_summary(session, e.user_id, sess.year)
         granted += 1
     sess.granted = granted
     result = ConfirmResult(granted, len(eligible) - granted, len(entries) - len(eligible))
-    audit.record(session, actor.id, "attendance.confirm", "attendance", sess.id, institution_id=sess.institution_id,
-                 before={"状态": STATUS_LABELS["closed"]},
-                 after={"状态": STATUS_LABELS["confirmed"], "项目编号": sess.project_code, "授予人数": granted,
+    audit.record(session, actor.id, AuditAction.ATTENDANCE_CONFIRM, "attendance", sess.id, institution_id=sess.institution_id,
+                 before={"状态": STATUS_LABELS[AttendanceStatus.CLOSED]},
+                 after={"状态": STATUS_LABELS[AttendanceStatus.CONFIRMED], "项目编号": sess.project_code, "授予人数": granted,
                         "已登记未重复授予": result.already_filed, "不符合条件": result.not_eligible})
     return result

@@ -20,14 +20,16 @@ from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock
-from cme.attendance.models import ProjectEnrolment
+from cme.domain.enums import AuditAction, ReviewStatus, Role
+from cme.models import ProjectEnrolment
 from cme.core import audit
 from cme.core.actors import Actor, require_role
 from cme.core.policy import use_case
 from cme.credits import progress
 from cme.domain.compliance import CLASS_II, CREDIT_TYPES, NATIONAL_I, PROVINCIAL_I, STATUS_MET, STATUS_UNSET, TOTAL, format_credit
-from cme.errors import Duplicate, NotFound, RecordLocked
+from cme.errors import Duplicate, RecordLocked
 from cme.models import CreditRecord, Profile, Project
 
 
@@ -91,14 +93,14 @@ def my_subjects(session: Session, user_id: int) -> list[str]:
     profile = session.get(Profile, user_id)
     out = [profile.basic["所学专业"]] if profile and profile.basic.get("所学专业") else []
     counts = Counter(session.scalars(select(CreditRecord.subject_parent).where(
-        CreditRecord.user_id == user_id, CreditRecord.status == "approved")))
+        CreditRecord.user_id == user_id, CreditRecord.status == ReviewStatus.APPROVED)))
     return out + [s for s, _ in counts.most_common(3) if s not in out]
 
 
 @use_case
 def credit_plan(session: Session, actor: Actor, *, limit: int = 8) -> CreditPlan:
     """This year's remaining requirement (as on 首页) and the upcoming projects that would close it."""
-    require_role(actor, "person")
+    require_role(actor, Role.PERSON)
     home = progress.home_progress(session, actor)
     v = home.current.verdict
     cycle = f"{v.cycle_start}至{v.cycle_end}年" if v.cycle_start else ""
@@ -120,10 +122,8 @@ def credit_plan(session: Session, actor: Actor, *, limit: int = 8) -> CreditPlan
 @use_case
 def enrol(session: Session, actor: Actor, project_id: int) -> None:
     """预报名 a project that has not started yet."""
-    require_role(actor, "person")
-    p = session.get(Project, project_id)
-    if p is None:
-        raise NotFound("项目不存在")
+    require_role(actor, Role.PERSON)
+    p = get_or_raise(session, Project, project_id, "项目不存在")
     if p.date_from is None or p.date_from < clock.today():
         raise RecordLocked("该项目已开始或已结束，不能预报名")
     try:
@@ -131,5 +131,5 @@ def enrol(session: Session, actor: Actor, project_id: int) -> None:
             session.add(ProjectEnrolment(project_id=p.id, user_id=actor.id, created_at=clock.utcnow()))
     except IntegrityError:
         raise Duplicate("您已预报名该项目", "预报名") from None
-    audit.record(session, actor.id, "enrolment.add", "project", p.id, institution_id=actor.institution_id,
+    audit.record(session, actor.id, AuditAction.ENROLMENT_ADD, "project", p.id, institution_id=actor.institution_id,
                  after={"项目编号": p.code, "项目名称": p.name})

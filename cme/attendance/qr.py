@@ -10,6 +10,7 @@ from cme.attendance.sessions import SessionView, session_view
 from cme.config import get_settings
 from cme.core.actors import Actor
 from cme.core.policy import use_case
+from cme.domain.enums import AttendanceStatus
 from cme.reports.qr import qr_png
 
 CHECKIN_PATH = "checkin"  # the url_path of pages/public/checkin.py
@@ -31,7 +32,7 @@ class LiveQr:
 def live_qr(session: Session, actor: Actor, session_id: int) -> LiveQr:
     """What the organiser's screen shows now: counts, and while open the QR of this 30-second step."""
     view = session_view(session, actor, session_id)
-    if view.status != "open":
+    if view.status != AttendanceStatus.OPEN:
         return LiveQr(view, None, None, 0)
     url = checkin_url(session_id)
     return LiveQr(view, url, qr_png(url, box_size=12), tokens.seconds_left())

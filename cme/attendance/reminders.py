@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from cme import clock, crypto
 from cme.accounts import sms
 from cme.analytics.service import StaffRow, staff_compliance
-from cme.attendance.models import Reminder, ReminderMark
+from cme.domain.enums import AuditAction, Role, SmsKind
+from cme.models import Reminder, ReminderMark
 from cme.core import audit
 from cme.core.actors import Actor, require_role
 from cme.core.policy import use_case
@@ -60,7 +61,7 @@ class ReminderTarget:
 
 
 def _behind(session: Session, actor: Actor, year: int, institution_id: int | None) -> list[StaffRow]:
-    require_role(actor, "unit", "province")
+    require_role(actor, Role.UNIT, Role.PROVINCE)
     return staff_compliance(session, actor, year, institution_id=institution_id, status=STATUS_NOT_MET)
 
 
@@ -136,7 +137,7 @@ def send_reminders(session: Session, actor: Actor, year: int, *, institution_id:
         phone = crypto.decrypt(phones.get(r.user_id)) if sms_too else None
         queued = bool(phone) and sms.reserve_notice(session, phone, now)
         if queued:
-            run.outbox.append(sms.queue(session, phone, "【省卫计信息中心】" + text, kind="notice", ttl=sms.NOTICE_TTL,
+            run.outbox.append(sms.queue(session, phone, "【省卫计信息中心】" + text, kind=SmsKind.NOTICE, ttl=sms.NOTICE_TTL,
                                         send_after_commit=False))
             run.sms_queued += 1
         elif sms_too and phone:
@@ -146,7 +147,7 @@ def send_reminders(session: Session, actor: Actor, year: int, *, institution_id:
         session.add(Reminder(user_id=r.user_id, year=year, institution_id=r.institution_id, sent_at=now, message=text,
                              sms=queued, sent_by=actor.id or None))
         run.sent += 1
-    audit.record(session, actor.id or None, "reminder.send", "reminder", year,
+    audit.record(session, actor.id or None, AuditAction.REMINDER_SEND, "reminder", year,
                  institution_id=institution_id if actor.is_province_admin else actor.institution_id,
                  after={"年度": year, "未达标": run.behind, "已提醒": run.sent, "7天内已提醒跳过": run.skipped_recent,
                         "短信": run.sms_queued})

@@ -12,8 +12,10 @@ from datetime import date, datetime, time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock, crypto
-from cme.attendance.models import AttendanceEntry, AttendanceSession, ProjectEnrolment
+from cme.domain.enums import AccountStatus, AttendanceSource, AttendanceStatus, AuditAction, Role
+from cme.models import AttendanceEntry, AttendanceSession, ProjectEnrolment
 from cme.core import audit
 from cme.core.actors import Actor, require_role
 from cme.core.policy import use_case
@@ -22,8 +24,8 @@ from cme.domain.identity import check_text, parse_id_number
 from cme.errors import Duplicate, NotFound, NotPermitted, RecordLocked, ValidationError
 from cme.models import Department, Institution, Project, User
 
-STATUS_LABELS = {"open": "签到中", "closed": "已结束", "confirmed": "已确认授予"}
-SOURCE_LABELS = {"scan": "扫码", "walk_in": "现场补录"}
+STATUS_LABELS = {AttendanceStatus.OPEN: "签到中", AttendanceStatus.CLOSED: "已结束", AttendanceStatus.CONFIRMED: "已确认授予"}
+SOURCE_LABELS = {AttendanceSource.SCAN: "扫码", AttendanceSource.WALK_IN: "现场补录"}
 MAX_MINUTES = 24 * 60
 
 
@@ -36,13 +38,13 @@ def organising_institution_id(session: Session, organizer: str) -> int | None:
 
 
 def _require_organiser(actor: Actor, institution_id: int | None) -> None:
-    require_role(actor, "unit", "province")
+    require_role(actor, Role.UNIT, Role.PROVINCE)
     if actor.is_unit_admin and institution_id != actor.institution_id:
         raise NotPermitted("只能管理本机构主办项目的签到")
 
 
 def _own_projects(session: Session, actor: Actor):
-    require_role(actor, "unit", "province")
+    require_role(actor, Role.UNIT, Role.PROVINCE)
     q = select(Project)
     if actor.is_unit_admin:
         name = session.scalar(select(Institution.name).where(Institution.id == actor.institution_id))
@@ -81,9 +83,7 @@ def organisable_projects(session: Session, actor: Actor, *, since_year: int | No
 
 
 def _project(session: Session, actor: Actor, project_id: int) -> Project:
-    p = session.get(Project, project_id)
-    if p is None:
-        raise NotFound("项目不存在")
+    p = get_or_raise(session, Project, project_id, "项目不存在")
     _require_organiser(actor, organising_institution_id(session, p.organizer))
     return p
 
@@ -158,12 +158,12 @@ def open_session(session: Session, actor: Actor, project_id: int, data: SessionI
     sess = AttendanceSession(
         project_id=p.id, institution_id=organising_institution_id(session, p.organizer), project_code=p.code,
         project_name=p.name, organizer=p.organizer, year=p.year, credit_type=p.credit_type, credits=p.credits,
-        form=p.form, subject_parent=p.subject_parent, subject_child=p.subject_child, status="open",
+        form=p.form, subject_parent=p.subject_parent, subject_child=p.subject_child, status=AttendanceStatus.OPEN,
         opened_by=actor.id, opened_at=clock.utcnow(), **values,
     )
     session.add(sess)
     session.flush()
-    audit.record(session, actor.id, "attendance.open", "attendance", sess.id, institution_id=sess.institution_id,
+    audit.record(session, actor.id, AuditAction.ATTENDANCE_OPEN, "attendance", sess.id, institution_id=sess.institution_id,
                  after={"项目编号": p.code, "签到日期": str(sess.held_on), "签到地点": sess.place,
                         "最短在场时间": sess.min_minutes})
     return sess.id
@@ -172,9 +172,7 @@ def open_session(session: Session, actor: Actor, project_id: int, data: SessionI
 @use_case
 def managed_session(session: Session, actor: Actor, session_id: int, *, lock: bool = False) -> AttendanceSession:
     """A session the actor may run (NotFound / NotPermitted otherwise)."""
-    sess = session.get(AttendanceSession, session_id, with_for_update=lock)
-    if sess is None:
-        raise NotFound("签到场次不存在")
+    sess = get_or_raise(session, AttendanceSession, session_id, "签到场次不存在", with_for_update=lock)
     _require_organiser(actor, sess.institution_id)
     return sess
 
@@ -183,11 +181,11 @@ def managed_session(session: Session, actor: Actor, session_id: int, *, lock: bo
 def close_session(session: Session, actor: Actor, session_id: int) -> None:
     """结束签到: no more scans; the list can now be reviewed and confirmed."""
     sess = managed_session(session, actor, session_id)
-    if sess.status != "open":
+    if sess.status != AttendanceStatus.OPEN:
         raise RecordLocked("本场签到已结束")
-    sess.status, sess.closed_at = "closed", clock.utcnow()
-    audit.record(session, actor.id, "attendance.close", "attendance", sess.id, institution_id=sess.institution_id,
-                 before={"状态": STATUS_LABELS["open"]}, after={"状态": STATUS_LABELS["closed"]})
+    sess.status, sess.closed_at = AttendanceStatus.CLOSED, clock.utcnow()
+    audit.record(session, actor.id, AuditAction.ATTENDANCE_CLOSE, "attendance", sess.id, institution_id=sess.institution_id,
+                 before={"状态": STATUS_LABELS[AttendanceStatus.OPEN]}, after={"状态": STATUS_LABELS[AttendanceStatus.CLOSED]})
 
 
 # ---- what the organiser sees -------------------------------------------------------------------
@@ -252,7 +250,7 @@ def ineligibility(sess: AttendanceSession, entry: AttendanceEntry) -> str | None
     """Why an entry earns no credit, or None when it does (walk-ins were vouched for by the organiser)."""
     if entry.removed_at is not None:
         return f"已移除：{entry.removed_reason}"
-    if entry.source == "walk_in":
+    if entry.source == AttendanceSource.WALK_IN:
         return None
     if entry.signed_in_at is None:
         return "未签到"
@@ -300,7 +298,7 @@ def attendance_list(session: Session, actor: Actor, session_id: int) -> list[Att
     out = []
     for e, name, username, masked, inst, dept in rows:
         reason = ineligibility(sess, e)
-        if reason is None and sess.status == "confirmed":
+        if reason is None and sess.status == AttendanceStatus.CONFIRMED:
             result = "已授予学分" if e.credit_id else "已登记该项目，未重复授予"
         else:
             result = reason or "符合"
@@ -342,9 +340,9 @@ def expected_attendees(session: Session, actor: Actor, project_id: int) -> list[
 
 def _reviewable(session: Session, actor: Actor, session_id: int) -> AttendanceSession:
     sess = managed_session(session, actor, session_id)
-    if sess.status == "open":
+    if sess.status == AttendanceStatus.OPEN:
         raise RecordLocked("请先结束签到，再审核签到名单")
-    if sess.status == "confirmed":
+    if sess.status == AttendanceStatus.CONFIRMED:
         raise RecordLocked("本场签到已确认授予学分，名单不能再修改")
     return sess
 
@@ -363,7 +361,7 @@ def remove_attendee(session: Session, actor: Actor, session_id: int, entry_id: i
     except ValueError as e:
         raise ValidationError({"移除原因": "请填写移除原因" if str(e) == "不能为空" else str(e)}) from None
     entry.removed_at, entry.removed_by, entry.removed_reason = clock.utcnow(), actor.id, text
-    audit.record(session, actor.id, "attendance.remove", "attendance", sess.id, institution_id=sess.institution_id,
+    audit.record(session, actor.id, AuditAction.ATTENDANCE_REMOVE, "attendance", sess.id, institution_id=sess.institution_id,
                  before={"人员": entry.user_id}, after={"移除原因": text})
 
 
@@ -376,17 +374,17 @@ def add_walk_in(session: Session, actor: Actor, session_id: int, id_number: str)
     except ValueError as e:
         raise ValidationError({"身份证号": str(e)}) from None
     user = session.scalar(select(User).where(User.id_number_hash == crypto.lookup_hash(number)))
-    if user is None or user.role != "person" or user.status != "approved":
+    if user is None or user.role != Role.PERSON or user.status != AccountStatus.APPROVED:
         raise NotFound("未找到该身份证号对应的已审核个人用户")
     entry = session.scalar(select(AttendanceEntry).where(AttendanceEntry.session_id == sess.id,
                                                          AttendanceEntry.user_id == user.id))
     if entry is not None and entry.removed_at is None:
         raise Duplicate(f"{user.name}已在签到名单中", "身份证号")
     if entry is None:
-        session.add(AttendanceEntry(session_id=sess.id, user_id=user.id, source="walk_in", added_by=actor.id))
+        session.add(AttendanceEntry(session_id=sess.id, user_id=user.id, source=AttendanceSource.WALK_IN, added_by=actor.id))
     else:  # put back someone removed by mistake, now vouched for by the organiser
-        entry.source, entry.added_by, entry.removed_at, entry.removed_by, entry.removed_reason = "walk_in", actor.id, None, None, None
+        entry.source, entry.added_by, entry.removed_at, entry.removed_by, entry.removed_reason = AttendanceSource.WALK_IN, actor.id, None, None, None
     session.flush()
-    audit.record(session, actor.id, "attendance.walk_in", "attendance", sess.id, institution_id=sess.institution_id,
+    audit.record(session, actor.id, AuditAction.ATTENDANCE_ADD_WALK_IN, "attendance", sess.id, institution_id=sess.institution_id,
                  after={"人员": user.name, "身份证号": crypto.mask_id_number(number)})
     return user.name

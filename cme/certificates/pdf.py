@@ -28,14 +28,15 @@ from io import BytesIO
 from fpdf.enums import TableCellFillMode, VAlign, WrapMode
 from fpdf.fonts import FontFace
 
+from cme.domain.enums import CertificateKind
 from cme.reports.fonts import FONT_FAMILY, PagedPDF, has_bold, new_pdf
 from cme.reports.qr import qr_png
 
-KINDS = ("combined", "class1", "class2")
+KINDS = (CertificateKind.COMBINED, CertificateKind.CLASS1, CertificateKind.CLASS2)
 KIND_TITLES = {
-    "combined": "合成I类II类综合学分证明",
-    "class1": "合成I类学分证明",
-    "class2": "合成II类学分证明",
+    CertificateKind.COMBINED: "合成I类II类综合学分证明",
+    CertificateKind.CLASS1: "合成I类学分证明",
+    CertificateKind.CLASS2: "合成II类学分证明",
 }
 # the kind as the title line names it: a certificate of only II类 credits must not pass for a full one
 KIND_SHORT = {"combined": "I类、II类综合", "class1": "I类", "class2": "II类"}
@@ -70,7 +71,7 @@ class CertificateYear:
 
 @dataclass(frozen=True)
 class CertificateContent:
-    kind: str  # "combined" | "class1" | "class2"
+    kind: str  # a CertificateKind
     institution: str
     title: str  # 技术职称; empty -> printed as 无职称 (as in fig. 27)
     name: str
@@ -115,7 +116,7 @@ def year_sentence(kind: str, year: CertificateYear) -> str:
         raise ValueError(f"unknown certificate kind: {kind!r} (expected one of {KINDS})")
     head = f"该同志{year.year}年度,共计完成:"
     class1 = f"国家级I类学分{fmt_total(year.national_i)}分,省I类学分{fmt_total(year.provincial_i)}分"
-    if kind == "class1":
+    if kind == CertificateKind.CLASS1:
         return f"{head}{class1}。"
     return f"{head}{class1},II类学分{fmt_total(year.class_ii)}分。"
 

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from cme.clock import fmt_local, utcnow
+from cme.domain.enums import AuditAction, Role
 from cme.domain.identity import check_text
 from cme.errors import FieldErrors, NotFound, NotPermitted, RecordLocked
 from cme.labels import CERTIFICATE_KIND
@@ -53,7 +54,7 @@ def _row(cert: Certificate, name: str = "", username: str = "") -> CertificateRo
 @use_case
 def list_own_certificates(session: Session, actor: Actor) -> list[CertificateRow]:
     """我的证明: the actor's issued certificates, newest first."""
-    require_role(actor, "person")
+    require_role(actor, Role.PERSON)
     certs = session.scalars(
         select(Certificate).where(Certificate.user_id == actor.id).order_by(Certificate.id.desc()).limit(LIST_LIMIT)
     )
@@ -63,7 +64,7 @@ def list_own_certificates(session: Session, actor: Actor) -> list[CertificateRow
 @use_case
 def reprint_certificate(session: Session, actor: Actor, serial: str | None) -> IssuedCertificate:
     """补打: the actor's own stored certificate, as issued."""
-    require_role(actor, "person")
+    require_role(actor, Role.PERSON)
     cert = session.scalar(select(Certificate).where(Certificate.serial == normalize_serial(serial)))
     if cert is None or cert.user_id != actor.id:
         raise NotFound("证书不存在")
@@ -104,5 +105,5 @@ def void_certificate(session: Session, actor: Actor, serial: str | None, reason:
     cert.voided_at = utcnow()
     cert.void_reason = reason
     owner = session.get(User, cert.user_id)
-    audit.record(session, actor.id, "void_certificate", "certificate", serial, institution_id=owner.institution_id,
+    audit.record(session, actor.id, AuditAction.CERTIFICATE_VOID, "certificate", serial, institution_id=owner.institution_id,
                  before={"status": "genuine"}, after={"status": "voided", "reason": cert.void_reason})

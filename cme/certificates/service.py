@@ -35,6 +35,7 @@ from cme.clock import fmt_local, today
 from cme.config import get_settings
 from cme.core import throttle
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
+from cme.domain.enums import AccountStatus, AuditAction, CertificateKind, ReviewStatus, Role
 from cme.domain.inputs import FIRST_YEAR, parse_year
 from cme.domain.standards import NO_TITLE_LABEL, parse_title_label
 from cme.errors import FieldErrors, NotFound, NotPermitted, ValidationError
@@ -55,9 +56,9 @@ from cme.core.policy import use_case
 
 MAX_YEARS = 10
 KIND_TYPES = {
-    "combined": (NATIONAL_I, PROVINCIAL_I, CLASS_II),
-    "class1": (NATIONAL_I, PROVINCIAL_I),
-    "class2": (CLASS_II,),
+    CertificateKind.COMBINED: (NATIONAL_I, PROVINCIAL_I, CLASS_II),
+    CertificateKind.CLASS1: (NATIONAL_I, PROVINCIAL_I),
+    CertificateKind.CLASS2: (CLASS_II,),
 }
 STATUS_LABELS = {"genuine": "真实有效", "not_found": "未找到", "voided": "已作废"}
 SERIAL_RE = re.compile(r"^SC[0-9]{8}[0-9A-Z]{8}$")
@@ -172,7 +173,7 @@ def build_content(session: Session, actor: Actor, kind: str | None, year_from: i
         select(CreditRecord)
         .where(
             CreditRecord.user_id == user.id,
-            CreditRecord.status == "approved",
+            CreditRecord.status == ReviewStatus.APPROVED,
             CreditRecord.year.between(year_from, year_to),
         )
         .order_by(CreditRecord.year, CreditRecord.date_from, CreditRecord.project_code, CreditRecord.id)
@@ -312,7 +313,7 @@ def issue_certificate(session: Session, actor: Actor, kind: str | None, year_fro
                        year_to=content.year_to, content_hash=digest, content=content_to_json(content))
     session.add(cert)
     session.flush()
-    audit.record(session, actor.id, "issue_certificate", "certificate", serial, institution_id=actor.institution_id,
+    audit.record(session, actor.id, AuditAction.CERTIFICATE_ISSUE, "certificate", serial, institution_id=actor.institution_id,
                  after={"kind": content.kind, "year_from": content.year_from, "year_to": content.year_to,
                         "content_hash": digest})
     url = verify_url(serial)
@@ -343,7 +344,7 @@ def verify_certificate(session: Session, serial: str | None, *, client: str | No
     throttle.hit(session, f"cert_verify:{serial[:10]}", limit=VERIFY_LIMIT, window=VERIFY_WINDOW,
                  message="查询过于频繁，请1分钟后再试", field="证书编号")
     cert = session.scalar(select(Certificate).where(Certificate.serial == serial)) if SERIAL_RE.match(serial) else None
-    audit.record(session, None, "certificate.verify", "certificate", serial[:40],
+    audit.record(session, None, AuditAction.CERTIFICATE_VERIFY, "certificate", serial[:40],
                  after={"found": cert is not None}, client=client)
     if cert is None:
         return VerificationResult("not_found", serial)
@@ -372,8 +373,8 @@ def verify_certificate(session: Session, serial: str | None, *, client: str | No
 def person_by_username(session: Session, username: str) -> Actor:
     """The approved person an operator issues a certificate for (CLI); admins have none."""
     user = session.scalar(select(User).where(User.username == (username or "").strip()))
-    if user is None or user.status != "approved":
+    if user is None or user.status != AccountStatus.APPROVED:
         raise NotFound(f"没有已审核通过的用户：{username}")
-    if user.role != "person":
+    if user.role != Role.PERSON:
         raise NotPermitted("只能为个人用户出具学分证明")
     return actor_from_user(user)

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cme.errors import NotFound, NotPermitted
+from cme.db import get_or_raise
+from cme.domain.enums import AccountStatus, Role
+from cme.errors import NotPermitted
 from cme.models import User
 from cme.core.policy import use_case
 
@@ -22,20 +24,20 @@ class Actor:
 
     @property
     def is_person(self) -> bool:
-        return self.role == "person"
+        return self.role == Role.PERSON
 
     @property
     def is_unit_admin(self) -> bool:
-        return self.role == "unit"
+        return self.role == Role.UNIT
 
     @property
     def is_province_admin(self) -> bool:
-        return self.role == "province"
+        return self.role == Role.PROVINCE
 
 
 # The server operator's scheduled jobs (python -m cme remind from cron) act province-wide. It is never
 # a database user: the policy lets this very object through and no other (cme/core/policy.py).
-OPERATOR = Actor(0, "system", "系统定时任务", "province", None, None)
+OPERATOR = Actor(0, "system", "系统定时任务", Role.PROVINCE, None, None)
 
 
 def actor_from_user(user: User) -> Actor:
@@ -44,7 +46,7 @@ def actor_from_user(user: User) -> Actor:
 
 def load_actor(session: Session, user_id: int) -> Actor:
     user = session.get(User, user_id)
-    if user is None or user.status != "approved":
+    if user is None or user.status != AccountStatus.APPROVED:
         raise NotPermitted("账号不可用，请重新登录")
     return actor_from_user(user)
 
@@ -56,9 +58,7 @@ def require_role(actor: Actor, *roles: str) -> None:
 
 def get_user_in_scope(session: Session, actor: Actor, user_id: int) -> User:
     """The user `actor` may see: oneself; an institution's own staff; anyone for the province."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("用户不存在")
+    user = get_or_raise(session, User, user_id, "用户不存在")
     if actor.id == user.id or actor.is_province_admin:
         return user
     if actor.is_unit_admin and user.institution_id == actor.institution_id:
@@ -92,4 +92,4 @@ def account_state(session: Session, actor: Actor) -> AccountState:
         select(User, Institution.name, Department.name).outerjoin(Institution, Institution.id == User.institution_id)
         .outerjoin(Department, Department.id == User.department_id).where(User.id == actor.id)).one()
     place = " - ".join(p for p in (inst_name or "四川省卫生健康委员会", dept_name) if p)
-    return AccountState(place, f"{place} | 欢迎 {user.name}", user.must_change_password, user.profile_completed or user.role != "person")
+    return AccountState(place, f"{place} | 欢迎 {user.name}", user.must_change_password, user.profile_completed or user.role != Role.PERSON)

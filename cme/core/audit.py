@@ -8,8 +8,10 @@ mobile number that slipped into before/after is masked on the way out.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -19,40 +21,46 @@ from cme.crypto import mask_id_number, mask_phone
 from cme.models import AuditLog, User
 from cme.core.actors import Actor
 from cme.core.policy import use_case
+from cme.domain.enums import AuditAction
 
 SECRET_KEYS = {"password", "password_hash", "token", "id_number_enc", "phone_enc"}
 _ID_RE = re.compile(r"(?<![0-9])\d{17}[\dXx](?![0-9])")
 _PHONE_RE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
 
-# Chinese names of the actions services record; an unknown action is shown as it is stored
-ACTION_LABELS = {
-    "account.locked": "账号锁定", "login.success": "登录成功", "login.failure": "登录失败",
-    "registration.status_query": "注册状态查询", "certificate.verify": "证书验证", "export": "导出数据", "account.disabled": "停用账号", "account.enabled": "启用账号",
-    "access.denied": "越权操作被拒绝", "admin.created": "创建管理员", "user.created": "创建用户",
-    "credit.submit": "学分登记", "credit.update": "学分修改", "credit.delete": "学分删除",
-    "credit.approve": "学分审核通过", "credit.reject": "学分审核不过", "issue_certificate": "出具学分证明",
-    "void_certificate": "作废学分证明", "notice.publish": "发布通知", "notice.withdraw": "撤回通知",
-    "password.admin_reset": "管理员重置密码", "password.changed": "修改密码", "password.reset_by_sms": "短信找回密码",
-    "profile_change": "档案变更申请", "profile_approve": "档案审核通过", "profile_reject": "档案审核不过",
-    "registration.submitted": "个人注册", "registration.resubmitted": "注册信息修改",
-    "registration.approved": "注册审核通过", "registration.rejected": "注册审核不过",
-    "standard.add": "个人学分标准新增", "standard.delete": "个人学分标准删除",
-    "transfer_request": "调动申请", "transfer_approve": "调动审核通过", "transfer_reject": "调动审核不过",
-    "transfer_withdraw": "调动申请撤回",
-    "department.add": "新增科室", "department.rename": "科室改名", "department.deactivate": "停用科室",
-    "department.activate": "启用科室", "department.delete": "删除科室",
-    "institution.add": "新增机构", "institution.update": "修改机构", "institution.deactivate": "停用机构",
-    "institution.activate": "启用机构", "institution.admin_add": "创建单位管理员",
-    "project.add": "新增项目", "project.update": "修改项目", "project.delete": "删除项目",
-    "standard_version.add": "新增学分标准版本", "standard_version.update": "修改学分标准版本",
-    "standard_version.delete": "删除学分标准版本",
-    "credit.import": "批量导入学分", "legacy.import_users": "导入原平台用户",
-    "dictionary.add": "新增字典项", "dictionary.rename": "字典项改名", "dictionary.deactivate": "停用字典项",
-    "dictionary.activate": "启用字典项", "dictionary.move": "字典项排序",
-    "attendance.open": "开始签到", "attendance.close": "结束签到", "attendance.remove": "移出签到名单",
-    "attendance.walk_in": "现场补录签到", "attendance.confirm": "签到确认授予学分",
-    "enrolment.add": "预报名", "reminder.send": "提醒未达标人员",
+# Chinese names of the actions services record: one for every AuditAction (tests/unit/test_audit_actions.py);
+# an action not named here (a row older than its code) is shown as it is stored
+A = AuditAction
+ACTION_LABELS: dict[str, str] = {
+    A.ACCESS_DENY: "越权操作被拒绝", A.ACCOUNT_DISABLE: "停用账号", A.ACCOUNT_ENABLE: "启用账号", A.ACCOUNT_LOCK: "账号锁定",
+    A.ADMIN_CREATE: "创建管理员", A.USER_CREATE: "创建用户", A.LEGACY_IMPORT_USERS: "导入原平台用户", A.LEGACY_WRAP_HASHES: "加固原平台密码哈希",
+    A.LOGIN_SUCCEED: "登录成功", A.LOGIN_FAIL: "登录失败", A.PASSWORD_CHANGE: "修改密码",
+    A.PASSWORD_RESET_BY_ADMIN: "管理员重置密码", A.PASSWORD_RESET_BY_SMS: "短信找回密码",
+    A.REGISTRATION_SUBMIT: "个人注册", A.REGISTRATION_RESUBMIT: "注册信息修改", A.REGISTRATION_APPROVE: "注册审核通过",
+    A.REGISTRATION_REJECT: "注册审核不过", A.REGISTRATION_QUERY_STATUS: "注册状态查询",
+    A.CREDIT_SUBMIT: "学分登记", A.CREDIT_UPDATE: "学分修改", A.CREDIT_DELETE: "学分删除", A.CREDIT_APPROVE: "学分审核通过",
+    A.CREDIT_REJECT: "学分审核不过", A.CREDIT_IMPORT: "批量导入学分", A.DATA_EXPORT: "导出数据",
+    A.CERTIFICATE_ISSUE: "出具学分证明", A.CERTIFICATE_VOID: "作废学分证明", A.CERTIFICATE_VERIFY: "证书验证",
+    A.NOTICE_PUBLISH: "发布通知", A.NOTICE_WITHDRAW: "撤回通知",
+    A.PROFILE_SUBMIT_FIRST: "首次填写档案", A.PROFILE_SAVE_BASIC: "修改基本信息", A.PROFILE_SAVE_ENTRY: "修改档案条目",
+    A.PROFILE_DELETE_ENTRY: "删除档案条目", A.PROFILE_UPLOAD_PHOTO: "上传照片",
+    A.PROFILE_APPROVE: "档案审核通过", A.PROFILE_REJECT: "档案审核不过",
+    A.STANDARD_ADD: "个人学分标准新增", A.STANDARD_DELETE: "个人学分标准删除",
+    A.TRANSFER_REQUEST: "调动申请", A.TRANSFER_APPROVE: "调动审核通过", A.TRANSFER_REJECT: "调动审核不过",
+    A.TRANSFER_WITHDRAW: "调动申请撤回",
+    A.DEPARTMENT_ADD: "新增科室", A.DEPARTMENT_RENAME: "科室改名", A.DEPARTMENT_DEACTIVATE: "停用科室",
+    A.DEPARTMENT_ACTIVATE: "启用科室", A.DEPARTMENT_DELETE: "删除科室",
+    A.INSTITUTION_ADD: "新增机构", A.INSTITUTION_UPDATE: "修改机构", A.INSTITUTION_DEACTIVATE: "停用机构",
+    A.INSTITUTION_ACTIVATE: "启用机构", A.INSTITUTION_ADD_ADMIN: "创建单位管理员",
+    A.PROJECT_ADD: "新增项目", A.PROJECT_UPDATE: "修改项目", A.PROJECT_DELETE: "删除项目",
+    A.STANDARD_VERSION_ADD: "新增学分标准版本", A.STANDARD_VERSION_UPDATE: "修改学分标准版本",
+    A.STANDARD_VERSION_DELETE: "删除学分标准版本",
+    A.DICTIONARY_ADD: "新增字典项", A.DICTIONARY_RENAME: "字典项改名", A.DICTIONARY_DEACTIVATE: "停用字典项",
+    A.DICTIONARY_ACTIVATE: "启用字典项", A.DICTIONARY_MOVE: "字典项排序",
+    A.ATTENDANCE_OPEN: "开始签到", A.ATTENDANCE_CLOSE: "结束签到", A.ATTENDANCE_REMOVE: "移出签到名单",
+    A.ATTENDANCE_ADD_WALK_IN: "现场补录签到", A.ATTENDANCE_CONFIRM: "签到确认授予学分",
+    A.ENROLMENT_ADD: "预报名", A.REMINDER_SEND: "提醒未达标人员",
 }
+del A
 
 
 def action_label(action: str) -> str:
@@ -62,7 +70,7 @@ def action_label(action: str) -> str:
 def record(
     session: Session,
     actor_id: int | None,
-    action: str,
+    action: AuditAction,
     entity: str,
     entity_id: object = None,
     *,
@@ -85,6 +93,39 @@ def record(
             client=(client or None) and client[:64],
         )
     )
+
+
+def record_add(session: Session, actor_id: int | None, action: AuditAction, entity: str, row: Any,
+               snapshot: Callable[[Any], dict], **where: Any) -> int:
+    """Insert `row` and record its snapshot; returns its new id."""
+    session.add(row)
+    session.flush()
+    record(session, actor_id, action, entity, row.id, after=snapshot(row), **where)
+    return row.id
+
+
+def record_update(session: Session, actor_id: int | None, action: AuditAction, entity: str, row: Any,
+                  values: dict[str, Any], snapshot: Callable[[Any], dict], **where: Any) -> None:
+    """Set `values` on `row` and record its snapshot before and after, when anything changed."""
+    before = snapshot(row)
+    for key, value in values.items():
+        setattr(row, key, value)
+    session.flush()
+    if (after := snapshot(row)) != before:
+        record(session, actor_id, action, entity, row.id, before=before, after=after, **where)
+
+
+def record_switch(session: Session, actor_id: int | None, row: Any, active: bool, actions: tuple[AuditAction, AuditAction],
+                  entity: str, *, key: str = "active", shown: Callable[[], dict] = dict, **where: Any) -> None:
+    """停用/启用: set `row.active` and record the first action (on) or the second (off), with what `shown`
+    returns beside the flag under `key`. Nothing happens when the row already is so."""
+    if row.active == active:
+        return
+    row.active = active
+    session.flush()
+    same = shown()
+    record(session, actor_id, actions[0] if active else actions[1], entity, row.id,
+           before={**same, key: not active}, after={**same, key: active}, **where)
 
 
 @dataclass(frozen=True)
@@ -178,5 +219,5 @@ def audit_actions(session: Session, actor: Actor) -> list[str]:
 @use_case
 def record_export(session: Session, actor: Actor, what: str, rows: int, *, client: str | None = None) -> None:
     """A download of personal data (学分信息, 本机构人员…) goes on record: who, what, how many rows, from where."""
-    record(session, actor.id, "export", "export", None, institution_id=actor.institution_id,
+    record(session, actor.id, AuditAction.DATA_EXPORT, "export", None, institution_id=actor.institution_id,
            after={"what": what[:60], "rows": int(rows)}, client=client)

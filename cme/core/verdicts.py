@@ -28,11 +28,12 @@ from cme.domain.compliance import (
     CLASS_II, NATIONAL_I, PROVINCIAL_I, STATUS_MET, STATUS_NOT_MET, STATUS_UNSET, TOTAL, ComplianceSettings, YearTotals,
     YearVerdict, to_credit, year_verdict,
 )
+from cme.domain.enums import ReviewStatus, Verdict
 from cme.domain.standards import Standard, parse_title_label
 from cme.models import AppSetting, CreditSummary, PersonalStandard, User
 
 ZERO = Decimal("0")
-VERDICT_CODE = {STATUS_MET: "met", STATUS_NOT_MET: "not_met"}
+VERDICT_CODE = {STATUS_MET: Verdict.MET, STATUS_NOT_MET: Verdict.NOT_MET}
 RULE_KEY = "verdicts.rule"
 RULE_VERSION = "1"
 _T = CreditSummary.__table__
@@ -59,7 +60,7 @@ def title_level(title: str | None) -> str | None:
 def stored_fields(verdict: YearVerdict, standard_id: int | None, title: str | None) -> dict:
     """The columns a verdict is stored in."""
     if verdict.standard_code is None:
-        return dict(standard_id=None, standard_code=None, title_level=None, verdict="unset", national_i_cycle=None,
+        return dict(standard_id=None, standard_code=None, title_level=None, verdict=Verdict.UNSET, national_i_cycle=None,
                     short_national_i=ZERO, short_provincial_i=ZERO, short_class_ii=ZERO, short_total=ZERO)
     m = verdict.missing
     return dict(standard_id=standard_id, standard_code=verdict.standard_code, title_level=title_level(title),
@@ -79,13 +80,13 @@ def from_stored(year: int, row, catalogue: dict[int, Standard], settings: Compli
                     provincial_i_obtained=prov + nat if settings.national_counts_as_provincial_i else prov,
                     class_ii_obtained=ii, total_obtained=nat + prov + ii, pending_i=to_credit(row.pending_i),
                     pending_ii=to_credit(row.pending_ii))
-    std = catalogue.get(row.standard_id) if row.verdict != "unset" else None
+    std = catalogue.get(row.standard_id) if row.verdict != Verdict.UNSET else None
     if std is None:
         return YearVerdict(standard_code=None, status=STATUS_UNSET, **obtained)
     shortfalls = ((NATIONAL_I, row.short_national_i), (PROVINCIAL_I, row.short_provincial_i),
                   (CLASS_II, row.short_class_ii), (TOTAL, row.short_total))
     return YearVerdict(
-        standard_code=std.code, status=STATUS_MET if row.verdict == "met" else STATUS_NOT_MET,
+        standard_code=std.code, status=STATUS_MET if row.verdict == Verdict.MET else STATUS_NOT_MET,
         provincial_i_required=std.provincial_i_per_year, class_ii_required=std.class_ii_per_year,
         total_required=std.total_per_year, cycle_start=year - std.cycle_years + 1, cycle_end=year,
         national_i_cycle_obtained=to_credit(row.national_i_cycle), national_i_cycle_required=std.national_i_per_cycle,
@@ -241,7 +242,7 @@ def differences(session: Session, user_ids: Iterable[int] | None = None) -> list
     settings = current_settings()
     catalogue = reference.standards_by_id(session)
     cr = CreditRecord
-    approved = cr.status == "approved"
+    approved = cr.status == ReviewStatus.APPROVED
 
     def amount(kind):
         return func.coalesce(func.sum(case((approved & (cr.credit_type == kind), cr.credits), else_=0)), 0)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from cme import clock
 from cme.core.actors import Actor, require_role
 from cme.core.policy import use_case
+from cme.domain.enums import ReviewStatus, Role
 from cme.models import CreditRecord
 
 RECENT_DAYS = 30
@@ -39,13 +40,13 @@ class RejectedCredit:
 @use_case
 def rejected_to_resubmit(session: Session, actor: Actor) -> list[RejectedCredit]:
     """The actor's rejected credits not yet registered again, newest review first."""
-    require_role(actor, "person")
+    require_role(actor, Role.PERSON)
     again = aliased(CreditRecord)
     later = exists().where(and_(again.user_id == CreditRecord.user_id, again.project_code == CreditRecord.project_code,
-                                again.year == CreditRecord.year, again.status != "rejected"))
+                                again.year == CreditRecord.year, again.status != ReviewStatus.REJECTED))
     rows = session.scalars(
         select(CreditRecord)
-        .where(CreditRecord.user_id == actor.id, CreditRecord.status == "rejected", ~later)
+        .where(CreditRecord.user_id == actor.id, CreditRecord.status == ReviewStatus.REJECTED, ~later)
         .order_by(CreditRecord.reviewed_at.desc(), CreditRecord.id.desc())
     )
     return [RejectedCredit(r.id, r.project_code, r.project_name, r.year, r.credit_type, Decimal(str(r.credits)),
@@ -62,11 +63,11 @@ class RecentReviews:
 @use_case
 def recent_reviews(session: Session, actor: Actor, days: int = RECENT_DAYS) -> RecentReviews:
     """Own credits approved / rejected in the last `days` days (the 首页 badges)."""
-    require_role(actor, "person")
+    require_role(actor, Role.PERSON)
     since = clock.utcnow() - timedelta(days=days)
     reviewed = dict(session.execute(
         select(CreditRecord.status, func.count())
         .where(CreditRecord.user_id == actor.id, CreditRecord.reviewed_at >= since)
         .group_by(CreditRecord.status)
     ).all())
-    return RecentReviews(reviewed.get("approved", 0), reviewed.get("rejected", 0), days)
+    return RecentReviews(reviewed.get(ReviewStatus.APPROVED, 0), reviewed.get(ReviewStatus.REJECTED, 0), days)

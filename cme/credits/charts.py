@@ -10,9 +10,9 @@ import plotly.graph_objects as go
 
 from cme.config import get_settings
 from cme.credits.progress import HomeProgress
-from cme.domain.compliance import YearVerdict
+from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I, YearVerdict
 
-COLORS = {"国家级I类": "#8e44ad", "省级I类": "#2471a3", "II类": "#17a589", "待审": "#b3b6b7", "标准": "#c0392b"}
+COLORS = {NATIONAL_I: "#8e44ad", PROVINCIAL_I: "#2471a3", CLASS_II: "#17a589", "待审": "#b3b6b7", "标准": "#c0392b"}
 FONT = dict(family="Noto Sans SC, Microsoft YaHei, sans-serif", size=13)
 
 
@@ -40,13 +40,13 @@ def yearly_bars(progress: HomeProgress) -> go.Figure:
     req_i = [float(x.provincial_i_required) if x.provincial_i_required is not None else None for x in v]
     req_ii = [float(x.class_ii_required) if x.class_ii_required is not None else None for x in v]
     data = [
-        dict(type="bar", name="国家级I类", x=years, y=national, offsetgroup="I" if counts else "N",
-             marker_color=COLORS["国家级I类"], hovertemplate="%{x} 国家级I类 %{y}分<extra></extra>"),
-        dict(type="bar", name="省级I类", x=years, y=[float(_own_provincial(x, counts)) for x in v],
-             base=national if counts else None, offsetgroup="I", marker_color=COLORS["省级I类"],
+        dict(type="bar", name=NATIONAL_I, x=years, y=national, offsetgroup="I" if counts else "N",
+             marker_color=COLORS[NATIONAL_I], hovertemplate="%{x} 国家级I类 %{y}分<extra></extra>"),
+        dict(type="bar", name=PROVINCIAL_I, x=years, y=[float(_own_provincial(x, counts)) for x in v],
+             base=national if counts else None, offsetgroup="I", marker_color=COLORS[PROVINCIAL_I],
              hovertemplate="%{x} 省级I类 %{y}分<extra></extra>"),
-        dict(type="bar", name="II类", x=years, y=[float(x.class_ii_obtained) for x in v], offsetgroup="II",
-             marker_color=COLORS["II类"], hovertemplate="%{x} II类 %{y}分<extra></extra>"),
+        dict(type="bar", name=CLASS_II, x=years, y=[float(x.class_ii_obtained) for x in v], offsetgroup="II",
+             marker_color=COLORS[CLASS_II], hovertemplate="%{x} II类 %{y}分<extra></extra>"),
         dict(type="bar", name="待审（不计入）", x=years, y=[float(x.pending_i + x.pending_ii) for x in v], offsetgroup="P",
              marker=dict(color="rgba(0,0,0,0)", line=dict(color=COLORS["待审"], width=1.5), pattern_shape="/",
                          pattern_fgcolor=COLORS["待审"]),
@@ -73,7 +73,7 @@ def cycle_progress(progress: HomeProgress, verdict: YearVerdict | None = None) -
     if not v.national_i_cycle_required:
         return None
     got, need = float(v.national_i_cycle_obtained), float(v.national_i_cycle_required)
-    bar = dict(type="bar", x=[got], y=["国家级I类"], orientation="h", marker_color=COLORS["国家级I类"], name="已获得",
+    bar = dict(type="bar", x=[got], y=[NATIONAL_I], orientation="h", marker_color=COLORS[NATIONAL_I], name="已获得",
                text=[f"{got:g} / {need:g} 分"], textposition="inside" if got else "outside")
     # the requirement as a dashed line across the plot's full height (what add_vline draws)
     line = dict(type="line", xref="x", yref="y domain", x0=need, x1=need, y0=0, y1=1,

@@ -11,9 +11,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock
 from cme.core.actors import Actor
 from cme.domain.compliance import format_credit
+from cme.domain.enums import ReviewStatus
 from cme.errors import NotFound
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, CreditReview, User
@@ -25,9 +27,7 @@ ACTION_LABELS = {"submit": "提交", "update": "修改", "approve": "审核通�
 
 def _visible(session: Session, actor: Actor, credit_id: int) -> tuple[CreditRecord, User]:
     """The record and its owner (who may see it: policy row of get_credit/load_proof)."""
-    rec = session.get(CreditRecord, credit_id)
-    if rec is None:
-        raise NotFound("学分记录不存在")
+    rec = get_or_raise(session, CreditRecord, credit_id, "学分记录不存在")
     return rec, session.get(User, rec.user_id)
 
 
@@ -89,7 +89,7 @@ def get_credit(session: Session, actor: Actor, credit_id: int) -> CreditDetail:
         rec.id, owner.name, rec.project_code, format_credit(rec.credits), rec.credit_type, rec.date_from, rec.date_to,
         rec.form, rec.project_name, rec.organizer, rec.year, rec.subject_parent, rec.subject_child, rec.remark or "",
         rec.status, REVIEW_STATUS[rec.status], rec.reject_reason or "", rec.source, bool(rec.proof_key), rec.proof_mime,
-        rec.proof_name, clock.fmt_local(rec.created_at), rec.status == "pending" and rec.user_id == actor.id,
+        rec.proof_name, clock.fmt_local(rec.created_at), rec.status == ReviewStatus.PENDING and rec.user_id == actor.id,
         [ReviewEntry(clock.fmt_local(r.at), name, ACTION_LABELS.get(r.action, r.action), r.reason or "") for r, name in trail],
     )
 

@@ -24,15 +24,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock
 from cme.core import audit, reference
 from cme.core.actors import Actor
 from cme.credits.details import CreditDetail
+from cme.credits.project_rows import ProjectRow, project_row
 from cme.credits.summaries import refresh_summary
 from cme.domain.compliance import CREDIT_TYPES
+from cme.domain.enums import AuditAction, CreditReviewAction, CreditSource, ReviewStatus
 from cme.domain.identity import check_text
 from cme.domain.inputs import FIRST_YEAR, parse_amount, parse_year
-from cme.errors import FieldErrors, DuplicateCredit, NotFound, RecordLocked, ValidationError
+from cme.errors import FieldErrors, DuplicateCredit, RecordLocked, ValidationError
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditDraft, CreditRecord, CreditReview, Project
 from cme.storage import CheckedFile, Upload, check_proof, drop_file, store_file
@@ -150,7 +153,7 @@ def validate_credit(session: Session, data: CreditInput, choices: CreditChoices 
 def _ensure_not_duplicate(session: Session, user_id: int, code: str, year: int, exclude_id: int | None = None) -> None:
     q = select(CreditRecord.id).where(
         CreditRecord.user_id == user_id, CreditRecord.project_code == code, CreditRecord.year == year,
-        CreditRecord.status != "rejected",
+        CreditRecord.status != ReviewStatus.REJECTED,
     )
     if exclude_id is not None:
         q = q.where(CreditRecord.id != exclude_id)
@@ -188,14 +191,14 @@ def submit_credit(session: Session, actor: Actor, data: CreditInput) -> int:
     clean = validate_credit(session, data)
     _ensure_not_duplicate(session, actor.id, clean["project_code"], clean["year"])
     checked = clean.pop("proof_file", None)
-    rec = CreditRecord(user_id=actor.id, status="pending", source="个人登记", **clean)
+    rec = CreditRecord(user_id=actor.id, status=ReviewStatus.PENDING, source=CreditSource.ENTRY, **clean)
     if checked is not None:
         _store_proof(session, rec, data.proof, checked)
     session.add(rec)
     _flush_unique(session)
-    session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action="submit"))
+    session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action=CreditReviewAction.SUBMIT))
     refresh_summary(session, actor.id, rec.year)
-    audit.record(session, actor.id, "credit.submit", "credit", rec.id, institution_id=actor.institution_id,
+    audit.record(session, actor.id, AuditAction.CREDIT_SUBMIT, "credit", rec.id, institution_id=actor.institution_id,
                  after=_snapshot(rec))
     session.execute(delete(CreditDraft).where(CreditDraft.user_id == actor.id))  # the draft became this record
     return rec.id
@@ -204,10 +207,8 @@ def submit_credit(session: Session, actor: Actor, data: CreditInput) -> int:
 def _own_pending(session: Session, actor: Actor, credit_id: int) -> CreditRecord:
     # locked (PostgreSQL; SQLite holds the write lock already): an admin deciding it meanwhile waits,
     # or has decided it and we see that — an edit never lands on an approved record
-    rec = session.get(CreditRecord, credit_id, with_for_update=True, populate_existing=True)
-    if rec is None:
-        raise NotFound("学分记录不存在")
-    if rec.status != "pending":
+    rec = get_or_raise(session, CreditRecord, credit_id, "学分记录不存在", with_for_update=True, populate_existing=True)
+    if rec.status != ReviewStatus.PENDING:
         raise RecordLocked(LOCKED.format(REVIEW_STATUS[rec.status]))
     return rec
 
@@ -230,11 +231,11 @@ def update_credit(session: Session, actor: Actor, credit_id: int, data: CreditIn
         old_key, rec.proof_key, rec.proof_mime, rec.proof_name = rec.proof_key, None, None, None
     rec.updated_at = clock.utcnow()
     _flush_unique(session)
-    session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action="update"))
+    session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action=CreditReviewAction.UPDATE))
     refresh_summary(session, actor.id, rec.year)
     if old_year != rec.year:
         refresh_summary(session, actor.id, old_year)
-    audit.record(session, actor.id, "credit.update", "credit", rec.id, institution_id=actor.institution_id,
+    audit.record(session, actor.id, AuditAction.CREDIT_UPDATE, "credit", rec.id, institution_id=actor.institution_id,
                  before=before, after=_snapshot(rec))
     drop_file(session, old_key)
 
@@ -244,7 +245,7 @@ def delete_credit(session: Session, actor: Actor, credit_id: int) -> None:
     """删除: owner only, 待审 only; the review trail goes with it, the audit log keeps the record."""
     rec = _own_pending(session, actor, credit_id)
     key, year = rec.proof_key, rec.year
-    audit.record(session, actor.id, "credit.delete", "credit", rec.id, institution_id=actor.institution_id,
+    audit.record(session, actor.id, AuditAction.CREDIT_DELETE, "credit", rec.id, institution_id=actor.institution_id,
                  before=_snapshot(rec))
     session.execute(delete(CreditReview).where(CreditReview.credit_id == rec.id))
     session.delete(rec)
@@ -259,21 +260,7 @@ def credit_input_of(detail: CreditDetail) -> CreditInput:
                        detail.subject_child, detail.remark)
 
 
-@dataclass(frozen=True)
-class ProjectPrefill:
-    project_name: str
-    organizer: str
-    year: int
-    credit_type: str
-    credits: Decimal
-    form: str | None
-    subject_parent: str | None
-    subject_child: str | None
-    date_from: date | None
-    date_to: date | None
-
-
-def project_prefill(session: Session, code: str) -> ProjectPrefill | None:
+def project_prefill(session: Session, code: str) -> ProjectRow | None:
     """A project code found in the 项目库 fills the rest of the form."""
     code = (code or "").strip()
     if not code:
@@ -281,5 +268,4 @@ def project_prefill(session: Session, code: str) -> ProjectPrefill | None:
     p = session.scalars(select(Project).where(Project.code == code)).first()
     if p is None:
         return None
-    return ProjectPrefill(p.name, p.organizer, p.year, p.credit_type, p.credits, p.form, p.subject_parent,
-                          p.subject_child, p.date_from, p.date_to)
+    return project_row(p)

@@ -39,11 +39,12 @@ from cme.credits.import_file import (  # noqa: F401  (HEADERS, caps and read_tab
     FILE_LABEL, HEADERS, MAX_BYTES, MAX_COLUMNS, MAX_ROWS, _column_of, _parse_row, _Row, read_table,
 )
 from cme.credits.summaries import upsert_totals
+from cme.domain.enums import AccountStatus, AuditAction, CreditSource, ReviewStatus, Role
 from cme.errors import DomainError, ValidationError
 from cme.models import CreditRecord, User
 from cme.reports.tables import csv_bytes, workbook_bytes, xlsx_workbook
 
-SOURCE = "批量导入"
+SOURCE = CreditSource.IMPORT
 CHUNK = 5000
 Progress = Callable[[int, int], None]  # (rows done, rows expected)
 
@@ -86,7 +87,7 @@ def _people_in_scope(session: Session, actor: Actor, hashes: set[str]) -> dict[s
     items = sorted(hashes)
     for i in range(0, len(items), 500):
         q = select(User.id_number_hash, User.id, User.institution_id).where(
-            User.id_number_hash.in_(items[i:i + 500]), User.role == "person", User.status.in_(("approved", "pending")))
+            User.id_number_hash.in_(items[i:i + 500]), User.role == Role.PERSON, User.status.in_((AccountStatus.APPROVED, AccountStatus.PENDING)))
         if actor.is_unit_admin:
             q = q.where(User.institution_id == actor.institution_id)
         for h, uid, inst in session.execute(q):
@@ -99,7 +100,7 @@ def _present(session: Session, user_ids: set[int]) -> set[tuple[int, str, int]]:
     items = sorted(user_ids)
     for i in range(0, len(items), 500):
         q = select(CreditRecord.user_id, CreditRecord.project_code, CreditRecord.year).where(
-            CreditRecord.user_id.in_(items[i:i + 500]), CreditRecord.status != "rejected")
+            CreditRecord.user_id.in_(items[i:i + 500]), CreditRecord.status != ReviewStatus.REJECTED)
         keys.update((u, c, y) for u, c, y in session.execute(q))
     return keys
 
@@ -158,7 +159,7 @@ class _Importer:
         self.present.add(key)
         self.given.add(person[0])
         clean.pop("proof_mime", None)
-        return dict(user_id=person[0], status="approved", source=SOURCE, reviewed_at=self.now,
+        return dict(user_id=person[0], status=ReviewStatus.APPROVED, source=SOURCE, reviewed_at=self.now,
                     reviewed_by=self.actor.id, created_at=self.now, updated_at=self.now, **clean)
 
     def _insert(self, records: list[dict]) -> None:
@@ -191,7 +192,7 @@ def import_credits(session: Session, actor: Actor, filename: str, data: bytes, *
 
     `progress(rows_done, rows_expected)` is called after each chunk (a page's progress bar, the CLI's line).
     """
-    require_role(actor, "unit", "province")
+    require_role(actor, Role.UNIT, Role.PROVINCE)
     started = time.perf_counter()
     table = import_file.open_table(filename, data)
     report = ImportReport(filename=filename, dry_run=dry_run)
@@ -208,7 +209,7 @@ def import_credits(session: Session, actor: Actor, filename: str, data: bytes, *
         job.finish()
     report.people = len(job.given)
     if not dry_run:
-        audit.record(session, actor.id, "credit.import", "import", None, institution_id=actor.institution_id,
+        audit.record(session, actor.id, AuditAction.CREDIT_IMPORT, "import", None, institution_id=actor.institution_id,
                      after={"文件": filename[:100], "行数": report.rows, "导入": report.accepted,
                             "已存在": report.existing, "拒绝": report.refused_count})
     report.seconds = time.perf_counter() - started

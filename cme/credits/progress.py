@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from cme import clock
 from cme.config import get_settings
 from cme.domain.compliance import ComplianceSettings, YearTotals, YearVerdict, format_credit, year_verdict
+from cme.domain.enums import AccountStatus, ReviewStatus, Role
 from cme.domain.standards import Standard
 from cme.models import CreditSummary, InstitutionYearRollup, ProfileChangeRequest, Transfer, User
 from cme.core.actors import Actor, get_user_in_scope
@@ -155,12 +156,12 @@ def unit_queues(session: Session, actor: Actor) -> UnitQueues:
     def count(q, col):
         return int(session.scalar(q.where(col == inst) if inst is not None else q))
 
-    regs = count(select(func.count()).select_from(User).where(User.role == "person", User.status == "pending"),
+    regs = count(select(func.count()).select_from(User).where(User.role == Role.PERSON, User.status == AccountStatus.PENDING),
                  User.institution_id)
     # pending credits of today's staff, counted by the rollups (not 3.5M rows at province scale)
     creds = count(select(func.coalesce(func.sum(InstitutionYearRollup.pending), 0)), InstitutionYearRollup.institution_id)
-    profiles = count(select(func.count()).select_from(ProfileChangeRequest).where(ProfileChangeRequest.status == "pending"),
+    profiles = count(select(func.count()).select_from(ProfileChangeRequest).where(ProfileChangeRequest.status == ReviewStatus.PENDING),
                      ProfileChangeRequest.institution_id)
-    transfers = count(select(func.count()).select_from(Transfer).where(Transfer.status == "pending"),
+    transfers = count(select(func.count()).select_from(Transfer).where(Transfer.status == ReviewStatus.PENDING),
                       Transfer.to_institution_id)
     return UnitQueues(regs, creds, profiles, transfers)

@@ -12,71 +12,24 @@ Rules:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock
 from cme.domain.compliance import CREDIT_TYPES
 from cme.domain.identity import check_text
 from cme.domain.inputs import clean_text, parse_year
-from cme.errors import FieldErrors, Duplicate, NotFound
+from cme.errors import FieldErrors, Duplicate
 from cme.models import Project
 from cme.core import audit
 from cme.core.actors import Actor
 from cme.credits.entry import check_dictionary_fields, credit_choices, parse_credits
+from cme.credits.project_rows import ProjectInput, ProjectRow, project_row
 from cme.core.policy import use_case
+from cme.domain.enums import AuditAction
 
-
-
-@dataclass
-class ProjectInput:
-    code: str = ""
-    name: str = ""
-    organizer: str = ""
-    year: int | None = None
-    credit_type: str | None = None
-    credits: str | Decimal | float | None = None
-    form: str | None = None
-    subject_parent: str | None = None
-    subject_child: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-
-
-@dataclass(frozen=True)
-class ProjectRow:
-    id: int
-    code: str
-    name: str
-    organizer: str
-    year: int
-    credit_type: str
-    credits: Decimal
-    form: str | None
-    subject_parent: str | None
-    subject_child: str | None
-    date_from: date | None
-    date_to: date | None
-
-    def as_input(self) -> ProjectInput:
-        return ProjectInput(self.code, self.name, self.organizer, self.year, self.credit_type, self.credits,
-                            self.form, self.subject_parent, self.subject_child, self.date_from, self.date_to)
-
-    def table_row(self) -> dict[str, object]:
-        period = f"{self.date_from} 至 {self.date_to}" if self.date_from and self.date_to else ""
-        subject = " › ".join(p for p in (self.subject_parent, self.subject_child) if p)
-        return {"项目编号": self.code, "项目名称": self.name, "主办单位": self.organizer, "举办年度": self.year,
-                "学分类型": self.credit_type, "学分": f"{self.credits:.1f}", "学分获取形式": self.form or "",
-                "学科分类": subject, "举办时间": period}
-
-
-def _row(p: Project) -> ProjectRow:
-    return ProjectRow(p.id, p.code, p.name, p.organizer, p.year, p.credit_type, p.credits, p.form,
-                      p.subject_parent, p.subject_child, p.date_from, p.date_to)
 
 
 def validate_project(session: Session, data: ProjectInput) -> dict:
@@ -129,9 +82,7 @@ def _ensure_unique(session: Session, code: str, exclude_id: int | None = None) -
 
 
 def _project(session: Session, actor: Actor, project_id: int) -> Project:
-    p = session.get(Project, project_id)
-    if p is None:
-        raise NotFound("项目不存在")
+    p = get_or_raise(session, Project, project_id, "项目不存在")
     return p
 
 
@@ -146,12 +97,12 @@ def list_projects(session: Session, actor: Actor, *, keyword: str = "", year: in
         q = q.where(Project.year == int(year))
     if credit_type:
         q = q.where(Project.credit_type == credit_type)
-    return [_row(p) for p in session.scalars(q.order_by(Project.year.desc(), Project.code).limit(limit))]
+    return [project_row(p) for p in session.scalars(q.order_by(Project.year.desc(), Project.code).limit(limit))]
 
 
 @use_case
 def get_project(session: Session, actor: Actor, project_id: int) -> ProjectRow:
-    return _row(_project(session, actor, project_id))
+    return project_row(_project(session, actor, project_id))
 
 
 @use_case
@@ -159,11 +110,7 @@ def add_project(session: Session, actor: Actor, data: ProjectInput) -> int:
     """A new project in the library; 项目编号 unique."""
     values = validate_project(session, data)
     _ensure_unique(session, values["code"])
-    p = Project(**values)
-    session.add(p)
-    session.flush()
-    audit.record(session, actor.id, "project.add", "project", p.id, after=_snapshot(p))
-    return p.id
+    return audit.record_add(session, actor.id, AuditAction.PROJECT_ADD, "project", Project(**values), _snapshot)
 
 
 @use_case
@@ -172,18 +119,13 @@ def update_project(session: Session, actor: Actor, project_id: int, data: Projec
     p = _project(session, actor, project_id)
     values = validate_project(session, data)
     _ensure_unique(session, values["code"], exclude_id=p.id)
-    before = _snapshot(p)
-    for key, value in values.items():
-        setattr(p, key, value)
-    session.flush()
-    if (after := _snapshot(p)) != before:
-        audit.record(session, actor.id, "project.update", "project", p.id, before=before, after=after)
+    audit.record_update(session, actor.id, AuditAction.PROJECT_UPDATE, "project", p, values, _snapshot)
 
 
 @use_case
 def delete_project(session: Session, actor: Actor, project_id: int) -> None:
     """Remove from the library; credits already registered keep their copy of the project."""
     p = _project(session, actor, project_id)
-    audit.record(session, actor.id, "project.delete", "project", p.id, before=_snapshot(p))
+    audit.record(session, actor.id, AuditAction.PROJECT_DELETE, "project", p.id, before=_snapshot(p))
     session.delete(p)
     session.flush()

@@ -9,35 +9,27 @@ row and an audit entry in the same transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock
 from cme.core import audit
 from cme.core.actors import Actor
 from cme.core.transitions import decide, reject_reason
 from cme.credits.entry import _snapshot
+from cme.credits.search import CreditLine
 from cme.credits.summaries import refresh_summaries
-from cme.errors import NotFound, ValidationError
+from cme.domain.enums import AuditAction, CreditReviewAction, ReviewStatus
+from cme.errors import ValidationError
 from cme.models import CreditRecord, CreditReview, Department, User
 from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)
-class QueueRow:
-    id: int
-    owner: str
+class QueueRow(CreditLine):
     department: str
-    project_code: str
-    project_name: str
-    credits: Decimal
-    credit_type: str
-    year: int
-    date_from: date
-    date_to: date
     submitted_at: str
     age_days: int
     has_proof: bool
@@ -60,7 +52,7 @@ def review_queue(session: Session, actor: Actor, *, limit: int | None = None, ke
                CreditRecord.date_to, CreditRecord.created_at, CreditRecord.proof_key)
         .join(User, User.id == CreditRecord.user_id)
         .outerjoin(Department, Department.id == User.department_id)
-        .where(CreditRecord.status == "pending")
+        .where(CreditRecord.status == ReviewStatus.PENDING)
     )
     if actor.is_unit_admin:
         q = q.where(User.institution_id == actor.institution_id)
@@ -74,15 +66,13 @@ def review_queue(session: Session, actor: Actor, *, limit: int | None = None, ke
     out = []
     for cid, name, dept, code, pname, credits, ctype, year, dfrom, dto, created, proof in session.execute(q):
         submitted = clock.to_local(created)
-        out.append(QueueRow(cid, name, dept or "", code, pname, credits, ctype, year, dfrom, dto,
+        out.append(QueueRow(cid, name, code, pname, credits, ctype, year, dfrom, dto, dept or "",
                             clock.fmt_local(created), (today - submitted.date()).days, bool(proof)))
     return out
 
 
 def _reviewable(session: Session, actor: Actor, credit_id: int) -> tuple[CreditRecord, User]:
-    rec = session.get(CreditRecord, credit_id)
-    if rec is None:
-        raise NotFound("学分记录不存在")
+    rec = get_or_raise(session, CreditRecord, credit_id, "学分记录不存在")
     owner = session.get(User, rec.user_id)
     return rec, owner
 
@@ -93,9 +83,9 @@ def _decide(session: Session, actor: Actor, credit_id: int, status: str, reason:
     before = _snapshot(rec)
     decide(session, CreditRecord, rec.id, status=status, reject_reason=reason, reviewed_at=clock.utcnow(),
            reviewed_by=actor.id)
-    session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action="approve" if status == "approved" else "reject",
+    session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action=CreditReviewAction.APPROVE if status == ReviewStatus.APPROVED else CreditReviewAction.REJECT,
                              reason=reason))
-    audit.record(session, actor.id, f"credit.{'approve' if status == 'approved' else 'reject'}", "credit", rec.id,
+    audit.record(session, actor.id, AuditAction.CREDIT_APPROVE if status == ReviewStatus.APPROVED else AuditAction.CREDIT_REJECT, "credit", rec.id,
                  institution_id=owner.institution_id, before=before, after=_snapshot(rec) | ({"审核意见": reason} if reason else {}))
     return rec
 
@@ -103,14 +93,14 @@ def _decide(session: Session, actor: Actor, credit_id: int, status: str, reason:
 @use_case
 def approve_credit(session: Session, actor: Actor, credit_id: int) -> None:
     """审核通过: the admin of the owner's institution (or the province), 待审 only."""
-    rec = _decide(session, actor, credit_id, "approved", None)
+    rec = _decide(session, actor, credit_id, ReviewStatus.APPROVED, None)
     refresh_summaries(session, [(rec.user_id, rec.year)])
 
 
 @use_case
 def reject_credit(session: Session, actor: Actor, credit_id: int, reason: str) -> None:
     """审核不过 with a required reason (shown to the owner)."""
-    rec = _decide(session, actor, credit_id, "rejected", reject_reason(reason))
+    rec = _decide(session, actor, credit_id, ReviewStatus.REJECTED, reject_reason(reason))
     refresh_summaries(session, [(rec.user_id, rec.year)])
 
 
@@ -119,6 +109,6 @@ def approve_credits(session: Session, actor: Actor, credit_ids: list[int]) -> in
     """Batch approve: all or nothing (one refused record refuses the batch, nothing changes)."""
     if not credit_ids:
         raise ValidationError({"学分记录": "请至少选择一条学分记录"})
-    decided = [_decide(session, actor, cid, "approved", None) for cid in dict.fromkeys(credit_ids)]
+    decided = [_decide(session, actor, cid, ReviewStatus.APPROVED, None) for cid in dict.fromkeys(credit_ids)]
     refresh_summaries(session, [(rec.user_id, rec.year) for rec in decided])
     return len(decided)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from cme import clock
 from cme.core.actors import Actor
 from cme.domain.compliance import CLASS_II
+from cme.domain.enums import ReviewStatus
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, User
 from cme.reports.tables import csv_bytes, number, xlsx_bytes
@@ -36,7 +37,9 @@ class CreditFilter:
 
 
 @dataclass(frozen=True)
-class CreditRow:
+class CreditLine:
+    """A credit record as lists show it (学分查询, 学分审核)."""
+
     id: int
     owner: str
     project_code: str
@@ -46,6 +49,10 @@ class CreditRow:
     year: int
     date_from: date
     date_to: date
+
+
+@dataclass(frozen=True)
+class CreditRow(CreditLine):
     form: str
     subject: str
     organizer: str
@@ -111,7 +118,7 @@ class SearchTotals:
 
 
 def search_totals(rows: list[CreditRow]) -> SearchTotals:
-    approved = [r for r in rows if r.status == "approved"]
+    approved = [r for r in rows if r.status == ReviewStatus.APPROVED]
     class_ii = sum((r.credits for r in approved if r.credit_type == CLASS_II), Decimal(0))
     class_i = sum((r.credits for r in approved if r.credit_type != CLASS_II), Decimal(0))
     return SearchTotals(len(rows), len(approved), class_i, class_ii)

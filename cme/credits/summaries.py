@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
 from cme.core import verdicts
+from cme.domain.enums import ReviewStatus, Verdict
 from cme.models import CreditRecord, CreditSummary, User
 
 ZERO = Decimal("0")
@@ -50,7 +51,7 @@ def refresh_summary(session: Session, user_id: int, year: int) -> CreditSummary:
     # populate_existing: a copy loaded earlier in this session may predate the lock holder's commit
     summary = session.get(CreditSummary, (user_id, year), populate_existing=True)
     if summary is None:
-        summary = CreditSummary(user_id=user_id, year=year, pending_records=0, verdict="unset")
+        summary = CreditSummary(user_id=user_id, year=year, pending_records=0, verdict=Verdict.UNSET)
         session.add(summary)
     pending_before = summary.pending_records
     summary.institution_id = institution_id
@@ -67,8 +68,8 @@ TOTAL_FIELDS = ("national_i", "provincial_i", "class_ii", "projects_i", "project
 
 def totals_columns() -> list:
     """The person-year totals as SQL aggregates over CreditRecord rows, in TOTAL_FIELDS order."""
-    approved = CreditRecord.status == "approved"
-    pending = CreditRecord.status == "pending"
+    approved = CreditRecord.status == ReviewStatus.APPROVED
+    pending = CreditRecord.status == ReviewStatus.PENDING
     is_i = CreditRecord.credit_type.in_((NATIONAL_I, PROVINCIAL_I))
 
     def total(cond):
@@ -94,14 +95,14 @@ _TOTALS_SQL = """
 INSERT INTO credit_summaries (user_id, year, institution_id, national_i, provincial_i, class_ii, projects_i, projects_ii,
                               pending_i, pending_ii, pending_records)
 SELECT c.user_id, c.year, MIN(u.institution_id),
-       SUM(CASE WHEN c.status = 'approved' AND c.credit_type = '国家级I类' THEN c.credits ELSE 0 END),
-       SUM(CASE WHEN c.status = 'approved' AND c.credit_type = '省级I类' THEN c.credits ELSE 0 END),
-       SUM(CASE WHEN c.status = 'approved' AND c.credit_type = 'II类' THEN c.credits ELSE 0 END),
-       SUM(CASE WHEN c.status = 'approved' AND c.credit_type <> 'II类' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN c.status = 'approved' AND c.credit_type = 'II类' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN c.status = 'pending' AND c.credit_type <> 'II类' THEN c.credits ELSE 0 END),
-       SUM(CASE WHEN c.status = 'pending' AND c.credit_type = 'II类' THEN c.credits ELSE 0 END),
-       SUM(CASE WHEN c.status = 'pending' THEN 1 ELSE 0 END)
+       SUM(CASE WHEN c.status = :approved AND c.credit_type = :national_i THEN c.credits ELSE 0 END),
+       SUM(CASE WHEN c.status = :approved AND c.credit_type = :provincial_i THEN c.credits ELSE 0 END),
+       SUM(CASE WHEN c.status = :approved AND c.credit_type = :class_ii THEN c.credits ELSE 0 END),
+       SUM(CASE WHEN c.status = :approved AND c.credit_type <> :class_ii THEN 1 ELSE 0 END),
+       SUM(CASE WHEN c.status = :approved AND c.credit_type = :class_ii THEN 1 ELSE 0 END),
+       SUM(CASE WHEN c.status = :pending AND c.credit_type <> :class_ii THEN c.credits ELSE 0 END),
+       SUM(CASE WHEN c.status = :pending AND c.credit_type = :class_ii THEN c.credits ELSE 0 END),
+       SUM(CASE WHEN c.status = :pending THEN 1 ELSE 0 END)
 FROM credit_records c JOIN users u ON u.id = c.user_id
 WHERE {where}
 GROUP BY c.user_id, c.year
@@ -109,6 +110,8 @@ ON CONFLICT (user_id, year) DO UPDATE SET institution_id = excluded.institution_
     class_ii = excluded.class_ii, projects_i = excluded.projects_i, projects_ii = excluded.projects_ii,
     pending_i = excluded.pending_i, pending_ii = excluded.pending_ii, pending_records = excluded.pending_records
 """
+_TOTALS_CODES = dict(approved=ReviewStatus.APPROVED, pending=ReviewStatus.PENDING, national_i=NATIONAL_I,
+                     provincial_i=PROVINCIAL_I, class_ii=CLASS_II)
 
 
 def upsert_totals(session: Session, person_years: Iterable[tuple[int, int]], *, batch: int = 500) -> None:
@@ -125,12 +128,13 @@ def upsert_totals(session: Session, person_years: Iterable[tuple[int, int]], *, 
         chunk = users[i:i + batch]
         years = sorted(set().union(*(by_user[u] for u in chunk)))
         session.execute(text(_TOTALS_SQL.format(
-            where="c.user_id IN ({}) AND c.year IN ({})".format(",".join(map(str, chunk)), ",".join(map(str, years))))))
+            where="c.user_id IN ({}) AND c.year IN ({})".format(",".join(map(str, chunk)), ",".join(map(str, years))))),
+            _TOTALS_CODES)
 
 
 def upsert_all_totals(session: Session) -> None:
     """Every person-year's totals from its records (bulk loads such as the bench's generator)."""
-    session.execute(text(_TOTALS_SQL.format(where="1 = 1")))
+    session.execute(text(_TOTALS_SQL.format(where="1 = 1")), _TOTALS_CODES)
 
 
 def as_totals(row) -> tuple:

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable, Mapping
 
+from cme.domain.enums import CreditClass
 from cme.domain.standards import Standard
 
-NATIONAL_I = "国家级I类"
-PROVINCIAL_I = "省级I类"
-CLASS_II = "II类"
-CREDIT_TYPES = (NATIONAL_I, PROVINCIAL_I, CLASS_II)
+# the classes by their short names, as the rules below speak of them
+NATIONAL_I, PROVINCIAL_I, CLASS_II = CreditClass.NATIONAL_I, CreditClass.PROVINCIAL_I, CreditClass.CLASS_II
+CREDIT_TYPES = tuple(CreditClass)
 TOTAL = "总学分"
 
 STATUS_MET = "达标"

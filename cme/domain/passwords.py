@@ -1,4 +1,6 @@
-"""Password policy and hashing (bcrypt, cost 12; SHA-256 pre-hash lifts bcrypt's 72-byte limit)."""
+"""Password policy and hashing (bcrypt at CME_BCRYPT_ROUNDS, 12 by default; a SHA-256 pre-hash lifts
+bcrypt's 72-byte limit). Verifying reads the cost from the stored hash, so changing the setting only
+changes new hashes."""
 from __future__ import annotations
 
 import base64
@@ -8,7 +10,8 @@ import secrets
 
 import bcrypt
 
-BCRYPT_ROUNDS = 12
+from cme.config import get_settings
+
 COMMON_PASSWORDS = frozenset(
     {
         "111111", "123456", "12345678", "123456789", "1234567890", "11111111", "00000000",
@@ -42,8 +45,9 @@ def _prehash(password: str) -> bytes:
     return base64.b64encode(hashlib.sha256(password.encode()).digest())
 
 
-def hash_password(password: str, rounds: int = BCRYPT_ROUNDS) -> str:
-    return bcrypt.hashpw(_prehash(password), bcrypt.gensalt(rounds)).decode()
+def hash_password(password: str, rounds: int | None = None) -> str:
+    """bcrypt of the pre-hashed password at `rounds`, by default the configured cost."""
+    return bcrypt.hashpw(_prehash(password), bcrypt.gensalt(rounds or get_settings().bcrypt_rounds)).decode()
 
 
 def verify_password(password: str, hashed: str) -> bool:

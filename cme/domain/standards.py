@@ -57,13 +57,9 @@ def standard_level(title_level: str) -> str:
 
 
 @dataclass(frozen=True)
-class Standard:
-    """One row of the standards table (manual fig. 23).
-
-    ``national_i_per_cycle`` is required over ``cycle_years`` years; the other
-    amounts are per year. ``title_level`` is 高级/中级/初级, or ``None`` when the
-    standard applies to every level of its region.
-    """
+class StandardFigures:
+    """What a standard requires: ``national_i_per_cycle`` over ``cycle_years`` years, the other amounts
+    per year. Rows that show a standard (versions, previews, a person's standards) build on it."""
 
     code: str
     name: str
@@ -72,6 +68,17 @@ class Standard:
     provincial_i_per_year: Decimal
     class_ii_per_year: Decimal
     total_per_year: Decimal
+
+
+@dataclass(frozen=True)
+class Standard(StandardFigures):
+    """One row of the standards table (manual fig. 23).
+
+    ``national_i_per_cycle`` is required over ``cycle_years`` years; the other
+    amounts are per year. ``title_level`` is 高级/中级/初级, or ``None`` when the
+    standard applies to every level of its region.
+    """
+
     region_level: str
     title_level: str | None
 

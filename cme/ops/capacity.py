@@ -23,6 +23,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from cme.domain.enums import Role
 from cme.ops import capacity_browser as cb
 from cme.ops.server_probe import ROOT, Server, app_env, seed
 
@@ -85,8 +86,8 @@ def machine() -> dict:
 def _accounts(persons: int, units: int) -> list[cb.Session]:
     with open(ROOT / "data" / "demo" / "institutions.csv", encoding="utf-8", newline="") as f:
         admins = [f"admin_{row['code'].lower()}" for row in csv.DictReader(f)]
-    people = [cb.Session(f"demo{1 + n % 49:03d}", "person") for n in range(persons)]
-    return people + [cb.Session(admins[n % len(admins)], "unit") for n in range(units)]
+    people = [cb.Session(f"demo{1 + n % 49:03d}", Role.PERSON) for n in range(persons)]
+    return people + [cb.Session(admins[n % len(admins)], Role.UNIT) for n in range(units)]
 
 
 class Replicas:
@@ -130,8 +131,8 @@ async def _round(replicas: Replicas, figures: dict[str, PageFigures], label: str
 
 
 async def _login_all(replicas, figures, sessions, prefix: str = "") -> None:
-    persons = [s for s in sessions if s.role == "person"]
-    units = [s for s in sessions if s.role == "unit"]
+    persons = [s for s in sessions if s.role == Role.PERSON]
+    units = [s for s in sessions if s.role == Role.UNIT]
     await _round(replicas, figures, prefix + "登录页（新会话）", cb.open_login, sessions)
     login = (lambda s, base: cb.submit_login(s, base, DEMO_PASSWORD))
     await _round(replicas, figures, prefix + "登录（个人，至首页）", login, persons)
@@ -139,8 +140,8 @@ async def _login_all(replicas, figures, sessions, prefix: str = "") -> None:
 
 
 async def _mix(replicas, figures, sessions, prefix: str = "") -> None:
-    persons = [s for s in sessions if s.role == "person"]
-    units = [s for s in sessions if s.role == "unit"]
+    persons = [s for s in sessions if s.role == Role.PERSON]
+    units = [s for s in sessions if s.role == Role.UNIT]
     for label, step in cb.PERSON_MIX:
         await _round(replicas, figures, prefix + label, step, persons)
     for label, step in cb.UNIT_MIX:

@@ -19,6 +19,7 @@ from cme.credits.summaries import TOTAL_FIELDS, as_totals, refresh_summaries, to
 from cme.domain.profile_fields import PHOTO
 from cme.models import AuditLog, CreditRecord, CreditReview, CreditSummary, Profile, ProfileChangeRequest
 from cme.storage import get_storage
+from cme.domain.enums import AuditAction
 
 
 @dataclass
@@ -70,7 +71,7 @@ def _double_decisions(session: Session) -> list[str]:
         select(CreditReview.credit_id).where(CreditReview.action.in_(("approve", "reject")))
         .group_by(CreditReview.credit_id).having(func.count() > 1))
     transfers = session.execute(  # an approval writes one row per institution: count deciders
-        select(AuditLog.entity_id).where(AuditLog.action.in_(("transfer_approve", "transfer_reject")))
+        select(AuditLog.entity_id).where(AuditLog.action.in_((AuditAction.TRANSFER_APPROVE, AuditAction.TRANSFER_REJECT)))
         .group_by(AuditLog.entity_id).having(func.count(AuditLog.actor_id.distinct()) > 1))
     return [f"credit {c}" for (c,) in credits] + [f"transfer {t}" for (t,) in transfers]
 

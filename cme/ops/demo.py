@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from cme.clock import today, utcnow
 from cme.config import DATA_DIR
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
+from cme.domain.enums import CreditReviewAction, ReviewStatus, Role
 from cme.domain.identity import check_digit
 from cme.domain.passwords import hash_password
 from cme.domain.standards import pick_standard
@@ -67,7 +68,7 @@ def seed_demo(session: Session) -> int:
     pw_hash = hash_password(DEMO_PASSWORD)
     with open(DATA_DIR / "demo" / "institutions.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    create_admin(session, username=PROVINCE_ADMIN, password="", password_hash=pw_hash, name="省继教办管理员", role="province")
+    create_admin(session, username=PROVINCE_ADMIN, password="", password_hash=pw_hash, name="省继教办管理员", role=Role.PROVINCE)
     institutions = []
     for row in rows:
         inst = Institution(code=row["code"], name=row["name"], region_level=row["region_level"],
@@ -77,7 +78,7 @@ def seed_demo(session: Session) -> int:
         for name in row["departments"].split(";"):
             session.add(Department(institution_id=inst.id, name=name))
         create_admin(session, username=f"admin_{row['code'].lower()}", password="", password_hash=pw_hash,
-                     name=f"{row['name']}管理员", role="unit", institution_code=row["code"])
+                     name=f"{row['name']}管理员", role=Role.UNIT, institution_code=row["code"])
         institutions.append(inst)
     session.flush()
 
@@ -120,7 +121,7 @@ def _seed_credits(session: Session, rng: random.Random, user: User, inst: Instit
             ctype = rng.choices([NATIONAL_I, PROVINCIAL_I, CLASS_II], weights=[1, 3, 4])[0]
             start = date(year, rng.randint(1, 11 if year < this_year else max(1, today().month - 1)), rng.randint(1, 25))
             end = min(start + timedelta(days=rng.randint(0, 3)), today())
-            status = "approved" if year < this_year - 1 else rng.choices(["approved", "pending", "rejected"], [6, 3, 1])[0]
+            status = ReviewStatus.APPROVED if year < this_year - 1 else rng.choices([ReviewStatus.APPROVED, ReviewStatus.PENDING, ReviewStatus.REJECTED], [6, 3, 1])[0]
             parent = rng.choice(list(subjects))
             rec = CreditRecord(
                 user_id=user.id, project_code=f"{year % 100:02d}-{'01' if ctype != CLASS_II else '02'}-{rng.randint(10000000, 99999999)}",
@@ -128,18 +129,18 @@ def _seed_credits(session: Session, rng: random.Random, user: User, inst: Instit
                 credits=Decimal(rng.choice(["1.0", "2.0", "3.0", "4.0", "5.0", "1.5", "2.5"])), credit_type=ctype,
                 form=rng.choice(FORMS), subject_parent=parent, subject_child=(subjects[parent] or [parent])[0],
                 date_from=start, date_to=end, status=status,
-                reject_reason="证明材料不清晰，请重新上传" if status == "rejected" else None,
+                reject_reason="证明材料不清晰，请重新上传" if status == ReviewStatus.REJECTED else None,
             )
             # submitted a few days after the activity, so review queues show realistic waiting times
             rec.created_at = rec.updated_at = min(datetime.combine(end, time(1)) + timedelta(days=rng.randint(1, 20)), utcnow())
-            if status == "pending":  # a queue waiting days or weeks, not since last year
+            if status == ReviewStatus.PENDING:  # a queue waiting days or weeks, not since last year
                 rec.created_at = rec.updated_at = max(rec.created_at, utcnow() - timedelta(days=rng.randint(1, 40)))
             session.add(rec)
             session.flush()
-            session.add(CreditReview(credit_id=rec.id, actor_id=user.id, action="submit"))
-            if status != "pending":
+            session.add(CreditReview(credit_id=rec.id, actor_id=user.id, action=CreditReviewAction.SUBMIT))
+            if status != ReviewStatus.PENDING:
                 rec.reviewed_at, rec.reviewed_by = utcnow(), reviewer_id
-                session.add(CreditReview(credit_id=rec.id, actor_id=reviewer_id, action="approve" if status == "approved" else "reject",
+                session.add(CreditReview(credit_id=rec.id, actor_id=reviewer_id, action=CreditReviewAction.APPROVE if status == ReviewStatus.APPROVED else CreditReviewAction.REJECT,
                                          reason=rec.reject_reason))
         if diligent:
             _top_up(session, user, inst, standard, year, this_year, reviewer_id)
@@ -159,14 +160,14 @@ def _top_up(session: Session, user: User, inst: Institution, standard, year: int
             user_id=user.id, project_code=f"{year % 100:02d}-{series}-{user.id:04d}{year % 100:02d}", year=year,
             project_name=f"{year}年度{'国家级继续医学教育项目' if ctype == NATIONAL_I else '四川省继续医学教育项目'}（年度汇总）",
             organizer=inst.name, credits=Decimal(credits), credit_type=ctype, form="学习班", subject_parent="临床医学",
-            subject_child="内科学", date_from=day, date_to=day + timedelta(days=2), status="approved",
+            subject_child="内科学", date_from=day, date_to=day + timedelta(days=2), status=ReviewStatus.APPROVED,
             reviewed_at=utcnow(), reviewed_by=reviewer_id,
         )
         rec.created_at = rec.updated_at = datetime.combine(day + timedelta(days=5), time(1))
         session.add(rec)
         session.flush()
-        session.add(CreditReview(credit_id=rec.id, actor_id=user.id, action="submit"))
-        session.add(CreditReview(credit_id=rec.id, actor_id=reviewer_id, action="approve"))
+        session.add(CreditReview(credit_id=rec.id, actor_id=user.id, action=CreditReviewAction.SUBMIT))
+        session.add(CreditReview(credit_id=rec.id, actor_id=reviewer_id, action=CreditReviewAction.APPROVE))
 
 
 def _seed_notices(session: Session, institutions: list[Institution]) -> None:
@@ -203,6 +204,6 @@ def demo_accounts(session: Session) -> list[DemoAccount]:
         .outerjoin(Institution, Institution.id == User.institution_id)
         .where((User.username.like("admin_%")) | (User.username == PROVINCE_ADMIN) | User.username.in_(["demo001", "demo002", "demo050"]))
     )
-    order = {"person": 0, "unit": 1, "province": 2}
+    order = {Role.PERSON: 0, Role.UNIT: 1, Role.PROVINCE: 2}
     rows = sorted(session.execute(q), key=lambda r: (order[r[1]], r[0]))
     return [DemoAccount(u, r, n, i or "四川省") for u, r, n, i in rows]

@@ -27,6 +27,7 @@ from cme.accounts.registration import THROTTLE_WINDOW as STATUS_WINDOW
 from cme.certificates.service import VERIFY_WINDOW
 from cme.clock import utcnow
 from cme.config import get_settings
+from cme.domain.enums import OutboxStatus
 from cme.models import LoginAttempt, LoginSession, QueryThrottle, SmsCode, SmsOutbox
 
 SMS_KEEP = timedelta(days=1)
@@ -60,7 +61,7 @@ def purge_expired(session: Session, now: datetime | None = None) -> PurgeReport:
         session.execute(delete(QueryThrottle).where(QueryThrottle.at < now - THROTTLE_KEEP)).rowcount,
         session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - LOGIN_LOG_KEEP)).rowcount,
         session.execute(delete(SmsOutbox).where(or_(
-            (SmsOutbox.status != "pending") & (SmsOutbox.done_at < now - SMS_KEEP),
+            (SmsOutbox.status != OutboxStatus.PENDING) & (SmsOutbox.done_at < now - SMS_KEEP),
             SmsOutbox.expires_at < now - SMS_KEEP))).rowcount,
     ]
     return PurgeReport(*counts)

@@ -9,6 +9,7 @@ from cme.ops.demo import seed_demo
 from cme.ops.keys import verify_key
 from cme.ops.migrate import prepared_database
 from cme.core import verdicts
+from cme.accounts.legacy import wrap_unsalted_hashes
 
 
 def init_db() -> dict[str, int]:
@@ -17,6 +18,7 @@ def init_db() -> dict[str, int]:
         verify_key(s)
         loaded = load_reference_data(s)
         verdicts.ensure_current(s)  # new columns, or CME_NATIONAL_COUNTS_AS_PROVINCIAL_I changed: judge all once
+        wrap_unsalted_hashes(s)  # bare legacy digests stored by an earlier version (cme/accounts/legacy.py)
     return loaded
 
 

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme.clock import fmt_local, utcnow
 from cme.core import audit
 from cme.core.actors import Actor, get_user_in_scope
 from cme.core.transitions import decide, reject_reason
 from cme.domain import profile_fields as pf
-from cme.errors import NotFound, NotPermitted
+from cme.domain.enums import AuditAction, ReviewStatus
+from cme.errors import NotPermitted
 from cme.models import Profile, ProfileChangeRequest, ProfileEntry, User
 from cme.core.policy import use_case
 
@@ -35,15 +37,13 @@ class ChangeRow:
 
 
 def _request_in_scope(session: Session, actor: Actor, request_id: int) -> tuple[ProfileChangeRequest, User]:
-    request = session.get(ProfileChangeRequest, request_id)
-    if request is None:
-        raise NotFound("档案变更记录不存在")
+    request = get_or_raise(session, ProfileChangeRequest, request_id, "档案变更记录不存在")
     user = get_user_in_scope(session, actor, request.user_id)  # own, own institution's staff, province
     return request, user
 
 
 @use_case
-def list_changes(session: Session, actor: Actor, *, status: str | None = "pending", user_id: int | None = None,
+def list_changes(session: Session, actor: Actor, *, status: str | None = ReviewStatus.PENDING, user_id: int | None = None,
                  keyword: str = "", limit: int = 200) -> list[ChangeRow]:
     """档案审核 queue (admin: staff of the own institution now; province: all) or one person's history.
 
@@ -104,7 +104,7 @@ def _decidable(session: Session, actor: Actor, request_id: int) -> tuple[Profile
 def approve_change(session: Session, actor: Actor, request_id: int) -> None:
     """Approve: `after` becomes the profile in force (basic, photo and the five lists)."""
     request, user = _decidable(session, actor, request_id)
-    decide(session, ProfileChangeRequest, request.id, status="approved", decided_at=utcnow(), decided_by=actor.id)
+    decide(session, ProfileChangeRequest, request.id, status=ReviewStatus.APPROVED, decided_at=utcnow(), decided_by=actor.id)
     after = pf.normalize_snapshot(request.after)
     profile = session.get(Profile, user.id)
     if profile is None:
@@ -121,7 +121,7 @@ def approve_change(session: Session, actor: Actor, request_id: int) -> None:
     if basic.get("是否参加继续教育") in ("是", "否"):
         user.joins_cme = basic["是否参加继续教育"] == "是"
     diff = pf.diff_snapshots(request.before, after)
-    audit.record(session, actor.id, "profile_approve", "profile_change", request.id, institution_id=user.institution_id,
+    audit.record(session, actor.id, AuditAction.PROFILE_APPROVE, "profile_change", request.id, institution_id=user.institution_id,
                  before={c.label: c.before for c in diff.basic if c.changed},
                  after={c.label: c.after for c in diff.basic if c.changed} | {"lists": [p.label for p in diff.parts if p.changed]})
 
@@ -131,9 +131,9 @@ def reject_change(session: Session, actor: Actor, request_id: int, reason: str) 
     """Reject with a required reason; the approved profile stays; the person may edit again."""
     text = reject_reason(reason)
     request, user = _decidable(session, actor, request_id)
-    decide(session, ProfileChangeRequest, request.id, status="rejected", decided_at=utcnow(), decided_by=actor.id,
+    decide(session, ProfileChangeRequest, request.id, status=ReviewStatus.REJECTED, decided_at=utcnow(), decided_by=actor.id,
            reason=text)
-    audit.record(session, actor.id, "profile_reject", "profile_change", request.id, institution_id=user.institution_id,
+    audit.record(session, actor.id, AuditAction.PROFILE_REJECT, "profile_change", request.id, institution_id=user.institution_id,
                  after={"reason": text})
 
 

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import crypto
 from cme.clock import fmt_local, today, utcnow
 from cme.core import audit, reference
 from cme.core.actors import Actor, get_user_in_scope
 from cme.domain import profile_fields as pf
+from cme.domain.enums import AuditAction, ReviewStatus
 from cme.errors import NotFound, RecordLocked, ValidationError
 from cme.models import Institution, Profile, ProfileChangeRequest, ProfileEntry, User
 from cme.core.policy import use_case
@@ -73,7 +75,7 @@ def approved_snapshot(session: Session, user_id: int) -> dict:
 
 
 def _pending(session: Session, user_id: int, *, lock: bool = False) -> ProfileChangeRequest | None:
-    q = select(ProfileChangeRequest).where(ProfileChangeRequest.user_id == user_id, ProfileChangeRequest.status == "pending")
+    q = select(ProfileChangeRequest).where(ProfileChangeRequest.user_id == user_id, ProfileChangeRequest.status == ReviewStatus.PENDING)
     if lock:
         q = q.with_for_update()
     return session.scalars(q).first()
@@ -92,12 +94,12 @@ def _reveal(value) -> str:
     return value or ""
 
 
-def _save_working_copy(session: Session, actor: Actor, user: User, after: dict, action: str) -> int:
+def _save_working_copy(session: Session, actor: Actor, user: User, after: dict, action: AuditAction) -> int:
     """Create or update the one pending change request with `after`. Returns its id."""
     request = _pending(session, user.id, lock=True)
     if request is None:
         request = ProfileChangeRequest(
-            user_id=user.id, institution_id=user.institution_id, status="pending",
+            user_id=user.id, institution_id=user.institution_id, status=ReviewStatus.PENDING,
             before=approved_snapshot(session, user.id), after=after,
         )
         session.add(request)
@@ -112,9 +114,7 @@ def _save_working_copy(session: Session, actor: Actor, user: User, after: dict, 
 
 
 def _require_person(session: Session, actor: Actor) -> User:
-    user = session.get(User, actor.id)
-    if user is None:
-        raise NotFound("用户不存在")
+    user = get_or_raise(session, User, actor.id, "用户不存在")
     return user
 
 
@@ -140,7 +140,7 @@ def submit_first_profile(session: Session, actor: Actor, fields: dict) -> int:
     clean = pf.validate_basic(fields, field_options(session), today(), required=pf.FIRST_LOGIN_FIELDS)
     after = _working_snapshot(session, user.id)
     after["basic"].update(_protected(clean))
-    request_id = _save_working_copy(session, actor, user, after, "profile_first_submit")
+    request_id = _save_working_copy(session, actor, user, after, AuditAction.PROFILE_SUBMIT_FIRST)
     user.profile_completed = True
     return request_id
 
@@ -181,7 +181,7 @@ def profile_state(session: Session, actor: Actor, user_id: int | None = None) ->
             select(ProfileChangeRequest).where(ProfileChangeRequest.user_id == user.id)
             .order_by(ProfileChangeRequest.id.desc()).limit(1)
         ).first()
-        if last is not None and last.status == "rejected":
+        if last is not None and last.status == ReviewStatus.REJECTED:
             last_rejection = last.reason
     inst = session.get(Institution, user.institution_id) if user.institution_id else None
     return ProfileState(
@@ -216,7 +216,7 @@ def save_basic(session: Session, actor: Actor, fields: dict) -> int:
         after["basic"].setdefault(k, v)
     if photo:
         after["basic"][pf.PHOTO] = photo
-    return _save_working_copy(session, actor, user, after, "profile_save_basic")
+    return _save_working_copy(session, actor, user, after, AuditAction.PROFILE_SAVE_BASIC)
 
 
 @use_case
@@ -233,7 +233,7 @@ def save_entry(session: Session, actor: Actor, part: str, data: dict, index: int
             raise NotFound("该条记录不存在，请刷新后重试")
         rows[index] = clean
     after[part] = pf.sort_rows(part, rows)
-    return _save_working_copy(session, actor, user, after, "profile_save_entry")
+    return _save_working_copy(session, actor, user, after, AuditAction.PROFILE_SAVE_ENTRY)
 
 
 @use_case
@@ -245,7 +245,7 @@ def delete_entry(session: Session, actor: Actor, part: str, index: int) -> int:
     if not 0 <= index < len(after[part]):
         raise NotFound("该条记录不存在，请刷新后重试")
     del after[part][index]
-    return _save_working_copy(session, actor, user, after, "profile_delete_entry")
+    return _save_working_copy(session, actor, user, after, AuditAction.PROFILE_DELETE_ENTRY)
 
 
 def check_photo(data: bytes) -> CheckedFile:
@@ -263,7 +263,7 @@ def upload_photo(session: Session, actor: Actor, data: bytes) -> int:
     key = store_file(session, photo.data, photo.mime)
     after = _working_snapshot(session, user.id)
     after["basic"][pf.PHOTO] = key
-    return _save_working_copy(session, actor, user, after, "profile_upload_photo")
+    return _save_working_copy(session, actor, user, after, AuditAction.PROFILE_UPLOAD_PHOTO)
 
 
 @use_case

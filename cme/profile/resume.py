@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from cme.clock import fmt_local
 from cme.core.actors import Actor, get_user_in_scope
 from cme.domain import profile_fields as pf
+from cme.domain.enums import ReviewStatus
 from cme.domain.standards import parse_title_label
 from cme.models import Institution, PersonalStandard, Region, Transfer, User
 from cme.profile.change_review import RESUME_SECTIONS, TRANSFER_HEADERS
@@ -71,7 +72,7 @@ def transfer_rows(session: Session, user_id: int) -> list[list[str]]:
 
     rows = []
     for t in session.scalars(
-        select(Transfer).where(Transfer.user_id == user_id, Transfer.status == "approved").order_by(Transfer.decided_at)
+        select(Transfer).where(Transfer.user_id == user_id, Transfer.status == ReviewStatus.APPROVED).order_by(Transfer.decided_at)
     ):
         src, dst = session.get(Institution, t.from_institution_id), session.get(Institution, t.to_institution_id)
         dept = session.get(Department, t.to_department_id) if t.to_department_id else None

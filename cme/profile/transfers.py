@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme.clock import fmt_local, today, utcnow
+from cme.domain.enums import AuditAction, ReviewStatus
 from cme.domain.identity import check_text
-from cme.errors import FieldErrors, Duplicate, NotFound, RecordLocked
+from cme.errors import FieldErrors, Duplicate, RecordLocked
 from cme.models import CreditSummary, Department, Institution, ProfileChangeRequest, Transfer, User
 from cme.core import audit
 from cme.core.actors import Actor
@@ -60,13 +62,13 @@ def request_transfer(session: Session, actor: Actor, to_institution_id: int | No
             errors["调入科室"] = "科室不属于所选机构"
     note = errors.check("调动说明", check_text, note, max_len=500, required=False, multiline=True)
     errors.raise_if_any()
-    if session.scalars(select(Transfer.id).where(Transfer.user_id == user.id, Transfer.status == "pending")).first():
+    if session.scalars(select(Transfer.id).where(Transfer.user_id == user.id, Transfer.status == ReviewStatus.PENDING)).first():
         raise Duplicate("已有待审核的调动申请，请等待调入机构审核")
     t = Transfer(user_id=user.id, from_institution_id=user.institution_id, to_institution_id=target.id,
-                 to_department_id=to_department_id, status="pending", reason=note or None)
+                 to_department_id=to_department_id, status=ReviewStatus.PENDING, reason=note or None)
     session.add(t)
     session.flush()
-    audit.record(session, actor.id, "transfer_request", "transfer", t.id, institution_id=target.id,
+    audit.record(session, actor.id, AuditAction.TRANSFER_REQUEST, "transfer", t.id, institution_id=target.id,
                  after={"from": user.institution_id, "to": target.id, "department": to_department_id, "note": note})
     return t.id
 
@@ -74,12 +76,10 @@ def request_transfer(session: Session, actor: Actor, to_institution_id: int | No
 @use_case
 def withdraw_transfer(session: Session, actor: Actor, transfer_id: int) -> None:
     """The person withdraws their own pending request (it is deleted: nothing was decided)."""
-    t = session.get(Transfer, transfer_id)
-    if t is None:
-        raise NotFound("调动申请不存在")
-    if t.status != "pending":
+    t = get_or_raise(session, Transfer, transfer_id, "调动申请不存在")
+    if t.status != ReviewStatus.PENDING:
         raise RecordLocked("该调动申请已审核，不能撤回")
-    audit.record(session, actor.id, "transfer_withdraw", "transfer", t.id, institution_id=t.to_institution_id)
+    audit.record(session, actor.id, AuditAction.TRANSFER_WITHDRAW, "transfer", t.id, institution_id=t.to_institution_id)
     session.delete(t)
 
 
@@ -104,7 +104,7 @@ def my_transfers(session: Session, actor: Actor) -> list[TransferRow]:
 
 
 @use_case
-def incoming_transfers(session: Session, actor: Actor, *, status: str | None = "pending") -> list[TransferRow]:
+def incoming_transfers(session: Session, actor: Actor, *, status: str | None = ReviewStatus.PENDING) -> list[TransferRow]:
     """调动审核 queue: requests INTO the admin's institution (province: all)."""
     q = select(Transfer)
     if actor.is_unit_admin:
@@ -115,9 +115,7 @@ def incoming_transfers(session: Session, actor: Actor, *, status: str | None = "
 
 
 def _decidable(session: Session, actor: Actor, transfer_id: int) -> Transfer:
-    t = session.get(Transfer, transfer_id)
-    if t is None:
-        raise NotFound("调动申请不存在")
+    t = get_or_raise(session, Transfer, transfer_id, "调动申请不存在")
     return t
 
 
@@ -125,7 +123,7 @@ def _decidable(session: Session, actor: Actor, transfer_id: int) -> Transfer:
 def approve_transfer(session: Session, actor: Actor, transfer_id: int) -> None:
     """The receiving admin accepts: the person now belongs to the new institution (and department)."""
     t = _decidable(session, actor, transfer_id)
-    decide(session, Transfer, t.id, status="approved", decided_at=utcnow(), decided_by=actor.id)
+    decide(session, Transfer, t.id, status=ReviewStatus.APPROVED, decided_at=utcnow(), decided_by=actor.id)
     user = session.get(User, t.user_id)
     if user.institution_id != t.from_institution_id:
         raise RecordLocked("该人员所在机构已变化，请其重新申请")
@@ -135,7 +133,7 @@ def approve_transfer(session: Session, actor: Actor, transfer_id: int) -> None:
     before = {"institution_id": user.institution_id, "department_id": user.department_id}
     user.institution_id, user.department_id = t.to_institution_id, t.to_department_id
     for req in session.scalars(select(ProfileChangeRequest).where(ProfileChangeRequest.user_id == user.id,
-                                                                  ProfileChangeRequest.status == "pending")):
+                                                                  ProfileChangeRequest.status == ReviewStatus.PENDING)):
         req.institution_id = t.to_institution_id
     session.flush()
     year = today().year
@@ -143,13 +141,13 @@ def approve_transfer(session: Session, actor: Actor, transfer_id: int) -> None:
         refresh_summary(session, user.id, year)
     after = {"institution_id": user.institution_id, "department_id": user.department_id}
     for inst in (t.from_institution_id, t.to_institution_id):  # both institutions' trails show the move
-        audit.record(session, actor.id, "transfer_approve", "transfer", t.id, institution_id=inst, before=before, after=after)
+        audit.record(session, actor.id, AuditAction.TRANSFER_APPROVE, "transfer", t.id, institution_id=inst, before=before, after=after)
 
 
 @use_case
 def reject_transfer(session: Session, actor: Actor, transfer_id: int, reason: str) -> None:
     text = reject_reason(reason)
     t = _decidable(session, actor, transfer_id)
-    decide(session, Transfer, t.id, status="rejected", decided_at=utcnow(), decided_by=actor.id, reason=text)
-    audit.record(session, actor.id, "transfer_reject", "transfer", t.id, institution_id=t.to_institution_id,
+    decide(session, Transfer, t.id, status=ReviewStatus.REJECTED, decided_at=utcnow(), decided_by=actor.id, reason=text)
+    audit.record(session, actor.id, AuditAction.TRANSFER_REJECT, "transfer", t.id, institution_id=t.to_institution_id,
                  after={"reason": text})

@@ -12,16 +12,16 @@ Rules:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock
 from cme.domain.identity import age_on
 from cme.domain.inputs import FIRST_YEAR, parse_year
-from cme.domain.standards import REGION_LEVELS, Standard, is_below, pick_standard
-from cme.errors import Duplicate, NotFound, ValidationError
+from cme.domain.standards import REGION_LEVELS, Standard, StandardFigures, is_below, pick_standard
+from cme.errors import Duplicate, ValidationError
 from cme.models import CreditStandard, Department, Institution, PersonalStandard, Profile, User
 from cme.core import audit
 from cme.core import reference
@@ -29,6 +29,7 @@ from cme.core import reference
 from cme.core.policy import use_case
 from cme.core.actors import Actor, get_user_in_scope
 from cme.core.verdicts import judge_person
+from cme.domain.enums import AuditAction
 
 DUPLICATE_YEAR = "该年度已设置学分标准"
 
@@ -39,15 +40,8 @@ def year_options() -> list[int]:
 
 
 @dataclass(frozen=True)
-class StandardPreview:
+class StandardPreview(StandardFigures):
     standard_id: int
-    code: str
-    name: str
-    national_i_per_cycle: Decimal
-    cycle_years: int
-    provincial_i_per_year: Decimal
-    class_ii_per_year: Decimal
-    total_per_year: Decimal
 
 
 def _row_for(session: Session, code: str, year: int) -> CreditStandard:
@@ -59,8 +53,7 @@ def _row_for(session: Session, code: str, year: int) -> CreditStandard:
 
 
 def _preview(row: CreditStandard) -> StandardPreview:
-    return StandardPreview(row.id, row.code, row.name, row.national_i_per_cycle, row.cycle_years,
-                           row.provincial_i_per_year, row.class_ii_per_year, row.total_per_year)
+    return reference.to_standard(row, StandardPreview, standard_id=row.id)
 
 
 def preview_standard(session: Session, year: int | None, region_level: str | None, title: str | None) -> StandardPreview:
@@ -117,7 +110,7 @@ def add_personal_standard(session: Session, actor: Actor, year: int | None, regi
     session.add(row)
     session.flush()
     judge_person(session, actor.id, row.year)
-    audit.record(session, actor.id, "standard.add", "personal_standard", row.id, institution_id=actor.institution_id,
+    audit.record(session, actor.id, AuditAction.STANDARD_ADD, "personal_standard", row.id, institution_id=actor.institution_id,
                  after={"年度": row.year, "机构所属区域等级": region_level, "技术职称": title, "执行标准": preview.code})
     return row.id
 
@@ -125,28 +118,21 @@ def add_personal_standard(session: Session, actor: Actor, year: int | None, regi
 @use_case
 def delete_personal_standard(session: Session, actor: Actor, standard_id: int) -> None:
     """删除: only one's own."""
-    row = session.get(PersonalStandard, standard_id)
-    if row is None:
-        raise NotFound("学分标准不存在")
-    audit.record(session, actor.id, "standard.delete", "personal_standard", row.id, institution_id=actor.institution_id,
+    row = get_or_raise(session, PersonalStandard, standard_id, "学分标准不存在")
+    audit.record(session, actor.id, AuditAction.STANDARD_DELETE, "personal_standard", row.id, institution_id=actor.institution_id,
                  before={"年度": row.year, "机构所属区域等级": row.region_level, "技术职称": row.title})
     session.delete(row)
     judge_person(session, actor.id, row.year)
 
 
 @dataclass(frozen=True)
-class PersonalStandardRow:
+class PersonalStandardRow(StandardFigures):
+    """A person's standard of a year: the region level and title they chose, the figures of the version."""
+
     id: int
     year: int
     region_level: str
     title: str
-    code: str
-    name: str
-    national_i_per_cycle: Decimal
-    cycle_years: int
-    provincial_i_per_year: Decimal
-    class_ii_per_year: Decimal
-    total_per_year: Decimal
 
 
 @use_case
@@ -159,8 +145,7 @@ def list_personal_standards(session: Session, actor: Actor, user_id: int | None 
         .where(PersonalStandard.user_id == user.id)
         .order_by(PersonalStandard.year.desc())
     ).all()
-    return [PersonalStandardRow(p.id, p.year, p.region_level, p.title, c.code, c.name, c.national_i_per_cycle,
-                                c.cycle_years, c.provincial_i_per_year, c.class_ii_per_year, c.total_per_year)
+    return [reference.to_standard(c, PersonalStandardRow, id=p.id, year=p.year, region_level=p.region_level, title=p.title)
             for p, c in rows]
 
 

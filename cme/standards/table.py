@@ -19,15 +19,17 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cme.db import get_or_raise
 from cme import clock
 from cme.domain.identity import check_text, normalize
 from cme.domain.inputs import FIRST_YEAR, fold_digits, is_ascii_digits, parse_amount, parse_year
-from cme.domain.standards import REGION_LEVELS, STANDARD_LEVELS
-from cme.errors import FieldErrors, Duplicate, NotFound, RecordLocked
+from cme.domain.standards import REGION_LEVELS, STANDARD_LEVELS, Standard
+from cme.errors import FieldErrors, Duplicate, RecordLocked
 from cme.models import CreditStandard, PersonalStandard
-from cme.core import audit
+from cme.core import audit, reference
 from cme.core.actors import Actor
 from cme.core.policy import use_case
+from cme.domain.enums import AuditAction
 
 ALL_LEVELS = "全部"
 MAX_AMOUNT = Decimal("1000")
@@ -56,18 +58,9 @@ class StandardInput:
 
 
 @dataclass(frozen=True)
-class StandardVersion:
+class StandardVersion(Standard):
     id: int
-    code: str
-    name: str
     effective_year: int
-    national_i_per_cycle: Decimal
-    cycle_years: int
-    provincial_i_per_year: Decimal
-    class_ii_per_year: Decimal
-    total_per_year: Decimal
-    region_level: str
-    title_level: str | None
     in_use: int  # 个人学分标准 referencing this version
 
     @property
@@ -95,9 +88,7 @@ def _versions(session: Session, rows: list[CreditStandard]) -> list[StandardVers
     ids = [r.id for r in rows]
     used = dict(session.execute(select(PersonalStandard.standard_id, func.count()).where(
         PersonalStandard.standard_id.in_(ids)).group_by(PersonalStandard.standard_id)).all()) if ids else {}
-    return sorted((StandardVersion(r.id, r.code, r.name, r.effective_year, r.national_i_per_cycle, r.cycle_years,
-                                   r.provincial_i_per_year, r.class_ii_per_year, r.total_per_year, r.region_level,
-                                   r.title_level, used.get(r.id, 0)) for r in rows), key=_sort_key)
+    return sorted((reference.to_standard(r, StandardVersion, in_use=used.get(r.id, 0)) for r in rows), key=_sort_key)
 
 
 @use_case
@@ -172,9 +163,7 @@ def _snapshot(r: CreditStandard) -> dict:
 
 
 def _version(session: Session, actor: Actor, standard_id: int, *, unlocked: bool) -> CreditStandard:
-    row = session.get(CreditStandard, standard_id)
-    if row is None:
-        raise NotFound("学分标准不存在")
+    row = get_or_raise(session, CreditStandard, standard_id, "学分标准不存在")
     if unlocked and session.scalars(select(PersonalStandard.id).where(
             PersonalStandard.standard_id == row.id).limit(1)).first() is not None:
         raise RecordLocked(IN_USE)
@@ -194,11 +183,8 @@ def add_standard_version(session: Session, actor: Actor, data: StandardInput) ->
     """A new version of a standard (or a new standard), effective from its year onwards."""
     values = validate_standard(data)
     _ensure_unique(session, values["code"], values["effective_year"])
-    row = CreditStandard(**values)
-    session.add(row)
-    session.flush()
-    audit.record(session, actor.id, "standard_version.add", "credit_standard", row.id, after=_snapshot(row))
-    return row.id
+    return audit.record_add(session, actor.id, AuditAction.STANDARD_VERSION_ADD, "credit_standard", CreditStandard(**values),
+                            _snapshot)
 
 
 @use_case
@@ -207,19 +193,14 @@ def update_standard_version(session: Session, actor: Actor, standard_id: int, da
     row = _version(session, actor, standard_id, unlocked=True)
     values = validate_standard(data)
     _ensure_unique(session, values["code"], values["effective_year"], exclude_id=row.id)
-    before = _snapshot(row)
-    for key, value in values.items():
-        setattr(row, key, value)
-    session.flush()
-    if (after := _snapshot(row)) != before:
-        audit.record(session, actor.id, "standard_version.update", "credit_standard", row.id, before=before, after=after)
+    audit.record_update(session, actor.id, AuditAction.STANDARD_VERSION_UPDATE, "credit_standard", row, values, _snapshot)
 
 
 @use_case
 def delete_standard_version(session: Session, actor: Actor, standard_id: int) -> None:
     """Remove an unreferenced version (e.g. entered by mistake); earlier versions apply again."""
     row = _version(session, actor, standard_id, unlocked=True)
-    audit.record(session, actor.id, "standard_version.delete", "credit_standard", row.id, before=_snapshot(row))
+    audit.record(session, actor.id, AuditAction.STANDARD_VERSION_DELETE, "credit_standard", row.id, before=_snapshot(row))
     session.delete(row)
     session.flush()
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from cme.clock import today
 from cme.db import session_scope
+from cme.domain.enums import Role
 from cme.errors import DomainError
 from cme.certificates.pdf import (HEADERS, KIND_TITLES, PLATFORM_LINE, fmt_credits, fmt_date_cn, intro_sentence, title_line,
                                   year_sentence)
@@ -14,7 +15,7 @@ from ui.forms import choose, literal, show_error
 from ui.session import require_actor
 
 S = st.session_state
-me = require_actor("person")
+me = require_actor(Role.PERSON)
 st.header("出具Ⅰ类、Ⅱ类学分证明")
 st.caption(f"学分证明只列出审核通过的学分；起止年度跨度不超过{certificates.MAX_YEARS}年。"
            "先预览，确认无误后点击“出具”生成带证书编号和二维码的证明；同样内容再次出具仍是同一份证明。")

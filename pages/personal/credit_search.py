@@ -5,6 +5,7 @@ import streamlit as st
 from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES, format_credit
+from cme.domain.enums import Role
 from cme.labels import REVIEW_STATUS
 from cme.credits import entry, search
 from cme.core import reference
@@ -13,7 +14,7 @@ from ui.credit_view import show_credit_detail
 from ui.row_select import select_rows
 from ui.session import audit_export, require_actor
 
-me = require_actor("person")
+me = require_actor(Role.PERSON)
 st.header("学分综合查询")
 with session_scope() as s:
     forms = reference.dictionary(s, entry.FORM_KIND)

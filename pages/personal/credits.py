@@ -7,6 +7,7 @@ import streamlit as st
 from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES, format_credit
+from cme.domain.enums import ReviewStatus, Role
 from cme.domain.inputs import FIRST_YEAR  # the service enforces it; the widgets only offer the same range
 from cme.credits import details, drafts, entry, search
 from cme.core import reference
@@ -16,7 +17,7 @@ from ui.credit_view import show_credit_detail
 from ui.forms import act, literal, show_flash
 from ui.session import require_actor
 
-me = require_actor("person")
+me = require_actor(Role.PERSON)
 st.header("个人学分登记审核")
 show_flash()
 
@@ -181,12 +182,12 @@ chosen = rows[labels.index(picked)] if picked else None
 if toolbar[1].button("修改", disabled=chosen is None, key="cl_edit"):
     with session_scope() as s:
         detail = details.get_credit(s, me, chosen.id)
-    if chosen.status != "pending":
+    if chosen.status != ReviewStatus.PENDING:
         st.error("只有待审状态的学分记录才可以修改")
     else:
         _open(("edit", chosen.id), entry.credit_input_of(detail))
 if toolbar[2].button("删除", disabled=chosen is None, key="cl_delete"):
-    if chosen.status != "pending":  # said at once, not after a confirmation (the service refuses it anyway)
+    if chosen.status != ReviewStatus.PENDING:  # said at once, not after a confirmation (the service refuses it anyway)
         st.error(entry.LOCKED.format(chosen.status_label))
     else:
         st.session_state["credit_mode"] = mode = ("delete", chosen.id)

@@ -6,13 +6,14 @@ import streamlit as st
 from cme.clock import today
 from cme.db import session_scope
 from cme.domain import profile_fields as pf
+from cme.domain.enums import Role
 from cme.errors import DomainError
 from cme.profile import changes
 from cme.core.actors import account_state
 from ui.forms import show_error
 from ui.session import require_actor
 
-me = require_actor("person")
+me = require_actor(Role.PERSON)
 st.header("用户个人基本信息填写")
 st.caption("首次登录需要补全个人基本信息，保存后由单位管理员审核。")
 with session_scope() as s:

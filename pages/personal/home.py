@@ -8,11 +8,12 @@ from cme.db import session_scope
 from cme.domain.compliance import STATUS_MET, STATUS_UNSET, format_credit
 from cme.administration import notices
 from cme.credits import attention, charts, progress
+from cme.domain.enums import Role
 from ui.credit_plan import show_credit_plan, show_reminders
 from ui.forms import literal
 from ui.session import require_actor
 
-me = require_actor("person")
+me = require_actor(Role.PERSON)
 with session_scope() as s:
     home = progress.home_progress(s, me)
     history = progress.standard_history(s, me)

@@ -7,13 +7,14 @@ import streamlit as st
 from cme.clock import today
 from cme.db import session_scope
 from cme.domain import profile_fields as pf
+from cme.domain.enums import Role
 from cme.errors import DomainError
 from cme.profile import change_review, changes, resume
 from ui.forms import act, flash_and_rerun, literal, show_error, show_flash
 from ui.profile_view import show_diff, show_resume, status_label
 from ui.session import require_actor
 
-me = require_actor("person")
+me = require_actor(Role.PERSON)
 st.header("用户档案管理")
 
 with session_scope() as s:

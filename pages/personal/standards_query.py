@@ -5,10 +5,11 @@ import streamlit as st
 from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import format_credit
+from cme.domain.enums import Role
 from cme.standards import personal as standards
 from ui.session import require_actor
 
-me = require_actor("person")
+me = require_actor(Role.PERSON)
 st.header("个人学分标准查询")
 options = ["全部年度"] + standards.year_options()
 year = st.selectbox("年度", options, index=0, key="stdq_year")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.domain.compliance import format_credit
+from cme.domain.enums import Role
 from cme.domain.standards import levels_at_or_above
 from cme.errors import DomainError
 from cme.core import reference
@@ -12,7 +13,7 @@ from ui.confirm import delete_button
 from ui.forms import act, choose, show_error, show_flash
 from ui.session import require_actor
 
-me = require_actor("person")
+me = require_actor(Role.PERSON)
 st.header("个人学分标准设置")
 show_flash()
 

@@ -4,13 +4,14 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.core import reference
+from cme.domain.enums import ReviewStatus, Role
 from cme.profile import transfers
 from cme.core.actors import account_state
 from ui.forms import act, literal, show_flash
 from ui.profile_view import status_label
 from ui.session import require_actor
 
-me = require_actor("person")
+me = require_actor(Role.PERSON)
 st.header("调动申请")
 st.caption("调动经调入机构的单位管理员审核通过后生效；学分记录、证书与技术档案随本人转移。")
 
@@ -20,7 +21,7 @@ with session_scope() as s:
     st.markdown(f"当前所在：**{literal(account_state(s, me).place)}**")
     mine = transfers.my_transfers(s, me)
 
-pending = [t for t in mine if t.status == "pending"]
+pending = [t for t in mine if t.status == ReviewStatus.PENDING]
 if mine:
     st.subheader("我的调动记录")
     st.dataframe(

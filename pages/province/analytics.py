@@ -4,6 +4,7 @@ import streamlit as st
 
 from cme import clock
 from cme.db import session_scope
+from cme.domain.enums import Role
 from cme.errors import DomainError
 from cme.analytics import charts as analytics_charts
 from cme.analytics import province_export
@@ -13,7 +14,7 @@ from ui.rate_metrics import show_rate_metrics
 from ui.session import audit_export, require_actor
 
 ALL = "全省"
-me = require_actor("province")
+me = require_actor(Role.PROVINCE)
 st.header("全省统计")
 with session_scope() as s:
     cities = dict((name, code) for code, name in analytics.cities(s, me))

@@ -3,13 +3,14 @@ import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
+from cme.domain.enums import Role
 from cme.domain.standards import TITLE_LEVELS, parse_title_label
 from cme.administration import dictionaries as da
 from cme.core.reference import TITLE_KIND
 from ui.forms import act, choose, show_flash
 from ui.session import require_actor
 
-me = require_actor("province")
+me = require_actor(Role.PROVINCE)
 st.header("字典管理")
 st.caption("停用的项目不再出现在各表单中，已使用它的记录保持不变。系统预置的项目只能停用，不能改名；"
            "管理员新增且尚未被记录使用的项目可以改名。")

@@ -6,9 +6,10 @@ from cme.db import session_scope
 from cme.analytics import charts as analytics_charts
 from cme.analytics import service as analytics
 from cme.administration import notices
+from cme.domain.enums import Role
 from ui.session import require_actor
 
-me = require_actor("province")
+me = require_actor(Role.PROVINCE)
 with session_scope() as s:
     head = analytics.province_headline(s, me)
     notice_rows = notices.list_notices(s, me)

@@ -1,8 +1,11 @@
-"""机构管理 (省级管理员): search, add, edit, deactivate institutions; their departments and 单位管理员."""
+"""机构管理 (省级管理员): search, add, edit, deactivate institutions; their departments and 单位管理员
+(create, 停用 / 启用 with a confirmation)."""
 import pandas as pd
 import streamlit as st
 
+from cme.accounts import staff_accounts
 from cme.db import session_scope
+from cme.domain.enums import Role
 from cme.domain.standards import REGION_LEVELS
 from cme.administration import departments
 from cme.administration import institutions
@@ -10,7 +13,7 @@ from cme.core import reference
 from ui.forms import act, choose, literal, show_flash
 from ui.session import require_actor
 
-me = require_actor("province")
+me = require_actor(Role.PROVINCE)
 st.header("机构管理")
 show_flash()
 
@@ -113,3 +116,25 @@ with admin_tab:
                 act(f"{inst.name} 的单位管理员 {username.strip()} 已创建",
                      lambda s: institutions.create_unit_admin(s, me, inst.id, username=username, name=real_name,
                                                               password=password, password2=password2))
+
+        st.markdown("**停用 / 启用单位管理员**")
+        with session_scope() as s:
+            admins = staff_accounts.list_unit_admins(s, me, inst.id)
+        if not admins:
+            st.info("该机构还没有单位管理员")
+        else:
+            st.dataframe(pd.DataFrame([[a.username, a.name, a.status, a.last_login] for a in admins],
+                                      columns=["用户名", "姓名", "状态", "最近登录"]), hide_index=True, width="stretch")
+            labels = {a.user_id: f"{a.username}（{a.name}，{a.status}）" for a in admins}
+            target = st.selectbox("选择单位管理员", list(labels), format_func=labels.get, index=None, placeholder="请选择",
+                                  key=f"inst_admin_target_{inst.id}")
+            chosen = next((a for a in admins if a.user_id == target), None)
+            if chosen is not None:
+                enable = chosen.status == "已停用"
+                verb = "启用" if enable else "停用"
+                st.caption("停用后该管理员立即退出登录，不能再登录或办理任何业务，已办理的记录保留；可随时启用。")
+                sure = st.checkbox(f"确认{verb}单位管理员 {literal(chosen.username)}（{literal(chosen.name)}）的账号",
+                                   key=f"inst_admin_sure_{chosen.user_id}_{verb}")
+                if st.button(f"{verb}账号", type="primary", disabled=not sure, key=f"inst_admin_toggle_{chosen.user_id}"):
+                    act(f"已{verb}单位管理员 {chosen.username} 的账号",
+                        lambda s: staff_accounts.set_account_active(s, me, chosen.user_id, enable))

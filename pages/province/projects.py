@@ -7,6 +7,7 @@ import streamlit as st
 from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES
+from cme.domain.enums import Role
 from cme.domain.inputs import FIRST_YEAR
 from cme.credits import projects
 from cme.core import reference
@@ -16,7 +17,7 @@ from ui.confirm import delete_button
 from ui.forms import act, show_flash
 from ui.session import require_actor
 
-me = require_actor("province")
+me = require_actor(Role.PROVINCE)
 st.header("项目库")
 st.caption("个人登记学分时输入项目库中的项目编号，其余信息自动填写。")
 show_flash()

@@ -4,13 +4,14 @@ import streamlit as st
 
 from cme import clock
 from cme.db import session_scope
+from cme.domain.enums import Role
 from cme.domain.standards import REGION_LEVELS, STANDARD_LEVELS
 from cme.standards import table as standards_admin
 from cme.standards.table import ALL_LEVELS, StandardInput
 from ui.forms import act, show_flash
 from ui.session import require_actor
 
-me = require_actor("province")
+me = require_actor(Role.PROVINCE)
 st.header("学分标准管理")
 st.caption("每个标准按生效年度分版本：某年度执行该年度及以前最近生效的版本。已被个人学分标准引用的版本不能修改或删除，"
            "请新增一个从以后年度生效的版本。")

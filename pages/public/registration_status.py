@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
+from cme.domain.enums import AccountStatus
 from cme.errors import DomainError
 from cme.accounts import registration
 from ui.forms import flash_and_rerun, show_error, show_flash
@@ -39,7 +40,7 @@ rows = [("注册单位", status.institution), ("注册时间", status.registered
 if status.reject_reason:
     rows.append(("不通过原因", status.reject_reason))
 st.dataframe(pd.DataFrame(rows, columns=["注册信息", "内容"]), hide_index=True, use_container_width=True)
-if status.status == "approved":
+if status.status == AccountStatus.APPROVED:
     st.info("注册已审核通过，请直接使用注册时填写的用户名和密码登录。")
 if not status.can_edit:
     st.stop()

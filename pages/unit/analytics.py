@@ -4,6 +4,7 @@ import streamlit as st
 
 from cme import clock
 from cme.db import session_scope
+from cme.domain.enums import Role
 from cme.errors import DomainError
 from cme.analytics import charts as analytics_charts
 from cme.analytics import service as analytics
@@ -11,7 +12,7 @@ from ui.forms import show_error
 from ui.rate_metrics import show_rate_metrics
 from ui.session import require_actor
 
-me = require_actor("unit")
+me = require_actor(Role.UNIT)
 st.header("统计分析")
 year = st.selectbox("年度", list(range(clock.today().year, clock.today().year - 10, -1)), key="an_year")
 try:

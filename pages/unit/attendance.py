@@ -8,11 +8,12 @@ import streamlit as st
 from cme import clock
 from cme.attendance import confirm, qr, sessions
 from cme.db import session_scope
+from cme.domain.enums import AttendanceStatus, Role
 from cme.errors import DomainError
 from ui.forms import FLASH_KEY, act, show_error, show_flash
 from ui.session import require_actor
 
-me = require_actor("unit", "province")
+me = require_actor(Role.UNIT, Role.PROVINCE)
 st.header("签到管理")
 show_flash()
 
@@ -34,7 +35,7 @@ with st.expander(f"预报名（{len(expected)}人）", expanded=False):
     else:
         st.caption("暂无预报名")
 
-with st.expander("开始签到", expanded=not any(r.status == "open" for r in runs)):
+with st.expander("开始签到", expanded=not any(r.status == AttendanceStatus.OPEN for r in runs)):
     with st.form("att_open"):
         a, b = st.columns(2)
         day = a.date_input("签到日期", value=max(clock.today(), project.date_from or clock.today()),
@@ -78,7 +79,7 @@ live_panel(session_id)
 
 with session_scope() as s:
     view = sessions.session_view(s, me, session_id)
-if view.status == "open":
+if view.status == AttendanceStatus.OPEN:
     if st.button("结束签到", key="att_close"):
         act("签到已结束，请审核签到名单后确认授予学分", lambda s: sessions.close_session(s, me, session_id))
     st.stop()
@@ -90,7 +91,7 @@ if rows:
     st.dataframe(pd.DataFrame([r.table_row() for r in rows]), hide_index=True, width="stretch", key="att_list")
 else:
     st.caption("暂无签到记录")
-if view.status == "confirmed":
+if view.status == AttendanceStatus.CONFIRMED:
     st.success(f"本场签到已确认授予学分（{view.credit_type} {view.credits}分）")
     st.stop()
 

@@ -6,12 +6,13 @@ import streamlit as st
 from cme.db import session_scope
 from cme.domain.compliance import format_credit
 from cme.credits import progress, review
+from cme.domain.enums import Role
 from ui.credit_view import show_credit_detail
 from ui.forms import act, literal, show_flash
 from ui.row_select import one_chosen, select_rows
 from ui.session import require_actor
 
-me = require_actor("unit", "province")
+me = require_actor(Role.UNIT, Role.PROVINCE)
 st.header("学分审核")
 show_flash()
 

@@ -4,11 +4,12 @@ import streamlit as st
 
 from cme.db import session_scope
 from cme.administration import departments
+from cme.domain.enums import Role
 from ui.confirm import delete_button
 from ui.forms import act, show_flash
 from ui.session import require_actor
 
-me = require_actor("unit")
+me = require_actor(Role.UNIT)
 st.header("科室管理")
 st.caption("科室名称在本机构内不能重复。已有人员的科室不能删除，只能停用；停用后注册和调动时不再显示。")
 show_flash()

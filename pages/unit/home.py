@@ -5,9 +5,10 @@ import streamlit as st
 from cme.db import session_scope
 from cme.administration import notices
 from cme.credits import progress
+from cme.domain.enums import Role
 from ui.session import require_actor
 
-me = require_actor("unit")
+me = require_actor(Role.UNIT)
 with session_scope() as s:
     q = progress.unit_queues(s, me)
     rows = notices.list_notices(s, me)

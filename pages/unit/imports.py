@@ -3,12 +3,13 @@ import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
+from cme.domain.enums import Role
 from cme.errors import DomainError
 from cme.credits import imports
 from ui.forms import literal, show_error
 from ui.session import require_actor
 
-me = require_actor("unit", "province")
+me = require_actor(Role.UNIT, Role.PROVINCE)
 st.header("批量导入")
 st.caption("导入本机构人员的学分（省级管理员可导入全省人员）。导入的学分直接为【审核通过】，来源记为“批量导入”；"
            "同一人员、同一项目编号、同一举办年度已有记录的行计为“已存在”，重复导入同一文件不会重复登记。"

@@ -4,18 +4,19 @@ import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
+from cme.domain.enums import ReviewStatus, Role
 from cme.profile import change_review, resume
-from ui.forms import act, literal, show_flash
+from ui.forms import literal, show_flash
 from ui.profile_view import show_diff, show_resume, status_label
+from ui.review import STATUSES, decision_buttons
 from ui.row_select import one_chosen, select_rows
 from ui.session import require_actor
 
-me = require_actor("unit", "province")
+me = require_actor(Role.UNIT, Role.PROVINCE)
 st.header("档案审核")
 
 show_flash()
 
-STATUSES = {"待审": "pending", "审核通过": "approved", "审核不过": "rejected", "全部": None}
 c1, c2 = st.columns([2, 3])
 status_name = c1.segmented_control("状态", list(STATUSES), default="待审", key="review_status")
 keyword = c2.text_input("姓名或用户名", key="review_keyword", max_chars=40)
@@ -49,16 +50,12 @@ if detail.reason:
     st.warning(f"审核意见：{literal(detail.reason)}")
 show_diff(detail.diff, id_type=detail.id_type, id_number=detail.id_number_masked, key=f"review_diff_{detail.id}")
 
-if detail.status == "pending":
+if detail.status == ReviewStatus.PENDING:
     st.divider()
-    left, right = st.columns(2)
-    if left.button("审核通过", type="primary", key=f"approve_{detail.id}"):
-        act(f"{detail.name} 的档案变更已审核通过", lambda s: change_review.approve_change(s, me, detail.id))
-    with right.form(f"reject_{detail.id}"):
-        reason = st.text_area("审核意见（审核不过时必填）", max_chars=500, key=f"reason_{detail.id}")
-        rejected = st.form_submit_button("审核不过")
-    if rejected:
-        act(f"{detail.name} 的档案变更审核不过，已退回", lambda s: change_review.reject_change(s, me, detail.id, reason))
+    decision_buttons("", detail.id, f"{detail.name} 的档案变更已审核通过",
+                     lambda s: change_review.approve_change(s, me, detail.id),
+                     f"{detail.name} 的档案变更审核不过，已退回",
+                     lambda s, reason: change_review.reject_change(s, me, detail.id, reason))
 
 with st.expander("查看该人员当前生效的个人简历表"):
     with session_scope() as s:

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
+from cme.domain.enums import Role
 from cme.errors import DomainError
 from cme.accounts import staff_accounts as accounts_admin
 from cme.accounts import registration_review
@@ -11,7 +12,7 @@ from ui.forms import act, literal, show_error, show_flash
 from ui.row_select import one_chosen, select_rows
 from ui.session import require_actor
 
-me = require_actor("unit", "province")
+me = require_actor(Role.UNIT, Role.PROVINCE)
 S = st.session_state
 st.header("注册审核")
 show_flash()

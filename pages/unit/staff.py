@@ -5,6 +5,7 @@ import streamlit as st
 from cme import clock
 from cme.db import session_scope
 from cme.domain.compliance import STATUS_MET, STATUS_UNSET
+from cme.domain.enums import Role
 from cme.errors import DomainError
 from cme.credits import charts
 from cme.analytics import service as analytics
@@ -17,7 +18,7 @@ from ui.row_select import one_chosen, select_rows
 from ui.session import audit_export, require_actor
 
 ALL = "全部"
-me = require_actor("unit")
+me = require_actor(Role.UNIT)
 st.header("本机构人员")
 show_flash()
 

@@ -4,19 +4,20 @@ import pandas as pd
 import streamlit as st
 
 from cme.db import session_scope
+from cme.domain.enums import ReviewStatus, Role
 from cme.profile import transfers
-from ui.forms import act, literal, show_flash
+from ui.forms import literal, show_flash
 from ui.profile_view import status_label
+from ui.review import STATUSES, decision_buttons
 from ui.row_select import one_chosen, select_rows
 from ui.session import require_actor
 
-me = require_actor("unit", "province")
+me = require_actor(Role.UNIT, Role.PROVINCE)
 st.header("调动审核")
 st.caption("列出申请调入本机构的人员。审核通过后，该人员归属本机构，其学分记录与档案随本人转入。")
 
 show_flash()
 
-STATUSES = {"待审": "pending", "审核通过": "approved", "审核不过": "rejected", "全部": None}
 status_name = st.segmented_control("状态", list(STATUSES), default="待审", key="transfer_status")
 with session_scope() as s:
     rows = transfers.incoming_transfers(s, me, status=STATUSES.get(status_name or "待审"))
@@ -35,15 +36,10 @@ picked = one_chosen(select_rows(table, ids, key="transfer_table", column_config=
 chosen = next((r for r in rows if r.id == picked), None)
 if chosen is None:
     st.stop()
-if chosen.status != "pending":
+if chosen.status != ReviewStatus.PENDING:
     st.info(f"{literal(chosen.name)} 的调动申请已{status_label(chosen.status)}")
     st.stop()
 st.subheader(literal(f"审核：{chosen.name}（{chosen.username}）　{chosen.from_institution} → {chosen.to_institution}"))
-left, right = st.columns(2)
-if left.button("审核通过", type="primary", key=f"transfer_approve_{chosen.id}"):
-    act(f"{chosen.name} 已调入{chosen.to_institution}", lambda s: transfers.approve_transfer(s, me, chosen.id))
-with right.form(f"transfer_reject_{chosen.id}"):
-    reason = st.text_area("审核意见（审核不过时必填）", max_chars=500, key=f"transfer_reason_{chosen.id}")
-    rejected = st.form_submit_button("审核不过")
-if rejected:
-    act(f"{chosen.name} 的调动申请审核不过", lambda s: transfers.reject_transfer(s, me, chosen.id, reason))
+decision_buttons("transfer_", chosen.id, f"{chosen.name} 已调入{chosen.to_institution}",
+                 lambda s: transfers.approve_transfer(s, me, chosen.id),
+                 f"{chosen.name} 的调动申请审核不过", lambda s, reason: transfers.reject_transfer(s, me, chosen.id, reason))

@@ -13,6 +13,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cme.ops.server_probe import stop_process
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "deploy" / "nginx" / "cme.conf"
 HOST_UPSTREAMS = ("127.0.0.1:8501", "127.0.0.1:8502")
@@ -74,13 +76,7 @@ class Replica:
         wait_until(up, f"replica on port {self.port}", timeout=90)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
 
     @property
     def running(self) -> bool:

@@ -2,6 +2,7 @@
 in; the session cookie is HttpOnly (no script sees it); logout ends it for good."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import urllib.request
@@ -50,6 +51,11 @@ def test_demo_user_logs_in_under_load_and_stays_logged_in(app_server, browser_pa
     assert COOKIE not in page.evaluate("document.cookie")
     assert cookies[COOKIE]["value"] not in page.evaluate("document.cookie + location.href + document.body.innerHTML")
 
+    # a cross-site image or link to /session/end is a GET with the cookie: it logs nobody out
+    page.goto(app_server + "/session/end")
+    page.get_by_text("欢迎").first.wait_for()
+    assert COOKIE in {c["name"] for c in page.context.cookies()}
+
     page.get_by_role("button", name="退出").click()  # logging out of a resumed session works
     page.get_by_role("button", name="登录").wait_for()
     assert COOKIE not in {c["name"] for c in page.context.cookies()}
@@ -59,10 +65,21 @@ def test_demo_user_logs_in_under_load_and_stays_logged_in(app_server, browser_pa
 
 
 def test_security_headers_on_pages_and_routes(app_server):
-    for path in ("/", "/session/end"):
+    for path in ("/", "/session/end", "/healthz", "/metrics"):
         with urllib.request.urlopen(app_server + path) as r:  # follows the redirect home
             headers = r.headers
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "same-origin"
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+def test_health_and_metrics_on_the_real_server(app_server):
+    """The routes as `streamlit run` serves them (st.App discovered in streamlit_app.py)."""
+    with urllib.request.urlopen(app_server + "/healthz") as r:
+        assert r.status == 200 and json.load(r)["status"] == "ok"
+    with urllib.request.urlopen(app_server + "/metrics") as r:
+        assert r.headers["Content-Type"].startswith("text/plain; version=")
+        body = r.read().decode()
+    assert 'cme_logins_total{outcome="failed"}' in body and "# TYPE cme_page_duration_seconds histogram" in body
+    assert "process_cpu_seconds_total" in body

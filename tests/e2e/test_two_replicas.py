@@ -4,11 +4,13 @@ login and data follow them to the other replica, and when their replica stops th
 other one after a reload."""
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 import pytest
@@ -104,6 +106,19 @@ def _open_credit(page, code: str) -> None:
     page.get_by_role("button", name="查看").click()
     page.get_by_role("heading", name="查看个人学分信息").wait_for()
     page.locator('[data-testid="stImage"] img').first.wait_for()
+
+
+def test_health_through_nginx_and_metrics_only_from_each_replica(cluster):
+    """The shipped site file passes /healthz to a replica and keeps /metrics private; Prometheus scrapes
+    each replica on its own port."""
+    with urllib.request.urlopen(cluster.url + "/healthz", timeout=30) as r:
+        assert r.status == 200 and json.load(r)["status"] == "ok"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(cluster.url + "/metrics", timeout=30)
+    assert refused.value.code == 404
+    for port in cluster.replicas:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as r:
+            assert b"cme_logins_total" in r.read()
 
 
 def test_login_and_data_follow_the_user_to_the_other_replica(cluster, browser, tmp_path):

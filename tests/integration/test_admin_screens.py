@@ -203,7 +203,7 @@ def test_province_adds_departments_and_unit_admin_who_can_log_in(world):
             select(User).where(User.username == "admin_new3")).one()
     assert (row.departments, row.admins) == (1, "admin_new3")
     assert (user.role, user.institution_id) == ("unit", inst_id)
-    assert _audits("institution.admin_add")[0].actor_id == prov.id
+    assert _audits("institution.add_admin")[0].actor_id == prov.id
 
 
 def test_institution_services_are_province_only(world):

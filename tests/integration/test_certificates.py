@@ -230,7 +230,7 @@ def test_issuing_the_same_content_again_returns_the_same_certificate(db):
         other_kind = svc.issue_certificate(s, person, "class2", y, y)
         add_credit(s, person, year=y, credit_type=CLASS2, credits="1", code="R2")
         changed = svc.issue_certificate(s, person, "combined", y, y)
-        audits = s.scalars(select(AuditLog.entity_id).where(AuditLog.action == "issue_certificate")).all()
+        audits = s.scalars(select(AuditLog.entity_id).where(AuditLog.action == "certificate.issue")).all()
     assert preview.content_hash == first.content_hash
     assert (second.serial, second.content_hash, second.pdf) == (first.serial, first.content_hash, first.pdf)
     assert re.fullmatch(r"SC\d{8}[0-9A-Z]{8}", first.serial)
@@ -379,7 +379,7 @@ def test_provincial_admin_voids_a_certificate_with_a_reason(db):
         result = svc.verify_certificate(s, issued.serial)
         assert result.status == "voided" and result.status_label == "已作废"
         assert result.void_reason == "学分记录更正后重新出具" and result.voided_at
-        assert s.scalar(select(AuditLog.after).where(AuditLog.action == "void_certificate"))["status"] == "voided"
+        assert s.scalar(select(AuditLog.after).where(AuditLog.action == "certificate.void"))["status"] == "voided"
     with session_scope() as s, pytest.raises(RecordLocked):
         registry.void_certificate(s, province, issued.serial, "再次作废")
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 
 import bcrypt
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from cme.db import session_scope
 from cme.domain.passwords import verify_password
@@ -64,7 +65,8 @@ def test_legacy_user_logs_in_with_old_password_and_is_rehashed_to_bcrypt(inst_co
     report = load(users_csv([legacy_row(1, inst_code, scheme=scheme)]))
     assert (report.created, report.refused) == (1, [])
     before = user("old0001")
-    assert before.password_scheme == scheme and before.status == "approved" and not before.profile_completed
+    assert before.password_scheme == ("bcrypt_raw" if scheme == "bcrypt_raw" else f"bcrypt_{scheme}")
+    assert before.status == "approved" and not before.profile_completed
     assert before.id_number_masked.startswith("510104") and "*" in before.id_number_masked
     with session_scope() as s:
         result = auth.login(s, "old0001", PW)
@@ -82,7 +84,7 @@ def test_wrong_password_keeps_the_legacy_hash_and_counts_the_failure(inst_code):
     with session_scope() as s, pytest.raises(AuthError, match="用户名或密码不正确"):
         auth.login(s, "old0002", "WrongPass99")
     u = user("old0002")
-    assert (u.password_hash, u.password_scheme, u.failed_logins) == (old_hash, "md5", 1)
+    assert (u.password_hash, u.password_scheme, u.failed_logins) == (old_hash, "bcrypt_md5", 1)
 
 
 def test_weak_legacy_password_must_be_changed_after_login(inst_code):
@@ -136,9 +138,51 @@ def test_users_file_without_the_columns_is_refused(inst_code):
         load(b"username,password_hash\nx,y\n")
 
 
+HEX_DIGEST = re.compile(r"^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{40}$|^[0-9a-fA-F]{64}$")
+
+
+def test_the_users_table_holds_no_unsalted_digest_after_an_import(inst_code):
+    rows = [legacy_row(20 + i, inst_code, scheme=scheme) for i, scheme in enumerate(["md5", "sha1", "sha256"])]
+    digests = {r["password_hash"].lower() for r in rows}
+    assert load(users_csv(rows)).created == 3
+    with session_scope() as s:  # the raw table, as a thief would read it
+        stored = s.execute(text("SELECT password_scheme, password_hash FROM users WHERE username LIKE 'old%'")).all()
+    assert len(stored) == 3
+    for scheme, hashed in stored:
+        assert not HEX_DIGEST.match(hashed) and hashed.lower() not in digests
+        assert hashed.startswith("$2b$") and scheme.startswith("bcrypt_")
+    # salted: the same password imported twice is stored differently
+    assert load(users_csv([legacy_row(30, inst_code), legacy_row(31, inst_code)])).created == 2
+    assert user("old0030").password_hash != user("old0031").password_hash
+    # still the old secret: bcrypt(md5(password)), upgraded at first login
+    md5 = user("old0020")
+    assert bcrypt.checkpw(hashlib.md5(PW.encode()).hexdigest().encode(), md5.password_hash.encode())
+    with session_scope() as s:
+        assert login_token(s, "old0020", PW)
+    assert user("old0020").password_scheme == "bcrypt"
+
+
+def test_init_db_wraps_bare_digests_stored_by_an_earlier_version(inst_code):
+    load(users_csv([legacy_row(40, inst_code, scheme="sha1")]))
+    bare = hashlib.sha1(PW.encode()).hexdigest()
+    with session_scope() as s:  # as the previous importer left it
+        s.execute(text("UPDATE users SET password_scheme = 'sha1', password_hash = :h WHERE username = 'old0040'"),
+                  {"h": bare})
+    with session_scope() as s:
+        assert legacy.wrap_unsalted_hashes(s) == 1
+        assert legacy.wrap_unsalted_hashes(s) == 0
+    after = user("old0040")
+    assert after.password_scheme == "bcrypt_sha1" and not HEX_DIGEST.match(after.password_hash)
+    with session_scope() as s:
+        assert login_token(s, "old0040", PW)
+
+
 def test_verify_legacy_schemes():
     assert verify_legacy("md5", "abc", hashlib.md5(b"abc").hexdigest())
     assert not verify_legacy("md5", "abd", hashlib.md5(b"abc").hexdigest())
     assert verify_legacy("sha1", "abc", hashlib.sha1(b"abc").hexdigest().upper())
     assert not verify_legacy("plain", "abc", "abc")  # unknown schemes never match
     assert not verify_legacy("bcrypt_raw", "abc", "not-a-hash")
+    wrapped = legacy.wrap_digest(hashlib.sha256(b"abc").hexdigest().upper())
+    assert verify_legacy("bcrypt_sha256", "abc", wrapped) and not verify_legacy("bcrypt_sha256", "abd", wrapped)
+    assert not verify_legacy("bcrypt_md5", "abc", wrapped)  # another digest of the same password

@@ -113,7 +113,7 @@ def test_admin_reset_gives_one_time_password(person):
         assert auth.resume_session(s, token) is None
         result = auth.login(s, person["actor"].username, one_time)
         assert result.must_change_password
-        entry = s.scalars(select(AuditLog).where(AuditLog.action == "password.admin_reset")).one()
+        entry = s.scalars(select(AuditLog).where(AuditLog.action == "password.reset_by_admin")).one()
         assert entry.actor_id == admin.id and one_time not in str(entry.after)
     with session_scope() as s:
         auth.change_password(s, person["actor"].id, one_time, NEW, NEW)

@@ -95,6 +95,7 @@ SPEC: dict[tuple[str, str], list[str]] = {
         attendance.sessions.expected_attendees attendance.sessions.remove_attendee attendance.sessions.add_walk_in"""),
     ("unit", "listing"): _names("accounts.staff_accounts.list_staff_accounts standards.personal.standards_below_institution"),
     ("province", "listing"): _names("""
+        accounts.staff_accounts.list_unit_admins
         administration.dictionaries.add_item administration.dictionaries.add_title
         administration.dictionaries.list_items administration.dictionaries.list_kinds
         administration.dictionaries.move_item administration.dictionaries.rename_item
@@ -242,7 +243,7 @@ def _call(name: str, actor: Actor, target) -> Exception | None:
 
 def _denials() -> int:
     with session_scope() as s:
-        return s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "access.denied"))
+        return s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "access.deny"))
 
 
 CASES = [  # role, which record ("mine": own; the other one per role), expected scope verdict
@@ -288,6 +289,6 @@ def test_a_denial_names_who_tried_what(world):
     outcome = _call("profile.transfers.reject_transfer", world.unit, world.targets["incoming_transfer"]["stranger"])
     assert isinstance(outcome, NotPermitted)
     with session_scope() as s:
-        row = s.scalars(select(AuditLog).where(AuditLog.action == "access.denied")).one()
+        row = s.scalars(select(AuditLog).where(AuditLog.action == "access.deny")).one()
     assert row.actor_id == world.unit.id and row.after["use_case"] == "profile.transfers.reject_transfer"
     assert row.after["target"] == world.targets["incoming_transfer"]["stranger"]

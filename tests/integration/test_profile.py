@@ -107,7 +107,7 @@ def test_edit_two_tabs_then_approve_applies_exactly_those(world):
         assert dict(content.basic)["技术职称"] == "技师系列 - 副主任技师(副高)"
         assert dict(content.basic)["联系电话"] == "138****5678"
         assert content.sections[0].rows[0][2] == "四川大学"
-        assert s.scalar(select(AuditLog.action).where(AuditLog.action == "profile_approve").limit(1)) == "profile_approve"
+        assert s.scalar(select(AuditLog.action).where(AuditLog.action == "profile.approve").limit(1)) == "profile.approve"
         assert "13812345678" not in str([a.after for a in s.scalars(select(AuditLog))])
         # past requests keep their detail
         assert [r.status for r in change_review.list_changes(s, p, status=None)] == ["approved", "approved"]

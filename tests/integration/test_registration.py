@@ -69,7 +69,7 @@ def test_register_creates_pending_person_with_consent(place):
         u = s.get(User, user_id)
         assert (u.role, u.status, u.sex, str(u.birth_date)) == ("person", "pending", "男", "1985-06-15")
         assert u.consent_at is not None and u.phone_masked == "137****1111"
-        assert s.scalars(select(AuditLog.action).where(AuditLog.entity_id == str(user_id))).all() == ["registration.submitted"]
+        assert s.scalars(select(AuditLog.action).where(AuditLog.entity_id == str(user_id))).all() == ["registration.submit"]
     with session_scope() as s:  # pending: the password is right, the state is named, no session
         with pytest.raises(AuthError, match="单位待审"):
             auth.login(s, "newuser1", NEW_PASSWORD)
@@ -217,9 +217,9 @@ def test_reject_edit_resubmit_approve_login(place):
             registration.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, current_password="Changed2026x"))
     with session_scope() as s:
         actions = s.scalars(select(AuditLog.action).where(AuditLog.entity_id == str(user_id)).order_by(AuditLog.id)).all()
-    changes = [a for a in actions if a not in ("registration.status_query", "login.success", "login.failure")]
-    assert changes == ["registration.submitted", "registration.rejected", "registration.resubmitted", "registration.approved"]
-    assert "registration.status_query" in actions and "login.success" in actions  # the queries and login too
+    changes = [a for a in actions if a not in ("registration.query_status", "login.succeed", "login.fail")]
+    assert changes == ["registration.submit", "registration.reject", "registration.resubmit", "registration.approve"]
+    assert "registration.query_status" in actions and "login.succeed" in actions  # the queries and login too
 
 
 def test_reject_needs_reason_and_decided_once(place):

@@ -14,7 +14,7 @@ from cme.accounts import sms
 from cme.analytics import service as analytics
 from cme.core.actors import OPERATOR
 from cme.attendance import plan, reminders, sessions
-from cme.attendance.models import Reminder
+from cme.models import Reminder
 from cme.db import session_scope
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I, STATUS_NOT_MET, TOTAL
 from cme.errors import Duplicate, NotPermitted, RecordLocked

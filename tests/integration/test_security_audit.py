@@ -34,7 +34,7 @@ def test_logins_are_audited_with_the_client_address(db):
         auth.login(s, person.username, "Wrong0password", client=CLIENT)
     with pytest.raises(AccountLocked), session_scope() as s:  # while locked, even the right password
         auth.login(s, person.username, PASSWORD, client=CLIENT)
-    ok, failed, locked = _trail("login.success"), _trail("login.failure"), _trail("account.locked")
+    ok, failed, locked = _trail("login.succeed"), _trail("login.fail"), _trail("account.lock")
     assert [(r.actor_id, r.client) for r in ok] == [(person.id, CLIENT)]
     assert len(failed) == 7 and all(r.client == CLIENT and r.at for r in failed)
     assert failed[0].actor_id is None and failed[0].after == {"login": "nobody99"}
@@ -52,7 +52,7 @@ def test_status_queries_and_certificate_checks_are_audited(db):
         registration.query_status(s, person.username, valid_id_number(999), client=CLIENT)
     with session_scope() as s:
         certificates.verify_certificate(s, "SC-2026-000000-XXXX", client=CLIENT)
-    queries = _trail("registration.status_query")
+    queries = _trail("registration.query_status")
     assert [(r.entity_id, r.after["matched"], r.client) for r in queries] == [
         (str(person.id), True, CLIENT), (None, False, CLIENT)]
     assert [(r.after, r.client) for r in _trail("certificate.verify")] == [({"found": False}, CLIENT)]
@@ -63,15 +63,15 @@ def test_exports_are_audited(db):
         person = make_person(s, make_institution(s))
     with session_scope() as s:
         audit.record_export(s, person, "学分信息 XLSX", 12, client=CLIENT)
-    [row] = _trail("export")
+    [row] = _trail("data.export")
     assert (row.actor_id, row.after, row.client) == (person.id, {"what": "学分信息 XLSX", "rows": 12}, CLIENT)
 
 
 @pytest.mark.parametrize("db", ["postgresql"], indirect=True)  # the production database's trigger
 def test_audit_rows_cannot_be_changed_or_deleted_on_postgresql(db):
     with session_scope() as s:
-        audit.record(s, None, "login.failure", "user", None, after={"login": "x"}, client=CLIENT)
+        audit.record(s, None, "login.fail", "user", None, after={"login": "x"}, client=CLIENT)
     for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
         with pytest.raises(Exception, match="append-only"), session_scope() as s:
             s.execute(text(statement))
-    assert len(_trail("login.failure")) == 1
+    assert len(_trail("login.fail")) == 1

@@ -32,7 +32,7 @@ def test_twenty_parallel_wrong_passwords_lock_the_account(db):
     with session_scope() as s:
         user = s.get(User, person.id)
         lock_events = s.scalar(select(func.count()).select_from(AuditLog).where(
-            AuditLog.action == "account.locked", AuditLog.entity_id == str(person.id)))
+            AuditLog.action == "account.lock", AuditLog.entity_id == str(person.id)))
     print(f"\n[{db}] 20 parallel wrong passwords: {len(locked)} told locked, {lock_events} lock event(s)")
     assert user.locked_until is not None and lock_events == 1 and len(locked) >= 20 - auth.MAX_FAILURES
     with pytest.raises(AccountLocked):  # even the right password waits out the lock

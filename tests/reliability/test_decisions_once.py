@@ -56,13 +56,13 @@ def _transfer(s, inst, target):
 KINDS = {
     "credit": Kind(CreditRecord, "credit", ("credit.approve", "credit.reject"), _credit,
                    review.approve_credit, lambda s, a, i: review.reject_credit(s, a, i, "证明不清晰")),
-    "registration": Kind(User, "user", ("registration.approved", "registration.rejected"), _registration,
+    "registration": Kind(User, "user", ("registration.approve", "registration.reject"), _registration,
                          registration_review.approve_registration,
                          lambda s, a, i: registration_review.reject_registration(s, a, i, "科室填写错误")),
-    "profile_change": Kind(ProfileChangeRequest, "profile_change", ("profile_approve", "profile_reject"),
+    "profile_change": Kind(ProfileChangeRequest, "profile_change", ("profile.approve", "profile.reject"),
                            _profile_change, change_review.approve_change,
                            lambda s, a, i: change_review.reject_change(s, a, i, "籍贯有误")),
-    "transfer": Kind(Transfer, "transfer", ("transfer_approve", "transfer_reject"), _transfer,
+    "transfer": Kind(Transfer, "transfer", ("transfer.approve", "transfer.reject"), _transfer,
                      transfers.approve_transfer, lambda s, a, i: transfers.reject_transfer(s, a, i, "编制已满")),
 }
 

@@ -69,3 +69,28 @@ def test_two_init_db_at_once_on_an_empty_database_build_one_schema(empty_url):
     print(f"\n[{make_url(empty_url).get_backend_name()}] two init-db at once: {versions} schema version row, "
           f"{regions} regions ({regions - distinct_regions} duplicated), {items} dictionary items")
     assert versions == 1 and regions == distinct_regions > 0 and items > 0
+
+
+def test_audit_action_rename_up_and_down_keeps_the_log_append_only(empty_url):
+    """0007 renames stored audit actions to the one `<subject>.<verb>` style and back; on PostgreSQL the
+    append-only trigger is lifted only inside the migration: afterwards an UPDATE is still refused."""
+    cfg = alembic_config(empty_url)
+    command.upgrade(cfg, "0006_attendance")
+    engine = create_engine(empty_url)
+    old = ["issue_certificate", "profile_approve", "registration.submitted", "login.success", "credit.submit"]
+    with engine.begin() as c:
+        for action in old:
+            c.execute(text("INSERT INTO audit_log (at, action, entity) VALUES (CURRENT_TIMESTAMP, :a, 'x')"), {"a": action})
+
+    def actions() -> list[str]:
+        with engine.connect() as c:
+            return list(c.scalars(text("SELECT action FROM audit_log ORDER BY id")))
+
+    command.upgrade(cfg, "head")
+    assert actions() == ["certificate.issue", "profile.approve", "registration.submit", "login.succeed", "credit.submit"]
+    if engine.dialect.name == "postgresql":
+        with pytest.raises(Exception, match="append-only"), engine.begin() as c:
+            c.execute(text("UPDATE audit_log SET action = 'x.y'"))
+    command.downgrade(cfg, "0006_attendance")
+    assert actions() == old
+    engine.dispose()

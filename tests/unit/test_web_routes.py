@@ -69,20 +69,70 @@ def test_cookie_is_secure_over_https(sqlite_db):
     assert "Secure" in _set_cookie(r)
 
 
-def test_end_clears_the_cookie_and_ends_the_session(client):
+def _logged_in(client) -> str:
     _, ticket = _ticket()
     token = client.get(web.START_PATH, params={"ticket": ticket}, follow_redirects=False).cookies[web.COOKIE]
     client.cookies.set(web.COOKIE, token)
-    r = client.get(web.END_PATH, follow_redirects=False)
-    assert r.status_code == 303
+    return token
+
+
+def _live(token: str) -> bool:
+    with session_scope() as s:
+        return auth.resume_session(s, token) is not None
+
+
+def test_post_from_this_site_ends_the_session_and_clears_the_cookie(client):
+    token = _logged_in(client)
+    r = client.post(web.END_PATH, headers={"Origin": "http://testserver"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/"
     cookie = _set_cookie(r)
     assert cookie.startswith(f'{web.COOKIE}=""') and "Max-Age=0" in cookie
+    assert not _live(token)
+
+
+def test_get_never_ends_a_live_session(client):
+    """A cross-site <img src=".../session/end"> is a GET with the cookie: the user stays logged in."""
+    token = _logged_in(client)
+    r = client.get(web.END_PATH, headers={"Referer": "https://evil.example/page"}, follow_redirects=False)
+    assert r.status_code == 303 and not _set_cookie(r)
+    r = client.get(web.END_PATH, headers={"Origin": "http://testserver"}, follow_redirects=False)
+    assert not _set_cookie(r) and _live(token)
+
+
+def test_get_clears_the_cookie_of_a_session_already_ended(client):
+    """The 退出 button: the session is ended over the websocket, then the browser comes here."""
+    token = _logged_in(client)
     with session_scope() as s:
-        assert auth.resume_session(s, token) is None
+        auth.end_session(s, token)
+    r = client.get(web.END_PATH, follow_redirects=False)
+    assert r.status_code == 303 and _set_cookie(r).startswith(f'{web.COOKIE}=""')
+
+
+@pytest.mark.parametrize("headers", [
+    {},  # neither Origin nor Referer: a non-browser client or a stripped request
+    {"Origin": "https://evil.example"},
+    {"Origin": "null"},  # a sandboxed iframe or a file: page
+    {"Referer": "http://testserver.evil.example/x"},
+    {"Origin": "http://evil.example", "Referer": "http://testserver/"},  # Origin decides when present
+])
+def test_post_from_another_site_is_refused_and_ends_nothing(client, headers):
+    token = _logged_in(client)
+    r = client.post(web.END_PATH, headers=headers, follow_redirects=False)
+    assert r.status_code == 403 and not _set_cookie(r) and _live(token)
+
+
+def test_same_origin_by_referer_and_behind_a_proxy_that_drops_the_port(client):
+    token = _logged_in(client)
+    r = client.post(web.END_PATH, headers={"Referer": "http://testserver/personal_home?x=1"}, follow_redirects=False)
+    assert r.status_code == 303 and not _live(token)
+    token = _logged_in(client)  # nginx `Host $host`: cme.example, while the browser's origin has :8443
+    r = client.post(web.END_PATH, headers={"Host": "cme.example", "Origin": "https://cme.example:8443"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and not _live(token)
 
 
 def test_every_response_carries_the_security_headers(client):
-    for path in ("/", web.START_PATH, "/no-such-page"):
+    for path in ("/", web.START_PATH, "/no-such-page", web.HEALTH_PATH, web.METRICS_PATH):
         r = client.get(path, follow_redirects=False)
         assert r.headers["X-Frame-Options"] == "DENY"
         assert r.headers["X-Content-Type-Options"] == "nosniff"

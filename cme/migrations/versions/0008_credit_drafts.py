@@ -1,14 +1,14 @@
 """credit form drafts, kept on the server across F5 (issue #13)
 
 Revision ID: 0008_credit_drafts
-Revises: 0007_sms_outbox
+Revises: 0007_audit_action_names
 Create Date: 2026-11-26 02:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0008_credit_drafts'
-down_revision = '0007_sms_outbox'
+down_revision = '0007_audit_action_names'
 branch_labels = None
 depends_on = None
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from cme import crypto
 from cme.core import reference, rollups, verdicts
 from cme.credits.summaries import upsert_all_totals
+from cme.domain.enums import AccountStatus, Role
 from cme.domain.identity import check_digit
 from cme.domain.passwords import hash_password
 from cme.domain.standards import REGION_LEVELS, pick_standard
@@ -139,14 +140,14 @@ def generate(session: Session, staff: int, *, log=print) -> dict[str, float]:
         FROM {numbers(session, staff)} JOIN bench_slots b ON n.i BETWEEN b.first_i AND b.last_i
         JOIN bench_depts d ON d.institution_id = b.institution_id AND d.k = n.i % {len(DEPARTMENTS)}"""),
         dict(pw=pw, yes=True, no=False, now=date(this_year - 6, 1, 1)))
-    admins = [dict(username=f"bench_admin_{k:05d}", password_hash=pw, name="管理员", role="unit",
-                   institution_id=inst_ids[f"B{k:05d}"], status="approved", profile_completed=True)
+    admins = [dict(username=f"bench_admin_{k:05d}", password_hash=pw, name="管理员", role=Role.UNIT,
+                   institution_id=inst_ids[f"B{k:05d}"], status=AccountStatus.APPROVED, profile_completed=True)
               for k in range(len(sizes))]
-    admins.append(dict(username="bench_province", password_hash=pw, name="省级管理员", role="province",
-                       institution_id=None, status="approved", profile_completed=True))
+    admins.append(dict(username="bench_province", password_hash=pw, name="省级管理员", role=Role.PROVINCE,
+                       institution_id=None, status=AccountStatus.APPROVED, profile_completed=True))
     session.execute(insert(User), admins)
     big_id = inst_ids["B00000"]
-    big_users = list(session.scalars(select(User.id).where(User.institution_id == big_id, User.role == "person")
+    big_users = list(session.scalars(select(User.id).where(User.institution_id == big_id, User.role == Role.PERSON)
                                      .order_by(User.id)))
     session.execute(text("UPDATE users SET id_number_hash = :h, id_number_masked = :m WHERE id = :u"),
                     [dict(h=crypto.lookup_hash(_ident(n)), m=crypto.mask_id_number(_ident(n)), u=u)

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import insert, select
 
 from cme.db import session_scope
+from cme.domain.enums import CreditClass, CreditSource, ReviewStatus, Role
 from cme.ops.bench.pages import Row
 
 
@@ -22,7 +23,7 @@ def import_file(id_numbers: list[str], rows: int) -> bytes:
     per = max(1, -(-rows // len(id_numbers)))
     for n in range(rows):
         w.writerow([id_numbers[n // per], f"IMP-{n % per:04d}", "导入项目", "主办单位", ("1", "2.5", "3")[n % 3],
-                    ("II类", "省级I类", "国家级I类", "II类")[n % 4], "学术会议", "药学", "药理学", year,
+                    (CreditClass.CLASS_II, CreditClass.PROVINCIAL_I, CreditClass.NATIONAL_I, CreditClass.CLASS_II)[n % 4], "学术会议", "药学", "药理学", year,
                     f"{year}-04-01", f"{year}-04-02", ""])
     return buf.getvalue().encode("utf-8-sig")
 
@@ -35,7 +36,7 @@ def measure_import(big_institution: int, id_numbers: list[str], rows: int, log=p
     data = import_file(id_numbers, rows)
     with session_scope() as s:
         admin = actor_from_user(s.scalars(select(User).where(User.institution_id == big_institution,
-                                                              User.role == "unit")).first())
+                                                              User.role == Role.UNIT)).first())
     seen = []
     with session_scope() as s:
         start = time.perf_counter()
@@ -44,10 +45,10 @@ def measure_import(big_institution: int, id_numbers: list[str], rows: int, log=p
         s.rollback()
     log(f"  import: {report.summary()} in {took / 1000:.1f} s ({len(seen)} progress calls)")
     with session_scope() as s:  # floor: the same number of records, inserted raw
-        user = s.scalar(select(User.id).where(User.institution_id == big_institution, User.role == "person"))
+        user = s.scalar(select(User.id).where(User.institution_id == big_institution, User.role == Role.PERSON))
         raw = [dict(user_id=user, project_code=f"RAW-{n}", project_name="导入项目", organizer="主办单位", year=2020,
-                    credits=2, credit_type="II类", form="学术会议", subject_parent="药学", subject_child="药理学",
-                    date_from=date(2020, 4, 1), date_to=date(2020, 4, 2), status="approved", source="批量导入")
+                    credits=2, credit_type=CreditClass.CLASS_II, form="学术会议", subject_parent="药学", subject_child="药理学",
+                    date_from=date(2020, 4, 1), date_to=date(2020, 4, 2), status=ReviewStatus.APPROVED, source=CreditSource.IMPORT)
                for n in range(report.accepted)]
         start = time.perf_counter()
         s.execute(insert(CreditRecord.__table__), raw)

@@ -23,6 +23,7 @@ from typing import Callable
 from sqlalchemy import select, text
 
 from cme.db import reset_engines, session_scope
+from cme.domain.enums import CertificateKind, Role
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -113,10 +114,10 @@ def who(session) -> Who:
     from cme.models import Institution, User
 
     big = session.scalar(select(Institution.id).where(Institution.code == "B00000"))
-    person = session.scalars(select(User).where(User.institution_id == big, User.role == "person")
+    person = session.scalars(select(User).where(User.institution_id == big, User.role == Role.PERSON)
                              .order_by(User.id).offset(7)).first()
-    unit = session.scalars(select(User).where(User.institution_id == big, User.role == "unit")).first()
-    province = session.scalars(select(User).where(User.role == "province")).first()
+    unit = session.scalars(select(User).where(User.institution_id == big, User.role == Role.UNIT)).first()
+    province = session.scalars(select(User).where(User.role == Role.PROVINCE)).first()
     return Who(actor_from_user(person), person.username, actor_from_user(unit), unit.username,
                actor_from_user(province), big)
 
@@ -189,7 +190,7 @@ def measure(repeat: int, password: str, *, pages: bool = True, log=print) -> lis
         w.person_username)
 
     sizes = []
-    cert = in_session(lambda s: sizes.append(len(certificates.issue_certificate(s, w.person, "combined", year - 4, year).pdf)))
+    cert = in_session(lambda s: sizes.append(len(certificates.issue_certificate(s, w.person, CertificateKind.COMBINED, year - 4, year).pdf)))
     add(Row("学分证明（5年）", timed(cert, repeat), None, 300, note=f"{max(sizes) / 1024:.1f} KB"))
 
     login = in_session(lambda s: auth.login(s, w.person_username, password))

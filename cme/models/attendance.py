@@ -1,4 +1,4 @@
-"""Tables of the attendance context, on the shared `Base` (cme.models imports this module)."""
+"""Attendance: QR sign-in sessions and their lists, 预报名 and shortfall reminders."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -8,7 +8,8 @@ from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Ind
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
-from cme.models import Base, Credits
+from cme.domain.enums import AttendanceSource, AttendanceStatus
+from cme.models.base import Base, Credits
 
 
 class AttendanceSession(Base):
@@ -36,7 +37,7 @@ class AttendanceSession(Base):
     sign_out_from: Mapped[datetime] = mapped_column(DateTime)
     sign_out_to: Mapped[datetime] = mapped_column(DateTime)
     min_minutes: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), default=AttendanceStatus.OPEN)
     opened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -57,7 +58,7 @@ class AttendanceEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("attendance_sessions.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    source: Mapped[str] = mapped_column(String(10), default="scan")  # scan / walk_in
+    source: Mapped[str] = mapped_column(String(10), default=AttendanceSource.SCAN)
     signed_in_at: Mapped[datetime | None] = mapped_column(DateTime)
     signed_out_at: Mapped[datetime | None] = mapped_column(DateTime)
     added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

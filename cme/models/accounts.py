@@ -1,0 +1,132 @@
+"""Accounts: users, their sessions and login attempts, SMS codes and the public-query throttle."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cme.clock import utcnow
+from cme.domain.enums import AccountStatus, OutboxStatus
+from cme.models.base import Base, partial_index
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    password_scheme: Mapped[str] = mapped_column(String(20), default="bcrypt")  # legacy imports differ
+    name: Mapped[str] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(10))  # person / unit / province
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    id_number_enc: Mapped[str | None] = mapped_column(Text)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    id_number_masked: Mapped[str | None] = mapped_column(String(20))
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone_masked: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(100))
+    sex: Mapped[str | None] = mapped_column(String(2))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    joins_cme: Mapped[bool] = mapped_column(Boolean, default=True)  # 参加继教
+    standard_basis: Mapped[str | None] = mapped_column(String(50))  # 学分达标遵照
+    status: Mapped[str] = mapped_column(String(10), default=AccountStatus.PENDING)
+    reject_reason: Mapped[str | None] = mapped_column(String(500))
+    registered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    profile_completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        CheckConstraint("role in ('person','unit','province')", name="role"),
+        CheckConstraint("status in ('pending','rejected','approved','disabled')", name="status"),
+        CheckConstraint("role = 'province' or institution_id is not null", name="institution"),
+        Index("ix_users_inst_status", "institution_id", "status"),
+        # 待审核 registrations province-wide without reading 700,000 staff rows
+        partial_index("ix_users_pending", "institution_id", where="status = 'pending'"),
+    )
+
+
+class LoginSession(Base):
+    """Server-side session; the browser cookie holds only the token (its hash is stored).
+
+    Login opens it pending: no token yet, only a one-time ticket that expires in a minute. The
+    browser swaps the ticket for the HttpOnly cookie at /session/start, so the long-lived token
+    never appears in a URL, a page or script-readable storage.
+    """
+
+    __tablename__ = "login_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ticket_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class LoginAttempt(Base):
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    success: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SmsCode(Base):
+    __tablename__ = "sms_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(20))  # register / reset / change_phone
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_sms_codes_phone_created", "phone_hash", "created_at"),)
+
+
+class QueryThrottle(Base):
+    """Counts public look-ups (注册状态查询, 忘记密码) per key to stop enumeration."""
+
+    __tablename__ = "query_throttles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (Index("ix_query_throttles_key_at", "key", "at"),)
+
+
+class SmsOutbox(Base):
+    """A text message written in the transaction that decided to send it, sent after the commit.
+
+    Phone and text are encrypted (a code is in the text) and the text is blanked once the message is
+    sent or has expired; `claimed_until` is a sender's lease, so two senders never send one message
+    and a sender that died mid-send leaves it to the next run of `python -m cme send-outbox`.
+    """
+
+    __tablename__ = "sms_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_enc: Mapped[str] = mapped_column(Text)
+    body_enc: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(10))  # an SmsKind
+    status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)  # a code past its validity is not worth sending
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        CheckConstraint("status in ('pending','sent','expired')", name="status"),
+        CheckConstraint("kind in ('code','notice')", name="kind"),
+        Index("ix_sms_outbox_status_created", "status", "created_at"),
+    )
