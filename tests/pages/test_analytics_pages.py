@@ -106,6 +106,7 @@ def test_province_home_and_analytics(world):
     assert not at.exception, at.exception
     insts = at.dataframe[1].value
     assert len(insts) == 2 and sorted(insts["达标率"]) == ["0.0%", "50.0%"]
+    assert [b.label for b in at.get("download_button")] == ["导出XLSX"]  # the workbook itself: test_analytics.py
     first = at.selectbox(key="pa_inst").options
     target = next(n for n in first if insts[insts["机构"] == n].iloc[0]["人数"] == 3)
     at.selectbox(key="pa_inst").select(target).run()
