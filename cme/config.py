@@ -65,10 +65,6 @@ def _flag(name: str, default: bool | None) -> bool | None:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
-class ConfigError(RuntimeError):
-    pass
-
-
 PUBLIC_URL_MISSING = ("CME_PUBLIC_URL must be set when demo mode is off (未设置 CME_PUBLIC_URL：证书和签到二维码"
                       "需要平台的对外地址，例如 https://cme.example.org)")
 
