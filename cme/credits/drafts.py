@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cme import clock
@@ -49,8 +50,13 @@ def save_draft(session: Session, actor: Actor, values: dict) -> None:
             session.delete(row)
         return
     if row is None:
-        session.add(CreditDraft(user_id=actor.id, data=data, updated_at=clock.utcnow()))
-    elif row.data != data:
+        try:
+            with session.begin_nested():  # two tabs of one person may both be the first to save
+                session.add(CreditDraft(user_id=actor.id, data=data, updated_at=clock.utcnow()))
+            return
+        except IntegrityError:  # the other tab's draft arrived first: this one, typed later, replaces it
+            row = session.get(CreditDraft, actor.id, populate_existing=True)
+    if row.data != data:
         row.data, row.updated_at = data, clock.utcnow()
 
 

@@ -13,6 +13,7 @@ from cme.db import session_scope
 from cme.errors import ValidationError
 from cme.models import CreditDraft
 from tests.factories import make_institution, make_person
+from tests.parallel import run_together
 
 Y = clock.today().year
 
@@ -60,3 +61,24 @@ def test_texts_are_bounded_and_only_form_fields_kept(db):
     with session_scope() as s:
         row = s.get(CreditDraft, me.id)
     assert set(row.data) == {"remark"} and len(row.data["remark"]) == drafts.MAX_TEXT
+
+
+def test_two_tabs_saving_their_first_draft_at_once_leave_one_draft(db):
+    """F5 in two tabs of one login: both save at the same moment; neither fails, one draft remains."""
+    with session_scope() as s:
+        me = make_person(s, make_institution(s))
+
+    def tab(code: str):
+        def save():
+            with session_scope() as s:
+                drafts.save_draft(s, me, {"project_code": code})
+        return save
+
+    for round_ in range(3):
+        with session_scope() as s:
+            drafts.discard_draft(s, me)
+        outcomes = run_together(tab(f"A{round_}"), tab(f"B{round_}"))
+        assert outcomes == [None, None], outcomes
+        with session_scope() as s:
+            assert s.query(CreditDraft).filter_by(user_id=me.id).count() == 1
+            assert drafts.load_draft(s, me)["project_code"] in {f"A{round_}", f"B{round_}"}
