@@ -34,7 +34,7 @@ table = pd.DataFrame(
     columns=["姓名", "状态", "审核意见", "变更内容", "提交时间", "审核时间", "用户名"],
 )
 ids = [r.id for r in rows]
-picked = one_chosen(select_rows(table, ids, key="review_table", column_config={
+picked = one_chosen(select_rows(table, ids, key="profile_table", column_config={
     "姓名": st.column_config.TextColumn(pinned=True), "审核意见": st.column_config.TextColumn(width="medium"),
     "变更内容": st.column_config.TextColumn(width="medium")}), ids)
 if picked is None:

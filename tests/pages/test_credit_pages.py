@@ -252,6 +252,8 @@ def test_review_queue_select_all_approves_every_shown_record_and_a_filter_narrow
     batch = at.button(key="review_batch")
     assert batch.label == "批量审核通过（已选 1 条）"
     at.text_input(key="review_keyword").input("").run()
+    assert not at.checkbox(key="review_table_all").value  # 全选 was for the narrowed list, not this one
+    assert at.button(key="review_batch").disabled
     at.checkbox(key="review_table_all").check().run()
     assert at.button(key="review_batch").label == "批量审核通过（已选 2 条）"
     at.button(key="review_batch").click().run()
