@@ -94,10 +94,8 @@ def postgres_url():
 _prepared: set[str] = set()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path):
-    """A clean database (reference data loaded) for one test, on each backend in turn."""
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+def _use(url: str, tmp_path) -> None:
+    """Point the app at `url` (schema and reference data built on first use) with this test's upload folder."""
     env = {"CME_UPLOAD_DIR": str(tmp_path / "uploads")}
     if url not in _prepared:
         _prepare(url, env)
@@ -106,6 +104,13 @@ def db(request, tmp_path):
         os.environ.update(env)
         os.environ["CME_DATABASE_URL"] = url
         reset_engines()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):
+    """A clean database (reference data loaded) for one test, on each backend in turn."""
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+    _use(url, tmp_path)
     yield request.param
     _truncate(url)
 
@@ -113,14 +118,7 @@ def db(request, tmp_path):
 @pytest.fixture
 def sqlite_db(sqlite_url, tmp_path):
     """SQLite only, for tests that exercise no backend-specific behaviour (pages, CLI)."""
-    env = {"CME_UPLOAD_DIR": str(tmp_path / "uploads")}
-    if sqlite_url not in _prepared:
-        _prepare(sqlite_url, env)
-        _prepared.add(sqlite_url)
-    else:
-        os.environ.update(env)
-        os.environ["CME_DATABASE_URL"] = sqlite_url
-        reset_engines()
+    _use(sqlite_url, tmp_path)
     yield sqlite_url
     _truncate(sqlite_url)
 

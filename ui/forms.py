@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
@@ -36,18 +39,29 @@ def show_flash() -> None:
         st.success(literal(message))  # flash messages name people, projects, institutions
 
 
-def act(message: str, fn, *, clear: tuple[str, ...] = ()) -> None:
-    """Run one service call `fn(session)` in its own unit of work; on success keep `message`
-    for the next run, empty the select boxes / page modes named in `clear` and rerun (so lists refresh); on a
-    domain error show it and change nothing."""
+@dataclass(frozen=True)
+class Attempt:
+    ok: bool
+    value: Any = None  # what the service returned
+
+
+def attempt(fn: Callable[[Any], Any]) -> Attempt:
+    """Run one service call `fn(session)` in its own unit of work and return what it returned; on a domain
+    error show it (nothing was saved) and return a failed Attempt."""
     from cme.db import session_scope
 
     try:
         with session_scope() as s:
-            fn(s)
+            return Attempt(True, fn(s))
     except DomainError as e:
         show_error(e)
-    else:
+        return Attempt(False)
+
+
+def act(message: str, fn, *, clear: tuple[str, ...] = ()) -> None:
+    """`attempt` an action; on success keep `message` for the next run, empty the select boxes / page modes
+    named in `clear` and rerun (so lists refresh)."""
+    if attempt(fn).ok:
         flash_and_rerun(message, clear=clear)
 
 

@@ -24,8 +24,8 @@ from cme.domain.identity import check_text, parse_id_number
 from cme.errors import Duplicate, NotFound, NotPermitted, RecordLocked, ValidationError
 from cme.models import Department, Institution, Project, User
 
-STATUS_LABELS = {AttendanceStatus.OPEN: "签到中", AttendanceStatus.CLOSED: "已结束", AttendanceStatus.CONFIRMED: "已确认授予"}
-SOURCE_LABELS = {AttendanceSource.SCAN: "扫码", AttendanceSource.WALK_IN: "现场补录"}
+STATUS_LABELS: dict[str, str] = {AttendanceStatus.OPEN: "签到中", AttendanceStatus.CLOSED: "已结束", AttendanceStatus.CONFIRMED: "已确认授予"}
+SOURCE_LABELS: dict[str, str] = {AttendanceSource.SCAN: "扫码", AttendanceSource.WALK_IN: "现场补录"}
 MAX_MINUTES = 24 * 60
 
 

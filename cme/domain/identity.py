@@ -28,15 +28,20 @@ class IdCard:
     sex: str  # 男 / 女
 
 
+def filled(value: str) -> str:
+    """The value of a required field; an empty one is refused with the one wording."""
+    if not value:
+        raise ValueError("不能为空")
+    return value
+
+
 def check_digit(first17: str) -> str:
     return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
 
 
 def parse_id_number(raw: str, today: date | None = None) -> IdCard:
     """Validate an 18-digit 身份证号 and derive birth date and sex; raises ValueError in Chinese."""
-    number = fold_digits(raw).upper()
-    if not number:
-        raise ValueError("不能为空")
+    number = filled(fold_digits(raw).upper())
     if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise ValueError("应为18位，前17位为数字，最后一位为数字或X")
     try:
@@ -52,18 +57,14 @@ def parse_id_number(raw: str, today: date | None = None) -> IdCard:
 
 
 def check_phone(raw: str) -> str:
-    phone = fold_digits(raw)
-    if not phone:
-        raise ValueError("不能为空")
+    phone = filled(fold_digits(raw))
     if not PHONE_RE.fullmatch(phone):
         raise ValueError("请输入11位大陆手机号码")
     return phone
 
 
 def check_username(raw: str) -> str:
-    name = normalize(raw)
-    if not name:
-        raise ValueError("不能为空")
+    name = filled(normalize(raw))
     if not USERNAME_RE.fullmatch(name):
         raise ValueError("应为4–20位字母、数字或下划线")
     if name.isdigit() and len(name) == 11:
@@ -73,9 +74,7 @@ def check_username(raw: str) -> str:
 
 
 def check_email(raw: str) -> str:
-    email = normalize(raw)
-    if not email:
-        raise ValueError("不能为空")
+    email = filled(normalize(raw))
     if len(email) > 100 or not EMAIL_RE.fullmatch(email):
         raise ValueError("格式不正确")
     return email

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from fpdf.enums import VAlign, WrapMode
 from fpdf.fonts import FontFace
 
-from cme.reports.fonts import FONT_FAMILY, PagedPDF, has_bold, new_pdf
+from cme.reports.fonts import FONT_FAMILY, PagedPDF, has_bold, listing_table, new_pdf
 
 TITLE = "个人简历表"
 BASIC_TITLE = "基本信息"
@@ -156,21 +156,8 @@ def _section_table(pdf: _ResumePDF, section: ResumeSection) -> None:
     n = len(headers)
     rows = [(r + [""] * n)[:n] for r in rows]
     pdf.set_font(FONT_FAMILY, "", 9)
-    with pdf.table(
-        col_widths=_col_widths(pdf, headers, rows),
-        width=_WIDTH,
-        align="LEFT",
-        text_align="LEFT",
-        v_align=VAlign.M,
-        line_height=4.8,
-        padding=(1.2, 1.5),
-        headings_style=FontFace(emphasis="BOLD" if has_bold() else None, fill_color=_LABEL_FILL),
-        wrapmode=WrapMode.CHAR,
-        repeat_headings=1,
-    ) as table:
-        head = table.row()
-        for h in headers:
-            head.cell(h, align="CENTER")
+    with listing_table(pdf, headers, heading_fill=_LABEL_FILL, col_widths=_col_widths(pdf, headers, rows), width=_WIDTH,
+                       text_align="LEFT", line_height=4.8, wrapmode=WrapMode.CHAR) as table:
         for r in rows:
             row = table.row()
             for value in r:

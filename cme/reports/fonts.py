@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from io import BytesIO
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
-from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.enums import VAlign
+from fpdf.fonts import FontFace, SubsetMap, TTFFont
 
 from cme.reports.glyphs import FALLBACK_PATH, FONT_BOLD_PATH, FONT_DIR, FONT_PATH, undrawable  # noqa: F401 (re-exported)
 
@@ -131,3 +134,17 @@ def unsupported_chars(text: str) -> str:
     """The distinct characters of ``text`` no shipped font can draw (they would print as nothing),
     in order of appearance; whitespace and control characters are ignored."""
     return "".join(c for c in undrawable(text) if c.isprintable())
+
+
+@contextmanager
+def listing_table(pdf: FPDF, headers: Sequence[str], *, heading_fill: tuple[int, int, int], **layout: Any) -> Iterator[Any]:
+    """A table of rows under a bold, centred header row repeated on every page (the certificate's and the
+    résumé's lists); `layout` holds the fpdf2 table options that differ (widths, alignment, line height,
+    wrapping). Yields the table for the caller's rows."""
+    style = FontFace(emphasis="BOLD" if has_bold() else None, fill_color=heading_fill)
+    with pdf.table(align="LEFT", v_align=VAlign.M, padding=(1.2, 1.5), headings_style=style, repeat_headings=1,
+                   **layout) as table:
+        header = table.row()
+        for text in headers:
+            header.cell(text, align="CENTER")
+        yield table

@@ -6,12 +6,11 @@ import streamlit as st
 from cme.clock import today
 from cme.db import session_scope
 from cme.domain.enums import Role
-from cme.errors import DomainError
 from cme.certificates.pdf import (HEADERS, KIND_TITLES, PLATFORM_LINE, fmt_credits, fmt_date_cn, intro_sentence, title_line,
                                   year_sentence)
 from cme.certificates import registry
 from cme.certificates import service as certificates
-from ui.forms import choose, literal, show_error
+from ui.forms import attempt, choose, literal
 from ui.session import require_actor
 
 S = st.session_state
@@ -73,12 +72,7 @@ def request_section() -> None:
     if submitted:
         S.pop("cert_request", None)
         S.pop("cert_issued", None)
-        try:
-            with session_scope() as s:
-                certificates.preview_certificate(s, me, kind, year_from, year_to)
-        except DomainError as e:
-            show_error(e)
-        else:
+        if attempt(lambda s: certificates.preview_certificate(s, me, kind, year_from, year_to)).ok:
             S["cert_request"] = (kind, year_from, year_to)
     request = S.get("cert_request")
     if not request or request[0] != kind:
@@ -91,14 +85,10 @@ def request_section() -> None:
         return
     with session_scope() as s:  # drawn again on each run: the preview always states the current credits
         preview = certificates.preview_certificate(s, me, *request)
-    if st.button("出具", type="primary", icon=":material/verified:", key="cert_issue"):
-        try:
-            with session_scope() as s:
-                S["cert_issued"] = certificates.issue_certificate(s, me, *request)
-        except DomainError as e:
-            show_error(e)
-        else:
-            st.rerun()
+    if st.button("出具", type="primary", icon=":material/verified:", key="cert_issue") and (
+            done := attempt(lambda s: certificates.issue_certificate(s, me, *request))).ok:
+        S["cert_issued"] = done.value
+        st.rerun()
     show_content(preview.content)
 
 
@@ -113,16 +103,11 @@ def my_certificates_section() -> None:
     valid = [r.serial for r in rows if r.status_label != "已作废"]
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
     picked = c1.selectbox("选择证书补打", valid, index=None, placeholder="请选择证书编号", key="cert_reprint_pick")
-    if picked:
-        try:
-            with session_scope() as s:
-                again = registry.reprint_certificate(s, me, picked)
-        except DomainError as e:
-            show_error(e)
-        else:
-            with c2:
-                st.download_button("补打（下载PDF）", data=again.pdf, file_name=again.filename, mime="application/pdf",
-                                   icon=":material/print:", key="cert_reprint", on_click="ignore")
+    if picked and (done := attempt(lambda s: registry.reprint_certificate(s, me, picked))).ok:
+        again = done.value
+        with c2:
+            st.download_button("补打（下载PDF）", data=again.pdf, file_name=again.filename, mime="application/pdf",
+                               icon=":material/print:", key="cert_reprint", on_click="ignore")
 
 
 request_section()

@@ -3,11 +3,9 @@ the public 证书验证 page then shows 已作废 and the reason."""
 import pandas as pd
 import streamlit as st
 
-from cme.db import session_scope
 from cme.domain.enums import Role
-from cme.errors import DomainError
 from cme.certificates import registry
-from ui.forms import act, show_error, show_flash
+from ui.forms import act, attempt, show_flash
 from ui.session import require_actor
 
 me = require_actor(Role.PROVINCE)
@@ -15,12 +13,10 @@ st.header("证书管理")
 show_flash()
 
 keyword = st.text_input("证书编号 / 姓名 / 用户名", placeholder="输入证书编号、姓名或用户名查找", key="certs_keyword")
-try:
-    with session_scope() as s:
-        rows = registry.list_certificates(s, me, keyword)
-except DomainError as e:
-    show_error(e)
+found = attempt(lambda s: registry.list_certificates(s, me, keyword))
+if not found.ok:
     st.stop()
+rows = found.value
 if not rows:
     st.info("暂无数据")
     st.stop()

@@ -2,10 +2,10 @@
 import streamlit as st
 
 from cme.db import session_scope
-from cme.errors import DomainError
 from cme.core import reference
 from cme.accounts import registration
-from ui.forms import choose, show_error
+from ui.forms import attempt, choose
+from ui.sms_code import send_code
 from ui.place_picker import pick_place
 from ui.session import client_address
 
@@ -25,29 +25,13 @@ st.markdown(("**① 验证手机**　›　② 基本信息") if step == 1 else 
 
 if step == 1:
     phone = st.text_input("手机号码 *", placeholder="请输入手机号码", max_chars=20, key="reg_phone")
-    if st.button("获取验证码", key="reg_send"):
-        try:
-            with session_scope() as s:
-                sent = registration.send_register_code(s, phone)
-        except DomainError as e:
-            show_error(e)
-        else:
-            S["reg_sent"] = (sent.masked_phone, sent.demo_code)
-    if S.get("reg_sent"):
-        masked, demo_code = S["reg_sent"]
-        st.success(f"验证码已发送至 {masked}，5分钟内有效")
-        if demo_code:
-            st.info(f"演示模式（未接短信网关）：短信内容 【省卫计信息中心】您的验证码为：{demo_code}。")
+    send_code("reg", lambda s: registration.send_register_code(s, phone))
     code = st.text_input("验证码 *", placeholder="请输入短信中的六位数字", max_chars=6, key="reg_code")
-    if st.button("下一步", type="primary", key="reg_next"):
-        try:
-            with session_scope() as s:
-                verified = registration.verify_register_phone(s, phone, code)
-        except DomainError as e:
-            show_error(e)
-        else:
-            S["reg_ticket"], S["reg_verified_phone"], S["reg_masked"] = verified.ticket, verified.phone, verified.masked
-            st.rerun()
+    if st.button("下一步", type="primary", key="reg_next") and (
+            done := attempt(lambda s: registration.verify_register_phone(s, phone, code))).ok:
+        verified = done.value
+        S["reg_ticket"], S["reg_verified_phone"], S["reg_masked"] = verified.ticket, verified.phone, verified.masked
+        st.rerun()
     st.stop()
 
 st.caption(f"已验证手机号码：{S['reg_masked']}")
@@ -86,12 +70,8 @@ if finished:
         id_number=id_number, email=email, password=password, confirm=confirm, joins_cme=joins,
         standard_basis=basis, consent=consent,
     )
-    try:
-        with session_scope() as s:
-            registration.register(s, S["reg_verified_phone"], S["reg_ticket"], form, client=client_address())
-    except DomainError as e:
-        show_error(e)
-    else:
+    if attempt(lambda s: registration.register(s, S["reg_verified_phone"], S["reg_ticket"], form,
+                                               client=client_address())).ok:
         for key in [k for k in S if k.startswith("reg_")]:
             del S[key]
         S["reg_done"] = True

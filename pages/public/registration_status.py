@@ -6,7 +6,8 @@ from cme.db import session_scope
 from cme.domain.enums import AccountStatus
 from cme.errors import DomainError
 from cme.accounts import registration
-from ui.forms import flash_and_rerun, show_error, show_flash
+from ui.forms import attempt, flash_and_rerun, show_error, show_flash
+from ui.sms_code import send_code
 from ui.place_picker import pick_place
 from ui.session import client_address
 
@@ -23,13 +24,9 @@ with st.form("rs_query"):
 if queried:
     for key in ("rs_editing", "rs_draft", "rs_status", "rs_pair", "rs_ticket"):
         S.pop(key, None)
-    try:
-        with session_scope() as s:  # each query counts toward the hourly limit: done once, kept for reruns
-            S["rs_status"] = registration.query_status(s, username, id_number, client=client_address())
-    except DomainError as e:
-        show_error(e)
-    else:
-        S["rs_pair"] = (username, id_number)
+    # each query counts toward the hourly limit: done once, kept for reruns
+    if (done := attempt(lambda s: registration.query_status(s, username, id_number, client=client_address()))).ok:
+        S["rs_status"], S["rs_pair"] = done.value, (username, id_number)
 
 if not S.get("rs_status"):
     st.stop()
@@ -45,15 +42,9 @@ if status.status == AccountStatus.APPROVED:
 if not status.can_edit:
     st.stop()
 if not S.get("rs_editing"):
-    if st.button("修改", key="rs_edit"):
-        try:
-            with session_scope() as s:
-                S["rs_draft"] = registration.registration_draft(s, *pair)
-        except DomainError as e:
-            show_error(e)
-        else:
-            S["rs_editing"] = True
-            st.rerun()
+    if st.button("修改", key="rs_edit") and (done := attempt(lambda s: registration.registration_draft(s, *pair))).ok:
+        S["rs_draft"], S["rs_editing"] = done.value, True
+        st.rerun()
     st.stop()
 
 st.subheader("用户注册信息修改")
@@ -70,19 +61,7 @@ joins = c2.selectbox("参加继教 *", list(registration.JOINS), index=list(regi
                      key="rs_joins")
 if phone.strip():
     p1, p2 = st.columns([1, 2])
-    if p1.button("获取验证码", key="rs_send"):
-        try:
-            with session_scope() as s:
-                sent = registration.send_change_phone_code(s, phone)
-        except DomainError as e:
-            show_error(e)
-        else:
-            S["rs_sent"] = (sent.masked_phone, sent.demo_code)
-    if S.get("rs_sent"):
-        masked, demo_code = S["rs_sent"]
-        st.success(f"验证码已发送至 {masked}，5分钟内有效")
-        if demo_code:
-            st.info(f"演示模式（未接短信网关）：短信内容 【省卫计信息中心】您的验证码为：{demo_code}。")
+    send_code("rs", lambda s: registration.send_change_phone_code(s, phone), place=p1)
     code = p2.text_input("验证码 *", max_chars=6, key="rs_code", placeholder="新手机号收到的六位数字")
 current = c1.text_input("原密码 *", type="password", max_chars=128, key="rs_current", help="注册时设置的密码，用于确认本人操作")
 password = c2.text_input("密码", type="password", max_chars=128, key="rs_pw", placeholder="不修改请留空")

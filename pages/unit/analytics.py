@@ -3,26 +3,20 @@ import pandas as pd
 import streamlit as st
 
 from cme import clock
-from cme.db import session_scope
 from cme.domain.enums import Role
-from cme.errors import DomainError
 from cme.analytics import charts as analytics_charts
 from cme.analytics import service as analytics
-from ui.forms import show_error
-from ui.rate_metrics import show_rate_metrics
+from ui.forms import attempt
+from ui.rate_metrics import metric_row, show_rate_metrics
 from ui.session import require_actor
 
 me = require_actor(Role.UNIT)
 st.header("统计分析")
 year = st.selectbox("年度", list(range(clock.today().year, clock.today().year - 10, -1)), key="an_year")
-try:
-    with session_scope() as s:
-        ov = analytics.year_overview(s, me, year)
-        trend = analytics.trend(s, me, year)
-        queues = analytics.queue_ages(s, me)
-except DomainError as e:
-    show_error(e)
+read = attempt(lambda s: (analytics.year_overview(s, me, year), analytics.trend(s, me, year), analytics.queue_ages(s, me)))
+if not read.ok:
     st.stop()
+ov, trend, queues = read.value
 
 t = ov.total
 show_rate_metrics(t, f"{year}年达标率")
@@ -45,11 +39,8 @@ st.plotly_chart(analytics_charts.trend_line(trend, f"近{len(trend)}年达标率
 st.dataframe(pd.DataFrame([r.table_row("年度") for r in trend]), hide_index=True, width="stretch", key="an_trend_table")
 
 st.subheader("待办审核")
-q = st.columns(4)
-q[0].metric("注册待审", queues.registrations)
-q[1].metric("学分待审", queues.credits)
-q[2].metric("档案待审", queues.profiles)
-q[3].metric("调动待审", queues.transfers)
+metric_row(("注册待审", queues.registrations), ("学分待审", queues.credits), ("档案待审", queues.profiles),
+           ("调动待审", queues.transfers))
 if queues.credits:
     st.caption(f"最早的待审学分已等待 {queues.oldest_credit_days} 天")
     st.plotly_chart(analytics_charts.queue_age_bars(queues), width="stretch", key="an_ages")

@@ -9,8 +9,8 @@ from cme import clock
 from cme.attendance import confirm, qr, sessions
 from cme.db import session_scope
 from cme.domain.enums import AttendanceStatus, Role
-from cme.errors import DomainError
-from ui.forms import FLASH_KEY, act, show_error, show_flash
+from ui.forms import act, attempt, flash_and_rerun, show_flash
+from ui.rate_metrics import metric_row
 from ui.session import require_actor
 
 me = require_actor(Role.UNIT, Role.PROVINCE)
@@ -66,11 +66,7 @@ def live_panel(session_id: int) -> None:
     v = live.view
     st.markdown(f"**{v.project_code} {v.project_name}**　{v.held_on} {v.place}　签到 {v.sign_in}　签退 {v.sign_out}"
                 f"　最短在场 {v.min_minutes} 分钟")
-    m = st.columns(4)
-    m[0].metric("已签到", v.signed_in)
-    m[1].metric("已签退", v.signed_out)
-    m[2].metric("预报名", v.expected)
-    m[3].metric("状态", v.status_label)
+    metric_row(("已签到", v.signed_in), ("已签退", v.signed_out), ("预报名", v.expected), ("状态", v.status_label))
     if live.png:
         st.image(live.png, caption=f"请用手机扫码签到/签退（二维码每30秒更新，{live.seconds_left}秒后更换）", width=420)
 
@@ -113,12 +109,6 @@ with right.form("att_walk_in"):
 
 eligible = sum(1 for r in rows if r.eligible)
 st.caption(f"符合条件 {eligible} 人：确认后每人获得 {view.credit_type} {view.credits} 分（已审核），已登记该项目的人员不重复授予。")
-if st.button("确认授予学分", type="primary", key="att_confirm"):
-    try:
-        with session_scope() as s:
-            result = confirm.confirm_session(s, me, session_id)
-    except DomainError as e:
-        show_error(e)
-    else:
-        st.session_state[FLASH_KEY] = result.message
-        st.rerun()
+if st.button("确认授予学分", type="primary", key="att_confirm") and (
+        done := attempt(lambda s: confirm.confirm_session(s, me, session_id))).ok:
+    flash_and_rerun(done.value.message)
