@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
@@ -29,20 +29,20 @@ class User(Base):
     phone_masked: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(100))
     sex: Mapped[str | None] = mapped_column(String(2))
-    birth_date: Mapped[date | None] = mapped_column(Date)
-    joins_cme: Mapped[bool] = mapped_column(Boolean, default=True)  # 参加继教
+    birth_date: Mapped[date | None]
+    joins_cme: Mapped[bool] = mapped_column(default=True)  # 参加继教
     standard_basis: Mapped[str | None] = mapped_column(String(50))  # 学分达标遵照
     status: Mapped[str] = mapped_column(String(10), default=AccountStatus.PENDING)
     reject_reason: Mapped[str | None] = mapped_column(String(500))
-    registered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_at: Mapped[datetime | None]
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    consent_at: Mapped[datetime | None] = mapped_column(DateTime)
-    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
-    profile_completed: Mapped[bool] = mapped_column(Boolean, default=False)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    consent_at: Mapped[datetime | None]
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    profile_completed: Mapped[bool] = mapped_column(default=False)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
     __table_args__ = (
         CheckConstraint("role in ('person','unit','province')", name="role"),
         CheckConstraint("status in ('pending','rejected','approved','disabled')", name="status"),
@@ -65,12 +65,12 @@ class LoginSession(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    ticket_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ticket_expires_at: Mapped[datetime | None]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
 
 
 class LoginAttempt(Base):
@@ -78,8 +78,8 @@ class LoginAttempt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(String(100))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    success: Mapped[bool] = mapped_column(Boolean)
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    success: Mapped[bool]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SmsCode(Base):
@@ -88,10 +88,10 @@ class SmsCode(Base):
     phone_hash: Mapped[str] = mapped_column(String(64))
     purpose: Mapped[str] = mapped_column(String(20))  # register / reset / change_phone
     code_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None]
     __table_args__ = (Index("ix_sms_codes_phone_created", "phone_hash", "created_at"),)
 
 
@@ -101,7 +101,7 @@ class QueryThrottle(Base):
     __tablename__ = "query_throttles"
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(100))
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
     __table_args__ = (Index("ix_query_throttles_key_at", "key", "at"),)
 
 
@@ -119,12 +119,12 @@ class SmsOutbox(Base):
     body_enc: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(10))  # an SmsKind
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)  # a code past its validity is not worth sending
-    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]  # a code past its validity is not worth sending
+    done_at: Mapped[datetime | None]
     __table_args__ = (
         CheckConstraint("status in ('pending','sent','expired')", name="status"),
         CheckConstraint("kind in ('code','notice')", name="kind"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
@@ -23,27 +23,27 @@ class AttendanceSession(Base):
     project_code: Mapped[str] = mapped_column(String(40))
     project_name: Mapped[str] = mapped_column(String(200))
     organizer: Mapped[str] = mapped_column(String(200))
-    year: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int]
     credit_type: Mapped[str] = mapped_column(String(10))
     credits: Mapped[Decimal] = mapped_column(Credits)
     form: Mapped[str] = mapped_column(String(20))
     subject_parent: Mapped[str] = mapped_column(String(50))
     subject_child: Mapped[str] = mapped_column(String(50))
-    held_on: Mapped[date] = mapped_column(Date)
+    held_on: Mapped[date]
     place: Mapped[str] = mapped_column(String(100))
     # windows in naive UTC, like every stored time
-    sign_in_from: Mapped[datetime] = mapped_column(DateTime)
-    sign_in_to: Mapped[datetime] = mapped_column(DateTime)
-    sign_out_from: Mapped[datetime] = mapped_column(DateTime)
-    sign_out_to: Mapped[datetime] = mapped_column(DateTime)
-    min_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    sign_in_from: Mapped[datetime]
+    sign_in_to: Mapped[datetime]
+    sign_out_from: Mapped[datetime]
+    sign_out_to: Mapped[datetime]
+    min_minutes: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(10), default=AttendanceStatus.OPEN)
     opened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    opened_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
     confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    granted: Mapped[int] = mapped_column(Integer, default=0)
+    granted: Mapped[int] = mapped_column(default=0)
     __table_args__ = (
         CheckConstraint("status in ('open','closed','confirmed')", name="status"),
         CheckConstraint("min_minutes >= 0", name="min_minutes"),
@@ -59,10 +59,10 @@ class AttendanceEntry(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("attendance_sessions.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     source: Mapped[str] = mapped_column(String(10), default=AttendanceSource.SCAN)
-    signed_in_at: Mapped[datetime | None] = mapped_column(DateTime)
-    signed_out_at: Mapped[datetime | None] = mapped_column(DateTime)
+    signed_in_at: Mapped[datetime | None]
+    signed_out_at: Mapped[datetime | None]
     added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    removed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    removed_at: Mapped[datetime | None]
     removed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     removed_reason: Mapped[str | None] = mapped_column(String(200))
     credit_id: Mapped[int | None] = mapped_column(ForeignKey("credit_records.id", ondelete="SET NULL"))
@@ -79,7 +79,7 @@ class ProjectEnrolment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_project_enrolments_project_user"),)
 
 
@@ -89,13 +89,13 @@ class Reminder(Base):
     __tablename__ = "reminders"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    year: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int]
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     sent_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the scheduled job
-    sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     message: Mapped[str] = mapped_column(Text)
-    sms: Mapped[bool] = mapped_column(Boolean, default=False)
-    read_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sms: Mapped[bool] = mapped_column(default=False)
+    read_at: Mapped[datetime | None]
     __table_args__ = (Index("ix_reminders_user_sent", "user_id", "sent_at"),)
 
 
@@ -105,4 +105,4 @@ class ReminderMark(Base):
 
     __tablename__ = "reminder_marks"
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    last_sent_at: Mapped[datetime] = mapped_column(DateTime)
+    last_sent_at: Mapped[datetime]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
@@ -18,11 +18,11 @@ class Certificate(Base):
     serial: Mapped[str] = mapped_column(String(40), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))  # combined / class1 / class2
-    year_from: Mapped[int] = mapped_column(Integer)
-    year_to: Mapped[int] = mapped_column(Integer)
+    year_from: Mapped[int]
+    year_to: Mapped[int]
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     content: Mapped[dict] = mapped_column(JSON)
-    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    voided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    voided_at: Mapped[datetime | None]
     void_reason: Mapped[str | None] = mapped_column(String(500))
     __table_args__ = (CheckConstraint("kind in ('combined','class1','class2')", name="kind"),)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
@@ -19,9 +19,9 @@ class CreditStandard(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(50))
-    effective_year: Mapped[int] = mapped_column(Integer)
+    effective_year: Mapped[int]
     national_i_per_cycle: Mapped[Decimal] = mapped_column(Credits)
-    cycle_years: Mapped[int] = mapped_column(Integer)
+    cycle_years: Mapped[int]
     provincial_i_per_year: Mapped[Decimal] = mapped_column(Credits)
     class_ii_per_year: Mapped[Decimal] = mapped_column(Credits)
     total_per_year: Mapped[Decimal] = mapped_column(Credits)
@@ -39,11 +39,11 @@ class PersonalStandard(Base):
     __tablename__ = "personal_standards"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    year: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int]
     region_level: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(100))  # `技师系列 - 副主任技师(副高)`
     standard_id: Mapped[int] = mapped_column(ForeignKey("credit_standards.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     __table_args__ = (UniqueConstraint("user_id", "year", name="uq_personal_standards_user_year"),)
 
 
@@ -55,14 +55,14 @@ class Project(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     organizer: Mapped[str] = mapped_column(String(200))
-    year: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int]
     credit_type: Mapped[str] = mapped_column(String(10))
     credits: Mapped[Decimal] = mapped_column(Credits)
     form: Mapped[str | None] = mapped_column(String(20))
     subject_parent: Mapped[str | None] = mapped_column(String(50))
     subject_child: Mapped[str | None] = mapped_column(String(50))
-    date_from: Mapped[date | None] = mapped_column(Date)
-    date_to: Mapped[date | None] = mapped_column(Date)
+    date_from: Mapped[date | None]
+    date_to: Mapped[date | None]
 
 
 class CreditRecord(Base):
@@ -72,14 +72,14 @@ class CreditRecord(Base):
     project_code: Mapped[str] = mapped_column(String(40))
     project_name: Mapped[str] = mapped_column(String(200))
     organizer: Mapped[str] = mapped_column(String(200))
-    year: Mapped[int] = mapped_column(Integer)  # 举办年度
+    year: Mapped[int]  # 举办年度
     credits: Mapped[Decimal] = mapped_column(Credits)
     credit_type: Mapped[str] = mapped_column(String(10))  # 国家级I类 / 省级I类 / II类
     form: Mapped[str] = mapped_column(String(20))  # 学分获取形式
     subject_parent: Mapped[str] = mapped_column(String(50))
     subject_child: Mapped[str] = mapped_column(String(50))
-    date_from: Mapped[date] = mapped_column(Date)
-    date_to: Mapped[date] = mapped_column(Date)
+    date_from: Mapped[date]
+    date_to: Mapped[date]
     remark: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(10), default=ReviewStatus.PENDING)
     reject_reason: Mapped[str | None] = mapped_column(String(500))
@@ -87,9 +87,9 @@ class CreditRecord(Base):
     proof_key: Mapped[str | None] = mapped_column(String(100))
     proof_mime: Mapped[str | None] = mapped_column(String(40))
     proof_name: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_at: Mapped[datetime | None]
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     __table_args__ = (
         CheckConstraint("credits > 0", name="credits_positive"),
@@ -115,4 +115,4 @@ class CreditReview(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str | None] = mapped_column(String(500))
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
@@ -18,7 +18,7 @@ class Profile(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     basic: Mapped[dict] = mapped_column(JSON, default=dict)
     photo_key: Mapped[str | None] = mapped_column(String(100))
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ProfileEntry(Base):
@@ -29,7 +29,7 @@ class ProfileEntry(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     part: Mapped[str] = mapped_column(String(20))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
-    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    sort_order: Mapped[int] = mapped_column(default=0)
     __table_args__ = (
         CheckConstraint("part in ('education','training','publication','work','award')", name="part"),
         Index("ix_profile_entries_user_part", "user_id", "part"),
@@ -46,9 +46,9 @@ class ProfileChangeRequest(Base):
     status: Mapped[str] = mapped_column(String(10), default=ReviewStatus.PENDING)
     before: Mapped[dict] = mapped_column(JSON)
     after: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str | None] = mapped_column(String(500))
     __table_args__ = (
@@ -70,7 +70,7 @@ class Transfer(Base):
     to_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     status: Mapped[str] = mapped_column(String(10), default=ReviewStatus.PENDING)
     reason: Mapped[str | None] = mapped_column(String(500))
-    requested_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     __table_args__ = (CheckConstraint("status in ('pending','approved','rejected')", name="status"),)
