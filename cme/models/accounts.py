@@ -8,12 +8,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
 from cme.domain.enums import AccountStatus, OutboxStatus
-from cme.models.base import Base, partial_index
+from cme.models.base import Base, IntPK, partial_index
 
 
 class User(Base):
     __tablename__ = "users"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     username: Mapped[str] = mapped_column(String(40), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     password_scheme: Mapped[str] = mapped_column(String(20), default="bcrypt")  # legacy imports differ
@@ -62,7 +62,7 @@ class LoginSession(Base):
     """
 
     __tablename__ = "login_sessions"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     ticket_expires_at: Mapped[datetime | None]
@@ -75,7 +75,7 @@ class LoginSession(Base):
 
 class LoginAttempt(Base):
     __tablename__ = "login_attempts"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     login: Mapped[str] = mapped_column(String(100))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     success: Mapped[bool]
@@ -84,7 +84,7 @@ class LoginAttempt(Base):
 
 class SmsCode(Base):
     __tablename__ = "sms_codes"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     phone_hash: Mapped[str] = mapped_column(String(64))
     purpose: Mapped[str] = mapped_column(String(20))  # register / reset / change_phone
     code_hash: Mapped[str] = mapped_column(String(64))
@@ -99,7 +99,7 @@ class QueryThrottle(Base):
     """Counts public look-ups (注册状态查询, 忘记密码) per key to stop enumeration."""
 
     __tablename__ = "query_throttles"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     key: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     __table_args__ = (Index("ix_query_throttles_key_at", "key", "at"),)
@@ -114,7 +114,7 @@ class SmsOutbox(Base):
     """
 
     __tablename__ = "sms_outbox"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     phone_enc: Mapped[str] = mapped_column(Text)
     body_enc: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(10))  # an SmsKind

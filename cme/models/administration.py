@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cme.clock import utcnow
 from cme.domain.enums import NoticeStatus
-from cme.models.base import Base
+from cme.models.base import Base, IntPK
 
 
 class Region(Base):
@@ -24,7 +24,7 @@ class Region(Base):
 
 class Institution(Base):
     __tablename__ = "institutions"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100), index=True)
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
@@ -36,7 +36,7 @@ class Institution(Base):
 
 class Department(Base):
     __tablename__ = "departments"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
     name: Mapped[str] = mapped_column(String(50))
     active: Mapped[bool] = mapped_column(default=True)
@@ -52,7 +52,7 @@ class DictionaryItem(Base):
     """
 
     __tablename__ = "dictionary_items"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     kind: Mapped[str] = mapped_column(String(30))
     name: Mapped[str] = mapped_column(String(100))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("dictionary_items.id"))
@@ -69,7 +69,7 @@ class Notice(Base):
     """通知公告: province-wide (institution_id null) or for one institution."""
 
     __tablename__ = "notices"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str | None] = mapped_column(Text)
     sender_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -94,7 +94,7 @@ class AuditLog(Base):
     """Append-only trail of every state change (who, when, what, before/after)."""
 
     __tablename__ = "audit_log"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(50))

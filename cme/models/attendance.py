@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
 from cme.domain.enums import AttendanceSource, AttendanceStatus
-from cme.models.base import Base, Credits
+from cme.models.base import Base, Credits, IntPK
 
 
 class AttendanceSession(Base):
@@ -17,7 +17,7 @@ class AttendanceSession(Base):
     so what is granted is what was announced, even if the project is edited or deleted later."""
 
     __tablename__ = "attendance_sessions"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     project_code: Mapped[str] = mapped_column(String(40))
@@ -55,7 +55,7 @@ class AttendanceEntry(Base):
     """One person on a session's list: scanned in (and out), or added by the organiser as a walk-in."""
 
     __tablename__ = "attendance_entries"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     session_id: Mapped[int] = mapped_column(ForeignKey("attendance_sessions.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     source: Mapped[str] = mapped_column(String(10), default=AttendanceSource.SCAN)
@@ -76,7 +76,7 @@ class ProjectEnrolment(Base):
     """预报名: a person means to attend a 项目库 project; the organiser sees the expected attendees."""
 
     __tablename__ = "project_enrolments"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -87,7 +87,7 @@ class Reminder(Base):
     """提醒未达标: an in-app message to one person (and whether an SMS went with it)."""
 
     __tablename__ = "reminders"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     year: Mapped[int]
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)

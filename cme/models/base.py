@@ -1,8 +1,10 @@
 """The one declarative `Base` (its naming convention names every constraint) and shared column types."""
 from __future__ import annotations
 
+from typing import Annotated
+
 from sqlalchemy import Index, MetaData, Numeric, text
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -13,6 +15,7 @@ NAMING = {
 }
 
 Credits = Numeric(6, 1)
+IntPK = Annotated[int, mapped_column(primary_key=True)]  # `id: Mapped[IntPK]`; a part of a composite key too
 
 
 class Base(DeclarativeBase):

@@ -7,14 +7,14 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
-from cme.models.base import Base
+from cme.models.base import Base, IntPK
 
 
 class Certificate(Base):
     """An issued 学分证明: serial, content hash and what it states, for public verification."""
 
     __tablename__ = "certificates"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     serial: Mapped[str] = mapped_column(String(40), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))  # combined / class1 / class2

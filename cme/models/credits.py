@@ -9,14 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
 from cme.domain.enums import CreditSource, ReviewStatus
-from cme.models.base import Base, Credits, partial_index
+from cme.models.base import Base, Credits, IntPK, partial_index
 
 
 class CreditStandard(Base):
     """学分标准, versioned by the year from which it applies."""
 
     __tablename__ = "credit_standards"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     code: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(50))
     effective_year: Mapped[int]
@@ -37,7 +37,7 @@ class PersonalStandard(Base):
     """个人学分标准: one per person and year."""
 
     __tablename__ = "personal_standards"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     year: Mapped[int]
     region_level: Mapped[str] = mapped_column(String(20))
@@ -51,7 +51,7 @@ class Project(Base):
     """项目库: approved CME projects; a code found here fills the credit form."""
 
     __tablename__ = "projects"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     organizer: Mapped[str] = mapped_column(String(200))
@@ -67,7 +67,7 @@ class Project(Base):
 
 class CreditRecord(Base):
     __tablename__ = "credit_records"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     project_code: Mapped[str] = mapped_column(String(40))
     project_name: Mapped[str] = mapped_column(String(200))
@@ -110,7 +110,7 @@ class CreditReview(Base):
     """The review trail of a credit record: submit, update, approve, reject, import."""
 
     __tablename__ = "credit_reviews"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     credit_id: Mapped[int] = mapped_column(ForeignKey("credit_records.id", ondelete="CASCADE"), index=True)
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(10))

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
 from cme.domain.enums import ReviewStatus
-from cme.models.base import Base, partial_index
+from cme.models.base import Base, IntPK, partial_index
 
 
 class Profile(Base):
@@ -25,7 +25,7 @@ class ProfileEntry(Base):
     """One row of the five list parts: education, training, publication, work, award."""
 
     __tablename__ = "profile_entries"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     part: Mapped[str] = mapped_column(String(20))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -40,7 +40,7 @@ class ProfileChangeRequest(Base):
     """A person's pending change: before/after snapshots of all six parts."""
 
     __tablename__ = "profile_change_requests"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
     status: Mapped[str] = mapped_column(String(10), default=ReviewStatus.PENDING)
@@ -63,7 +63,7 @@ class Transfer(Base):
     """调动: a move to another institution, decided by the receiving admin."""
 
     __tablename__ = "transfers"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     from_institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
     to_institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)

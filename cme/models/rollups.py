@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.domain.enums import Verdict
-from cme.models.base import Base, Credits
+from cme.models.base import Base, Credits, IntPK
 
 
 class CreditSummary(Base):
@@ -15,7 +15,7 @@ class CreditSummary(Base):
 
     __tablename__ = "credit_summaries"
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    year: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[IntPK]
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
     national_i: Mapped[Decimal] = mapped_column(Credits, default=0)
     provincial_i: Mapped[Decimal] = mapped_column(Credits, default=0)
@@ -51,9 +51,9 @@ class VerdictRollup(Base):
     """
 
     __tablename__ = "verdict_rollups"
-    institution_id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int] = mapped_column(primary_key=True)
-    department_id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[IntPK]
+    year: Mapped[IntPK]
+    department_id: Mapped[IntPK]
     title_level: Mapped[str] = mapped_column(String(10), primary_key=True)
     standard_code: Mapped[str] = mapped_column(String(20), primary_key=True)
     met: Mapped[int] = mapped_column(default=0)
@@ -65,8 +65,8 @@ class InstitutionYearRollup(Base):
     """The same counts per institution and year only: what the province's pages read (1,400 rows a year)."""
 
     __tablename__ = "institution_year_rollups"
-    institution_id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[IntPK]
+    year: Mapped[IntPK]
     met: Mapped[int] = mapped_column(default=0)
     not_met: Mapped[int] = mapped_column(default=0)
     pending: Mapped[int] = mapped_column(default=0)
@@ -77,6 +77,6 @@ class StaffCount(Base):
     """Today's staff (approved persons) per institution and department (0 = none), moved by delta."""
 
     __tablename__ = "staff_counts"
-    institution_id: Mapped[int] = mapped_column(primary_key=True)
-    department_id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[IntPK]
+    department_id: Mapped[IntPK]
     staff: Mapped[int] = mapped_column(default=0)
