@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
 from cme.domain.enums import AccountStatus, OutboxStatus
-from cme.models.base import Base, IntPK, partial_index
+from cme.models.base import Base, IntPK, UserId, partial_index
 
 
 class User(Base):
@@ -36,7 +36,7 @@ class User(Base):
     reject_reason: Mapped[str | None] = mapped_column(String(500))
     registered_at: Mapped[datetime] = mapped_column(default=utcnow)
     reviewed_at: Mapped[datetime | None]
-    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_by: Mapped[UserId | None]
     consent_at: Mapped[datetime | None]
     must_change_password: Mapped[bool] = mapped_column(default=False)
     profile_completed: Mapped[bool] = mapped_column(default=False)
@@ -66,7 +66,7 @@ class LoginSession(Base):
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     ticket_expires_at: Mapped[datetime | None]
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[UserId] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
@@ -77,7 +77,7 @@ class LoginAttempt(Base):
     __tablename__ = "login_attempts"
     id: Mapped[IntPK]
     login: Mapped[str] = mapped_column(String(100))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[UserId | None] = mapped_column(index=True)
     success: Mapped[bool]
     at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cme.clock import utcnow
 from cme.domain.enums import NoticeStatus
-from cme.models.base import Base, IntPK
+from cme.models.base import Base, IntPK, UserId
 
 
 class Region(Base):
@@ -72,7 +72,7 @@ class Notice(Base):
     id: Mapped[IntPK]
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str | None] = mapped_column(Text)
-    sender_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sender_id: Mapped[UserId]
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     level: Mapped[str] = mapped_column(String(10))  # 省级 / 单位
     theme: Mapped[str | None] = mapped_column(String(200))  # 活动主题
@@ -96,7 +96,7 @@ class AuditLog(Base):
     __tablename__ = "audit_log"
     id: Mapped[IntPK]
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    actor_id: Mapped[UserId | None] = mapped_column(index=True)
     action: Mapped[str] = mapped_column(String(50))
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[str | None] = mapped_column(String(40))

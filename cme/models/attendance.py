@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
 from cme.domain.enums import AttendanceSource, AttendanceStatus
-from cme.models.base import Base, Credits, IntPK
+from cme.models.base import Base, Credits, IntPK, UserId
 
 
 class AttendanceSession(Base):
@@ -38,11 +38,11 @@ class AttendanceSession(Base):
     sign_out_to: Mapped[datetime]
     min_minutes: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(10), default=AttendanceStatus.OPEN)
-    opened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_by: Mapped[UserId]
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
-    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_by: Mapped[UserId | None]
     granted: Mapped[int] = mapped_column(default=0)
     __table_args__ = (
         CheckConstraint("status in ('open','closed','confirmed')", name="status"),
@@ -57,13 +57,13 @@ class AttendanceEntry(Base):
     __tablename__ = "attendance_entries"
     id: Mapped[IntPK]
     session_id: Mapped[int] = mapped_column(ForeignKey("attendance_sessions.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[UserId] = mapped_column(index=True)
     source: Mapped[str] = mapped_column(String(10), default=AttendanceSource.SCAN)
     signed_in_at: Mapped[datetime | None]
     signed_out_at: Mapped[datetime | None]
-    added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    added_by: Mapped[UserId | None]
     removed_at: Mapped[datetime | None]
-    removed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    removed_by: Mapped[UserId | None]
     removed_reason: Mapped[str | None] = mapped_column(String(200))
     credit_id: Mapped[int | None] = mapped_column(ForeignKey("credit_records.id", ondelete="SET NULL"))
     __table_args__ = (
@@ -78,7 +78,7 @@ class ProjectEnrolment(Base):
     __tablename__ = "project_enrolments"
     id: Mapped[IntPK]
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[UserId] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_project_enrolments_project_user"),)
 
@@ -88,10 +88,10 @@ class Reminder(Base):
 
     __tablename__ = "reminders"
     id: Mapped[IntPK]
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[UserId]
     year: Mapped[int]
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
-    sent_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the scheduled job
+    sent_by: Mapped[UserId | None]  # None: the scheduled job
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     message: Mapped[str] = mapped_column(Text)
     sms: Mapped[bool] = mapped_column(default=False)
@@ -104,5 +104,5 @@ class ReminderMark(Base):
     (an admin and the cron job) cannot both remind the same person within 7 days."""
 
     __tablename__ = "reminder_marks"
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    user_id: Mapped[UserId] = mapped_column(primary_key=True)
     last_sent_at: Mapped[datetime]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from sqlalchemy import Index, MetaData, Numeric, text
+from sqlalchemy import ForeignKey, Index, MetaData, Numeric, text
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 NAMING = {
@@ -16,6 +16,7 @@ NAMING = {
 
 Credits = Numeric(6, 1)
 IntPK = Annotated[int, mapped_column(primary_key=True)]  # `id: Mapped[IntPK]`; a part of a composite key too
+UserId = Annotated[int, mapped_column(ForeignKey("users.id"))]  # `reviewed_by: Mapped[UserId | None]`
 
 
 class Base(DeclarativeBase):

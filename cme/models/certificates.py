@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
-from cme.models.base import Base, IntPK
+from cme.models.base import Base, IntPK, UserId
 
 
 class Certificate(Base):
@@ -16,7 +16,7 @@ class Certificate(Base):
     __tablename__ = "certificates"
     id: Mapped[IntPK]
     serial: Mapped[str] = mapped_column(String(40), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[UserId] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(10))  # combined / class1 / class2
     year_from: Mapped[int]
     year_to: Mapped[int]

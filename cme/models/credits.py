@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
 from cme.domain.enums import CreditSource, ReviewStatus
-from cme.models.base import Base, Credits, IntPK, partial_index
+from cme.models.base import Base, Credits, IntPK, UserId, partial_index
 
 
 class CreditStandard(Base):
@@ -38,7 +38,7 @@ class PersonalStandard(Base):
 
     __tablename__ = "personal_standards"
     id: Mapped[IntPK]
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[UserId]
     year: Mapped[int]
     region_level: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(100))  # `技师系列 - 副主任技师(副高)`
@@ -68,7 +68,7 @@ class Project(Base):
 class CreditRecord(Base):
     __tablename__ = "credit_records"
     id: Mapped[IntPK]
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[UserId]
     project_code: Mapped[str] = mapped_column(String(40))
     project_name: Mapped[str] = mapped_column(String(200))
     organizer: Mapped[str] = mapped_column(String(200))
@@ -90,7 +90,7 @@ class CreditRecord(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     reviewed_at: Mapped[datetime | None]
-    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_by: Mapped[UserId | None]
     __table_args__ = (
         CheckConstraint("credits > 0", name="credits_positive"),
         CheckConstraint("date_from <= date_to", name="dates_ordered"),
@@ -112,7 +112,7 @@ class CreditReview(Base):
     __tablename__ = "credit_reviews"
     id: Mapped[IntPK]
     credit_id: Mapped[int] = mapped_column(ForeignKey("credit_records.id", ondelete="CASCADE"), index=True)
-    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[UserId]
     action: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[datetime] = mapped_column(default=utcnow)

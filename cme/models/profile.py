@@ -8,14 +8,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
 from cme.domain.enums import ReviewStatus
-from cme.models.base import Base, IntPK, partial_index
+from cme.models.base import Base, IntPK, UserId, partial_index
 
 
 class Profile(Base):
     """The approved 个人基本信息 (fig. 30 fields + 技术职称) as one JSON document."""
 
     __tablename__ = "profiles"
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    user_id: Mapped[UserId] = mapped_column(primary_key=True)
     basic: Mapped[dict] = mapped_column(JSON, default=dict)
     photo_key: Mapped[str | None] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -26,7 +26,7 @@ class ProfileEntry(Base):
 
     __tablename__ = "profile_entries"
     id: Mapped[IntPK]
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[UserId]
     part: Mapped[str] = mapped_column(String(20))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     sort_order: Mapped[int] = mapped_column(default=0)
@@ -41,7 +41,7 @@ class ProfileChangeRequest(Base):
 
     __tablename__ = "profile_change_requests"
     id: Mapped[IntPK]
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[UserId]
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
     status: Mapped[str] = mapped_column(String(10), default=ReviewStatus.PENDING)
     before: Mapped[dict] = mapped_column(JSON)
@@ -49,7 +49,7 @@ class ProfileChangeRequest(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
-    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by: Mapped[UserId | None]
     reason: Mapped[str | None] = mapped_column(String(500))
     __table_args__ = (
         CheckConstraint("status in ('pending','approved','rejected')", name="status"),
@@ -64,7 +64,7 @@ class Transfer(Base):
 
     __tablename__ = "transfers"
     id: Mapped[IntPK]
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[UserId] = mapped_column(index=True)
     from_institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
     to_institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
     to_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
@@ -72,5 +72,5 @@ class Transfer(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
-    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by: Mapped[UserId | None]
     __table_args__ = (CheckConstraint("status in ('pending','approved','rejected')", name="status"),)

@@ -7,14 +7,14 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.domain.enums import Verdict
-from cme.models.base import Base, Credits, IntPK
+from cme.models.base import Base, Credits, IntPK, UserId
 
 
 class CreditSummary(Base):
     """Per-person-per-year totals, kept in the transaction of every credit change (SPEC §9)."""
 
     __tablename__ = "credit_summaries"
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    user_id: Mapped[UserId] = mapped_column(primary_key=True)
     year: Mapped[IntPK]
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
     national_i: Mapped[Decimal] = mapped_column(Credits, default=0)
