@@ -7,8 +7,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
-from cme.domain.enums import AccountStatus, OutboxStatus
-from cme.models.base import Base, IntPK, UserId, partial_index
+from cme.domain.enums import AccountStatus, OutboxStatus, Role, SmsKind
+from cme.models.base import Base, IntPK, UserId, one_of, partial_index
 
 
 class User(Base):
@@ -44,8 +44,8 @@ class User(Base):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     __table_args__ = (
-        CheckConstraint("role in ('person','unit','province')", name="role"),
-        CheckConstraint("status in ('pending','rejected','approved','disabled')", name="status"),
+        one_of("role", Role),
+        one_of("status", AccountStatus),
         CheckConstraint("role = 'province' or institution_id is not null", name="institution"),
         Index("ix_users_inst_status", "institution_id", "status"),
         # 待审核 registrations province-wide without reading 700,000 staff rows
@@ -126,7 +126,7 @@ class SmsOutbox(Base):
     expires_at: Mapped[datetime]  # a code past its validity is not worth sending
     done_at: Mapped[datetime | None]
     __table_args__ = (
-        CheckConstraint("status in ('pending','sent','expired')", name="status"),
-        CheckConstraint("kind in ('code','notice')", name="kind"),
+        one_of("status", OutboxStatus),
+        one_of("kind", SmsKind),
         Index("ix_sms_outbox_status_created", "status", "created_at"),
     )

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
 from cme.domain.enums import AttendanceSource, AttendanceStatus
-from cme.models.base import Base, Credits, IntPK, UserId
+from cme.models.base import Base, Credits, IntPK, UserId, one_of
 
 
 class AttendanceSession(Base):
@@ -45,7 +45,7 @@ class AttendanceSession(Base):
     confirmed_by: Mapped[UserId | None]
     granted: Mapped[int] = mapped_column(default=0)
     __table_args__ = (
-        CheckConstraint("status in ('open','closed','confirmed')", name="status"),
+        one_of("status", AttendanceStatus),
         CheckConstraint("min_minutes >= 0", name="min_minutes"),
         CheckConstraint("sign_in_from < sign_in_to and sign_out_from < sign_out_to", name="windows"),
     )
@@ -68,7 +68,7 @@ class AttendanceEntry(Base):
     credit_id: Mapped[int | None] = mapped_column(ForeignKey("credit_records.id", ondelete="SET NULL"))
     __table_args__ = (
         UniqueConstraint("session_id", "user_id", name="uq_attendance_entries_session_user"),
-        CheckConstraint("source in ('scan','walk_in')", name="source"),
+        one_of("source", AttendanceSource),
     )
 
 

@@ -1,9 +1,10 @@
 """The one declarative `Base` (its naming convention names every constraint) and shared column types."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 
-from sqlalchemy import ForeignKey, Index, MetaData, Numeric, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, MetaData, Numeric, text
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 NAMING = {
@@ -26,3 +27,9 @@ class Base(DeclarativeBase):
 def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
     """An index over the rows matching `where` only, on both databases (SQLite and PostgreSQL)."""
     return Index(name, *columns, unique=unique, sqlite_where=text(where), postgresql_where=text(where))
+
+
+def one_of(column: str, codes: Iterable[str]) -> CheckConstraint:
+    """CHECK that `column` holds one of `codes` (a StrEnum of cme.domain.enums: the one list of them)."""
+    listed = ",".join(f"'{code}'" for code in codes)
+    return CheckConstraint(f"{column} in ({listed})", name=column)

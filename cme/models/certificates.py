@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
-from cme.models.base import Base, IntPK, UserId
+from cme.domain.enums import CertificateKind
+from cme.models.base import Base, IntPK, UserId, one_of
 
 
 class Certificate(Base):
@@ -25,4 +26,4 @@ class Certificate(Base):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     voided_at: Mapped[datetime | None]
     void_reason: Mapped[str | None] = mapped_column(String(500))
-    __table_args__ = (CheckConstraint("kind in ('combined','class1','class2')", name="kind"),)
+    __table_args__ = (one_of("kind", CertificateKind),)

@@ -8,8 +8,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
-from cme.domain.enums import CreditSource, ReviewStatus
-from cme.models.base import Base, Credits, IntPK, UserId, partial_index
+from cme.domain.enums import CreditClass, CreditSource, ReviewStatus
+from cme.models.base import Base, Credits, IntPK, UserId, one_of, partial_index
 
 
 class CreditStandard(Base):
@@ -94,8 +94,8 @@ class CreditRecord(Base):
     __table_args__ = (
         CheckConstraint("credits > 0", name="credits_positive"),
         CheckConstraint("date_from <= date_to", name="dates_ordered"),
-        CheckConstraint("status in ('pending','approved','rejected')", name="status"),
-        CheckConstraint("credit_type in ('国家级I类','省级I类','II类')", name="credit_type"),
+        one_of("status", ReviewStatus),
+        one_of("credit_type", CreditClass),
         # the same person, project and year only once — a rejected record does not block re-entry
         partial_index("uq_credit_records_user_project_year", "user_id", "project_code", "year", unique=True,
                       where="status != 'rejected'"),

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
 from cme.domain.enums import ReviewStatus
-from cme.models.base import Base, IntPK, UserId, partial_index
+from cme.models.base import Base, IntPK, UserId, one_of, partial_index
 
 
 class Profile(Base):
@@ -52,7 +52,7 @@ class ProfileChangeRequest(Base):
     decided_by: Mapped[UserId | None]
     reason: Mapped[str | None] = mapped_column(String(500))
     __table_args__ = (
-        CheckConstraint("status in ('pending','approved','rejected')", name="status"),
+        one_of("status", ReviewStatus),
         partial_index("uq_profile_change_requests_one_pending", "user_id", unique=True, where="status = 'pending'"),
         Index("ix_profile_change_requests_inst_status", "institution_id", "status"),
         Index("ix_profile_change_requests_user", "user_id"),
@@ -73,4 +73,4 @@ class Transfer(Base):
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[UserId | None]
-    __table_args__ = (CheckConstraint("status in ('pending','approved','rejected')", name="status"),)
+    __table_args__ = (one_of("status", ReviewStatus),)

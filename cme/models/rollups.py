@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String
+from sqlalchemy import ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.domain.enums import Verdict
-from cme.models.base import Base, Credits, IntPK, UserId
+from cme.models.base import Base, Credits, IntPK, UserId, one_of
 
 
 class CreditSummary(Base):
@@ -38,7 +38,7 @@ class CreditSummary(Base):
     short_total: Mapped[Decimal] = mapped_column(Numeric(8, 1), default=0)
     __table_args__ = (
         Index("ix_credit_summaries_inst_year", "institution_id", "year"),
-        CheckConstraint("verdict in ('met','not_met','unset')", name="verdict"),
+        one_of("verdict", Verdict),
     )
 
 
