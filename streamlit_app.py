@@ -9,15 +9,15 @@ import streamlit as st
 if __name__ != "__main__":
     from ui import web
 
-    app = st.App(__file__, routes=web.routes(), middleware=web.middleware())
+    app = st.App(__file__, routes=web.routes(), middleware=web.middleware(), lifespan=web.lifespan)
 else:
     from cme.config import get_settings
+    from cme.core.actors import account_state
     from cme.db import session_scope
     from cme.logs import configure_logging
-    from cme.core.actors import account_state
     from cme.ops.keys import KeyMismatch
     from cme.ops.setup import ensure_ready
-    from ui import navigation, warmup
+    from ui import navigation, page_style, warmup
     from ui.page_run import page_run
     from ui.session import actor_for_this_run, current_actor, logout
 
@@ -26,6 +26,7 @@ else:
     # a local icon: a :material/…: favicon is fetched from fonts.gstatic.com, which the CSP
     # (ui/web.py) and many hospital intranets refuse
     st.set_page_config(page_title="四川省继续医学教育行政管理平台", page_icon=navigation.ROOT / "data" / "icon.png", layout="wide")
+    page_style.apply()  # Chinese for Streamlit's own texts, and the phone layout
 
     @st.cache_resource(show_spinner="正在准备数据库…")
     def _prepare_database() -> bool:

@@ -117,9 +117,9 @@ def cmd_certificate(args) -> None:
 
 
 def _import_actor(session, username: str):
+    from cme.core.actors import actor_from_user
     from cme.errors import NotFound
     from cme.models import User
-    from cme.core.actors import actor_from_user
 
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None or user.role not in (Role.UNIT, Role.PROVINCE) or user.status != AccountStatus.APPROVED:
@@ -154,8 +154,8 @@ def cmd_import_credits(args) -> None:
 def cmd_import_legacy(args) -> None:
     from pathlib import Path
 
-    from cme.credits.imports import import_credits
     from cme.accounts.legacy import default_import_actor, import_legacy_users
+    from cme.credits.imports import import_credits
 
     for f in filter(None, (args.users, args.credits)):
         if not Path(f).is_file():

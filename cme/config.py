@@ -20,6 +20,7 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import overload
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -56,6 +57,10 @@ def bcrypt_rounds() -> int:
     return rounds
 
 
+@overload
+def _flag(name: str, default: bool) -> bool: ...
+@overload
+def _flag(name: str, default: None) -> bool | None: ...
 def _flag(name: str, default: bool | None) -> bool | None:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 from functools import lru_cache
+from typing import overload
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
@@ -48,6 +49,12 @@ class Keyring:
     def encrypt(self, value: str) -> str:
         return self._fernet.encrypt(value.encode()).decode()
 
+    @overload
+    def decrypt(self, token: str) -> str: ...
+    @overload
+    def decrypt(self, token: None) -> None: ...
+    @overload
+    def decrypt(self, token: str | None) -> str | None: ...
     def decrypt(self, token: str | None) -> str | None:
         return None if token is None else self._reader.decrypt(token.encode()).decode()
 
@@ -87,6 +94,12 @@ def encrypt(value: str) -> str:
     return keyring().encrypt(value)
 
 
+@overload
+def decrypt(token: str) -> str: ...
+@overload
+def decrypt(token: None) -> None: ...
+@overload
+def decrypt(token: str | None) -> str | None: ...
 def decrypt(token: str | None) -> str | None:
     return keyring().decrypt(token)
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from cme.config import get_settings
@@ -88,6 +88,14 @@ def session_scope(*, read_only: bool = False) -> Iterator[Session]:
         session.close()
 
 
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and return how many rows it changed (how a conditional update claims a row).
+
+    Session.execute is typed to return a Result; for such statements it is a CursorResult, which counts them.
+    """
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount
+
+
 def keep_on_refusal(session: Session) -> None:
     """Mark what this unit of work wrote so far (an attempt counter) as a fact that outlives the
     refusal about to be raised: `session_scope` commits it instead of rolling back.
@@ -104,7 +112,7 @@ def keep_on_refusal(session: Session) -> None:
 _ON_COMMIT, _ON_ROLLBACK = "cme_on_commit", "cme_on_rollback"
 
 
-def on_commit(session: Session, action: Callable[[], None]) -> None:
+def on_commit(session: Session, action: Callable[[], object]) -> None:
     """Run `action` once this unit of work has committed (publish a file, delete an old one, send an SMS)."""
     session.info.setdefault(_ON_COMMIT, []).append(action)
 

@@ -1,4 +1,6 @@
-"""Chinese labels for the English status codes stored in the database."""
+"""Chinese labels for the English status codes stored in the database.
+
+Keyed by str: the columns hold the codes as str, and each StrEnum member is its code."""
 from cme.domain.enums import AccountStatus, CertificateKind, ReviewStatus, Role
 
 ROLE: dict[str, str] = {Role.PERSON: "个人用户", Role.UNIT: "单位管理员", Role.PROVINCE: "省级管理员"}

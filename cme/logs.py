@@ -13,7 +13,8 @@ import logging.config
 import os
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import TextIO
 
 # the context a log call may attach with `extra=`; anything else stays out of the line
 FIELDS = ("event", "actor_id", "role", "page", "duration_ms", "error_id", "count")
@@ -30,7 +31,7 @@ def redact(text: str) -> str:
 class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": redact(record.getMessage()),
@@ -48,12 +49,12 @@ class StderrHandler(logging.StreamHandler):
     """Writes to whatever `sys.stderr` is when a record is emitted, not the stream of the moment the
     handler was made (a captured stderr that was closed since would raise "I/O operation on closed file")."""
 
-    @property  # type: ignore[override]
-    def stream(self):
+    @property
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, _value) -> None:
+    def stream(self, _value: TextIO) -> None:
         pass
 
 

@@ -18,6 +18,7 @@ Rules:
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -110,10 +111,8 @@ class LocalStorage:
         return path.read_bytes()
 
     def delete(self, key: str) -> None:
-        try:
+        with contextlib.suppress(NotFound):
             self._path(key).unlink(missing_ok=True)
-        except NotFound:
-            pass
 
 
 def get_storage() -> Storage:

@@ -8,6 +8,7 @@ AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION. Keys are the same
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from functools import lru_cache
@@ -58,10 +59,8 @@ class S3Storage:
         raise NotFound("文件不存在")
 
     def delete(self, key: str) -> None:
-        try:
+        with contextlib.suppress(NotFound):
             self.client.delete_object(Bucket=self.bucket, Key=self._object(key))
-        except NotFound:
-            pass
 
     def keys(self) -> tuple[set[str], set[str]]:
         """(final keys, staged keys) of every stored object (without the prefix), for checks and backups."""

@@ -24,17 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cme.certificates.pdf import (  # noqa: E402
-    CertificateContent,
-    CertificateLine,
-    CertificateYear,
-    render_certificate,
-)
-from cme.profile.resume_pdf import (  # noqa: E402
-    ResumeContent,
-    ResumeSection,
-    render_resume,
-)
+from cme.certificates.pdf import CertificateContent, CertificateLine, CertificateYear, render_certificate  # noqa: E402
+from cme.profile.resume_pdf import ResumeContent, ResumeSection, render_resume  # noqa: E402
 
 NATIONAL, PROVINCIAL, CLASS2 = "国家级I类", "省级I类", "II类"
 

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from cme.db import reset_engines, session_scope  # noqa: E402
 from cme.models import Base  # noqa: E402
+from tests.attendance_world import fake_clock  # noqa: E402, F401  (the attendance tests' clock fixture, shared here)
 
 REFERENCE_TABLES = {"regions", "dictionary_items", "credit_standards"}
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

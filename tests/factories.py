@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from cme.accounts.users import create_admin, create_person
+from cme.core.actors import Actor, actor_from_user
+from cme.credits.summaries import refresh_summary
 from cme.domain.identity import check_digit
 from cme.domain.passwords import hash_password
 from cme.models import CreditRecord, Department, Institution, Region
-from cme.core.actors import Actor, actor_from_user
-from cme.credits.summaries import refresh_summary
-from cme.accounts.users import create_admin, create_person
 
 PASSWORD = "Passw0rd2026"
 PASSWORD_HASH = hash_password(PASSWORD)

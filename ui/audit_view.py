@@ -1,27 +1,23 @@
 """审计日志 shared by the institution and provincial admins' pages; the service decides the scope."""
 from __future__ import annotations
 
-import json
 import math
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
+from cme.core import audit, audit_changes
+from cme.core.audit import AuditFilter
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.core import audit
-from cme.core.audit import AuditFilter
 from ui.forms import show_error
 from ui.session import require_actor
+from ui.tables import show_table
 
 PAGE_SIZE = 50
 ALL = "全部"
 EARLIEST = date(2000, 1, 1)
-
-
-def _pretty(value) -> str:
-    return "（无）" if value is None else json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
 
 
 def render(role: str, caption: str) -> None:
@@ -33,8 +29,8 @@ def render(role: str, caption: str) -> None:
     labels = {audit.action_label(a): a for a in actions}
     c1, c2, c3, c4 = st.columns([2, 1, 1, 2])
     action = c1.selectbox("操作类型", [ALL, *labels], key="audit_action")
-    date_from = c2.date_input("开始日期", value=None, min_value=EARLIEST, key="audit_from")
-    date_to = c3.date_input("结束日期", value=None, min_value=EARLIEST, key="audit_to")
+    date_from = c2.date_input("开始日期", value=None, min_value=EARLIEST, key="audit_from", format="YYYY-MM-DD")
+    date_to = c3.date_input("结束日期", value=None, min_value=EARLIEST, key="audit_to", format="YYYY-MM-DD")
     who = c4.text_input("操作人", placeholder="用户名或姓名", max_chars=40, key="audit_actor")
     if date_from and date_to and date_from > date_to:
         st.error("日期范围：开始日期不能晚于结束日期")
@@ -53,16 +49,15 @@ def render(role: str, caption: str) -> None:
     if not rows:
         st.info("没有符合条件的日志")
         st.stop()
-    st.dataframe(
-        pd.DataFrame([[r.at, r.actor, r.actor_username, r.action_label, r.entity, r.entity_id or ""] for r in rows],
-                     columns=["时间", "操作人", "用户名", "操作", "对象", "对象编号"]),
-        hide_index=True, width="stretch",
+    show_table(
+        pd.DataFrame([[r.at, r.actor, r.actor_username, r.action_label, audit_changes.entity_label(r.entity),
+                       r.entity_id or ""] for r in rows], columns=["时间", "操作人", "用户名", "操作", "对象", "对象编号"]),
+        key="audit_table", cards=["操作", "时间", "操作人", "用户名", "对象", "对象编号"],
     )
-    options = {f"{r.at}　{r.actor}　{r.action_label}　{r.entity} {r.entity_id or ''}": r for r in rows}
+    options = {f"{r.at}　{r.actor}　{r.action_label}　{audit_changes.entity_label(r.entity)} {r.entity_id or ''}": r
+               for r in rows}
     picked = st.selectbox("查看变更内容", list(options), index=0, key="audit_pick")
     chosen = options[picked]
-    left, right = st.columns(2)
-    left.markdown("**变更前**")
-    left.code(_pretty(chosen.before), language="json")
-    right.markdown("**变更后**")
-    right.code(_pretty(chosen.after), language="json")
+    changes = audit_changes.field_changes(chosen.entity, chosen.before, chosen.after)
+    show_table(pd.DataFrame([[c.field, c.before, c.after] for c in changes], columns=["字段", "修改前", "修改后"]),
+               key="audit_changes", cards=["字段", "修改前", "修改后"], empty="该操作没有记录变更内容")

@@ -2,10 +2,10 @@
 import pandas as pd
 import streamlit as st
 
+from cme.core.actors import Actor
+from cme.credits import details
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.credits import details
-from cme.core.actors import Actor
 from ui.forms import literal, show_error
 
 
@@ -20,7 +20,7 @@ def show_credit_detail(me: Actor, credit_id: int, *, key: str) -> bool:
         return False
     items = [(k, v) for k, v in d.fields().items() if v]
     for i in range(0, len(items), 2):
-        for col, (k, v) in zip(st.columns(2), items[i:i + 2]):
+        for col, (k, v) in zip(st.columns(2), items[i:i + 2], strict=False):
             col.markdown(f"**{k}**：{literal(v)}")
     st.markdown("**证明材料**")
     if proof is None:

@@ -1,10 +1,10 @@
 """通知公告 management shared by the institution and provincial admins' pages."""
-import pandas as pd
 import streamlit as st
 
-from cme.db import session_scope
 from cme.administration import notices
+from cme.db import session_scope
 from ui.forms import act, show_flash
+from ui.notice_list import show_notices
 from ui.session import require_actor
 
 
@@ -20,8 +20,8 @@ def render(role: str, caption: str) -> None:
         title = st.text_input("通知标题 *", max_chars=200)
         theme = st.text_input("活动主题", max_chars=200)
         c1, c2 = st.columns(2)
-        start = c1.date_input("举办开始日期", value=None)
-        end = c2.date_input("举办结束日期", value=None)
+        start = c1.date_input("举办开始日期", value=None, format="YYYY-MM-DD")
+        end = c2.date_input("举办结束日期", value=None, format="YYYY-MM-DD")
         body = st.text_area("通知内容", max_chars=5000)
         submitted = st.form_submit_button("发布", type="primary")
     if submitted:
@@ -34,7 +34,7 @@ def render(role: str, caption: str) -> None:
     if not rows:
         st.info("暂无通知")
         st.stop()
-    st.dataframe(pd.DataFrame([n.table_row() for n in rows]), hide_index=True, width="stretch")
+    show_notices(rows, key="notice_table")
     live = [n for n in rows if not n.withdrawn]
     labels = [f"{n.title}（{n.published_at}）" for n in live]
     picked = st.selectbox("选择要撤回的通知", labels, index=None, placeholder="请选择", key="notice_pick")

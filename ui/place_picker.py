@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cme.db import session_scope
 from cme.core import reference
+from cme.db import session_scope
 
 
 def _index(options: list, value) -> int | None:

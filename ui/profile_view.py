@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from ui.forms import literal
 
 from cme.domain.profile_fields import SnapshotDiff
 from cme.labels import REVIEW_STATUS
+from ui.forms import literal
 
 CHANGED = "已修改"
 

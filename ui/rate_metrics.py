@@ -6,7 +6,7 @@ RATE_HELP = "达标率 = 达标 / (达标 + 未达标)，未设置学分标准�
 
 def metric_row(*figures: tuple) -> None:
     """One column per figure: (label, value) or (label, value, help)."""
-    for column, (label, value, *help_) in zip(st.columns(len(figures)), figures):
+    for column, (label, value, *help_) in zip(st.columns(len(figures)), figures, strict=True):
         column.metric(label, value, help=help_[0] if help_ else None)
 
 

@@ -23,8 +23,8 @@ from datetime import date
 from decimal import Decimal
 
 import cme
-from cme.domain.enums import CertificateKind, CreditClass
 import ui
+from cme.domain.enums import CertificateKind, CreditClass
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()

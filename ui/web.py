@@ -9,6 +9,7 @@
   browser here to drop the cookie).
 - /healthz                 200 JSON when the database answers and its schema is at head, else 503.
 - /metrics                 Prometheus text (ui/metrics.py).
+- at server start (lifespan) the database is prepared: schema, reference data, demo data in demo mode.
 - every HTTP response gets the security headers (CSP, X-Frame-Options, nosniff, Referrer-Policy).
 
 Pages read the cookie with `st.context.cookies` (ui/session.py). Routes call the same services as
@@ -17,7 +18,9 @@ pages, in a worker thread (the database calls block).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+import logging
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -35,6 +38,8 @@ from cme.config import get_settings
 from cme.db import session_scope
 from cme.ops.health import check_health
 from ui import metrics
+
+log = logging.getLogger(__name__)
 
 COOKIE = "cme_session"
 START_PATH = "/session/start"
@@ -201,6 +206,21 @@ def routes() -> list[Route]:
         Route(HEALTH_PATH, healthz, methods=["GET"]),
         Route(METRICS_PATH, metrics_text, methods=["GET"]),
     ]
+
+
+@contextlib.asynccontextmanager
+async def lifespan(_app):
+    """Prepare the database when the server starts rather than on the first visit, so /healthz is
+    green as soon as the replica can serve and nobody's first page waits for schema and demo data.
+    A failure (a changed CME_SECRET_KEY, the database down) is logged and the server still starts:
+    its pages then say what is wrong, and /healthz answers 503."""
+    from cme.ops.setup import ensure_ready
+
+    try:
+        await run_in_threadpool(ensure_ready)
+    except Exception:
+        log.exception("database not prepared at server start")
+    yield
 
 
 def middleware() -> list[Middleware]:

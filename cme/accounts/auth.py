@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NoReturn
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -11,14 +12,14 @@ from sqlalchemy.orm import Session
 from cme import crypto
 from cme.clock import utcnow
 from cme.config import get_settings
-from cme.db import keep_on_refusal
+from cme.core import audit
+from cme.db import keep_on_refusal, rows_changed
 from cme.domain.enums import AccountStatus, AuditAction
 from cme.domain.identity import normalize
 from cme.domain.passwords import hash_password, password_problem, verify_password
 from cme.errors import AccountLocked, AuthError, ValidationError
 from cme.labels import REGISTRATION_STATUS
 from cme.models import LoginAttempt, LoginSession, User
-from cme.core import audit
 
 BAD_CREDENTIALS = "用户名或密码不正确!"
 MAX_FAILURES = 5
@@ -121,7 +122,7 @@ def _count_failure(session: Session, user_id: int, now) -> int | None:
     ).scalar_one_or_none()
 
 
-def _keep_and_refuse(session: Session, error: AuthError):
+def _keep_and_refuse(session: Session, error: AuthError) -> NoReturn:
     """A failed attempt is a fact to keep: the unit of work commits the counter although it
     refuses (cme.db.keep_on_refusal), which would otherwise undo the lockout."""
     keep_on_refusal(session)
@@ -172,7 +173,8 @@ def redeem_ticket(session: Session, ticket: str | None) -> str | None:
         return None
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    swapped = session.execute(
+    swapped = rows_changed(
+        session,
         update(LoginSession)
         .where(
             LoginSession.ticket_hash == _ticket_hash(ticket),
@@ -182,7 +184,7 @@ def redeem_ticket(session: Session, ticket: str | None) -> str | None:
         )
         .values(token_hash=_token_hash(token), ticket_hash=None, ticket_expires_at=None, last_seen_at=now)
     )
-    return token if swapped.rowcount == 1 else None
+    return token if swapped == 1 else None
 
 
 def resume_session(session: Session, token: str | None) -> int | None:
@@ -196,14 +198,16 @@ def resume_session(session: Session, token: str | None) -> int | None:
     found = session.execute(select(LoginSession, User.status).join(User, User.id == LoginSession.user_id)
                             .where(LoginSession.token_hash == _token_hash(token))).first()
     now = utcnow()
-    row = found[0] if found else None
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    if found is None:
+        return None
+    row, status = found
+    if row.revoked_at is not None or row.expires_at <= now:
         return None
     idle = timedelta(minutes=get_settings().session_idle_minutes)
     if now - row.last_seen_at > idle:
         row.revoked_at = now
         return None
-    if found[1] != AccountStatus.APPROVED:
+    if status != AccountStatus.APPROVED:
         row.revoked_at = now
         return None
     if now - row.last_seen_at > timedelta(seconds=30):  # avoid a write on every rerun
@@ -247,7 +251,7 @@ def change_password(
 ) -> None:
     """修改密码: 原密码 must match; 新密码 follows the policy and equals 重复密码. Every other
     session of the user ends (a thief holding an old session loses it); `current_token`'s stays."""
-    user = session.get(User, user_id)
+    user = session.get_one(User, user_id)
     errors: dict[str, str] = {}
     if not old:
         errors["原密码"] = "不能为空"

@@ -37,16 +37,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cme import crypto
-from cme.config import get_settings
+from cme.accounts.users import ensure_unique, set_identity
 from cme.clock import utcnow
+from cme.config import get_settings
+from cme.core import audit
 from cme.domain.enums import AccountStatus, AuditAction, Role
 from cme.domain.identity import check_phone, check_username, parse_id_number
 from cme.domain.inputs import clean_text
 from cme.errors import FieldErrors, NotFound, ValidationError
-from cme.reports.glyphs import check_person_name
 from cme.models import Department, Institution, User
-from cme.core import audit
-from cme.accounts.users import ensure_unique, set_identity
+from cme.reports.glyphs import check_person_name
 
 _HEX = {"md5": (hashlib.md5, 32), "sha1": (hashlib.sha1, 40), "sha256": (hashlib.sha256, 64)}
 SCHEMES = (*_HEX, "bcrypt_raw")  # as written in the users file
@@ -169,7 +169,7 @@ def import_legacy_users(session: Session, data: bytes) -> LegacyReport:
         inst = institutions[code]
         if inst is None:
             errors["institution_code"] = f"机构编码 {code or '（空）'} 不存在"
-        if errors:
+        if errors or inst is None:
             report.refused.append(LegacyRefused(line, username, "；".join(f"{k}：{v}" for k, v in errors.items())))
             continue
         same = session.scalars(select(User).where(User.username == username)).first()

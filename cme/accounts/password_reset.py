@@ -14,15 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cme import crypto
-from cme.accounts import sms
+from cme.accounts import auth, sms
+from cme.core import audit, throttle
+from cme.db import keep_on_refusal
 from cme.domain.enums import AccountStatus, AuditAction
 from cme.domain.identity import normalize, parse_id_number
 from cme.domain.passwords import password_problem
 from cme.errors import DomainError, ValidationError
 from cme.models import User
-from cme.core import audit, throttle
-from cme.db import keep_on_refusal
-from cme.accounts import auth
 
 LOOKUP_LIMIT = 10
 WINDOW = timedelta(hours=1)

@@ -25,7 +25,7 @@ from cme.db import keep_on_refusal
 from cme.domain.enums import AccountStatus, AuditAction, Role
 from cme.domain.identity import check_email, check_phone, check_username, normalize, parse_id_number
 from cme.domain.passwords import hash_password, password_problem, verify_password
-from cme.errors import FieldErrors, DomainError, RecordLocked, ValidationError
+from cme.errors import DomainError, FieldErrors, RecordLocked, ValidationError
 from cme.labels import REGISTRATION_STATUS
 from cme.models import Institution, User
 from cme.reports.glyphs import check_person_name
@@ -54,7 +54,8 @@ THROTTLE_WINDOW = timedelta(hours=1)
 NAME_MAX = 50
 
 
-def _place(session: Session, errors: dict[str, str], institution_id: int | None, department_id: int | None) -> tuple[Institution | None, int | None]:
+def _place(session: Session, errors: dict[str, str], institution_id: int | None,
+           department_id: int | None) -> tuple[Institution | None, int | None]:
     """机构单位 must be an active institution; 科室 one of its departments (required when it has any)."""
     inst = session.get(Institution, institution_id) if institution_id else None
     if inst is None or not inst.active:
@@ -180,6 +181,7 @@ def register(session: Session, phone: str, phone_ticket: str, form: Registration
     if not form.consent:
         errors["个人信息处理"] = "请阅读并同意个人信息处理说明"
     errors.raise_if_any()
+    assert inst is not None  # _place named 机构单位 otherwise
     if not sms.ticket_valid(session, phone, "register", phone_ticket):  # only a verified phone gets answers
         raise ValidationError({"手机号码": "手机验证已失效，请重新获取验证码"})
     keys = [f"register:{crypto.lookup_hash(phone)}"] + ([f"register-client:{client}"] if client else [])
@@ -260,7 +262,7 @@ def query_status(session: Session, username: str, id_number: str, *, client: str
         raise
     audit.record(session, None, AuditAction.REGISTRATION_QUERY_STATUS, "user", user.id, institution_id=user.institution_id,
                  after={"username": user.username, "matched": True}, client=client)
-    inst = session.get(Institution, user.institution_id)
+    inst = session.get_one(Institution, user.institution_id)
     return RegistrationStatus(
         username=user.username, institution=inst.name if inst else "", registered_at=fmt_local(user.registered_at),
         status=user.status, status_label=REGISTRATION_STATUS[user.status],
@@ -274,7 +276,7 @@ def registration_draft(session: Session, username: str, id_number: str) -> Regis
     user = _find_by_pair(session, username, id_number)
     if user.status not in (AccountStatus.PENDING, AccountStatus.REJECTED):
         raise RecordLocked("注册已审核通过，不能再修改，请直接登录")
-    inst = session.get(Institution, user.institution_id)
+    inst = session.get_one(Institution, user.institution_id)
     return RegistrationDraft(inst.id, inst.name, inst.region_code, user.department_id, user.username, user.name,
                              user.email or "", user.phone_masked or "", "是" if user.joins_cme else "否")
 
@@ -317,6 +319,7 @@ def resubmit_registration(session: Session, username: str, id_number: str, edit:
         elif edit.password != edit.confirm:
             errors["确认密码"] = "两次输入的密码不一致"
     errors.raise_if_any()
+    assert inst is not None  # _place named 机构单位 otherwise
     if taken := ensure_unique(session, username=new_username, id_number=card.number, phone=new_phone,
                               exclude_user_id=user.id):
         raise ValidationError(taken)
@@ -336,6 +339,6 @@ def resubmit_registration(session: Session, username: str, id_number: str, edit:
 
 
 def _snapshot(session: Session, user: User) -> dict:
-    inst = session.get(Institution, user.institution_id)
+    inst = session.get_one(Institution, user.institution_id)
     return {"username": user.username, "name": user.name, "institution": inst.name if inst else None,
             "id_number": user.id_number_masked, "phone": user.phone_masked, "status": user.status}

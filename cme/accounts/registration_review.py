@@ -13,15 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cme.clock import fmt_local, utcnow
-from cme.core import audit
-from cme.core import rollups
+from cme.core import audit, rollups
 from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.core.transitions import decide, reject_reason
 from cme.domain.enums import AccountStatus, AuditAction, Role
 from cme.errors import NotFound, ValidationError
 from cme.labels import REGISTRATION_STATUS
 from cme.models import Department, Institution, User
-from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)
@@ -98,8 +97,8 @@ def _decide(session: Session, actor: Actor, user: User, status: str, reason: str
     before = rollups.member_of(user.role, user.status, user.institution_id, user.department_id)
     decide(session, User, user.id, status=status, reject_reason=reason, reviewed_at=utcnow(), reviewed_by=actor.id)
     rollups.moved(session, user.id, before)  # the conditional update bypasses the ORM: count the new staff here
-    audit.record(session, actor.id, AuditAction.REGISTRATION_APPROVE if status == AccountStatus.APPROVED else AuditAction.REGISTRATION_REJECT, "user",
-                 user.id, institution_id=user.institution_id, before={"status": AccountStatus.PENDING},
+    action = AuditAction.REGISTRATION_APPROVE if status == AccountStatus.APPROVED else AuditAction.REGISTRATION_REJECT
+    audit.record(session, actor.id, action, "user", user.id, institution_id=user.institution_id, before={"status": AccountStatus.PENDING},
                  after={"status": status, "reason": reason, "username": user.username})
 
 

@@ -40,7 +40,7 @@ from cme import crypto
 from cme.clock import utcnow
 from cme.config import get_settings
 from cme.core import throttle
-from cme.db import keep_on_refusal, on_commit, session_scope
+from cme.db import keep_on_refusal, on_commit, rows_changed, session_scope
 from cme.domain.enums import OutboxStatus, SmsKind
 from cme.errors import DomainError, Throttled, ValidationError
 from cme.models import SmsCode, SmsOutbox
@@ -185,11 +185,12 @@ def send_pending(gateway: SmsGateway | None = None, *, now: datetime | None = No
     """`python -m cme send-outbox`: expire stale messages, send every pending one nobody holds."""
     now = now or utcnow()
     with session_scope() as s:
-        expired = s.execute(
+        expired = rows_changed(
+            s,
             update(SmsOutbox).where(SmsOutbox.status == OutboxStatus.PENDING, SmsOutbox.expires_at <= now)
             .values(status=OutboxStatus.EXPIRED, done_at=now, body_enc=None, claimed_until=None)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
         ids = list(s.scalars(select(SmsOutbox.id).where(
             SmsOutbox.status == OutboxStatus.PENDING, or_(SmsOutbox.claimed_until.is_(None), SmsOutbox.claimed_until <= now))
             .order_by(SmsOutbox.id)))
@@ -229,10 +230,10 @@ def _china_midnight_utc(now: datetime) -> datetime:
 
 def _sent_today(session: Session, phone_hash: str, now: datetime) -> int:
     """Messages to this number since China midnight: codes and notices alike."""
-    return session.scalar(
+    return session.execute(
         select(func.count()).select_from(SmsCode)
         .where(SmsCode.phone_hash == phone_hash, SmsCode.created_at >= _china_midnight_utc(now))
-    )
+    ).scalar_one()
 
 
 def reserve_notice(session: Session, phone: str, now: datetime | None = None) -> bool:
@@ -265,9 +266,9 @@ def send_code(session: Session, phone: str, purpose: str, *, gateway: SmsGateway
         raise Throttled(f"该手机号今日获取验证码已达{DAILY_LIMIT}次，请明天再试", "手机号码")
     # one budget for the whole platform: a script cycling through many numbers cannot run up the
     # SMS bill or flood strangers' phones (each number's own limits above do not stop that)
-    sent_last_hour = session.scalar(
+    sent_last_hour = session.execute(
         select(func.count()).select_from(SmsCode).where(SmsCode.created_at >= now - timedelta(hours=1))
-    )
+    ).scalar_one()
     if sent_last_hour >= get_settings().sms_hourly_budget:
         log.warning("SMS hourly budget of %s reached", get_settings().sms_hourly_budget)
         raise Throttled("短信发送繁忙，请稍后再试", "手机号码")
@@ -308,7 +309,7 @@ def verify_code(session: Session, phone: str, purpose: str, code: str) -> str:
         update(SmsCode).where(SmsCode.id == row_id, *live).values(attempts=SmsCode.attempts + 1)
         .returning(SmsCode.code_hash, SmsCode.attempts).execution_options(synchronize_session=False)
     ).first() if row_id is not None else None
-    if claimed is None:
+    if row_id is None or claimed is None:
         raise ValidationError({FIELD: "已失效或未获取，请重新获取验证码"})
     code_hash, tries = claimed
     if not hmac.compare_digest(code_hash, _code_hash(phone, purpose, code)):

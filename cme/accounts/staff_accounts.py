@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from cme.db import get_or_raise
+from cme.accounts import auth
 from cme.clock import fmt_local
-
+from cme.core import audit
+from cme.core.actors import Actor
+from cme.core.policy import use_case
+from cme.db import get_or_raise
 from cme.domain.enums import AccountStatus, AuditAction, Role
 from cme.domain.identity import normalize
 from cme.domain.inputs import clean_text
@@ -26,10 +29,6 @@ from cme.domain.passwords import random_password
 from cme.errors import NotFound, NotPermitted, RecordLocked
 from cme.labels import REGISTRATION_STATUS
 from cme.models import Department, User
-from cme.core import audit
-from cme.accounts import auth
-from cme.core.actors import Actor
-from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,14 @@ from sqlalchemy.orm import Session
 
 from cme import crypto
 from cme.clock import utcnow
+from cme.core import audit
 from cme.domain.enums import AccountStatus, AuditAction, Role
 from cme.domain.identity import check_phone, check_username, normalize, parse_id_number
 from cme.domain.inputs import clean_text
-from cme.reports.glyphs import check_person_name
 from cme.domain.passwords import hash_password, password_problem
-from cme.errors import FieldErrors, Duplicate, NotFound, ValidationError
+from cme.errors import Duplicate, FieldErrors, NotFound, ValidationError
 from cme.models import Department, Institution, User
-from cme.core import audit
+from cme.reports.glyphs import check_person_name
 
 
 def institution_by_code(session: Session, code: str) -> Institution:
@@ -97,9 +97,8 @@ def create_person(session: Session, *, username: str, password: str, name: str, 
     card = errors.check("身份证号", parse_id_number, id_number)
     phone = errors.check("手机号码", check_phone, phone)
     name = errors.check("真实姓名", check_person_name, name, max_len=50)
-    if not errors and password_hash is None:
-        if problem := password_problem(password, personal=(username, card.number, phone)):
-            errors["密码"] = problem
+    if not errors and password_hash is None and (problem := password_problem(password, personal=(username, card.number, phone))):
+        errors["密码"] = problem
     errors.raise_if_any()
     if taken := ensure_unique(session, username=username, id_number=card.number, phone=phone):
         raise ValidationError(taken)

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cme.core import audit
+from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.db import get_or_raise
 from cme.domain.enums import AuditAction, Role
 from cme.domain.identity import check_text
 from cme.errors import Duplicate, NotFound, RecordLocked, ValidationError
 from cme.models import Department, Institution, Transfer, User
-from cme.core import audit
-from cme.core.actors import Actor
-from cme.core.policy import use_case
 
 NAME_LABEL = "科室名称"
 DUPLICATE = "该科室已存在"
@@ -45,7 +45,7 @@ class DepartmentRow:
 
 def _institution_id(session: Session, actor: Actor, institution_id: int | None) -> int:
     inst_id = institution_id if institution_id is not None else actor.institution_id
-    if session.get(Institution, inst_id) is None:
+    if inst_id is None or session.get(Institution, inst_id) is None:
         raise NotFound("机构不存在")
     return inst_id
 

@@ -31,16 +31,16 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from cme.db import get_or_raise
-from cme.domain.identity import check_text
-from cme.domain.standards import NO_TITLE_SERIES, TITLE_LEVELS, title_label
-from cme.errors import FieldErrors, Duplicate, NotFound, RecordLocked, ValidationError
-from cme.models import CreditRecord, DictionaryItem, PersonalStandard, Project, User
 from cme.core import audit
 from cme.core.actors import Actor
-from cme.core.reference import SUBJECT_KIND, TITLE_KIND, _dictionary_rows
 from cme.core.policy import use_case
+from cme.core.reference import SUBJECT_KIND, TITLE_KIND, _dictionary_rows
+from cme.db import get_or_raise
 from cme.domain.enums import AuditAction
+from cme.domain.identity import check_text
+from cme.domain.standards import NO_TITLE_SERIES, TITLE_LEVELS, title_label
+from cme.errors import Duplicate, FieldErrors, NotFound, RecordLocked, ValidationError
+from cme.models import CreditRecord, DictionaryItem, PersonalStandard, Project, User
 
 FORM_KIND = "学分获取形式"
 BASIS_KIND = "学分达标遵照"
@@ -125,11 +125,11 @@ def _item(session: Session, actor: Actor, item_id: int) -> DictionaryItem:
 
 
 def _parent_name(session: Session, item: DictionaryItem) -> str | None:
-    return None if item.parent_id is None else session.get(DictionaryItem, item.parent_id).name
+    return None if item.parent_id is None else session.get_one(DictionaryItem, item.parent_id).name
 
 
 def _snapshot(session: Session, item: DictionaryItem) -> dict:
-    snap = {"字典": item.kind, "名称": item.name}
+    snap: dict[str, str | None] = {"字典": item.kind, "名称": item.name}
     if item.parent_id is not None:
         snap["上级"] = _parent_name(session, item)
     if item.kind == TITLE_KIND:
@@ -182,7 +182,7 @@ def list_items(session: Session, actor: Actor, kind: str, parent_id: int | None 
     active and deactivated alike."""
     kind = _known_kind(session, kind)
     parent_id = _parent(session, kind, parent_id)
-    parent = None if parent_id is None else session.get(DictionaryItem, parent_id).name
+    parent = None if parent_id is None else session.get_one(DictionaryItem, parent_id).name
     seeded = _seeded_keys()
     return [ItemRow(i.id, i.name, i.extra, i.active, (kind, parent, i.name) in seeded, n)
             for n, i in enumerate(_siblings(session, kind, parent_id), start=1)]
@@ -212,7 +212,8 @@ def add_item(session: Session, actor: Actor, kind: str, name: str | None, parent
     return _append(session, actor, kind, parent_id, _clean_name(kind, name), None)
 
 
-def _title_parts(series: str | None, title: str | None, level: str | None) -> tuple[str, str]:
+def _title_parts(series: str | None, title: str | None, level: str | None) -> tuple[str, str, str]:
+    """(系列, 职称名称, 级别) checked, or ValidationError naming each bad one."""
     errors = FieldErrors()
     clean: dict[str, str] = {}
     for label, raw, max_len in (("职称系列", series, 30), ("职称名称", title, 30)):
@@ -229,15 +230,16 @@ def _title_parts(series: str | None, title: str | None, level: str | None) -> tu
     elif level not in TITLE_LEVELS:
         errors["职称级别"] = "不在可选范围内"
     errors.raise_if_any()
-    return clean["职称系列"], clean["职称名称"]
+    assert level is not None  # named under 职称级别 otherwise
+    return clean["职称系列"], clean["职称名称"], level
 
 
 @use_case
 def add_title(session: Session, actor: Actor, series: str | None, title: str | None, level: str | None) -> int:
     """新增 a 技术职称: label `系列 - 职称(级别)`, level kept for choosing the credit standard."""
-    series_, title_ = _title_parts(series, title, level)
-    label = _clean_name(TITLE_KIND, title_label(series_, title_, level), "职称名称")
-    return _append(session, actor, TITLE_KIND, None, label, level)
+    series_, title_, level_ = _title_parts(series, title, level)
+    label = _clean_name(TITLE_KIND, title_label(series_, title_, level_), "职称名称")
+    return _append(session, actor, TITLE_KIND, None, label, level_)
 
 
 def _in_use(session: Session, item: DictionaryItem) -> str | None:
@@ -265,9 +267,8 @@ def _in_use(session: Session, item: DictionaryItem) -> str | None:
     elif item.kind == TITLE_KIND:
         if used(select(PersonalStandard.id).where(PersonalStandard.title == name)):
             return "个人学分标准"
-    elif item.kind == BASIS_KIND:
-        if used(select(User.id).where(User.standard_basis == name)):
-            return "用户注册信息"
+    elif item.kind == BASIS_KIND and used(select(User.id).where(User.standard_basis == name)):
+        return "用户注册信息"
     return None
 
 
@@ -306,8 +307,8 @@ def rename_title(session: Session, actor: Actor, item_id: int, series: str | Non
     item = _item(session, actor, item_id)
     if item.kind != TITLE_KIND:
         raise NotFound("字典项不存在")
-    series_, title_ = _title_parts(series, title, level)
-    _rename(session, actor, item, _clean_name(TITLE_KIND, title_label(series_, title_, level), "职称名称"), level)
+    series_, title_, level_ = _title_parts(series, title, level)
+    _rename(session, actor, item, _clean_name(TITLE_KIND, title_label(series_, title_, level_), "职称名称"), level_)
 
 
 @use_case
@@ -333,7 +334,7 @@ def move_item(session: Session, actor: Actor, item_id: int, step: int) -> None:
     if len(set(orders)) < len(orders):  # duplicates (e.g. from an old load): number them in turn
         orders = list(range(orders[0], orders[0] + len(orders)))
     siblings[pos], siblings[target] = siblings[target], siblings[pos]
-    for sibling, order in zip(siblings, orders):
+    for sibling, order in zip(siblings, orders, strict=True):
         sibling.sort_order = order
     session.flush()
     audit.record(session, actor.id, AuditAction.DICTIONARY_MOVE, "dictionary_item", item.id,

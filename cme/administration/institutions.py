@@ -18,18 +18,18 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from cme.accounts import users
+from cme.administration import departments
+from cme.core import audit
+from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.db import get_or_raise
 from cme.domain.enums import AuditAction, Role
 from cme.domain.identity import check_text, normalize
 from cme.domain.inputs import clean_text
 from cme.domain.standards import REGION_LEVELS
-from cme.errors import FieldErrors, Duplicate, ValidationError
+from cme.errors import Duplicate, FieldErrors, ValidationError
 from cme.models import Department, Institution, Region, User
-from cme.core import audit
-from cme.administration import departments
-from cme.accounts import users
-from cme.core.actors import Actor
-from cme.core.policy import use_case
 
 CODE_RE = re.compile(r"^[A-Z0-9_-]{2,32}$")
 
@@ -77,7 +77,7 @@ def list_institutions(session: Session, actor: Actor, *, keyword: str = "", regi
         Department.institution_id.in_(ids)).group_by(Department.institution_id)).all()) if ids else {}
     staff_n = dict(session.execute(select(User.institution_id, func.count()).where(
         User.institution_id.in_(ids), User.role == Role.PERSON).group_by(User.institution_id)).all()) if ids else {}
-    admins: dict[int, list[str]] = {}
+    admins: dict[int | None, list[str]] = {}
     if ids:
         for inst_id, username in session.execute(select(User.institution_id, User.username).where(
                 User.institution_id.in_(ids), User.role == Role.UNIT).order_by(User.username)):
@@ -121,6 +121,7 @@ def add_institution(session: Session, actor: Actor, *, code: str, name: str, reg
         errors["所在地区"] = "请选择市州（及区县）" if not region_code else "不在可选范围内"
     _check_level(errors, region_level)
     errors.raise_if_any()
+    assert region is not None  # named under 所在地区 otherwise
     if session.scalars(select(Institution.id).where(Institution.code == clean_code)).first() is not None:
         raise Duplicate("机构编码已存在", "机构编码")
     if _name_taken(session, clean_name):
@@ -141,6 +142,7 @@ def update_institution(session: Session, actor: Actor, institution_id: int, *, n
     clean_name = errors.check("机构名称", check_text, name, max_len=100)
     _check_level(errors, region_level)
     errors.raise_if_any()
+    assert region_level is not None  # named under 机构所属区域等级 otherwise
     if _name_taken(session, clean_name, exclude_id=inst.id):
         raise Duplicate("机构名称已存在", "机构名称")
     before = {"name": inst.name, "region_level": inst.region_level}

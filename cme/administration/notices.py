@@ -15,15 +15,15 @@ from datetime import date, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from cme.db import get_or_raise
 from cme import clock
+from cme.core import audit
+from cme.core.actors import Actor
+from cme.core.policy import use_case
+from cme.db import get_or_raise
 from cme.domain.enums import AuditAction, NoticeStatus
 from cme.domain.identity import check_text
 from cme.errors import FieldErrors, RecordLocked
 from cme.models import Notice, User
-from cme.core import audit
-from cme.core.actors import Actor
-from cme.core.policy import use_case
 
 LEVEL_PROVINCE = "省级"
 LEVEL_UNIT = "单位"
@@ -88,8 +88,8 @@ def list_notices(session: Session, actor: Actor, *, limit: int = 50) -> list[Not
 def recent_notice_count(session: Session, actor: Actor, days: int = 30) -> int:
     """Published notices the actor sees that came out in the last `days` days (the 首页 badge)."""
     since = clock.utcnow() - timedelta(days=days)
-    return int(session.scalar(select(func.count()).select_from(Notice).where(
-        Notice.status == NoticeStatus.PUBLISHED, _visible_to(actor), Notice.published_at >= since)))
+    return int(session.execute(select(func.count()).select_from(Notice).where(
+        Notice.status == NoticeStatus.PUBLISHED, _visible_to(actor), Notice.published_at >= since)).scalar_one())
 
 
 @use_case

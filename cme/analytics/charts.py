@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from cme.credits.charts import COLORS, chart_layout
 from cme.analytics.service import AGE_BUCKETS, QueueAges, RateRow
+from cme.credits.charts import COLORS, chart_layout
 from cme.domain.compliance import CLASS_II, PROVINCIAL_I
 
 STATUS_COLORS = {"达标": COLORS[CLASS_II], "未达标": COLORS["标准"], "未设置": COLORS["待审"]}
@@ -33,7 +33,8 @@ def rate_bars(rows: list[RateRow], title: str) -> go.Figure:
                       "未设置 %{customdata[2]} 人<extra></extra>",
     )
     return _figure([bar], title, max(220, 60 + 32 * len(rows)), showlegend=False,
-                   xaxis=dict(range=[0, 125], tickvals=[0, 20, 40, 60, 80, 100], title="达标率（%）"), yaxis=dict(type="category", autorange="reversed"))
+                   xaxis=dict(range=[0, 125], tickvals=[0, 20, 40, 60, 80, 100], title="达标率（%）"),
+                   yaxis=dict(type="category", autorange="reversed"))
 
 
 def status_counts(rows: list[RateRow], title: str = "人数分布") -> go.Figure:
@@ -62,7 +63,7 @@ def trend_line(rows: list[RateRow], title: str = "近年达标率趋势") -> go.
 def queue_age_bars(ages: QueueAges, title: str = "待审学分已等待时间") -> go.Figure:
     """Pending credits by how long they have waited."""
     labels = [label for label, _, _ in AGE_BUCKETS]
-    bar = dict(type="bar", x=labels, y=[ages.credit_buckets[l] for l in labels], marker_color=[
-        COLORS[CLASS_II], COLORS[PROVINCIAL_I], "#e67e22", COLORS["标准"]], text=[ages.credit_buckets[l] for l in labels],
+    bar = dict(type="bar", x=labels, y=[ages.credit_buckets[k] for k in labels], marker_color=[
+        COLORS[CLASS_II], COLORS[PROVINCIAL_I], "#e67e22", COLORS["标准"]], text=[ages.credit_buckets[k] for k in labels],
         textposition="auto", hovertemplate="%{x}：%{y} 条<extra></extra>")
     return _figure([bar], title, 280, showlegend=False, yaxis_title="条数", xaxis=dict(type="category"))

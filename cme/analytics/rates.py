@@ -11,10 +11,10 @@ Rules:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from cme import clock
@@ -139,6 +139,7 @@ class Overview:
         groups: dict[str, RateRow] = {}
         for c in self.rows:
             name = c.title_level if dimension == "title" else c.standard_code
+            assert name is not None  # detailed cells name both (NO_TITLE / STATUS_UNSET when the row has none)
             g = groups.setdefault(name, RateRow(name))
             g.met, g.not_met = g.met + c.met, g.not_met + c.not_met
         unset = self.total.unset
@@ -152,12 +153,14 @@ class Overview:
 
 
 def _read(session: Session, year_from: int, year_to: int, institution_id: int | None, city_code: str | None,
-          detailed: bool) -> tuple[dict[int, list[Cell]], dict[tuple[int, str | None], int], dict]:
+          detailed: bool) -> tuple[dict[int, list[Cell]], dict[tuple[int, str | None], int], dict[int, tuple[str, str]]]:
     """Cells of each year and today's staff of the scope: two small queries on the rollups."""
     where_place = places(session, institution_id)
     if city_code:
         where_place = {i: p for i, p in where_place.items() if p.city_code == city_code}
-    depts = {}
+    depts: dict[int, str] = {}
+    t: type[VerdictRollup] | type[InstitutionYearRollup]
+    q: Select  # the detailed query has more columns
     if detailed:
         t = VerdictRollup
         depts = dict(session.execute(select(Department.id, Department.name).where(Department.institution_id == institution_id)).all())
@@ -179,6 +182,8 @@ def _read(session: Session, year_from: int, year_to: int, institution_id: int | 
         else:
             cells[r[1]].append(Cell(r[0], place.institution, place.city_code, place.city, None, None, None, r[2], r[3]))
     s = StaffCount
+    sq: Select
+    staff: dict[tuple[int, str | None], int]
     if detailed:
         sq = select(s.institution_id, s.department_id, s.staff).where(s.institution_id == institution_id, s.staff > 0)
         staff = {(iid, depts.get(d, NO_DEPARTMENT)): n for iid, d, n in session.execute(sq)}
@@ -234,4 +239,5 @@ def province_headline(session: Session, actor: Actor, year: int | None = None) -
     return Headline(ov.year, ov.total, q.registrations + q.credits + q.profiles + q.transfers, ov.by("city"))
 
 
-__all__ = ["DIMENSIONS", "NO_DEPARTMENT", "NO_TITLE", "Cell", "Headline", "Overview", "RateRow", "province_headline", "rates", "total", "trend", "year_overview"]
+__all__ = ["DIMENSIONS", "NO_DEPARTMENT", "NO_TITLE", "Cell", "Headline", "Overview", "RateRow", "province_headline", "rates", "total",
+           "trend", "year_overview"]

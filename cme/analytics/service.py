@@ -19,10 +19,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from cme import clock
-from cme.analytics.rates import (  # noqa: F401  (re-exported: pages read analytics.service only)
-    NO_DEPARTMENT, NO_TITLE, Headline, Overview, RateRow, province_headline, rates, total,
-    trend, year_overview,
-)
+from cme.analytics.rates import NO_DEPARTMENT, NO_TITLE, Headline, Overview, RateRow, province_headline, rates, total, trend, year_overview  # noqa: F401  (re-exported: pages read analytics.service only)
 from cme.analytics.scope import UNKNOWN_PLACE, places, scope
 from cme.core import reference
 from cme.core.actors import Actor, require_role

@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from cme import clock
 from cme.attendance import tokens
-from cme.domain.enums import AttendanceSource, AttendanceStatus
-from cme.models import AttendanceEntry, AttendanceSession
 from cme.core.actors import Actor
 from cme.core.policy import use_case
+from cme.db import rows_changed
 from cme.domain.compliance import format_credit
+from cme.domain.enums import AttendanceSource, AttendanceStatus
 from cme.errors import DomainError, NotPermitted, RecordLocked
+from cme.models import AttendanceEntry, AttendanceSession
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,9 @@ def sign_in(session: Session, actor: Actor, ticket: str) -> AttendeeState:
             entry = AttendanceEntry(session_id=sess.id, user_id=actor.id, source=AttendanceSource.SCAN, signed_in_at=now)
             session.add(entry)
     except IntegrityError:
-        entry = _entry(session, sess.id, actor.id)
-        return _state(entry, f"您已于 {_hm(entry.signed_in_at)} 签到，无需重复签到")
+        theirs = _entry(session, sess.id, actor.id)
+        assert theirs is not None  # the unique key refused ours because this row exists
+        return _state(theirs, f"您已于 {_hm(theirs.signed_in_at)} 签到，无需重复签到")
     return _state(entry, f"签到成功（{_hm(now)}）", changed=True)
 
 
@@ -149,10 +151,11 @@ def sign_out(session: Session, actor: Actor, ticket: str) -> AttendeeState:
     if present < sess.min_minutes * 60:
         left = int((sess.min_minutes * 60 - present + 59) // 60)
         raise DomainError(f"签到后须满{sess.min_minutes}分钟才能签退，还需约{left}分钟", "签退")
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(AttendanceEntry).where(AttendanceEntry.id == entry.id, AttendanceEntry.signed_out_at.is_(None))
         .values(signed_out_at=now)
-    ).rowcount
+    )
     session.refresh(entry)
     if not claimed:
         return _state(entry, f"您已于 {_hm(entry.signed_out_at)} 签退，无需重复签退")

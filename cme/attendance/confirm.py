@@ -14,16 +14,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cme import clock
-from cme.domain.enums import AttendanceStatus, AuditAction, CreditReviewAction, CreditSource, ReviewStatus
-from cme.models import AttendanceEntry, AttendanceSession
 from cme.attendance.sessions import STATUS_LABELS, ineligibility, managed_session
 from cme.attendance.wording import with_counts
 from cme.core import audit
 from cme.core.actors import Actor
 from cme.core.policy import use_case
 from cme.credits.summaries import refresh_summary
+from cme.db import rows_changed
+from cme.domain.enums import AttendanceStatus, AuditAction, CreditReviewAction, CreditSource, ReviewStatus
 from cme.errors import RecordLocked
-from cme.models import CreditRecord, CreditReview
+from cme.models import AttendanceEntry, AttendanceSession, CreditRecord, CreditReview
 
 SOURCE = CreditSource.ATTENDANCE
 
@@ -48,10 +48,11 @@ def confirm_session(session: Session, actor: Actor, session_id: int) -> ConfirmR
     if sess.status == AttendanceStatus.OPEN:
         raise RecordLocked("请先结束签到，再确认授予学分")
     now = clock.utcnow()
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(AttendanceSession).where(AttendanceSession.id == sess.id, AttendanceSession.status == AttendanceStatus.CLOSED)
         .values(status=AttendanceStatus.CONFIRMED, confirmed_at=now, confirmed_by=actor.id).execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if claimed != 1:
         raise RecordLocked("本场签到已确认授予学分，不能重复确认")
     session.refresh(sess)

@@ -20,17 +20,16 @@ from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cme.db import get_or_raise
 from cme import clock
-from cme.domain.enums import AuditAction, ReviewStatus, Role
-from cme.models import ProjectEnrolment
 from cme.core import audit
 from cme.core.actors import Actor, require_role
 from cme.core.policy import use_case
 from cme.credits import progress
+from cme.db import get_or_raise
 from cme.domain.compliance import CLASS_II, CREDIT_TYPES, NATIONAL_I, PROVINCIAL_I, STATUS_MET, STATUS_UNSET, TOTAL, format_credit
+from cme.domain.enums import AuditAction, ReviewStatus, Role
 from cme.errors import Duplicate, RecordLocked
-from cme.models import CreditRecord, Profile, Project
+from cme.models import CreditRecord, Profile, Project, ProjectEnrolment
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class PlanProject:
     credit_type: str
     credits: Decimal
     subject: str
-    date_from: date
+    date_from: date | None  # the column allows none; the plan only lists projects starting from today
     date_to: date | None
     in_my_subject: bool
     enrolled: bool
@@ -76,7 +75,7 @@ def helpful_classes(missing: dict[str, Decimal]) -> set[str]:
     """The credit classes whose projects reduce at least one shortfall."""
     if TOTAL in missing:
         return set(CREDIT_TYPES)
-    wanted = set()
+    wanted: set[str] = set()
     if NATIONAL_I in missing:
         wanted.add(NATIONAL_I)
     if PROVINCIAL_I in missing:
@@ -108,10 +107,11 @@ def credit_plan(session: Session, actor: Actor, *, limit: int = 8) -> CreditPlan
         return CreditPlan(home.year, v.status, {}, cycle)
     subjects = my_subjects(session, actor.id)
     enrolled = set(session.scalars(select(ProjectEnrolment.project_id).where(ProjectEnrolment.user_id == actor.id)))
-    mine = case((Project.subject_parent.in_(subjects), 0), else_=1) if subjects else 1
+    # my subjects first; without any, by date alone (ORDER BY cannot take a bare constant)
+    mine = [case((Project.subject_parent.in_(subjects), 0), else_=1)] if subjects else []
     rows = session.scalars(
         select(Project).where(Project.date_from >= clock.today(), Project.credit_type.in_(helpful_classes(v.missing)))
-        .order_by(mine, Project.date_from, Project.code).limit(limit)
+        .order_by(*mine, Project.date_from, Project.code).limit(limit)
     )
     projects = [PlanProject(p.id, p.code, p.name, p.organizer, p.credit_type, p.credits,
                             " › ".join(x for x in (p.subject_parent, p.subject_child) if x), p.date_from, p.date_to,

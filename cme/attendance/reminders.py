@@ -25,14 +25,14 @@ from cme import clock, crypto
 from cme.accounts import sms
 from cme.analytics.service import StaffRow, staff_compliance
 from cme.attendance.wording import with_counts
-from cme.domain.enums import AuditAction, Role, SmsKind
-from cme.models import Reminder, ReminderMark
 from cme.core import audit
 from cme.core.actors import Actor, require_role
 from cme.core.policy import use_case
+from cme.db import rows_changed
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I, STATUS_NOT_MET, TOTAL, format_credit
+from cme.domain.enums import AuditAction, Role, SmsKind
 from cme.errors import NotFound
-from cme.models import User
+from cme.models import Reminder, ReminderMark, User
 
 QUIET_DAYS = 7
 SHORTFALL_COLUMNS = {NATIONAL_I: "国家级I类(周期)还差", PROVINCIAL_I: "省级I类还差", CLASS_II: "II类还差", TOTAL: "总学分还差"}
@@ -80,10 +80,11 @@ def preview_reminders(session: Session, actor: Actor, year: int, *, institution_
 
 def _claim(session: Session, user_id: int, now: datetime) -> bool:
     """Take the person's 7-day slot, or False when someone reminded them within 7 days."""
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(ReminderMark).where(ReminderMark.user_id == user_id, ReminderMark.last_sent_at <= now - timedelta(days=QUIET_DAYS))
         .values(last_sent_at=now).execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if claimed:
         return True
     if session.scalar(select(ReminderMark.user_id).where(ReminderMark.user_id == user_id)) is not None:
@@ -132,8 +133,9 @@ def send_reminders(session: Session, actor: Actor, year: int, *, institution_id:
             continue
         text = message_for(r)
         phone = crypto.decrypt(phones.get(r.user_id)) if sms_too else None
-        queued = bool(phone) and sms.reserve_notice(session, phone, now)
-        if queued:
+        queued = False
+        if phone and sms.reserve_notice(session, phone, now):
+            queued = True
             run.outbox.append(sms.queue(session, phone, "【省卫计信息中心】" + text, kind=SmsKind.NOTICE, ttl=sms.NOTICE_TTL,
                                         send_after_commit=False))
             run.sms_queued += 1

@@ -12,19 +12,19 @@ from datetime import date, datetime, time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cme.db import get_or_raise
 from cme import clock, crypto
-from cme.domain.enums import AccountStatus, AttendanceSource, AttendanceStatus, AuditAction, Role
-from cme.models import AttendanceEntry, AttendanceSession, ProjectEnrolment
 from cme.core import audit
 from cme.core.actors import Actor, require_role
 from cme.core.policy import use_case
+from cme.db import get_or_raise
 from cme.domain.compliance import format_credit
+from cme.domain.enums import AccountStatus, AttendanceSource, AttendanceStatus, AuditAction, Role
 from cme.domain.identity import check_text, parse_id_number
 from cme.errors import Duplicate, NotFound, NotPermitted, RecordLocked, ValidationError
-from cme.models import Department, Institution, Project, User
+from cme.models import AttendanceEntry, AttendanceSession, Department, Institution, Project, ProjectEnrolment, User
 
-STATUS_LABELS: dict[str, str] = {AttendanceStatus.OPEN: "签到中", AttendanceStatus.CLOSED: "已结束", AttendanceStatus.CONFIRMED: "已确认授予"}
+STATUS_LABELS: dict[str, str] = {AttendanceStatus.OPEN: "签到中", AttendanceStatus.CLOSED: "已结束",
+                                  AttendanceStatus.CONFIRMED: "已确认授予"}
 SOURCE_LABELS: dict[str, str] = {AttendanceSource.SCAN: "扫码", AttendanceSource.WALK_IN: "现场补录"}
 MAX_MINUTES = 24 * 60
 
@@ -223,8 +223,8 @@ def _view(session: Session, sess: AttendanceSession) -> SessionView:
     live = AttendanceEntry.removed_at.is_(None) & (AttendanceEntry.session_id == sess.id)
     signed_in, signed_out = session.execute(
         select(func.count(AttendanceEntry.signed_in_at), func.count(AttendanceEntry.signed_out_at)).where(live)).one()
-    expected = 0 if sess.project_id is None else session.scalar(
-        select(func.count()).select_from(ProjectEnrolment).where(ProjectEnrolment.project_id == sess.project_id))
+    expected = 0 if sess.project_id is None else session.execute(
+        select(func.count()).select_from(ProjectEnrolment).where(ProjectEnrolment.project_id == sess.project_id)).scalar_one()
     return SessionView(sess.id, sess.project_id, sess.project_code, sess.project_name, sess.credit_type,
                        format_credit(sess.credits), sess.held_on, sess.place,
                        f"{_hm(sess.sign_in_from)}–{_hm(sess.sign_in_to)}", f"{_hm(sess.sign_out_from)}–{_hm(sess.sign_out_to)}",
@@ -383,7 +383,8 @@ def add_walk_in(session: Session, actor: Actor, session_id: int, id_number: str)
     if entry is None:
         session.add(AttendanceEntry(session_id=sess.id, user_id=user.id, source=AttendanceSource.WALK_IN, added_by=actor.id))
     else:  # put back someone removed by mistake, now vouched for by the organiser
-        entry.source, entry.added_by, entry.removed_at, entry.removed_by, entry.removed_reason = AttendanceSource.WALK_IN, actor.id, None, None, None
+        entry.source, entry.added_by = AttendanceSource.WALK_IN, actor.id
+        entry.removed_at, entry.removed_by, entry.removed_reason = None, None, None
     session.flush()
     audit.record(session, actor.id, AuditAction.ATTENDANCE_ADD_WALK_IN, "attendance", sess.id, institution_id=sess.institution_id,
                  after={"人员": user.name, "身份证号": crypto.mask_id_number(number)})

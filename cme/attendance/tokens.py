@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cme import clock, crypto
 from cme.errors import DomainError
@@ -27,7 +27,7 @@ class TokenExpired(DomainError):
 
 
 def _epoch(now: datetime) -> int:
-    return int(now.replace(tzinfo=timezone.utc).timestamp())
+    return int(now.replace(tzinfo=UTC).timestamp())
 
 
 def _mac(kind: str, session_id: int, stamp: int) -> str:

@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from cme.certificates.service import STATUS_LABELS, IssuedCertificate, issued_from_record, normalize_serial
 from cme.clock import fmt_local, utcnow
+from cme.core import audit
+from cme.core.actors import Actor, require_role
+from cme.core.policy import use_case
 from cme.domain.enums import AuditAction, Role
 from cme.domain.identity import check_text
 from cme.errors import FieldErrors, NotFound, NotPermitted, RecordLocked
 from cme.labels import CERTIFICATE_KIND
 from cme.models import Certificate, User
-from cme.certificates.service import STATUS_LABELS, IssuedCertificate, issued_from_record, normalize_serial
-from cme.core import audit
-from cme.core.actors import Actor, require_role
-from cme.core.policy import use_case
 
 LIST_LIMIT = 200
 
@@ -104,6 +104,6 @@ def void_certificate(session: Session, actor: Actor, serial: str | None, reason:
         raise RecordLocked("该证书已作废")
     cert.voided_at = utcnow()
     cert.void_reason = reason
-    owner = session.get(User, cert.user_id)
+    owner = session.get_one(User, cert.user_id)
     audit.record(session, actor.id, AuditAction.CERTIFICATE_VOID, "certificate", serial, institution_id=owner.institution_id,
                  before={"status": "genuine"}, after={"status": "voided", "reason": cert.void_reason})

@@ -31,9 +31,12 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from cme.certificates.pdf import KINDS, CertificateContent, CertificateLine, CertificateYear, fmt_credits, render_certificate, year_sentence
 from cme.clock import fmt_local, today
 from cme.config import get_settings
-from cme.core import throttle
+from cme.core import audit, throttle
+from cme.core.actors import Actor, actor_from_user
+from cme.core.policy import use_case
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
 from cme.domain.enums import AccountStatus, AuditAction, CertificateKind, ReviewStatus, Role
 from cme.domain.inputs import FIRST_YEAR, parse_year
@@ -41,21 +44,9 @@ from cme.domain.standards import NO_TITLE_LABEL, parse_title_label
 from cme.errors import FieldErrors, NotFound, NotPermitted, ValidationError
 from cme.labels import CERTIFICATE_KIND
 from cme.models import Certificate, CreditRecord, Institution, PersonalStandard, User
-from cme.certificates.pdf import (
-    KINDS,
-    CertificateContent,
-    CertificateLine,
-    CertificateYear,
-    fmt_credits,
-    render_certificate,
-    year_sentence,
-)
-from cme.core import audit
-from cme.core.actors import Actor, actor_from_user
-from cme.core.policy import use_case
 
 MAX_YEARS = 10
-KIND_TYPES = {
+KIND_TYPES: dict[str, tuple[str, ...]] = {  # by the stored code
     CertificateKind.COMBINED: (NATIONAL_I, PROVINCIAL_I, CLASS_II),
     CertificateKind.CLASS1: (NATIONAL_I, PROVINCIAL_I),
     CertificateKind.CLASS2: (CLASS_II,),
@@ -141,7 +132,8 @@ def check_request(kind: str | None, year_from: int | None, year_to: int | None) 
         elif year_to - year_from + 1 > MAX_YEARS:
             errors["终止年度"] = f"起止年度跨度不能超过{MAX_YEARS}年"
     errors.raise_if_any()
-    return kind, int(year_from), int(year_to)
+    assert kind is not None and year_from is not None and year_to is not None  # each was named in errors otherwise
+    return kind, year_from, year_to
 
 
 # --- content ----------------------------------------------------------------------------------
@@ -166,7 +158,7 @@ def build_content(session: Session, actor: Actor, kind: str | None, year_from: i
                   year_to: int | None, *, issued_on: date | None = None) -> CertificateContent:
     """What the actor's own certificate states: approved lines of the kind, per year of the range."""
     kind, year_from, year_to = check_request(kind, year_from, year_to)
-    user = session.get(User, actor.id)
+    user = session.get_one(User, actor.id)
     institution = session.get(Institution, user.institution_id) if user.institution_id else None
     records = session.scalars(
         select(CreditRecord)

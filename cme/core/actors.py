@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cme.core.policy import use_case
 from cme.db import get_or_raise
 from cme.domain.enums import AccountStatus, Role
 from cme.errors import NotPermitted
 from cme.models import User
-from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)

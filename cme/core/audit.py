@@ -10,18 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from cme.clock import CHINA, fmt_local
-from cme.crypto import mask_id_number, mask_phone
-from cme.models import AuditLog, User
 from cme.core.actors import Actor
 from cme.core.policy import use_case
+from cme.crypto import mask_id_number, mask_phone
 from cme.domain.enums import AuditAction
+from cme.models import AuditLog, User
 
 SECRET_KEYS = {"password", "password_hash", "token", "id_number_enc", "phone_enc"}
 _ID_RE = re.compile(r"(?<![0-9])\d{17}[\dXx](?![0-9])")
@@ -32,7 +32,8 @@ _PHONE_RE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
 A = AuditAction
 ACTION_LABELS: dict[str, str] = {
     A.ACCESS_DENY: "越权操作被拒绝", A.ACCOUNT_DISABLE: "停用账号", A.ACCOUNT_ENABLE: "启用账号", A.ACCOUNT_LOCK: "账号锁定",
-    A.ADMIN_CREATE: "创建管理员", A.USER_CREATE: "创建用户", A.LEGACY_IMPORT_USERS: "导入原平台用户", A.LEGACY_WRAP_HASHES: "加固原平台密码哈希",
+    A.ADMIN_CREATE: "创建管理员", A.USER_CREATE: "创建用户", A.LEGACY_IMPORT_USERS: "导入原平台用户",
+    A.LEGACY_WRAP_HASHES: "加固原平台密码哈希",
     A.LOGIN_SUCCEED: "登录成功", A.LOGIN_FAIL: "登录失败", A.PASSWORD_CHANGE: "修改密码",
     A.PASSWORD_RESET_BY_ADMIN: "管理员重置密码", A.PASSWORD_RESET_BY_SMS: "短信找回密码",
     A.REGISTRATION_SUBMIT: "个人注册", A.REGISTRATION_RESUBMIT: "注册信息修改", A.REGISTRATION_APPROVE: "注册审核通过",
@@ -167,7 +168,7 @@ def _scrub(value):
 
 def _utc(d: date) -> datetime:
     """Midnight of a China date as naive UTC (how `at` is stored)."""
-    return datetime.combine(d, time(), tzinfo=CHINA).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(d, time(), tzinfo=CHINA).astimezone(UTC).replace(tzinfo=None)
 
 
 def _query(actor: Actor, flt: AuditFilter):

@@ -28,16 +28,14 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NoReturn, ParamSpec, TypeVar
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from cme.domain.enums import AccountStatus, AuditAction, Role
 from cme.errors import NotPermitted
-from cme.models import (
-    AuditLog, CreditRecord, Department, Notice, PersonalStandard, ProfileChangeRequest, Transfer, User,
-)
+from cme.models import AuditLog, CreditRecord, Department, Notice, PersonalStandard, ProfileChangeRequest, Transfer, User
 
 if TYPE_CHECKING:  # actors.py is itself guarded by this module
     from cme.core.actors import Actor
@@ -247,10 +245,11 @@ def use_case_name(func: Callable) -> str:
 
 
 GUARDED: dict[str, Callable] = {}  # use case name -> the undecorated function (for the matrix test)
-F = TypeVar("F", bound=Callable)
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
-def use_case(func: F) -> F:
+def use_case(func: Callable[_P, _T]) -> Callable[_P, _T]:
     """Guard a service function with its POLICY row (see the module docstring)."""
     name = use_case_name(func)
     rule = POLICY.get(name)
@@ -260,15 +259,15 @@ def use_case(func: F) -> F:
     GUARDED[name] = func
 
     @functools.wraps(func)
-    def guarded(*args, **kwargs):
+    def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _T:
         bound = signature.bind(*args, **kwargs)
         session: Session = bound.arguments["session"]
         actor: Actor = bound.arguments["actor"]
         authorize(session, actor, name, rule, bound.arguments.get(rule.target) if rule.target else None)
         return func(*args, **kwargs)
 
-    guarded.rule = rule  # type: ignore[attr-defined]
-    return guarded  # type: ignore[return-value]
+    guarded.rule = rule  # type: ignore[attr-defined]  # mypy types no attributes on functions; the matrix test reads it
+    return guarded
 
 
 def authorize(session: Session, actor: Actor, name: str, rule: Rule, target_value=None) -> None:
@@ -282,6 +281,7 @@ def authorize(session: Session, actor: Actor, name: str, rule: Rule, target_valu
         _deny(session, actor, name, "无权执行该操作", None)
     if rule.target is None or target_value is None:
         return
+    assert rule.kind is not None, f"{name}: a rule with a target names how to resolve it"
     resolve = RESOLVERS[rule.kind]
     for key in target_value if isinstance(target_value, (list, tuple, set, frozenset)) else [target_value]:
         found = resolve(session, key)
@@ -300,7 +300,7 @@ def _active(session: Session, actor: Actor) -> bool:
     return True
 
 
-def _deny(session: Session, actor: Actor, name: str, message: str, key) -> None:
+def _deny(session: Session, actor: Actor, name: str, message: str, key) -> NoReturn:
     _remember_denial(session, AuditLog(
         actor_id=actor.id, action=AuditAction.ACCESS_DENY, entity="use_case", entity_id=None,
         institution_id=actor.institution_id, after={"use_case": name, "target": key, "role": actor.role},

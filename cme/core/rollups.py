@@ -19,14 +19,14 @@ Base layer: imports only models (it is bookkeeping of tables every context write
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import Session
 
 from cme.domain.enums import AccountStatus, Role, Verdict
 from cme.models import CreditSummary, InstitutionYearRollup, StaffCount, User, VerdictRollup
-
 
 ROLLUP_LOCK = 7011  # advisory-lock namespace of the rollups (the second key is the institution id)
 
@@ -61,7 +61,7 @@ def cell(year: int, verdict: str, title_level: str | None, standard_code: str | 
 class Deltas:
     """Accumulated moves, applied at once in key order."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.fine: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
         self.coarse: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
         self.staff: dict[tuple, int] = defaultdict(int)
@@ -137,7 +137,7 @@ def _on_flush(session: Session, _context, _instances) -> None:
                and any(inspect(u).attrs[f].history.has_changes() for f in _MEMBER_FIELDS)]
     if changed:  # the database still holds the old values: nothing of this flush is written yet
         ids = [u.id for u in changed]
-        old = {uid: member_of(*rest) for uid, *rest in session.execute(
+        old = {uid: member_of(role, status, inst, dept) for uid, role, status, inst, dept in session.execute(
             select(User.id, User.role, User.status, User.institution_id, User.department_id).where(User.id.in_(ids)))}
         for u in changed:
             moves[u.id] = (old.get(u.id), member_of(u.role, u.status, u.institution_id, u.department_id))

@@ -28,9 +28,9 @@ def hit(session: Session, key: str, *, limit: int, window: timedelta, message: s
     """Count one use of `key`; Throttled(message) once it was used `limit` times within `window`."""
     key = key[:100]
     lock_key(session, key)
-    used = session.scalar(
+    used = session.execute(
         select(func.count()).select_from(QueryThrottle).where(QueryThrottle.key == key, QueryThrottle.at >= utcnow() - window)
-    )
+    ).scalar_one()
     if used >= limit:
         raise Throttled(message, field)
     session.add(QueryThrottle(key=key, at=utcnow()))

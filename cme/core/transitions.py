@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from cme.db import rows_changed
 from cme.domain.enums import ReviewStatus
 from cme.domain.identity import check_text
 from cme.errors import RecordLocked, ValidationError
@@ -25,13 +26,14 @@ REASON_REQUIRED = "审核不通过时必须填写原因"
 REASON_MAX = 500
 
 
-def decide(session: Session, model: type, record_id: int, *, expected: str = ReviewStatus.PENDING, **values: Any) -> None:
+def decide(session: Session, model: type[Any], record_id: int, *, expected: str = ReviewStatus.PENDING, **values: Any) -> None:
     """Set `values` (including the new `status`) on the record only if it is still `expected`."""
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(model).where(model.id == record_id, model.status == expected).values(**values)
         .execution_options(synchronize_session="fetch")
     )
-    if result.rowcount != 1:
+    if changed != 1:
         raise RecordLocked(ALREADY_DECIDED)
 
 

@@ -17,16 +17,27 @@ Rules:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Iterable
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from cme.core import reference, rollups
 from cme.domain.compliance import (
-    CLASS_II, NATIONAL_I, PROVINCIAL_I, STATUS_MET, STATUS_NOT_MET, STATUS_UNSET, TOTAL, ComplianceSettings, YearTotals,
-    YearVerdict, to_credit, year_verdict,
+    CLASS_II,
+    NATIONAL_I,
+    PROVINCIAL_I,
+    STATUS_MET,
+    STATUS_NOT_MET,
+    STATUS_UNSET,
+    TOTAL,
+    ComplianceSettings,
+    YearTotals,
+    YearVerdict,
+    to_credit,
+    year_verdict,
 )
 from cme.domain.enums import ReviewStatus, Verdict
 from cme.domain.standards import Standard, parse_title_label
@@ -76,7 +87,7 @@ def from_stored(year: int, row, catalogue: dict[int, Standard], settings: Compli
     if row is None or row.national_i is None:
         return YearVerdict(year, None, STATUS_UNSET, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO)
     nat, prov, ii = to_credit(row.national_i), to_credit(row.provincial_i), to_credit(row.class_ii)
-    obtained = dict(year=year, national_i_obtained=nat,
+    obtained: dict[str, Any] = dict(year=year, national_i_obtained=nat,
                     provincial_i_obtained=prov + nat if settings.national_counts_as_provincial_i else prov,
                     class_ii_obtained=ii, total_obtained=nat + prov + ii, pending_i=to_credit(row.pending_i),
                     pending_ii=to_credit(row.pending_ii))
@@ -120,14 +131,14 @@ def judge_people(session: Session, user_ids: Iterable[int] | dict[int, int], set
 def _judge_batch(session: Session, ids: list[int], catalogue: dict[int, Standard], settings: ComplianceSettings,
                  since: dict[int, int]) -> int:
     chosen: dict[int, dict[int, tuple[int, str]]] = defaultdict(dict)
-    for uid, year, sid, title in session.execute(
+    for uid, year, std_id, std_title in session.execute(
             select(PersonalStandard.user_id, PersonalStandard.year, PersonalStandard.standard_id, PersonalStandard.title)
             .where(PersonalStandard.user_id.in_(ids))):
-        chosen[uid][year] = (sid, title)
+        chosen[uid][year] = (std_id, std_title)
     rows: dict[int, dict[int, dict]] = defaultdict(dict)
     for r in session.execute(select(_T).where(_T.c.user_id.in_(ids))).mappings():
         rows[r["user_id"]][r["year"]] = dict(r)
-    people = {uid: rest for uid, *rest in session.execute(
+    people = {uid: (role, status, inst, dept) for uid, role, status, inst, dept in session.execute(
         select(User.id, User.role, User.status, User.institution_id, User.department_id).where(User.id.in_(ids)))}
     members = {uid: rollups.member_of(*rest) for uid, rest in people.items()}
     institutions = {uid: rest[2] for uid, rest in people.items()}
@@ -139,8 +150,9 @@ def _judge_batch(session: Session, ids: list[int], catalogue: dict[int, Standard
                   for y, r in mine.items()}
         first = since.get(uid, 0)
         for year in sorted(y for y in set(mine) | set(standards) if y >= first):
-            sid, title = standards.get(year, (None, None))
-            fields = stored_fields(year_verdict(year, catalogue.get(sid), totals, settings), sid, title)
+            sid, title = standards.get(year) or (None, None)
+            standard = catalogue.get(sid) if sid is not None else None
+            fields = stored_fields(year_verdict(year, standard, totals, settings), sid, title)
             old = mine.get(year)
             if old is None:
                 inserts.append(dict(user_id=uid, year=year, institution_id=institutions.get(uid), national_i=ZERO,
@@ -181,7 +193,7 @@ def after_totals(session: Session, summary: CreditSummary, pending_before: int) 
     """A person-year's totals were just recomputed: count its pending records where it is counted, then
     re-judge the person (the later years of the national cycle move too)."""
     if summary.pending_records != pending_before:
-        user = session.get(User, summary.user_id)
+        user = session.get_one(User, summary.user_id)
         deltas = rollups.Deltas()
         deltas.add(rollups.member_of(user.role, user.status, user.institution_id, user.department_id),
                    [rollups.Cell(summary.year, summary.title_level or "", summary.standard_code or "", 0, 0,
@@ -259,10 +271,11 @@ def differences(session: Session, user_ids: Iterable[int] | None = None) -> list
         totals[uid][year] = YearTotals(year, nat, prov, ii)
     chosen = {(uid, year): (sid, title) for uid, year, sid, title in session.execute(q_std)}
     stored = {(r["user_id"], r["year"]): r for r in session.execute(q_rows).mappings()}
-    out = []
+    out: list[tuple[int, int, str, object, object]] = []
     for (uid, year) in sorted(set(stored) | set(chosen)):
-        sid, title = chosen.get((uid, year), (None, None))
-        want = stored_fields(year_verdict(year, catalogue.get(sid), totals.get(uid, {}), settings), sid, title)
+        sid, title = chosen.get((uid, year)) or (None, None)
+        standard = catalogue.get(sid) if sid is not None else None
+        want = stored_fields(year_verdict(year, standard, totals.get(uid, {}), settings), sid, title)
         row = stored.get((uid, year))
         if row is None:
             out.append((uid, year, "row", None, want["verdict"]))

@@ -72,7 +72,7 @@ def cycle_progress(progress: HomeProgress, verdict: YearVerdict | None = None) -
     v = verdict or progress.current.verdict
     if not v.national_i_cycle_required:
         return None
-    got, need = float(v.national_i_cycle_obtained), float(v.national_i_cycle_required)
+    got, need = float(v.national_i_cycle_obtained or 0), float(v.national_i_cycle_required)
     bar = dict(type="bar", x=[got], y=[NATIONAL_I], orientation="h", marker_color=COLORS[NATIONAL_I], name="已获得",
                text=[f"{got:g} / {need:g} 分"], textposition="inside" if got else "outside")
     # the requirement as a dashed line across the plot's full height (what add_vline draws)

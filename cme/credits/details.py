@@ -11,16 +11,16 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cme.db import get_or_raise
 from cme import clock
 from cme.core.actors import Actor
+from cme.core.policy import use_case
+from cme.db import get_or_raise
 from cme.domain.compliance import format_credit
 from cme.domain.enums import ReviewStatus
 from cme.errors import NotFound
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, CreditReview, User
 from cme.storage import get_storage
-from cme.core.policy import use_case
 
 ACTION_LABELS = {"submit": "提交", "update": "修改", "approve": "审核通过", "reject": "审核不过", "import": "批量导入"}
 
@@ -28,7 +28,7 @@ ACTION_LABELS = {"submit": "提交", "update": "修改", "approve": "审核通�
 def _visible(session: Session, actor: Actor, credit_id: int) -> tuple[CreditRecord, User]:
     """The record and its owner (who may see it: policy row of get_credit/load_proof)."""
     rec = get_or_raise(session, CreditRecord, credit_id, "学分记录不存在")
-    return rec, session.get(User, rec.user_id)
+    return rec, session.get_one(User, rec.user_id)
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def get_credit(session: Session, actor: Actor, credit_id: int) -> CreditDetail:
 
 
 @use_case
-def load_proof(session: Session, actor: Actor, credit_id: int) -> tuple[bytes, str, str]:
+def load_proof(session: Session, actor: Actor, credit_id: int) -> tuple[bytes, str | None, str]:
     """(content, mime, file name) of the proof, for those who may see the record."""
     rec, _ = _visible(session, actor, credit_id)
     if not rec.proof_key:

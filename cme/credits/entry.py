@@ -24,22 +24,22 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cme.db import get_or_raise
 from cme import clock
 from cme.core import audit, reference
 from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.credits.details import CreditDetail
 from cme.credits.project_rows import ProjectRow, project_row
 from cme.credits.summaries import refresh_summary
+from cme.db import get_or_raise
 from cme.domain.compliance import CREDIT_TYPES
 from cme.domain.enums import AuditAction, CreditReviewAction, CreditSource, ReviewStatus
 from cme.domain.identity import check_text
 from cme.domain.inputs import FIRST_YEAR, parse_amount, parse_year
-from cme.errors import FieldErrors, DuplicateCredit, RecordLocked, ValidationError
+from cme.errors import DuplicateCredit, FieldErrors, RecordLocked, ValidationError
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, CreditReview, Project
 from cme.storage import CheckedFile, Upload, check_proof, drop_file, store_file
-from cme.core.policy import use_case
 
 MAX_CREDITS = Decimal("100")
 
@@ -59,7 +59,7 @@ class CreditInput:
     form: str | None = None
     project_name: str = ""
     organizer: str = ""
-    year: int | None = None
+    year: int | str | None = None  # the form gives the number, an import the cell's text
     subject_parent: str | None = None
     subject_child: str | None = None
     remark: str = ""
@@ -175,11 +175,11 @@ def _snapshot(rec: CreditRecord) -> dict:
             "学分类型": rec.credit_type, "举办年度": rec.year, "状态": REVIEW_STATUS[rec.status]}
 
 
-def _store_proof(session: Session, rec: CreditRecord, upload: Upload, checked: CheckedFile) -> str | None:
+def _store_proof(session: Session, rec: CreditRecord, filename: str | None, checked: CheckedFile) -> str | None:
     old = rec.proof_key
     rec.proof_key = store_file(session, checked.data, checked.mime)
     rec.proof_mime = checked.mime
-    rec.proof_name = (upload.filename or "")[:200] or None
+    rec.proof_name = (filename or "")[:200] or None
     return old
 
 
@@ -191,7 +191,7 @@ def submit_credit(session: Session, actor: Actor, data: CreditInput) -> int:
     checked = clean.pop("proof_file", None)
     rec = CreditRecord(user_id=actor.id, status=ReviewStatus.PENDING, source=CreditSource.ENTRY, **clean)
     if checked is not None:
-        _store_proof(session, rec, data.proof, checked)
+        _store_proof(session, rec, data.proof.filename if data.proof else None, checked)
     session.add(rec)
     _flush_unique(session)
     session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action=CreditReviewAction.SUBMIT))
@@ -223,7 +223,7 @@ def update_credit(session: Session, actor: Actor, credit_id: int, data: CreditIn
         setattr(rec, k, v)
     old_key = None
     if checked is not None:
-        old_key = _store_proof(session, rec, data.proof, checked)
+        old_key = _store_proof(session, rec, data.proof.filename if data.proof else None, checked)
     elif remove_proof:
         old_key, rec.proof_key, rec.proof_mime, rec.proof_name = rec.proof_key, None, None, None
     rec.updated_at = clock.utcnow()

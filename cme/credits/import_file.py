@@ -14,10 +14,10 @@ import csv
 import io
 import itertools
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime, timedelta
-from typing import Iterator
+from functools import lru_cache
 
 from cme import crypto
 from cme.credits.entry import CreditInput

@@ -21,8 +21,8 @@ Rules:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
@@ -35,9 +35,7 @@ from cme.core.policy import use_case
 from cme.core.verdicts import judge_people
 from cme.credits import import_file
 from cme.credits.entry import CreditChoices, credit_choices, validate_credit
-from cme.credits.import_file import (  # noqa: F401  (HEADERS, caps and read_table are this module's interface too)
-    FILE_LABEL, HEADERS, MAX_BYTES, MAX_COLUMNS, MAX_ROWS, _column_of, _parse_row, _Row, read_table,
-)
+from cme.credits.import_file import FILE_LABEL, HEADERS, MAX_BYTES, MAX_COLUMNS, MAX_ROWS, _column_of, _parse_row, _Row, read_table  # noqa: F401  (HEADERS, caps and read_table are this module's interface too)
 from cme.credits.summaries import upsert_totals
 from cme.domain.enums import AccountStatus, AuditAction, CreditReviewAction, CreditSource, ReviewStatus, Role
 from cme.errors import DomainError, ValidationError
@@ -81,17 +79,17 @@ class ImportReport:
 # ---- the import -----------------------------------------------------------------------------------
 
 
-def _people_in_scope(session: Session, actor: Actor, hashes: set[str]) -> dict[str, tuple[int, int]]:
+def _people_in_scope(session: Session, actor: Actor, hashes: set[str]) -> dict[str, tuple[int, int | None]]:
     """lookup hash → (user id, institution id) for the persons the actor may import for."""
-    found: dict[str, tuple[int, int]] = {}
+    found: dict[str, tuple[int, int | None]] = {}
     items = sorted(hashes)
     for i in range(0, len(items), 500):
         q = select(User.id_number_hash, User.id, User.institution_id).where(
-            User.id_number_hash.in_(items[i:i + 500]), User.role == Role.PERSON, User.status.in_((AccountStatus.APPROVED, AccountStatus.PENDING)))
+            User.id_number_hash.in_(items[i:i + 500]), User.role == Role.PERSON,
+            User.status.in_((AccountStatus.APPROVED, AccountStatus.PENDING)))
         if actor.is_unit_admin:
             q = q.where(User.institution_id == actor.institution_id)
-        for h, uid, inst in session.execute(q):
-            found[h] = (uid, inst)
+        found.update({h: (uid, inst) for h, uid, inst in session.execute(q) if h})  # IN matched: never NULL
     return found
 
 
@@ -110,7 +108,7 @@ class _Importer:
 
     def __init__(self, session: Session, actor: Actor, report: ImportReport):
         self.session, self.actor, self.report = session, actor, report
-        self.people: dict[str, tuple[int, int] | None] = {}
+        self.people: dict[str, tuple[int, int | None] | None] = {}
         self.identities: dict[str, tuple] = {}
         self.present: set[tuple[int, str, int]] = set()
         self.loaded_users: set[int] = set()
@@ -152,6 +150,7 @@ class _Importer:
             ordered = sorted(errors.items(), key=lambda kv: HEADERS.index(kv[0]) if kv[0] in HEADERS else 99)
             report.refused.append(RefusedRow(row.number, row.masked, row.code, "；".join(f"{k}：{v}" for k, v in ordered)))
             return None
+        assert person is not None and clean is not None  # a row without either has an error named above
         key = (person[0], clean["project_code"], clean["year"])
         if key in self.present:
             report.existing += 1
@@ -264,7 +263,7 @@ TEMPLATE_NOTES = [
 def template_xlsx() -> bytes:
     """Sheet 学分导入 with the header row (身份证号 as text) and a sheet 填写说明."""
     wb = xlsx_workbook([HEADERS], title="学分导入", widths=(22, 16, 30, 24, 8, 12, 14, 14, 14, 10, 12, 12, 24))
-    ws = wb.active
+    ws = wb.worksheets[0]
     for r in range(2, 1002):  # 身份证号 typed as a number would lose digits
         ws.cell(row=r, column=1).number_format = "@"
     notes = wb.create_sheet("填写说明")

@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 
 from cme import clock
 from cme.config import get_settings
+from cme.core.actors import Actor, get_user_in_scope
+from cme.core.policy import use_case
 from cme.domain.compliance import ComplianceSettings, YearTotals, YearVerdict, format_credit, year_verdict
 from cme.domain.enums import AccountStatus, ReviewStatus, Role
 from cme.domain.standards import Standard
 from cme.models import CreditSummary, InstitutionYearRollup, ProfileChangeRequest, Transfer, User
-from cme.core.actors import Actor, get_user_in_scope
 from cme.standards.personal import standards_by_year
-from cme.core.policy import use_case
 
 ZERO = Decimal("0")
 

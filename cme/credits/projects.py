@@ -12,24 +12,22 @@ Rules:
 """
 from __future__ import annotations
 
-
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from cme.db import get_or_raise
 from cme import clock
-from cme.domain.compliance import CREDIT_TYPES
-from cme.domain.identity import check_text
-from cme.domain.inputs import clean_text, parse_year
-from cme.errors import FieldErrors, Duplicate
-from cme.models import Project
 from cme.core import audit
 from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.credits.entry import check_dictionary_fields, credit_choices, parse_credits
 from cme.credits.project_rows import ProjectInput, ProjectRow, project_row
-from cme.core.policy import use_case
+from cme.db import get_or_raise
+from cme.domain.compliance import CREDIT_TYPES
 from cme.domain.enums import AuditAction
-
+from cme.domain.identity import check_text
+from cme.domain.inputs import clean_text, parse_year
+from cme.errors import Duplicate, FieldErrors
+from cme.models import Project
 
 
 def validate_project(session: Session, data: ProjectInput) -> dict:

@@ -13,18 +13,18 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cme.db import get_or_raise
 from cme import clock
 from cme.core import audit
 from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.core.transitions import decide, reject_reason
 from cme.credits.entry import _snapshot
 from cme.credits.search import CreditLine
 from cme.credits.summaries import refresh_summaries
+from cme.db import get_or_raise
 from cme.domain.enums import AuditAction, CreditReviewAction, ReviewStatus
 from cme.errors import ValidationError
 from cme.models import CreditRecord, CreditReview, Department, User
-from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def review_queue(session: Session, actor: Actor, *, limit: int | None = None) ->
 
 def _reviewable(session: Session, actor: Actor, credit_id: int) -> tuple[CreditRecord, User]:
     rec = get_or_raise(session, CreditRecord, credit_id, "学分记录不存在")
-    owner = session.get(User, rec.user_id)
+    owner = session.get_one(User, rec.user_id)
     return rec, owner
 
 
@@ -79,9 +79,10 @@ def _decide(session: Session, actor: Actor, credit_id: int, status: str, reason:
     before = _snapshot(rec)
     decide(session, CreditRecord, rec.id, status=status, reject_reason=reason, reviewed_at=clock.utcnow(),
            reviewed_by=actor.id)
-    session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, action=CreditReviewAction.APPROVE if status == ReviewStatus.APPROVED else CreditReviewAction.REJECT,
-                             reason=reason))
-    audit.record(session, actor.id, AuditAction.CREDIT_APPROVE if status == ReviewStatus.APPROVED else AuditAction.CREDIT_REJECT, "credit", rec.id,
+    approved = status == ReviewStatus.APPROVED
+    session.add(CreditReview(credit_id=rec.id, actor_id=actor.id, reason=reason,
+                             action=CreditReviewAction.APPROVE if approved else CreditReviewAction.REJECT))
+    audit.record(session, actor.id, AuditAction.CREDIT_APPROVE if approved else AuditAction.CREDIT_REJECT, "credit", rec.id,
                  institution_id=owner.institution_id, before=before, after=_snapshot(rec) | ({"审核意见": reason} if reason else {}))
     return rec
 

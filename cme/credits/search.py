@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from cme import clock
 from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.domain.compliance import CLASS_II
 from cme.domain.enums import ReviewStatus
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, User
 from cme.reports.tables import csv_bytes, xlsx_bytes
-from cme.core.policy import use_case
 
 STATUS_BY_LABEL = {v: k for k, v in REVIEW_STATUS.items()}
 
@@ -125,7 +125,7 @@ def search_totals(rows: list[CreditRow]) -> SearchTotals:
 
 
 def _table(rows: list[CreditRow]) -> list[list]:
-    out = [list(COLUMNS.values())]
+    out: list[list] = [list(COLUMNS.values())]
     for r in rows:
         out.append([float(r.credits) if k == "credits" else (str(v) if isinstance(v, date) else v)
                     for k in COLUMNS for v in [getattr(r, k)]])

@@ -20,8 +20,8 @@ from decimal import Decimal
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
-from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
 from cme.core import verdicts
+from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
 from cme.domain.enums import ReviewStatus, Verdict
 from cme.models import CreditRecord, CreditSummary, User
 
@@ -55,7 +55,7 @@ def refresh_summary(session: Session, user_id: int, year: int) -> CreditSummary:
         session.add(summary)
     pending_before = summary.pending_records
     summary.institution_id = institution_id
-    for field, value in zip(TOTAL_FIELDS, as_totals(row)):
+    for field, value in zip(TOTAL_FIELDS, as_totals(row), strict=True):
         setattr(summary, field, value)
     session.flush()
     verdicts.after_totals(session, summary, pending_before)  # stored verdict and rollups, same transaction
@@ -106,8 +106,9 @@ SELECT c.user_id, c.year, MIN(u.institution_id),
 FROM credit_records c JOIN users u ON u.id = c.user_id
 WHERE {where}
 GROUP BY c.user_id, c.year
-ON CONFLICT (user_id, year) DO UPDATE SET institution_id = excluded.institution_id, national_i = excluded.national_i, provincial_i = excluded.provincial_i,
-    class_ii = excluded.class_ii, projects_i = excluded.projects_i, projects_ii = excluded.projects_ii,
+ON CONFLICT (user_id, year) DO UPDATE SET institution_id = excluded.institution_id, national_i = excluded.national_i,
+    provincial_i = excluded.provincial_i, class_ii = excluded.class_ii, projects_i = excluded.projects_i,
+    projects_ii = excluded.projects_ii,
     pending_i = excluded.pending_i, pending_ii = excluded.pending_ii, pending_records = excluded.pending_records
 """
 _TOTALS_CODES = dict(approved=ReviewStatus.APPROVED, pending=ReviewStatus.PENDING, national_i=NATIONAL_I,
@@ -140,4 +141,4 @@ def upsert_all_totals(session: Session) -> None:
 def as_totals(row) -> tuple:
     """One row of `totals_columns()` as exact values (Decimal credits, int counts)."""
     return tuple(int(v) if f.startswith(("projects", "pending_records")) else Decimal(str(v))
-                 for f, v in zip(TOTAL_FIELDS, row))
+                 for f, v in zip(TOTAL_FIELDS, row, strict=True))

@@ -23,9 +23,10 @@ Rules:
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Mapping
+from typing import Any
 
 from cme.domain.enums import CreditClass
 from cme.domain.standards import Standard
@@ -162,7 +163,7 @@ def year_verdict(
     """
     t = _totals(totals_by_year, year)
     provincial = t.provincial_i + (t.national_i if settings.national_counts_as_provincial_i else ZERO)
-    base = dict(
+    base: dict[str, Any] = dict(
         year=year,
         national_i_obtained=t.national_i,
         provincial_i_obtained=provincial,

@@ -36,7 +36,7 @@ def filled(value: str) -> str:
 
 
 def check_digit(first17: str) -> str:
-    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
 def parse_id_number(raw: str, today: date | None = None) -> IdCard:

@@ -202,7 +202,7 @@ def _clean_value(f: Field, raw, options: dict[str, list[str]], today: date, requ
     if not text:
         return ""
     if f.kind == "select":
-        allowed = options.get(f.source or f.label, SPECIAL_OPTIONS.get(f.source or "", None))
+        allowed = options.get(f.source or f.label, SPECIAL_OPTIONS.get(f.source or ""))
         if allowed is not None and text not in allowed:
             raise ValueError("请从列表中选择")
     elif f.kind == "email":
@@ -250,9 +250,8 @@ def validate_entry(part: str, data: dict, options: dict[str, list[str]], today: 
     clean: dict[str, str] = {}
     for f in spec.fields:
         clean[f.label] = errors.check(f.label, _clean_value, f, data.get(f.label), options, today, f.label in spec.required)
-    if spec.start and spec.end and clean.get(spec.start) and clean.get(spec.end):
-        if clean[spec.start] > clean[spec.end]:
-            errors[spec.end] = f"不能早于{spec.start}"
+    if spec.start and spec.end and clean.get(spec.start) and clean.get(spec.end) and clean[spec.start] > clean[spec.end]:
+        errors[spec.end] = f"不能早于{spec.start}"
     errors.raise_if_any()
     return clean
 
@@ -321,7 +320,8 @@ def diff_snapshots(before: dict | None, after: dict | None) -> SnapshotDiff:
         bv, av = b["basic"].get(label), a["basic"].get(label)
         if label == PHOTO:
             changed = (bv or None) != (av or None)
-            basic.append(FieldChange(label, "已上传" if bv else "", ("已上传" if av else "") + ("（新）" if changed and av else ""), changed))
+            photo_after = ("已上传" if av else "") + ("（新）" if changed and av else "")
+            basic.append(FieldChange(label, "已上传" if bv else "", photo_after, changed))
             continue
         basic.append(FieldChange(label, shown(bv), shown(av), _comparable(bv) != _comparable(av)))
     parts = []

@@ -15,9 +15,9 @@ Pure Python: no database, no UI.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
 
 REGION_LEVELS = ("省级/三级医院", "市州级/二级及以下医院", "县级", "乡镇卫生院")
 TITLE_LEVELS = ("正高", "副高", "中级", "初级", "无职称")

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated
+from typing import Annotated, ClassVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, MetaData, Numeric, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, MetaData, Numeric, Table, text
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 NAMING = {
@@ -22,6 +22,7 @@ UserId = Annotated[int, mapped_column(ForeignKey("users.id"))]  # `reviewed_by: 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    __table__: ClassVar[Table]  # every model here maps one Table (the default typing says any FromClause)
 
 
 def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:

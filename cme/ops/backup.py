@@ -18,7 +18,8 @@ records and their proofs and photos together:
 
 Restore refuses a target that holds accounts or files unless `force` (then the target becomes the
 archive: its tables are dropped first, a newer schema's included, and the files the archive does not
-hold are removed), and migrates the restored database to this version's head. Stop the replicas first (SQLite: the file is replaced under them).
+hold are removed), and migrates the restored database to this version's head. Stop the replicas first
+(SQLite: the file is replaced under them).
 
 Either way the archive holds 身份证号/手机号 only encrypted; keep CME_SECRET_KEY safe and apart from it.
 """
@@ -33,7 +34,7 @@ import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -104,7 +105,7 @@ def backup(url: str, out: str | Path, storage: Storage | None = None) -> BackupR
                     _add_bytes(tar, UPLOADS + key, data)
                     files, file_bytes = files + 1, file_bytes + len(data)
                 manifest = {"format": FORMAT, "version": VERSION,
-                            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                            "created": datetime.now(UTC).isoformat(timespec="seconds"),
                             "database": {"backend": backend, "member": dump.name, "revision": _revision(url)},
                             "files": {"count": files, "bytes": file_bytes}}
                 _add_bytes(tar, MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
@@ -115,6 +116,14 @@ def backup(url: str, out: str | Path, storage: Storage | None = None) -> BackupR
     return BackupReport(out.stat().st_size, files, file_bytes)
 
 
+def _open_archive(archive: Path) -> tarfile.TarFile:
+    """The backup opened for reading, or DomainError for a file that is none."""
+    try:
+        return tarfile.open(archive, "r:gz")
+    except (tarfile.TarError, OSError):
+        raise DomainError(f"{archive} 不是本平台的备份文件（应为 python -m cme backup 生成的 .tar.gz）") from None
+
+
 def restore(url: str, archive: str | Path, *, force: bool = False, storage: Storage | None = None) -> RestoreReport:
     """Put the archive's database at `url` and its files into the storage; see the module docstring."""
     archive = Path(archive)
@@ -122,11 +131,7 @@ def restore(url: str, archive: str | Path, *, force: bool = False, storage: Stor
         raise DomainError(f"备份文件不存在：{archive}")
     parsed, backend = _backend(url)
     storage = storage or get_storage()
-    try:
-        tar = tarfile.open(archive, "r:gz")
-    except (tarfile.TarError, OSError):
-        raise DomainError(f"{archive} 不是本平台的备份文件（应为 python -m cme backup 生成的 .tar.gz）") from None
-    with tar, tempfile.TemporaryDirectory(prefix=".cme-restore-") as work:
+    with _open_archive(archive) as tar, tempfile.TemporaryDirectory(prefix=".cme-restore-") as work:
         manifest = _manifest(tar)
         if manifest["database"]["backend"] != backend:
             raise DomainError(f"备份中是 {manifest['database']['backend']} 数据库，目标是 {backend}：请用同类数据库恢复")
@@ -160,7 +165,7 @@ def restore(url: str, archive: str | Path, *, force: bool = False, storage: Stor
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
-    info.size, info.mode, info.mtime = len(data), 0o600, int(datetime.now(timezone.utc).timestamp())
+    info.size, info.mode, info.mtime = len(data), 0o600, int(datetime.now(UTC).timestamp())
     tar.addfile(info, io.BytesIO(data))
 
 

@@ -53,7 +53,10 @@ class PageFigures:
 
     def row(self) -> dict:
         t = sorted(self.times)
-        pct = (lambda q: t[min(len(t) - 1, int(q * len(t)))] if t else None)
+
+        def pct(q: float) -> float | None:
+            return t[min(len(t) - 1, int(q * len(t)))] if t else None
+
         return dict(label=self.label, views=self.views, errors=self.errors,
                     cpu_ms_per_view=1000 * self.cpu_s / self.views if self.views else None,
                     p50_s=statistics.median(t) if t else None, p95_s=pct(0.95),
@@ -134,7 +137,10 @@ async def _login_all(replicas, figures, sessions, prefix: str = "") -> None:
     persons = [s for s in sessions if s.role == Role.PERSON]
     units = [s for s in sessions if s.role == Role.UNIT]
     await _round(replicas, figures, prefix + "登录页（新会话）", cb.open_login, sessions)
-    login = (lambda s, base: cb.submit_login(s, base, DEMO_PASSWORD))
+
+    def login(s, base):
+        return cb.submit_login(s, base, DEMO_PASSWORD)
+
     await _round(replicas, figures, prefix + "登录（个人，至首页）", login, persons)
     await _round(replicas, figures, prefix + "登录（单位，至首页）", login, units)
 
@@ -187,7 +193,8 @@ async def _drive(replicas: Replicas, report: Report, soak_minutes: float) -> Non
 async def _soak(replicas: Replicas, sessions, minutes: float) -> dict:
     """Walk the mix again and again for `minutes`; RSS after each pass (the first tenth is warm-up)."""
     start = time.monotonic()
-    samples, figures = [], {}
+    samples: list[tuple[int, float]] = []
+    figures: dict[str, PageFigures] = {}
     errors_before = sum(s.errors for s in sessions)
     cpu_before = replicas.cpu()
     while time.monotonic() - start < minutes * 60:

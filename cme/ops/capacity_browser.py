@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from cme.clock import today
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -24,9 +28,14 @@ class Session:
 
     username: str
     role: str  # person | unit
-    page: object = None
+    tab: Page | None = None  # open from open_sessions to close_sessions
     errors: int = 0
     problems: list[str] = field(default_factory=list)  # what went wrong, first line each
+
+    @property
+    def page(self) -> Page:
+        assert self.tab is not None, f"{self.username}: open_sessions opens the tab first"
+        return self.tab
 
 
 async def _idle(page) -> None:
@@ -127,15 +136,15 @@ async def timed(step: Step, s: Session, base: str) -> float | None:
 async def open_sessions(browser, sessions: list[Session]) -> None:
     for s in sessions:
         context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-        s.page = await context.new_page()
-        s.page.set_default_timeout(TIMEOUT_MS)
+        s.tab = await context.new_page()
+        s.tab.set_default_timeout(TIMEOUT_MS)
 
 
 async def close_sessions(sessions: list[Session]) -> None:
     for s in sessions:
-        if s.page is not None:
-            await s.page.context.close()
-            s.page = None
+        if s.tab is not None:
+            await s.tab.context.close()
+            s.tab = None
 
 
 async def all_at_once(step: Step, sessions: list[Session], base: str) -> list[float | None]:
@@ -147,7 +156,7 @@ async def one_widget_clicks(page, base: str, clicks: int) -> list[float | None]:
     await page.goto(base)
     await page.get_by_role("button", name="第 1 次").wait_for(timeout=TIMEOUT_MS)
     await _idle(page)
-    times = []
+    times: list[float | None] = []
     for n in range(2, clicks + 2):
         start = time.perf_counter()
         await page.get_by_role("button").filter(has_text="第").click()

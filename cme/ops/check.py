@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cme.credits.summaries import TOTAL_FIELDS, as_totals, refresh_summaries, totals_columns
+from cme.domain.enums import AuditAction
 from cme.domain.profile_fields import PHOTO
 from cme.models import AuditLog, CreditRecord, CreditReview, CreditSummary, Profile, ProfileChangeRequest
 from cme.storage import get_storage
-from cme.domain.enums import AuditAction
 
 
 @dataclass
@@ -56,8 +56,9 @@ def _drifted_summaries(session: Session) -> list[tuple[int, int]]:
 
 
 def _referenced_files(session: Session) -> set[str]:
-    keys = set(session.scalars(select(CreditRecord.proof_key).where(CreditRecord.proof_key.is_not(None))))
-    keys |= set(session.scalars(select(Profile.photo_key).where(Profile.photo_key.is_not(None))))
+    keys: set[str] = set()
+    for column in (CreditRecord.proof_key, Profile.photo_key):
+        keys.update(k for k in session.scalars(select(column).where(column.is_not(None))) if k is not None)
     for before, after in session.execute(select(ProfileChangeRequest.before, ProfileChangeRequest.after)):
         for snapshot in (before, after):
             key = ((snapshot or {}).get("basic") or {}).get(PHOTO)

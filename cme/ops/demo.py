@@ -14,18 +14,29 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cme.accounts.users import create_admin, create_person
 from cme.clock import today, utcnow
 from cme.config import DATA_DIR
+from cme.core import reference
+from cme.credits.summaries import refresh_summary
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
 from cme.domain.enums import CreditReviewAction, ReviewStatus, Role
 from cme.domain.identity import check_digit
 from cme.domain.passwords import hash_password
 from cme.domain.standards import pick_standard
-from cme.models import (CreditRecord, CreditReview, CreditStandard, Department, Institution, Notice, PersonalStandard, Profile,
-                        Project, Region, User)
-from cme.core import reference
-from cme.credits.summaries import refresh_summary
-from cme.accounts.users import create_admin, create_person
+from cme.models import (
+    CreditRecord,
+    CreditReview,
+    CreditStandard,
+    Department,
+    Institution,
+    Notice,
+    PersonalStandard,
+    Profile,
+    Project,
+    Region,
+    User,
+)
 
 DEMO_PASSWORD = "cme2026demo"
 PROVINCE_ADMIN = "province_admin"
@@ -121,7 +132,8 @@ def _seed_credits(session: Session, rng: random.Random, user: User, inst: Instit
             ctype = rng.choices([NATIONAL_I, PROVINCIAL_I, CLASS_II], weights=[1, 3, 4])[0]
             start = date(year, rng.randint(1, 11 if year < this_year else max(1, today().month - 1)), rng.randint(1, 25))
             end = min(start + timedelta(days=rng.randint(0, 3)), today())
-            status = ReviewStatus.APPROVED if year < this_year - 1 else rng.choices([ReviewStatus.APPROVED, ReviewStatus.PENDING, ReviewStatus.REJECTED], [6, 3, 1])[0]
+            status = ReviewStatus.APPROVED if year < this_year - 1 else rng.choices(
+                [ReviewStatus.APPROVED, ReviewStatus.PENDING, ReviewStatus.REJECTED], [6, 3, 1])[0]
             parent = rng.choice(list(subjects))
             rec = CreditRecord(
                 user_id=user.id, project_code=f"{year % 100:02d}-{'01' if ctype != CLASS_II else '02'}-{rng.randint(10000000, 99999999)}",
@@ -140,8 +152,8 @@ def _seed_credits(session: Session, rng: random.Random, user: User, inst: Instit
             session.add(CreditReview(credit_id=rec.id, actor_id=user.id, action=CreditReviewAction.SUBMIT))
             if status != ReviewStatus.PENDING:
                 rec.reviewed_at, rec.reviewed_by = utcnow(), reviewer_id
-                session.add(CreditReview(credit_id=rec.id, actor_id=reviewer_id, action=CreditReviewAction.APPROVE if status == ReviewStatus.APPROVED else CreditReviewAction.REJECT,
-                                         reason=rec.reject_reason))
+                action = CreditReviewAction.APPROVE if status == ReviewStatus.APPROVED else CreditReviewAction.REJECT
+                session.add(CreditReview(credit_id=rec.id, actor_id=reviewer_id, action=action, reason=rec.reject_reason))
         if diligent:
             _top_up(session, user, inst, standard, year, this_year, reviewer_id)
         refresh_summary(session, user.id, year)
@@ -175,7 +187,8 @@ def _seed_notices(session: Session, institutions: list[Institution]) -> None:
     year = today().year
     session.add(Notice(title=f"关于做好{year}年度继续医学教育学分审核工作的通知", body="请各单位于12月20日前完成本年度学分审核。",
                        sender_id=admin.id, level="省级", theme="学分审核", start_date=date(year, 11, 1), end_date=date(year, 12, 20)))
-    session.add(Notice(title="四川省继续医学教育平台系统更新说明", body="系统更新前使用过继教平台的个人用户，请直接使用原用户名和密码登录。",
+    session.add(Notice(title="四川省继续医学教育平台系统更新说明",
+                       body="系统更新前使用过继教平台的个人用户，请直接使用原用户名和密码登录。",
                        sender_id=admin.id, level="省级", theme="系统通知", start_date=date(year, 1, 1), end_date=date(year, 12, 31)))
 
 
@@ -204,6 +217,6 @@ def demo_accounts(session: Session) -> list[DemoAccount]:
         .outerjoin(Institution, Institution.id == User.institution_id)
         .where((User.username.like("admin_%")) | (User.username == PROVINCE_ADMIN) | User.username.in_(["demo001", "demo002", "demo050"]))
     )
-    order = {Role.PERSON: 0, Role.UNIT: 1, Role.PROVINCE: 2}
+    order: dict[str, int] = {Role.PERSON: 0, Role.UNIT: 1, Role.PROVINCE: 2}
     rows = sorted(session.execute(q), key=lambda r: (order[r[1]], r[0]))
     return [DemoAccount(u, r, n, i or "四川省") for u, r, n, i in rows]

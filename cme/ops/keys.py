@@ -18,16 +18,16 @@ hash stop matching and go with `purge`.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import Text, cast, inspect, or_, select, text, update
+from sqlalchemy import Row, Text, cast, inspect, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from cme import crypto
 from cme.clock import utcnow
-from cme.db import get_engine, session_scope
+from cme.db import get_engine, rows_changed, session_scope
 from cme.errors import DomainError, ValidationError
 from cme.models import AppSetting, LoginSession, Profile, ProfileChangeRequest, SmsCode, SmsOutbox, User
 from cme.ops.migrate import SETUP_LOCK
@@ -93,7 +93,7 @@ class RotationReport:
                 f"结束登录会话 {self.sessions_ended} 个")
 
 
-def _batches(session: Session, query) -> Iterator[list]:
+def _batches(session: Session, query) -> Iterator[Sequence[Row]]:
     """Rows of `query` (first column the id) in id order, BATCH at a time (keyset: constant memory)."""
     last = 0
     while rows := session.execute(query.where(query.selected_columns[0] > last)
@@ -158,7 +158,7 @@ def _rotate_documents(session: Session, ring: crypto.Keyring) -> int:
             changes = []
             for pk, *docs in rows:
                 change = {key.key: pk}
-                for column, doc in zip(columns, docs):
+                for column, doc in zip(columns, docs, strict=True):
                     change[column], n = _rotate_protected(doc, ring, f"{model.__tablename__}（{pk}）的{column}")
                     count += n
                 changes.append(change)
@@ -181,10 +181,10 @@ def _end_what_cannot_be_rehashed(session: Session, phone_hashes: dict[str, str])
         select(SmsCode.id, SmsCode.phone_hash)) if h in phone_hashes]  # keeps today's count per number
     if known:
         session.execute(update(SmsCode), known)
-    voided = session.execute(update(SmsCode).where(SmsCode.expires_at > now).values(expires_at=now)
-                             .execution_options(synchronize_session=False)).rowcount
-    ended = session.execute(update(LoginSession).where(LoginSession.revoked_at.is_(None)).values(revoked_at=now)
-                            .execution_options(synchronize_session=False)).rowcount
+    voided = rows_changed(session, update(SmsCode).where(SmsCode.expires_at > now).values(expires_at=now)
+                          .execution_options(synchronize_session=False))
+    ended = rows_changed(session, update(LoginSession).where(LoginSession.revoked_at.is_(None)).values(revoked_at=now)
+                         .execution_options(synchronize_session=False))
     return voided, ended
 
 

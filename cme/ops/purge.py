@@ -27,6 +27,7 @@ from cme.accounts.registration import THROTTLE_WINDOW as STATUS_WINDOW
 from cme.certificates.service import VERIFY_WINDOW
 from cme.clock import utcnow
 from cme.config import get_settings
+from cme.db import rows_changed
 from cme.domain.enums import OutboxStatus
 from cme.models import LoginAttempt, LoginSession, QueryThrottle, SmsCode, SmsOutbox
 
@@ -56,12 +57,12 @@ def purge_expired(session: Session, now: datetime | None = None) -> PurgeReport:
     ended = or_(LoginSession.revoked_at.is_not(None), LoginSession.expires_at <= now,
                 LoginSession.last_seen_at < now - idle)
     counts = [
-        session.execute(delete(LoginSession).where(ended)).rowcount,
-        session.execute(delete(SmsCode).where(SmsCode.expires_at <= now, SmsCode.created_at < now - SMS_KEEP)).rowcount,
-        session.execute(delete(QueryThrottle).where(QueryThrottle.at < now - THROTTLE_KEEP)).rowcount,
-        session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - LOGIN_LOG_KEEP)).rowcount,
-        session.execute(delete(SmsOutbox).where(or_(
+        rows_changed(session, delete(LoginSession).where(ended)),
+        rows_changed(session, delete(SmsCode).where(SmsCode.expires_at <= now, SmsCode.created_at < now - SMS_KEEP)),
+        rows_changed(session, delete(QueryThrottle).where(QueryThrottle.at < now - THROTTLE_KEEP)),
+        rows_changed(session, delete(LoginAttempt).where(LoginAttempt.at < now - LOGIN_LOG_KEEP)),
+        rows_changed(session, delete(SmsOutbox).where(or_(
             (SmsOutbox.status != OutboxStatus.PENDING) & (SmsOutbox.done_at < now - SMS_KEEP),
-            SmsOutbox.expires_at < now - SMS_KEEP))).rowcount,
+            SmsOutbox.expires_at < now - SMS_KEEP))),
     ]
     return PurgeReport(*counts)

@@ -3,13 +3,13 @@ under the set-up lock of cme.ops.migrate, so replicas starting together do it on
 CME_SECRET_KEY that is not the database's stops set-up before anything is written with it."""
 from __future__ import annotations
 
+from cme.accounts.legacy import wrap_unsalted_hashes
 from cme.config import get_settings
+from cme.core import verdicts
 from cme.core.reference import load_reference_data
 from cme.ops.demo import seed_demo
 from cme.ops.keys import verify_key
 from cme.ops.migrate import prepared_database
-from cme.core import verdicts
-from cme.accounts.legacy import wrap_unsalted_hashes
 
 
 def init_db() -> dict[str, int]:

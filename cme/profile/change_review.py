@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from cme.db import get_or_raise
 from cme.clock import fmt_local, utcnow
 from cme.core import audit
 from cme.core.actors import Actor, get_user_in_scope
+from cme.core.policy import use_case
 from cme.core.transitions import decide, reject_reason
+from cme.db import get_or_raise
 from cme.domain import profile_fields as pf
 from cme.domain.enums import AuditAction, ReviewStatus
 from cme.errors import NotPermitted
 from cme.models import Profile, ProfileChangeRequest, ProfileEntry, User
-from cme.core.policy import use_case
 
 
 @dataclass(frozen=True)

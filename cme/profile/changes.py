@@ -10,19 +10,20 @@ Rules:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cme.db import get_or_raise
 from cme import crypto
 from cme.clock import fmt_local, today, utcnow
 from cme.core import audit, reference
 from cme.core.actors import Actor, get_user_in_scope
+from cme.core.policy import use_case
+from cme.db import get_or_raise
 from cme.domain import profile_fields as pf
 from cme.domain.enums import AuditAction, ReviewStatus
 from cme.errors import NotFound, RecordLocked, ValidationError
 from cme.models import Institution, Profile, ProfileChangeRequest, ProfileEntry, User
-from cme.core.policy import use_case
 from cme.reports.glyphs import check_printable
 from cme.uploads import CheckedFile, check_upload
 
@@ -35,8 +36,8 @@ PHOTO_MAX_SIDE = 800  # px: the résumé prints it at 25 × 35 mm
 
 def field_options(session: Session) -> dict[str, list[str]]:
     """Every select's options, keyed by the field's source (dictionary kind or special source)."""
-    sources = {f.source for f in pf.BASIC_FIELDS if f.kind == "select"}
-    sources |= {f.source for p in pf.ENTRY_PARTS.values() for f in p.fields if f.kind == "select"}
+    sources = {f.source for f in pf.BASIC_FIELDS if f.kind == "select" and f.source is not None}
+    sources |= {f.source for p in pf.ENTRY_PARTS.values() for f in p.fields if f.kind == "select" and f.source is not None}
     options: dict[str, list[str]] = {}
     for source in sources:
         if source == pf.TITLES:
@@ -84,7 +85,8 @@ def _pending(session: Session, user_id: int, *, lock: bool = False) -> ProfileCh
 def _protect(value: str) -> dict | str:
     if not value:
         return ""
-    return {"enc": crypto.encrypt(value), "hash": crypto.lookup_hash(value), "masked": crypto.mask_phone(value) if len(value) == 11 else value[:3] + "****" + value[-2:]}
+    masked = crypto.mask_phone(value) if len(value) == 11 else value[:3] + "****" + value[-2:]
+    return {"enc": crypto.encrypt(value), "hash": crypto.lookup_hash(value), "masked": masked}
 
 
 def _reveal(value) -> str:
@@ -97,6 +99,7 @@ def _reveal(value) -> str:
 def _save_working_copy(session: Session, actor: Actor, user: User, after: dict, action: AuditAction) -> int:
     """Create or update the one pending change request with `after`. Returns its id."""
     request = _pending(session, user.id, lock=True)
+    assert user.institution_id is not None  # only a person of an institution keeps a profile
     if request is None:
         request = ProfileChangeRequest(
             user_id=user.id, institution_id=user.institution_id, status=ReviewStatus.PENDING,

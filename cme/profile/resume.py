@@ -7,12 +7,12 @@ from sqlalchemy.orm import Session
 
 from cme.clock import fmt_local
 from cme.core.actors import Actor, get_user_in_scope
+from cme.core.policy import use_case
 from cme.domain import profile_fields as pf
 from cme.domain.enums import ReviewStatus
 from cme.models import Institution, Transfer
 from cme.profile.change_review import RESUME_SECTIONS, TRANSFER_HEADERS
 from cme.profile.changes import approved_snapshot
-from cme.core.policy import use_case
 
 
 @use_case

@@ -17,17 +17,17 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cme.db import get_or_raise
 from cme.clock import fmt_local, today, utcnow
-from cme.domain.enums import AuditAction, ReviewStatus
-from cme.domain.identity import check_text
-from cme.errors import FieldErrors, Duplicate, RecordLocked
-from cme.models import CreditSummary, Department, Institution, ProfileChangeRequest, Transfer, User
 from cme.core import audit
 from cme.core.actors import Actor
+from cme.core.policy import use_case
 from cme.core.transitions import decide, reject_reason
 from cme.credits.summaries import refresh_summary
-from cme.core.policy import use_case
+from cme.db import get_or_raise
+from cme.domain.enums import AuditAction, ReviewStatus
+from cme.domain.identity import check_text
+from cme.errors import Duplicate, FieldErrors, RecordLocked
+from cme.models import CreditSummary, Department, Institution, ProfileChangeRequest, Transfer, User
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class TransferRow:
 def request_transfer(session: Session, actor: Actor, to_institution_id: int | None, to_department_id: int | None = None,
                      note: str = "") -> int:
     """调动申请 by the person; decided by the receiving institution's admin."""
-    user = session.get(User, actor.id)
+    user = session.get_one(User, actor.id)
     errors = FieldErrors()
     target = session.get(Institution, to_institution_id) if to_institution_id else None
     if target is None or not target.active:
@@ -62,6 +62,7 @@ def request_transfer(session: Session, actor: Actor, to_institution_id: int | No
             errors["调入科室"] = "科室不属于所选机构"
     note = errors.check("调动说明", check_text, note, max_len=500, required=False, multiline=True)
     errors.raise_if_any()
+    assert target is not None  # named under 调入机构 otherwise
     if session.scalars(select(Transfer.id).where(Transfer.user_id == user.id, Transfer.status == ReviewStatus.PENDING)).first():
         raise Duplicate("已有待审核的调动申请，请等待调入机构审核")
     t = Transfer(user_id=user.id, from_institution_id=user.institution_id, to_institution_id=target.id,
@@ -124,7 +125,7 @@ def approve_transfer(session: Session, actor: Actor, transfer_id: int) -> None:
     """The receiving admin accepts: the person now belongs to the new institution (and department)."""
     t = _decidable(session, actor, transfer_id)
     decide(session, Transfer, t.id, status=ReviewStatus.APPROVED, decided_at=utcnow(), decided_by=actor.id)
-    user = session.get(User, t.user_id)
+    user = session.get_one(User, t.user_id)
     if user.institution_id != t.from_institution_id:
         raise RecordLocked("该人员所在机构已变化，请其重新申请")
     target = session.get(Institution, t.to_institution_id)

@@ -112,7 +112,7 @@ def _used(font) -> bool:
 _F = TypeVar("_F", bound=FPDF)
 
 
-def new_pdf(cls: type[_F] = FPDF) -> _F:  # type: ignore[assignment]
+def new_pdf(cls: type[_F] = FPDF) -> _F:  # type: ignore[assignment]  # mypy cannot tie a TypeVar's default to its bound
     """A4 portrait document (mm units) of class ``cls`` (default :class:`fpdf.FPDF`) with
     ``NotoSansSC`` (regular, and bold when shipped) registered and selected at 10.5 pt."""
     templates = _load_templates()

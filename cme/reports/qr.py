@@ -4,6 +4,7 @@ from __future__ import annotations
 from io import BytesIO
 
 import qrcode
+from qrcode.image.pil import PilImage
 
 
 def qr_png(data: str, *, box_size: int = 8) -> bytes:
@@ -12,5 +13,5 @@ def qr_png(data: str, *, box_size: int = 8) -> bytes:
     qr.add_data(data)
     qr.make(fit=True)
     buf = BytesIO()
-    qr.make_image(fill_color="black", back_color="white").save(buf, format="PNG")
+    qr.make_image(image_factory=PilImage, fill_color="black", back_color="white").save(buf, format="PNG")
     return buf.getvalue()

@@ -36,7 +36,7 @@ def _clean(value: object) -> tuple[object, bool]:
 def safe_cell(value: object) -> object:
     """A CSV cell a spreadsheet shows as written: a formula-like text gets a leading `'`."""
     text, risky = _clean(value)
-    return "'" + text if risky else text
+    return "'" + str(text) if risky else text
 
 
 def csv_bytes(table: Sequence[Sequence]) -> bytes:
@@ -62,7 +62,7 @@ def _append(ws, line: Sequence) -> None:
 def xlsx_workbook(table: Sequence[Sequence], *, title: str, widths: Sequence[int] = ()) -> Workbook:
     """A workbook whose first sheet holds `table` (header row frozen); callers may add sheets."""
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]
     ws.title = title
     for line in table:
         _append(ws, line)

@@ -16,20 +16,18 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cme.db import get_or_raise
 from cme import clock
+from cme.core import audit, reference
+from cme.core.actors import Actor, get_user_in_scope
+from cme.core.policy import use_case
+from cme.core.verdicts import judge_person
+from cme.db import get_or_raise
+from cme.domain.enums import AuditAction
 from cme.domain.identity import age_on
 from cme.domain.inputs import FIRST_YEAR, parse_year
 from cme.domain.standards import REGION_LEVELS, Standard, StandardFigures, is_below, pick_standard
 from cme.errors import Duplicate, ValidationError
 from cme.models import CreditStandard, Department, Institution, PersonalStandard, Profile, User
-from cme.core import audit
-from cme.core import reference
-
-from cme.core.policy import use_case
-from cme.core.actors import Actor, get_user_in_scope
-from cme.core.verdicts import judge_person
-from cme.domain.enums import AuditAction
 
 DUPLICATE_YEAR = "该年度已设置学分标准"
 
@@ -45,11 +43,13 @@ class StandardPreview(StandardFigures):
 
 
 def _row_for(session: Session, code: str, year: int) -> CreditStandard:
-    return session.scalars(
+    row = session.scalars(
         select(CreditStandard)
         .where(CreditStandard.code == code, CreditStandard.effective_year <= year)
         .order_by(CreditStandard.effective_year.desc())
     ).first()
+    assert row is not None, f"standard {code} picked for {year} has a version in force"
+    return row
 
 
 def _preview(row: CreditStandard) -> StandardPreview:
@@ -77,6 +77,7 @@ def preview_standard(session: Session, year: int | None, region_level: str | Non
         errors["技术职称"] = "不在可选范围内"
     if errors:
         raise ValidationError(errors)
+    assert year is not None and region_level is not None and title is not None  # each was named in errors otherwise
     try:
         std = pick_standard(reference.standards_for_year(session, int(year)), region_level, titles[title])
     except LookupError:
@@ -97,6 +98,7 @@ def add_personal_standard(session: Session, actor: Actor, year: int | None, regi
                           title: str | None) -> int:
     """新增: one per person and year, at the institution's region level or above."""
     preview = preview_standard(session, year, region_level, title)
+    assert year is not None and region_level is not None and title is not None  # preview_standard refused them
     exists = session.scalars(
         select(PersonalStandard.id).where(PersonalStandard.user_id == actor.id, PersonalStandard.year == int(year))
     ).first()

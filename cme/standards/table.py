@@ -19,17 +19,17 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cme.db import get_or_raise
 from cme import clock
-from cme.domain.identity import check_text, normalize
-from cme.domain.inputs import FIRST_YEAR, fold_digits, is_ascii_digits, parse_amount, parse_year
-from cme.domain.standards import REGION_LEVELS, STANDARD_LEVELS, Standard
-from cme.errors import FieldErrors, Duplicate, RecordLocked
-from cme.models import CreditStandard, PersonalStandard
 from cme.core import audit, reference
 from cme.core.actors import Actor
 from cme.core.policy import use_case
+from cme.db import get_or_raise
 from cme.domain.enums import AuditAction
+from cme.domain.identity import check_text, normalize
+from cme.domain.inputs import FIRST_YEAR, fold_digits, is_ascii_digits, parse_amount, parse_year
+from cme.domain.standards import REGION_LEVELS, STANDARD_LEVELS, Standard
+from cme.errors import Duplicate, FieldErrors, RecordLocked
+from cme.models import CreditStandard, PersonalStandard
 
 ALL_LEVELS = "全部"
 MAX_AMOUNT = Decimal("1000")

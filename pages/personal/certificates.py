@@ -3,12 +3,12 @@
 import pandas as pd
 import streamlit as st
 
+from cme.certificates import registry
+from cme.certificates import service as certificates
+from cme.certificates.pdf import HEADERS, KIND_TITLES, PLATFORM_LINE, TITLE, fmt_credits, fmt_date_cn, intro_sentence, year_sentence
 from cme.clock import today
 from cme.db import session_scope
 from cme.domain.enums import Role
-from cme.certificates.pdf import HEADERS, KIND_TITLES, PLATFORM_LINE, TITLE, fmt_credits, fmt_date_cn, intro_sentence, year_sentence
-from cme.certificates import registry
-from cme.certificates import service as certificates
 from ui.forms import attempt, choose, literal
 from ui.session import require_actor
 
@@ -49,7 +49,7 @@ def download(issued, key: str) -> None:
 
 def request_section() -> None:
     cols = st.columns(3)
-    for col, (kind, label) in zip(cols, KIND_TITLES.items()):
+    for col, (kind, label) in zip(cols, KIND_TITLES.items(), strict=True):
         chosen = S.get("cert_kind") == kind
         if col.button(label, key=f"cert_kind_{kind}", type="primary" if chosen else "secondary", width="stretch"):
             S["cert_kind"] = kind

@@ -1,9 +1,9 @@
 """修改密码: 用户名, 原密码, 新密码, 重复密码 → 密码修改成功."""
 import streamlit as st
 
+from cme.accounts import auth
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.accounts import auth
 from ui.forms import show_error
 from ui.session import current_token, require_actor
 

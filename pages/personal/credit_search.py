@@ -3,15 +3,16 @@ import pandas as pd
 import streamlit as st
 
 from cme import clock
+from cme.core import reference
+from cme.credits import entry, search
+from cme.credits.search import CreditFilter
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES, format_credit
 from cme.domain.enums import Role
 from cme.labels import REVIEW_STATUS
-from cme.credits import entry, search
-from cme.core import reference
-from cme.credits.search import CreditFilter
 from ui.credit_view import show_credit_detail
 from ui.session import audit_export, require_actor
+from ui.tables import show_table
 
 me = require_actor(Role.PERSON)
 st.header("学分综合查询")
@@ -48,7 +49,7 @@ st.caption(f"共 {sums.rows} 条；其中审核通过 {sums.approved} 条，"
 table = pd.DataFrame([[r.project_code, r.project_name, format_credit(r.credits), r.credit_type, r.year,
                        f"{r.date_from} 至 {r.date_to}", r.form, r.subject, r.status_label] for r in rows],
                      columns=["项目编号", "项目名称", "学分", "学分类型", "举办年度", "获取时间", "学分获取形式", "学科分类", "状态"])
-st.dataframe(table, hide_index=True, width="stretch", key="cs_table")
+show_table(table, key="cs_table", cards=["项目名称", "状态", "学分", "学分类型", "举办年度", "获取时间", "项目编号"])
 e1, e2, _ = st.columns([1, 1, 6])
 stamp = clock.today().strftime("%Y%m%d")
 # the files are built when the button is clicked, not on every view of the page

@@ -5,17 +5,19 @@ import pandas as pd
 import streamlit as st
 
 from cme import clock
+from cme.core import reference
+from cme.credits import details, entry, search
+from cme.credits.entry import CreditInput
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES, format_credit
 from cme.domain.enums import ReviewStatus, Role
 from cme.domain.inputs import FIRST_YEAR  # the service enforces it; the widgets only offer the same range
-from cme.credits import details, entry, search
-from cme.core import reference
-from cme.credits.entry import CreditInput
-from cme.storage import Upload
+from cme.storage import MAX_PROOF_BYTES, Upload
 from ui.credit_view import show_credit_detail
 from ui.forms import act, literal, show_flash
+from ui.page_style import file_uploader
 from ui.session import require_actor
+from ui.tables import show_table
 
 me = require_actor(Role.PERSON)
 st.header("个人学分登记审核")
@@ -78,8 +80,8 @@ def credit_form(editing_id: int | None) -> None:
         c1.text_input("获取学分 *", key="cf_credits", placeholder="大于0，最多一位小数")
         c2.selectbox("学分类型 *", list(CREDIT_TYPES), index=None, placeholder="请选择", key="cf_credit_type")
         c1, c2 = st.columns(2)
-        c1.date_input("获取时间 *", value=None, min_value=date(FIRST_YEAR, 1, 1), max_value=today, key="cf_date_from")
-        c2.date_input("至 *", value=None, min_value=date(FIRST_YEAR, 1, 1), max_value=today, key="cf_date_to")
+        c1.date_input("获取时间 *", value=None, min_value=date(FIRST_YEAR, 1, 1), max_value=today, key="cf_date_from", format="YYYY-MM-DD")
+        c2.date_input("至 *", value=None, min_value=date(FIRST_YEAR, 1, 1), max_value=today, key="cf_date_to", format="YYYY-MM-DD")
         c1, c2 = st.columns(2)
         c1.selectbox("学分获取形式 *", forms, index=None, placeholder="请选择", key="cf_form")
         c2.selectbox("举办年度 *", list(range(today.year, FIRST_YEAR - 1, -1)), index=None, placeholder="请选择", key="cf_year")
@@ -93,8 +95,8 @@ def credit_form(editing_id: int | None) -> None:
         c2.selectbox("二级学科 *", children, index=None, placeholder="二级学科", key="cf_subject_child")
         st.text_area("备注说明", max_chars=500, key="cf_remark")
         nonce = st.session_state.get("cf_upload_nonce", 0)
-        upload = st.file_uploader("上传图片（JPEG、PNG或PDF，不超过5MB）", type=["jpg", "jpeg", "png", "pdf"],
-                                  key=f"cf_upload_{nonce}")
+        upload = file_uploader(f"上传图片（JPEG、PNG或PDF，不超过{MAX_PROOF_BYTES // 2**20}MB）", types=["jpg", "jpeg", "png", "pdf"],
+                               key=f"cf_upload_{nonce}", max_bytes=MAX_PROOF_BYTES)
         remove = False
         if detail and detail.has_proof:
             st.caption(f"已上传：{literal(detail.proof_name or '证明材料')}（重新上传将替换）")
@@ -174,11 +176,11 @@ elif isinstance(mode, tuple) and mode[0] == "edit":
 elif isinstance(mode, tuple) and mode[0] == "view":
     show_detail(mode[1])
 
-st.dataframe(
+show_table(
     pd.DataFrame([[r.project_code, r.project_name, format_credit(r.credits), r.credit_type, r.status_label, r.year,
                    f"{r.date_from} 至 {r.date_to}", r.form, r.organizer, r.reject_reason] for r in rows],
-                 columns=["项目编号", "项目名称", "学分", "学分类型", "状态", "举办年度", "获取时间", "学分获取形式", "主办单位", "审核意见"]),
-    hide_index=True, width="stretch",
+                 columns=["项目编号", "项目名称", "学分", "学分类型", "状态", "举办年度", "获取时间", "学分获取形式", "主办单位",
+                          "审核意见"]),
+    key="cl_table", cards=["项目名称", "状态", "审核意见", "学分", "学分类型", "举办年度", "获取时间", "项目编号"],
+    empty="暂无学分记录，点击【新增】登记学分",
 )
-if not rows:
-    st.info("暂无学分记录，点击【新增】登记学分")

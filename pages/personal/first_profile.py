@@ -4,12 +4,12 @@ from datetime import date
 import streamlit as st
 
 from cme.clock import today
+from cme.core.actors import account_state
 from cme.db import session_scope
 from cme.domain import profile_fields as pf
 from cme.domain.enums import Role
 from cme.errors import DomainError
 from cme.profile import changes
-from cme.core.actors import account_state
 from ui.forms import show_error
 from ui.session import require_actor
 

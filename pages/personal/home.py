@@ -4,14 +4,16 @@ Each part is one function below, drawn in the order at the bottom."""
 import pandas as pd
 import streamlit as st
 
-from cme.db import session_scope
-from cme.domain.compliance import STATUS_MET, STATUS_UNSET, format_credit
 from cme.administration import notices
 from cme.credits import attention, charts, progress
+from cme.db import session_scope
+from cme.domain.compliance import STATUS_MET, STATUS_UNSET, format_credit
 from cme.domain.enums import Role
 from ui.credit_plan import show_credit_plan, show_reminders
 from ui.forms import literal
+from ui.notice_list import show_notices
 from ui.session import require_actor
+from ui.tables import show_chart, show_table
 
 me = require_actor(Role.PERSON)
 with session_scope() as s:
@@ -74,10 +76,8 @@ def this_year_section() -> None:
 
 def charts_section() -> None:
     """The yearly bars, and the national cycle wherever a standard asks for national credits."""
-    if home.has_data:
-        st.plotly_chart(charts.yearly_bars(home), width="stretch", key="home_bars")
-    else:
-        st.info("暂无数据：尚未设置学分标准，也没有学分记录", icon=":material/bar_chart:")
+    show_chart(charts.yearly_bars(home) if home.has_data else None, key="home_bars",
+               empty="暂无数据：尚未设置学分标准，也没有学分记录")
     cycle_year = progress.national_cycle_year(history)
     cycle = charts.cycle_progress(home, cycle_year.verdict) if cycle_year else None
     if cycle is not None:
@@ -89,21 +89,16 @@ def history_section() -> None:
     if not history:
         st.info("暂无数据：设置个人学分标准后，这里列出每个年度的达标情况")
         return
-    st.dataframe(pd.DataFrame([progress.history_row(p) for p in history], columns=progress.HISTORY_COLUMNS),
-                 hide_index=True, width="stretch", key="home_history",
-                 column_config={"年度": st.column_config.NumberColumn(format="%d", width="small"),
-                                "结论": st.column_config.TextColumn(width="small"),
-                                "还差": st.column_config.TextColumn(width="large")})
+    show_table(pd.DataFrame([progress.history_row(p) for p in history], columns=progress.HISTORY_COLUMNS),
+               key="home_history", cards=progress.HISTORY_COLUMNS,
+               column_config={"年度": st.column_config.NumberColumn(format="%d", width="small"),
+                              "结论": st.column_config.TextColumn(width="small"),
+                              "还差": st.column_config.TextColumn(width="large")})
 
 
 def notices_section() -> None:
     st.subheader("通知公告")
-    if not notice_rows:
-        st.info("暂无数据")
-        return
-    columns = ["通知标题", "发送者", "发布时间", "通知级别", "活动主题", "举办开始日期", "举办结束日期", "状态"]
-    st.dataframe(pd.DataFrame([n.table_row() for n in notice_rows], columns=columns), hide_index=True,
-                 width="stretch", key="home_notices")
+    show_notices(notice_rows, key="home_notices")
     for n in notice_rows:
         if n.body:
             with st.expander(literal(n.title)):

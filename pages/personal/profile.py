@@ -11,6 +11,7 @@ from cme.domain.enums import Role
 from cme.errors import DomainError
 from cme.profile import change_review, changes, resume
 from ui.forms import act, flash_and_rerun, literal, show_error, show_flash
+from ui.page_style import file_uploader
 from ui.profile_view import show_diff, show_resume, status_label
 from ui.session import require_actor
 
@@ -69,7 +70,8 @@ def basic_tab() -> None:
         photo = changes.load_photo(s, me)
     if photo:
         st.image(photo, width=120, caption="当前照片" + ("（待审核）" if state.pending_id else ""))
-    upload = st.file_uploader("上传照片（JPEG或PNG，不超过2MB）", type=["jpg", "jpeg", "png"], key="profile_photo")
+    upload = file_uploader(f"上传照片（JPEG或PNG，不超过{changes.MAX_PHOTO_BYTES // 2**20}MB）", types=["jpg", "jpeg", "png"],
+                           key="profile_photo", max_bytes=changes.MAX_PHOTO_BYTES)
     if st.button("上传文件", key="profile_photo_upload", disabled=upload is None):
         act(changes.WAIT_MESSAGE, lambda s: changes.upload_photo(s, me, upload.getvalue()))
 
@@ -120,7 +122,7 @@ if view == "修改":
     tabs = st.tabs(list(pf.TABS))
     with tabs[0]:
         basic_tab()
-    for tab, part in zip(tabs[1:], pf.PARTS):
+    for tab, part in zip(tabs[1:], pf.PARTS, strict=True):
         with tab:
             part_tab(part)
 

@@ -20,7 +20,8 @@ with session_scope() as s:
 st.subheader("个人学分标准")
 st.dataframe(pd.DataFrame([[r.year, r.id_number_masked, r.name, r.sex, r.age, r.major, r.title, r.department, r.code,
                             r.national_i, r.provincial_i, r.class_ii] for r in rows],
-                          columns=["年度", "身份证号", "姓名", "性别", "年龄", "专业", "职称", "所属部门", "学分执行标准", "国I", "省I", "II类"]),
+                          columns=["年度", "身份证号", "姓名", "性别", "年龄", "专业", "职称", "所属部门", "学分执行标准", "国I", "省I",
+                                   "II类"]),
              hide_index=True, width="stretch")
 st.subheader("学分标准列表")
 st.caption(f"{year if year != '全部年度' else clock.today().year}年度执行的学分标准")

@@ -2,12 +2,12 @@
 import pandas as pd
 import streamlit as st
 
+from cme.core import reference
 from cme.db import session_scope
 from cme.domain.compliance import format_credit
 from cme.domain.enums import Role
 from cme.domain.standards import levels_at_or_above
 from cme.errors import DomainError
-from cme.core import reference
 from cme.standards import personal as standards
 from ui.forms import act, choose, show_error, show_flash
 from ui.session import require_actor
@@ -58,7 +58,8 @@ if not mine:
     st.stop()
 st.dataframe(pd.DataFrame([[r.year, r.region_level, r.title, r.code, r.name, format_credit(r.national_i_per_cycle),
                             format_credit(r.provincial_i_per_year), format_credit(r.class_ii_per_year)] for r in mine],
-                          columns=["年度", "机构所属区域等级", "技术职称", "执行标准", "学分标准", "国I(分/周期)", "省I(分/年)", "II类(分/年)"]),
+                          columns=["年度", "机构所属区域等级", "技术职称", "执行标准", "学分标准", "国I(分/周期)", "省I(分/年)",
+                                   "II类(分/年)"]),
              hide_index=True, width="stretch")
 labels = [f"{r.year}年度 · {r.code} · {r.title}" for r in mine]
 picked = st.selectbox("选择一个学分标准", labels, index=None, placeholder="请选择", key="std_pick")

@@ -2,11 +2,11 @@
 import pandas as pd
 import streamlit as st
 
-from cme.db import session_scope
 from cme.core import reference
+from cme.core.actors import account_state
+from cme.db import session_scope
 from cme.domain.enums import ReviewStatus, Role
 from cme.profile import transfers
-from cme.core.actors import account_state
 from ui.forms import act, literal, show_flash
 from ui.profile_view import status_label
 from ui.session import require_actor

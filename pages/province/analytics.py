@@ -3,11 +3,11 @@ import pandas as pd
 import streamlit as st
 
 from cme import clock
+from cme.analytics import charts as analytics_charts
+from cme.analytics import service as analytics
 from cme.db import session_scope
 from cme.domain.enums import Role
 from cme.errors import DomainError
-from cme.analytics import charts as analytics_charts
-from cme.analytics import service as analytics
 from ui.forms import literal, show_error
 from ui.rate_metrics import show_rate_metrics
 from ui.session import require_actor

@@ -3,8 +3,8 @@ the public 证书验证 page then shows 已作废 and the reason."""
 import pandas as pd
 import streamlit as st
 
-from cme.domain.enums import Role
 from cme.certificates import registry
+from cme.domain.enums import Role
 from ui.forms import act, attempt, show_flash
 from ui.session import require_actor
 

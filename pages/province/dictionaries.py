@@ -2,11 +2,11 @@
 import pandas as pd
 import streamlit as st
 
+from cme.administration import dictionaries as da
+from cme.core.reference import TITLE_KIND
 from cme.db import session_scope
 from cme.domain.enums import Role
 from cme.domain.standards import TITLE_LEVELS, parse_title_label
-from cme.administration import dictionaries as da
-from cme.core.reference import TITLE_KIND
 from ui.forms import act, choose, show_flash
 from ui.session import require_actor
 
@@ -46,20 +46,19 @@ if kind.read_only:
     st.stop()
 
 add_tab, edit_tab = st.tabs(["新增", "修改/停用/排序"])
-with add_tab:
-    with st.form(f"dict_new_{kind.kind}_{parent_id}", clear_on_submit=True):
-        if kind.kind == TITLE_KIND:
-            c1, c2, c3 = st.columns(3)
-            series = c1.text_input("职称系列 *", max_chars=30, placeholder="如：技师系列")
-            title = c2.text_input("职称名称 *", max_chars=30, placeholder="如：副主任技师")
-            level = c3.selectbox("职称级别 *", TITLE_LEVELS, index=None, placeholder="请选择")
-            if st.form_submit_button("新增", type="primary"):
-                act(f"技术职称“{series.strip()} - {title.strip()}({level})”已新增",
-                    lambda s: da.add_title(s, me, series, title, level))
-        else:
-            name = st.text_input("名称 *", max_chars=da.MAX_LEN.get(kind.kind, da.DEFAULT_MAX_LEN))
-            if st.form_submit_button("新增", type="primary"):
-                act(f"“{name.strip()}”已新增", lambda s: da.add_item(s, me, kind.kind, name, parent_id))
+with add_tab, st.form(f"dict_new_{kind.kind}_{parent_id}", clear_on_submit=True):
+    if kind.kind == TITLE_KIND:
+        c1, c2, c3 = st.columns(3)
+        series = c1.text_input("职称系列 *", max_chars=30, placeholder="如：技师系列")
+        title = c2.text_input("职称名称 *", max_chars=30, placeholder="如：副主任技师")
+        level = c3.selectbox("职称级别 *", TITLE_LEVELS, index=None, placeholder="请选择")
+        if st.form_submit_button("新增", type="primary"):
+            act(f"技术职称“{series.strip()} - {title.strip()}({level})”已新增",
+                lambda s: da.add_title(s, me, series, title, level))
+    else:
+        name = st.text_input("名称 *", max_chars=da.MAX_LEN.get(kind.kind, da.DEFAULT_MAX_LEN))
+        if st.form_submit_button("新增", type="primary"):
+            act(f"“{name.strip()}”已新增", lambda s: da.add_item(s, me, kind.kind, name, parent_id))
 
 with edit_tab:
     by_id = {r.id: r for r in rows}

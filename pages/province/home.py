@@ -2,12 +2,14 @@
 import pandas as pd
 import streamlit as st
 
-from cme.db import session_scope
+from cme.administration import notices
 from cme.analytics import charts as analytics_charts
 from cme.analytics import service as analytics
-from cme.administration import notices
+from cme.db import session_scope
 from cme.domain.enums import Role
+from ui.notice_list import show_notices
 from ui.session import require_actor
+from ui.tables import show_table
 
 me = require_actor(Role.PROVINCE)
 with session_scope() as s:
@@ -26,13 +28,11 @@ m[4].metric("待审核", head.pending_reviews, help="注册、学分、档案、
 st.subheader(f"各市州{head.year}年度达标情况")
 if head.by_city:
     st.plotly_chart(analytics_charts.rate_bars(head.by_city, "各市州达标率"), width="stretch", key="ph_city_chart")
-    st.dataframe(pd.DataFrame([r.table_row("市州") for r in head.by_city] + [t.table_row("市州")]), hide_index=True,
-                 width="stretch", key="ph_city_table")
+    show_table(pd.DataFrame([r.table_row("市州") for r in head.by_city] + [t.table_row("市州")]), key="ph_city_table",
+               cards=["市州", "达标率", "人数", "达标", "未达标", "未设置"])
 else:
     st.info("暂无人员")
 st.page_link("pages/province/analytics.py", label="查看全省统计", icon=":material/monitoring:")
 
 st.subheader("通知公告")
-st.dataframe(pd.DataFrame([n.table_row() for n in notice_rows],
-                          columns=["通知标题", "发送者", "发布时间", "通知级别", "活动主题", "举办开始日期", "举办结束日期", "状态"]),
-             hide_index=True, width="stretch", key="ph_notices")
+show_notices(notice_rows, key="ph_notices")

@@ -4,12 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from cme.accounts import staff_accounts
+from cme.administration import departments, institutions
+from cme.core import reference
 from cme.db import session_scope
 from cme.domain.enums import Role
 from cme.domain.standards import REGION_LEVELS
-from cme.administration import departments
-from cme.administration import institutions
-from cme.core import reference
 from ui.forms import act, choose, literal, show_flash
 from ui.session import require_actor
 

@@ -5,14 +5,14 @@ import pandas as pd
 import streamlit as st
 
 from cme import clock
+from cme.core import reference
+from cme.credits import projects
+from cme.credits.entry import FORM_KIND
+from cme.credits.projects import ProjectInput
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES
 from cme.domain.enums import Role
 from cme.domain.inputs import FIRST_YEAR
-from cme.credits import projects
-from cme.core import reference
-from cme.credits.entry import FORM_KIND
-from cme.credits.projects import ProjectInput
 from ui.forms import act, show_flash
 from ui.session import require_actor
 
@@ -52,8 +52,8 @@ def project_form(prefix: str, initial: ProjectInput) -> ProjectInput:
                          placeholder="请选择", key=f"{prefix}_subject_child")
     d1, d2 = c2.columns(2)
     date_from = d1.date_input("举办时间 从 *", value=initial.date_from, min_value=date(FIRST_YEAR, 1, 1),
-                              key=f"{prefix}_from")
-    date_to = d2.date_input("至 *", value=initial.date_to, min_value=date(FIRST_YEAR, 1, 1), key=f"{prefix}_to")
+                              key=f"{prefix}_from", format="YYYY-MM-DD")
+    date_to = d2.date_input("至 *", value=initial.date_to, min_value=date(FIRST_YEAR, 1, 1), key=f"{prefix}_to", format="YYYY-MM-DD")
     return ProjectInput(code, name, organizer, year, credit_type, credits, form, parent, child, date_from, date_to)
 
 

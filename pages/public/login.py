@@ -3,8 +3,8 @@ import streamlit as st
 
 from cme.config import get_settings
 from cme.db import session_scope
-from cme.ops.demo import DEMO_PASSWORD, demo_accounts
 from cme.labels import ROLE
+from cme.ops.demo import DEMO_PASSWORD, demo_accounts
 from ui.forms import literal
 from ui.login_form import login_form
 from ui.navigation import ROOT
@@ -21,7 +21,7 @@ with left:
         ("pages/public/forgot_password.py", "忘记密码"),
         ("pages/public/help.py", "帮助文档"),
     ] if (ROOT / path).exists()]
-    for col, (path, label) in zip(st.columns(len(links)), links):
+    for col, (path, label) in zip(st.columns(len(links)), links, strict=True):
         col.page_link(path, label=label)
 
 if get_settings().demo:

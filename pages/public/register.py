@@ -1,13 +1,13 @@
 """个人注册: ① 验证手机 → ② 基本信息 → 用户注册成功!请等待单位审核,审核通过后方能登录。"""
 import streamlit as st
 
-from cme.db import session_scope
-from cme.core import reference
 from cme.accounts import registration
+from cme.core import reference
+from cme.db import session_scope
 from ui.forms import attempt, choose
-from ui.sms_code import send_code
 from ui.place_picker import pick_place
 from ui.session import client_address
+from ui.sms_code import send_code
 
 S = st.session_state
 st.header("注册新用户")

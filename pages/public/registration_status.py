@@ -2,14 +2,14 @@
 import pandas as pd
 import streamlit as st
 
+from cme.accounts import registration
 from cme.db import session_scope
 from cme.domain.enums import AccountStatus
 from cme.errors import DomainError
-from cme.accounts import registration
 from ui.forms import attempt, flash_and_rerun, show_error, show_flash
-from ui.sms_code import send_code
 from ui.place_picker import pick_place
 from ui.session import client_address
+from ui.sms_code import send_code
 
 S = st.session_state
 st.header("个人用户注册状态查询")

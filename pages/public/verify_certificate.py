@@ -2,12 +2,12 @@
 import pandas as pd
 import streamlit as st
 
+from cme.certificates import service as certificates
 from cme.db import session_scope
 from cme.errors import DomainError
-from cme.certificates import service as certificates
-
-from ui.session import client_address
 from ui.forms import literal, show_error
+from ui.session import client_address
+from ui.tables import show_table
 
 st.header("证书验证")
 st.caption("输入学分证明上的证书编号，或用手机扫描证书上的二维码，核验证书是否真实有效及其所载内容。")
@@ -53,9 +53,9 @@ facts = [
     ("出具日期", result.issued_on.strftime("%Y年%m月%d日") if result.issued_on else ""),
     ("内容校验码", f"{result.content_hash[:16]}（应与证书上印制的一致）"),
 ]
-st.dataframe(pd.DataFrame(facts, columns=["项目", "内容"]), hide_index=True, use_container_width=True)
+# label: value lines, and the certified sentences as cards on a phone: nothing off-screen inside a table
+with st.container(border=True):
+    st.markdown("  \n".join(f"{label}：**{literal(value)}**" for label, value in facts))
 st.subheader("各年度学分")
-st.dataframe(
-    pd.DataFrame([[y.year, y.projects, y.sentence] for y in result.years], columns=["年度", "项目数", "证书所载"]),
-    hide_index=True, use_container_width=True,
-)
+show_table(pd.DataFrame([[y.year, y.projects, y.sentence] for y in result.years], columns=["年度", "项目数", "证书所载"]),
+           key="verify_years", cards=["年度", "证书所载", "项目数"])

@@ -3,9 +3,9 @@ import pandas as pd
 import streamlit as st
 
 from cme import clock
-from cme.domain.enums import Role
 from cme.analytics import charts as analytics_charts
 from cme.analytics import service as analytics
+from cme.domain.enums import Role
 from ui.forms import attempt
 from ui.rate_metrics import metric_row, show_rate_metrics
 from ui.session import require_actor
@@ -22,7 +22,7 @@ t = ov.total
 show_rate_metrics(t, f"{year}年达标率")
 
 tabs = st.tabs(["按科室", "按职称级别", "按执行标准"])
-for tab, (dim, label) in zip(tabs, [("department", "科室"), ("title", "职称级别"), ("standard", "执行标准")]):
+for tab, (dim, label) in zip(tabs, [("department", "科室"), ("title", "职称级别"), ("standard", "执行标准")], strict=True):
     with tab:
         groups = ov.by(dim)
         if not groups:

@@ -35,21 +35,20 @@ with st.expander(f"预报名（{len(expected)}人）", expanded=False):
     else:
         st.caption("暂无预报名")
 
-with st.expander("开始签到", expanded=not any(r.status == AttendanceStatus.OPEN for r in runs)):
-    with st.form("att_open"):
-        a, b = st.columns(2)
-        day = a.date_input("签到日期", value=max(clock.today(), project.date_from or clock.today()),
-                           key=f"att_day_{project.id}")  # a default per project
-        place = b.text_input("签到地点", max_chars=100, key="att_place")
-        c = st.columns(5)
-        in_from = c[0].time_input("签到开始", value=time(8, 0), step=timedelta(minutes=5), key="att_in_from")
-        in_to = c[1].time_input("签到结束", value=time(9, 0), step=timedelta(minutes=5), key="att_in_to")
-        out_from = c[2].time_input("签退开始", value=time(11, 0), step=timedelta(minutes=5), key="att_out_from")
-        out_to = c[3].time_input("签退结束", value=time(12, 0), step=timedelta(minutes=5), key="att_out_to")
-        minutes = c[4].number_input("最短在场时间（分钟）", min_value=0, max_value=1440, value=120, step=10, key="att_min")
-        if st.form_submit_button("开始签到", type="primary"):
-            data = sessions.SessionInput(day, place, in_from, in_to, out_from, out_to, minutes)
-            act("签到已开始，请将二维码投放到现场屏幕", lambda s: sessions.open_session(s, me, project.id, data))
+with st.expander("开始签到", expanded=not any(r.status == AttendanceStatus.OPEN for r in runs)), st.form("att_open"):
+    a, b = st.columns(2)
+    day = a.date_input("签到日期", value=max(clock.today(), project.date_from or clock.today()),
+                       key=f"att_day_{project.id}", format="YYYY-MM-DD")  # a default per project
+    place = b.text_input("签到地点", max_chars=100, key="att_place")
+    c = st.columns(5)
+    in_from = c[0].time_input("签到开始", value=time(8, 0), step=timedelta(minutes=5), key="att_in_from")
+    in_to = c[1].time_input("签到结束", value=time(9, 0), step=timedelta(minutes=5), key="att_in_to")
+    out_from = c[2].time_input("签退开始", value=time(11, 0), step=timedelta(minutes=5), key="att_out_from")
+    out_to = c[3].time_input("签退结束", value=time(12, 0), step=timedelta(minutes=5), key="att_out_to")
+    minutes = c[4].number_input("最短在场时间（分钟）", min_value=0, max_value=1440, value=120, step=10, key="att_min")
+    if st.form_submit_button("开始签到", type="primary"):
+        data = sessions.SessionInput(day, place, in_from, in_to, out_from, out_to, minutes)
+        act("签到已开始，请将二维码投放到现场屏幕", lambda s: sessions.open_session(s, me, project.id, data))
 
 if not runs:
     st.stop()

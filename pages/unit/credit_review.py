@@ -2,9 +2,9 @@
 import pandas as pd
 import streamlit as st
 
+from cme.credits import progress, review
 from cme.db import session_scope
 from cme.domain.compliance import format_credit
-from cme.credits import progress, review
 from cme.domain.enums import Role
 from ui.credit_view import show_credit_detail
 from ui.forms import act, show_flash

@@ -2,8 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from cme.db import session_scope
 from cme.administration import departments
+from cme.db import session_scope
 from cme.domain.enums import Role
 from ui.forms import act, show_flash
 from ui.session import require_actor

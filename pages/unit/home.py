@@ -1,11 +1,11 @@
 """单位管理员首页: what waits for review, and the 通知公告."""
-import pandas as pd
 import streamlit as st
 
-from cme.db import session_scope
 from cme.administration import notices
 from cme.credits import progress
+from cme.db import session_scope
 from cme.domain.enums import Role
+from ui.notice_list import show_notices
 from ui.session import require_actor
 
 me = require_actor(Role.UNIT)
@@ -21,11 +21,9 @@ for col, (label, count, path) in zip(cols, [
     ("学分待审", q.credits, "pages/unit/credit_review.py"),
     ("档案待审", q.profiles, "pages/unit/profile_review.py"),
     ("调动待审", q.transfers, "pages/unit/transfers.py"),
-]):
+], strict=True):
     col.metric(label, count)
     col.page_link(path, label="去审核")
 
 st.subheader("通知公告")
-st.dataframe(pd.DataFrame([n.table_row() for n in rows],
-                          columns=["通知标题", "发送者", "发布时间", "通知级别", "活动主题", "举办开始日期", "举办结束日期", "状态"]),
-             hide_index=True, width="stretch")
+show_notices(rows, key="uh_notices")

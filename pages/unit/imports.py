@@ -2,11 +2,12 @@
 import pandas as pd
 import streamlit as st
 
+from cme.credits import imports
 from cme.db import session_scope
 from cme.domain.enums import Role
 from cme.errors import DomainError
-from cme.credits import imports
 from ui.forms import literal, show_error
+from ui.page_style import file_uploader
 from ui.session import require_actor
 
 me = require_actor(Role.UNIT, Role.PROVINCE)
@@ -30,7 +31,8 @@ def _picked() -> None:  # keep only plain bytes in the session, never the upload
     st.session_state.pop("import_report", None)
 
 
-st.file_uploader("选择导入文件（CSV 或 XLSX）", type=["csv", "xlsx"], key="import_file", on_change=_picked)
+file_uploader("选择导入文件（CSV 或 XLSX）", types=["csv", "xlsx"], key="import_file", max_bytes=imports.MAX_BYTES,
+              on_change=_picked)
 picked = st.session_state.get("import_data")
 c1, c2, _ = st.columns([1, 1, 2])
 check = c1.button("检查（不保存）", disabled=picked is None, key="import_check")

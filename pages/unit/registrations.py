@@ -3,11 +3,11 @@ required), 批量通过; tab 人员账号: 重置密码 to a one-time password s
 import pandas as pd
 import streamlit as st
 
+from cme.accounts import registration_review
+from cme.accounts import staff_accounts as accounts_admin
 from cme.db import session_scope
 from cme.domain.enums import Role
 from cme.errors import DomainError
-from cme.accounts import staff_accounts as accounts_admin
-from cme.accounts import registration_review
 from ui.forms import act, literal, show_error, show_flash
 from ui.session import require_actor
 
@@ -31,7 +31,7 @@ with tabs[0]:
         )
         edited = st.data_editor(table, hide_index=True, use_container_width=True, key="rg_table",
                                 disabled=[c for c in table.columns if c != "选择"])
-        chosen = [r.user_id for r, pick in zip(rows, edited["选择"]) if pick]
+        chosen = [r.user_id for r, pick in zip(rows, edited["选择"], strict=True) if pick]
         if st.button(f"批量通过（已选 {len(chosen)} 条）", disabled=not chosen, key="rg_batch"):
             act(f"已审核通过 {len(chosen)} 条注册申请", lambda s: registration_review.approve_registrations(s, me, chosen))
 

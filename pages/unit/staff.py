@@ -3,18 +3,18 @@ import pandas as pd
 import streamlit as st
 
 from cme import clock
+from cme.analytics import service as analytics
+from cme.credits import charts, progress
 from cme.db import session_scope
 from cme.domain.compliance import STATUS_MET, STATUS_UNSET
 from cme.domain.enums import Role
 from cme.errors import DomainError
-from cme.credits import charts
-from cme.analytics import service as analytics
-from cme.credits import progress
 from cme.standards import personal as personal_standards
 from ui.forms import show_error, show_flash
 from ui.rate_metrics import show_rate_metrics
 from ui.reminder_panel import show_reminder_panel
 from ui.session import audit_export, require_actor
+from ui.tables import show_chart, show_table
 
 ALL = "全部"
 me = require_actor(Role.UNIT)
@@ -50,7 +50,7 @@ table = pd.DataFrame([r.table_row() for r in rows], columns=analytics.STAFF_COLU
 if below:  # standards chosen below the institution's level lower the requirements: shown next to the code
     table.insert(table.columns.get_loc("执行标准") + 1, "标准提示", [below.get(r.user_id, "") for r in rows])
     st.warning(f"{len(below)} 人的学分标准低于本机构的区域等级，见“标准提示”列")
-st.dataframe(table, hide_index=True, width="stretch", key="staff_table")
+show_table(table, key="staff_table", cards=["姓名", "状态", "还差", "科室", "执行标准", "用户名"])
 e1, e2, _ = st.columns([1, 1, 4])
 stamp = clock.today().strftime("%Y%m%d")
 # the files are built only when asked for (a 5,000-row XLSX takes over a second), never on every rerun
@@ -78,7 +78,8 @@ if picked:
         st.success(f"{year}年度（执行标准 {v.standard_code}）：学分已达标")
     else:
         st.error(f"{year}年度（执行标准 {v.standard_code}）：{home.missing_text}")
-    st.plotly_chart(charts.yearly_bars(home), width="stretch", key="staff_bars")
+    show_chart(charts.yearly_bars(home) if home.has_data else None, key="staff_bars",
+               empty="暂无数据：该人员尚未设置学分标准，也没有学分记录")
     cycle = charts.cycle_progress(home)
     if cycle is not None:
         st.plotly_chart(cycle, width="stretch", key="staff_cycle")

@@ -34,7 +34,7 @@ def wait_until(condition, what: str, timeout: float = 60.0, poll: float = 0.2):
 def site_config(ports: tuple[int, int], listen: int, log_dir: Path) -> str:
     """The shipped site file, pointed at local replicas and a private log folder."""
     site = SITE.read_text()
-    for host, port in zip(HOST_UPSTREAMS, ports):
+    for host, port in zip(HOST_UPSTREAMS, ports, strict=True):
         assert site.count(host) == 1, f"{SITE} no longer names upstream {host} once"
         site = site.replace(host, f"127.0.0.1:{port}")
     assert site.count("listen 80;") == 1 and site.count("/var/log/nginx/") == 2, f"{SITE} changed shape"
@@ -64,10 +64,11 @@ class Replica:
     proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=self.env, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+        with self.log.open("w") as log:  # the child keeps its own copy of the handle
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+                 "--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def wait_ready(self) -> None:
         def up():

@@ -43,12 +43,12 @@ def app_server(tmp_path_factory):
                CME_PUBLIC_URL=f"http://127.0.0.1:{port}")
     # seed before starting so the first page load does not wait for it
     subprocess.run([sys.executable, "-m", "cme", "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    log = open(work / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    with (work / "streamlit.log").open("w") as log:  # the child keeps its own copy of the handle
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:

@@ -3,6 +3,7 @@ ways to run it: one app, or two replicas behind nginx)."""
 from __future__ import annotations
 
 import io
+import os
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +17,8 @@ def home_metrics(page) -> dict[str, str]:
     settle(page)
     out = {}
     for m in page.locator('[data-testid="stMetric"]').all():
-        out[m.locator('[data-testid="stMetricLabel"]').inner_text().strip()] = m.locator('[data-testid="stMetricValue"]').inner_text().strip()
+        label = m.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        out[label] = m.locator('[data-testid="stMetricValue"]').inner_text().strip()
     return out
 
 
@@ -88,3 +90,75 @@ def approve_credit(page, code: str, name: str = "端到端测试学习班") -> N
     screenshot(page, "credit_review_proof")
     page.get_by_role("button", name="审核通过", exact=True).click()
     page.get_by_text(f"{name}”审核通过").wait_for()
+
+
+# English words a Chinese screen may show: file formats, units and the QR code (user data such as
+# usernames, codes and e-mail addresses carries digits, '_' or '@' and is never counted)
+ENGLISH_ALLOWED = {"PDF", "XLSX", "CSV", "QR", "JPG", "JPEG", "PNG", "MB", "KB", "UTF", "ID", "CME", "SMS", "Excel",
+                   "II"}  # Ⅱ类 typed in ASCII by the manual (I alone is one letter, never counted)
+
+_PAGE_PROBLEMS = """([allowed, tablesFit, debug]) => {
+    const out = [];
+    const errors = document.querySelectorAll('[data-testid="stException"], [data-testid="stAlertContentError"]');
+    for (const e of errors) out.push('error box: ' + e.innerText.slice(0, 120));
+    if (document.body.innerText.includes('This app has encountered an error')) out.push('Streamlit error page');
+    // English interface text: visible text nodes outside icons (a material icon is a ligature word)
+    const words = new Set();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const node = walker.currentNode, el = node.parentElement;
+        if (!el || el.closest('script, style, [data-testid="stIconMaterial"], [translate="no"]')) continue;
+        // not seen: text hidden by the app's CSS (font-size 0, replaced by Chinese in ::after) and the
+        // 1-pixel texts kept for screen readers (react-aria's "3 options available", a file's "Error: …")
+        const box = el.getBoundingClientRect();
+        if (!el.checkVisibility() || parseFloat(getComputedStyle(el).fontSize) === 0 || el.closest('[data-live-announcer]')
+            || (box.width <= 1 && box.height <= 1)) continue;
+        for (const token of node.textContent.replace(/https?:\\/\\/\\S+/g, ' ').split(/[^A-Za-z0-9_@.\\-]+/)) {
+            if (/^[.][A-Za-z0-9]+$/.test(token)) continue;  // a file name's extension (证明.png)
+            const word = token.replace(/^[.\\-]+|[.\\-]+$/g, '');
+            if (/^[A-Za-z]{2,}$/.test(word) && !allowed.includes(word))
+                words.add(word + (debug ? ` «${node.textContent.slice(0, 80)}» in ${el.outerHTML.slice(0, 200)}` : ''));
+        }
+    }
+    if (words.size) out.push('English text: ' + [...words].sort().join(' '));
+    const main = document.querySelector('[data-testid="stMain"]');
+    const wide = Math.max(document.documentElement.scrollWidth, main ? main.scrollWidth : 0);
+    // the layout viewport: a phone browser zooms out to fit wider content, so innerWidth can grow with it
+    const screenWidth = Math.min(window.innerWidth, document.documentElement.clientWidth);
+    if (wide > screenWidth) out.push(`wider than the screen: ${wide} > ${screenWidth} px`);
+    if (tablesFit) {  // a table whose columns run off to the side, to be scrolled within
+        for (const grid of document.querySelectorAll('[data-testid="stDataFrame"]')) {
+            const scroller = grid.querySelector('.dvn-scroller');
+            if (grid.checkVisibility() && scroller && scroller.scrollWidth > scroller.clientWidth + 1)
+                out.push(`a table scrolls sideways: ${scroller.scrollWidth} > ${scroller.clientWidth} px`);
+        }
+    }
+    return out;
+}"""
+
+
+def page_problems(page, *, tables_fit: bool = False) -> list[str]:
+    """What a user must never meet on a screen: an error box, English interface text, horizontal overflow
+    (and with `tables_fit`, a visible table wider than its box: the phone's key screens show cards)."""
+    return page.evaluate(_PAGE_PROBLEMS, [sorted(ENGLISH_ALLOWED), tables_fit, bool(os.environ.get("WALK_DEBUG"))])
+
+
+def whole_screen_shot(page, path: Path) -> None:
+    """A screenshot of the whole page: Streamlit scrolls inside its main area, so the window is made as
+    tall as the content for the shot (the width, which decides the layout, stays)."""
+    size = page.viewport_size
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 8000)})
+    try:
+        page.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(size)
+
+
+def run_finished(page) -> None:
+    """Wait, once something of the new run is on screen, until Streamlit reports the run over (the
+    app's data-test-script-state) and the browser has painted it: a condition, never a pause."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(state="attached")
+    # a widget met for the first time is drawn as a skeleton until its code has loaded
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')")
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from io import BytesIO
+from pathlib import Path
 
 from pypdf import PdfReader
 
@@ -42,7 +43,7 @@ def test_demo_person_prints_and_verifies_a_combined_certificate(app_server, brow
         page.get_by_role("button", name="下载PDF学分证明").click()
     download = info.value
     assert download.suggested_filename.endswith(".pdf")
-    data = open(download.path(), "rb").read()
+    data = Path(download.path()).read_bytes()
     assert data.startswith(b"%PDF")
     text = re.sub(r"\s+", "", "".join(p.extract_text() or "" for p in PdfReader(BytesIO(data)).pages))
     for y in range(year - 4, year + 1):

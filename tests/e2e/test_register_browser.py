@@ -47,7 +47,7 @@ def test_register_with_tab_between_fields(app_server, browser_page):
     page.get_by_label("用户名 *").click()
     typed = [("用户名 *", "tabuser77"), ("真实姓名 *", "唐小标"), ("身份证号 *", valid_id_number(77, date(1979, 3, 3))),
              ("电子邮箱 *", "tab77@example.com"), ("密码 *", "Tabkey2026x"), ("确认密码 *", "Tabkey2026x")]
-    for n, (label, value) in enumerate(typed):
+    for label, value in typed:
         assert focused_label(page) == label, f"Tab should reach {label}, focus is on {focused_label(page)!r}"
         page.keyboard.type(value)
         page.keyboard.press("Tab")

@@ -56,8 +56,9 @@ def cluster(tmp_path_factory):
             r.start()
         for r in replicas.values():
             r.wait_ready()
-        proxy = subprocess.Popen([nginx, "-p", str(work), "-c", str(conf), "-e", str(work / "startup-error.log")],
-                                 stdout=subprocess.DEVNULL, stderr=open(work / "nginx.out", "w"))
+        with (work / "nginx.out").open("w") as out:  # the child keeps its own copy of the handle
+            proxy = subprocess.Popen([nginx, "-p", str(work), "-c", str(conf), "-e", str(work / "startup-error.log")],
+                                     stdout=subprocess.DEVNULL, stderr=out)
 
         def proxied() -> bool:
             assert proxy.poll() is None, "nginx exited:\n" + (work / "nginx.out").read_text()

@@ -7,14 +7,12 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from cme import clock
+from cme.administration import departments, institutions
+from cme.core import audit, reference
+from cme.core.audit import AuditFilter
 from cme.db import session_scope
 from cme.errors import Duplicate, NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog, CreditStandard, CreditSummary, Institution, PersonalStandard, Region, User
-from cme.core import audit
-from cme.administration import departments
-from cme.administration import institutions
-from cme.core import reference
-from cme.core.audit import AuditFilter
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 
 TITLE = "技师系列 - 副主任技师(副高)"
@@ -203,16 +201,16 @@ def test_institution_services_are_province_only(world):
     for who in ("person", "admin_a"):
         actor = world[who]
         for call in (
-            lambda s: institutions.list_institutions(s, actor),
-            lambda s: institutions.add_institution(s, actor, code="X1", name="X", region_code=None, region_level="县级"),
-            lambda s: institutions.update_institution(s, actor, world["a"], name="改名", region_level="县级"),
-            lambda s: institutions.set_institution_active(s, actor, world["a"], False),
-            lambda s: institutions.add_department(s, actor, world["a"], "眼科"),
-            lambda s: institutions.create_unit_admin(s, actor, world["a"], username="sneaky01", name="x",
+            lambda s, a: institutions.list_institutions(s, a),
+            lambda s, a: institutions.add_institution(s, a, code="X1", name="X", region_code=None, region_level="县级"),
+            lambda s, a: institutions.update_institution(s, a, world["a"], name="改名", region_level="县级"),
+            lambda s, a: institutions.set_institution_active(s, a, world["a"], False),
+            lambda s, a: institutions.add_department(s, a, world["a"], "眼科"),
+            lambda s, a: institutions.create_unit_admin(s, a, world["a"], username="sneaky01", name="x",
                                                      password=PASSWORD, password2=PASSWORD),
         ):
             with pytest.raises(NotPermitted), session_scope() as s:
-                call(s)
+                call(s, actor)
     with session_scope() as s:
         assert s.get(Institution, world["a"]).active
         assert s.scalars(select(User).where(User.username == "sneaky01")).first() is None

@@ -9,12 +9,12 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from cme import clock
-from cme.db import session_scope
-from cme.errors import NotPermitted
-from cme.models import Department, User
 from cme.analytics import charts as analytics_charts
 from cme.analytics import service as analytics
 from cme.credits import progress
+from cme.db import session_scope
+from cme.errors import NotPermitted
+from cme.models import Department, User
 from cme.standards import personal as standards
 from tests.factories import add_credit, make_admin, make_institution, make_person, valid_id_number
 

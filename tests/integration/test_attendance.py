@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from cme.attendance import checkin, confirm, sessions, tokens
-from cme.db import reset_engines, session_scope
+from cme.db import session_scope
 from cme.errors import DomainError, NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog, CreditRecord, CreditSummary
-from tests.attendance_world import DAY, fake_clock, make_project, make_world, morning  # noqa: F401
+from tests.attendance_world import DAY, make_world, morning
 from tests.factories import add_credit, valid_id_number
 
 
@@ -185,9 +185,8 @@ def credits_of(user_id: int, code: str) -> list[CreditRecord]:
 
 def test_confirm_grants_one_approved_credit_per_eligible_attendee(world, fake_clock):
     sid = run_morning(world, fake_clock)
-    with session_scope() as s:
-        with pytest.raises(RecordLocked, match="请先结束签到"):
-            confirm.confirm_session(s, world.organiser, sid)
+    with session_scope() as s, pytest.raises(RecordLocked, match="请先结束签到"):
+        confirm.confirm_session(s, world.organiser, sid)
     with session_scope() as s:
         sessions.close_session(s, world.organiser, sid)
         rows = {r.user_id: r for r in sessions.attendance_list(s, world.organiser, sid)}
@@ -237,9 +236,8 @@ def test_review_removes_with_a_reason_and_adds_a_walk_in_by_id_number(world, fak
     with session_scope() as s:
         from cme.models import User
         number = valid_id_number(int(s.get(User, world.people[1].id).username[4:]))
-    with session_scope() as s:
-        with pytest.raises(DomainError, match="已在签到名单中"):
-            sessions.add_walk_in(s, world.organiser, sid, number)
+    with session_scope() as s, pytest.raises(DomainError, match="已在签到名单中"):
+        sessions.add_walk_in(s, world.organiser, sid, number)
     newcomer_number = None
     with session_scope() as s:
         from tests.factories import make_institution, make_person

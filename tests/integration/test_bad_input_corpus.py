@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, select, update
 from cme import clock
 from cme.accounts import legacy, registration
 from cme.administration import departments, dictionaries, institutions, notices
+from cme.analytics import service as analytics
 from cme.certificates import service as certificates
 from cme.credits import entry, imports, projects, review, search
 from cme.credits.entry import CreditInput
@@ -29,12 +30,22 @@ from cme.credits.projects import ProjectInput
 from cme.db import session_scope
 from cme.domain.inputs import clean_text
 from cme.errors import DomainError
-from cme.models import (CreditRecord, CreditStandard, CreditSummary, Department, DictionaryItem, Institution, Notice,
-                        PersonalStandard, ProfileChangeRequest, Project, User)
+from cme.models import (
+    CreditRecord,
+    CreditStandard,
+    CreditSummary,
+    Department,
+    DictionaryItem,
+    Institution,
+    Notice,
+    PersonalStandard,
+    ProfileChangeRequest,
+    Project,
+    User,
+)
 from cme.profile import changes
 from cme.standards import personal as personal_standards
 from cme.standards import table as standards_table
-from cme.analytics import service as analytics
 from tests.apptest import shown
 from tests.factories import add_credit, make_admin, make_institution, make_person, valid_id_number
 from tests.integration.test_dictionaries_admin import restore_dictionaries, snapshot_dictionaries
@@ -256,7 +267,7 @@ def test_every_form_refuses_or_keeps_each_bad_value_literally(world, capsys, rec
     with session_scope() as s:
         t.counts = _counts(s)
     for where, label, call, stored in all_forms:
-        for name, value in CORPUS.items():
+        for value in CORPUS.values():
             attempt(t, where, label, value, call, stored)
     importers(t, world)
     t.formulas += live_formulas(world)
@@ -283,14 +294,15 @@ def importers(t: Tally, w) -> None:
                 s, w["admin"], f"corpus.{f}", d), lambda r: [(x.row, x.reason) for x in r.refused])
     for column in legacy.USER_COLUMNS:
         rows = []
-        for k, value in enumerate(CORPUS.values()):
+        for value in CORPUS.values():
             n = 50_000 + len(rows) + 100 * legacy.USER_COLUMNS.index(column)
             row = {"username": f"old{n}", "password_hash": "0" * 32, "password_scheme": "md5", "name": "旧用户",
                    "id_number": valid_id_number(n), "phone": "", "institution_code": "SCCORP", "department": ""}
             row[column] = value
             rows.append([row[c] for c in legacy.USER_COLUMNS])
-        _judge_file(t, f"旧平台用户.{column}", column, len(rows), lambda s, d=_csv([legacy.USER_COLUMNS, *rows]):
-                    legacy.import_legacy_users(s, d), lambda r: [(x.line, x.reason) for x in r.refused])
+        data = _csv([legacy.USER_COLUMNS, *rows])
+        _judge_file(t, f"旧平台用户.{column}", column, len(rows), lambda s, d=data: legacy.import_legacy_users(s, d),
+                    lambda r: [(x.line, x.reason) for x in r.refused])
 
 
 def _judge_file(t: Tally, where: str, column: str, rows: int, call, refused) -> None:

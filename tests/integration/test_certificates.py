@@ -9,13 +9,13 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from cme.certificates import registry
+from cme.certificates import service as svc
+from cme.certificates.pdf import fmt_credits, year_sentence
 from cme.clock import today
 from cme.db import session_scope
 from cme.errors import NotFound, NotPermitted, RecordLocked, Throttled, ValidationError
 from cme.models import AuditLog, Certificate, CreditStandard, CreditSummary, PersonalStandard
-from cme.certificates.pdf import fmt_credits, year_sentence
-from cme.certificates import registry
-from cme.certificates import service as svc
 from tests.factories import add_credit, make_admin, make_institution, make_person
 
 NATIONAL, PROVINCIAL, CLASS2 = "国家级I类", "省级I类", "II类"

@@ -11,12 +11,12 @@ from PIL import Image
 from sqlalchemy import select
 
 from cme import clock
+from cme.credits import details, entry, review, search
+from cme.credits.entry import CreditInput
+from cme.credits.search import CreditFilter
 from cme.db import session_scope
 from cme.errors import DuplicateCredit, NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog, CreditReview, CreditSummary, Project
-from cme.credits import details, entry, review, search
-from cme.credits.search import CreditFilter
-from cme.credits.entry import CreditInput
 from cme.storage import MAX_PROOF_BYTES, Upload
 from tests.factories import make_admin, make_institution, make_person, minimal_pdf, same_picture
 
@@ -168,8 +168,9 @@ def test_update_moving_year_refreshes_both_summaries(people):
     assert summary(me.id, this - 1).pending_ii == 0
     with session_scope() as s:
         assert s.scalars(select(CreditReview).where(CreditReview.credit_id == cid)).all() == []
-        assert s.scalars(select(AuditLog.action).where(AuditLog.entity == "credit", AuditLog.entity_id == str(cid)).order_by(AuditLog.id)).all() == [
-            "credit.submit", "credit.update", "credit.delete"]
+        actions = s.scalars(select(AuditLog.action).where(AuditLog.entity == "credit", AuditLog.entity_id == str(cid))
+                            .order_by(AuditLog.id)).all()
+        assert actions == ["credit.submit", "credit.update", "credit.delete"]
 
 
 def test_review_approve_reject_and_scope(people):

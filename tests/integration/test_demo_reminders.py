@@ -7,11 +7,10 @@ from sqlalchemy import select
 from cme import clock
 from cme.analytics import service as analytics
 from cme.attendance import reminders
-from cme.models import Reminder
 from cme.core.actors import actor_from_user
 from cme.db import session_scope
 from cme.domain.compliance import STATUS_NOT_MET
-from cme.models import User
+from cme.models import Reminder, User
 from cme.ops.demo import seed_demo
 
 

@@ -5,11 +5,11 @@ import pytest
 from sqlalchemy import func, select
 
 from cme import clock
+from cme.administration import dictionaries as da
+from cme.core import reference
 from cme.db import session_scope
 from cme.errors import Duplicate, NotFound, NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog, DictionaryItem, PersonalStandard
-from cme.administration import dictionaries as da
-from cme.core import reference
 from cme.standards import personal as standards
 from tests.factories import add_credit, make_admin, make_institution, make_person
 
@@ -59,9 +59,8 @@ def _audits(action: str) -> list[AuditLog]:
 
 
 def _refused(error_type, fn, *args, **kwargs) -> str:
-    with pytest.raises(error_type) as e:
-        with session_scope() as s:
-            fn(s, *args, **kwargs)
+    with pytest.raises(error_type) as e, session_scope() as s:
+        fn(s, *args, **kwargs)
     return str(e.value)
 
 

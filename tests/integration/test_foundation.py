@@ -15,15 +15,7 @@ from cme.db import get_engine, session_scope
 from cme.errors import AccountLocked, AuthError, ValidationError
 from cme.models import CreditStandard, DictionaryItem, Region, User
 from cme.ops.setup import init_db
-from tests.factories import (
-    PASSWORD,
-    add_credit,
-    login_token,
-    make_admin,
-    make_institution,
-    make_person,
-    valid_id_number,
-)
+from tests.factories import PASSWORD, add_credit, login_token, make_admin, make_institution, make_person, valid_id_number
 
 
 @pytest.fixture
@@ -76,10 +68,9 @@ def test_duplicate_id_number_refused_by_schema(db):
         inst = make_institution(s)
         a = make_person(s, inst)
         hash_a = s.get(User, a.id).id_number_hash
-    with pytest.raises(IntegrityError):
-        with session_scope() as s:
-            u = User(username="another1", password_hash="x", name="x", role="person", institution_id=inst.id, id_number_hash=hash_a)
-            s.add(u)
+    with pytest.raises(IntegrityError), session_scope() as s:
+        u = User(username="another1", password_hash="x", name="x", role="person", institution_id=inst.id, id_number_hash=hash_a)
+        s.add(u)
 
 
 def test_credit_check_constraints(person):
@@ -113,9 +104,8 @@ def test_bad_credentials_never_log_in(person):
 def test_five_failures_lock_for_fifteen_minutes(person):
     name = person.username
     for _ in range(4):
-        with pytest.raises(AuthError):
-            with session_scope() as s:  # the caller's unit of work rolls back on the error
-                auth.login(s, name, "wrong-pass1")
+        with pytest.raises(AuthError), session_scope() as s:  # the caller's unit of work rolls back on the error
+            auth.login(s, name, "wrong-pass1")
     with session_scope() as s, pytest.raises(AccountLocked, match="锁定15分钟"):
         auth.login(s, name, "wrong-pass1")
     with session_scope() as s:  # even the right password is refused while locked

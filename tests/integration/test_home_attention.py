@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 
 from cme import clock
-from cme.db import session_scope
-from cme.errors import NotPermitted
-from cme.models import CreditRecord, Notice
 from cme.administration import notices
 from cme.credits import attention, progress
+from cme.db import session_scope
+from cme.errors import NotPermitted
+from cme.models import Notice
 from cme.standards import personal as standards
 from tests.factories import add_credit, make_admin, make_institution, make_person
 

@@ -11,13 +11,12 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from cme import clock, crypto
+from cme.core import verdicts
+from cme.credits import details, import_file, imports
+from cme.credits.imports import HEADERS
 from cme.db import session_scope
 from cme.errors import NotPermitted, ValidationError
 from cme.models import AuditLog, CreditRecord, CreditReview, CreditSummary, User
-from cme.credits import details
-from cme.core import verdicts
-from cme.credits import import_file, imports
-from cme.credits.imports import HEADERS
 from tests.factories import add_credit, make_admin, make_institution, make_person
 
 Y = clock.today().year - 1

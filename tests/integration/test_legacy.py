@@ -10,14 +10,13 @@ import bcrypt
 import pytest
 from sqlalchemy import select, text
 
+from cme.accounts import auth, legacy
+from cme.accounts.legacy import USER_COLUMNS, verify_legacy
 from cme.db import session_scope
 from cme.domain.passwords import verify_password
 from cme.errors import AuthError, ValidationError
 from cme.models import AuditLog, Department, User
-from cme.accounts import auth
-from cme.accounts import legacy
-from cme.accounts.legacy import USER_COLUMNS, verify_legacy
-from tests.factories import make_institution, valid_id_number, login_token
+from tests.factories import login_token, make_institution, valid_id_number
 
 PW = "OldPass2015"
 

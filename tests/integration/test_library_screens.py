@@ -8,17 +8,18 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from cme.credits import entry, projects
+from cme.credits.projects import ProjectInput
 from cme.db import session_scope
 from cme.errors import Duplicate, NotPermitted, RecordLocked, ValidationError
 from cme.models import CreditStandard, Project
-from cme.credits import entry
-from cme.credits import projects
 from cme.standards import personal as standards
 from cme.standards import table as standards_admin
-from cme.credits.projects import ProjectInput
 from cme.standards.table import StandardInput
-from tests.integration.test_admin_screens import NEXT, TITLE, _audits, world  # noqa: F401 (world: the fixture)
+from tests.integration import test_admin_screens
+from tests.integration.test_admin_screens import NEXT, TITLE, _audits
 
+world = test_admin_screens.world  # the same fixture: institutions a and b, their admins, a person of a, the province
 
 # ---- 项目库 ---------------------------------------------------------------------------------------
 
@@ -90,13 +91,13 @@ def test_project_services_are_province_only(world):
     for who in ("person", "admin_a"):
         actor = world[who]
         for call in (
-            lambda s: projects.list_projects(s, actor),
-            lambda s: projects.add_project(s, actor, _project(code="X")),
-            lambda s: projects.update_project(s, actor, pid, _project(name="改")),
-            lambda s: projects.delete_project(s, actor, pid),
+            lambda s, a: projects.list_projects(s, a),
+            lambda s, a: projects.add_project(s, a, _project(code="X")),
+            lambda s, a: projects.update_project(s, a, pid, _project(name="改")),
+            lambda s, a: projects.delete_project(s, a, pid),
         ):
             with pytest.raises(NotPermitted), session_scope() as s:
-                call(s)
+                call(s, actor)
     with session_scope() as s:
         assert s.get(Project, pid).name == "临床药理学新进展"
 
@@ -185,11 +186,11 @@ def test_standard_services_are_province_only(world):
     for who in ("person", "admin_a"):
         actor = world[who]
         for call in (
-            lambda s: standards_admin.standards_in_force(s, actor, 2026),
-            lambda s: standards_admin.all_versions(s, actor),
-            lambda s: standards_admin.add_standard_version(s, actor, _version()),
+            lambda s, a: standards_admin.standards_in_force(s, a, 2026),
+            lambda s, a: standards_admin.all_versions(s, a),
+            lambda s, a: standards_admin.add_standard_version(s, a, _version()),
         ):
             with pytest.raises(NotPermitted), session_scope() as s:
-                call(s)
+                call(s, actor)
     with session_scope() as s:
         assert s.scalars(select(CreditStandard).where(CreditStandard.effective_year == NEXT)).first() is None

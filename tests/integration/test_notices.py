@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 
 from cme import clock
+from cme.administration import notices
 from cme.db import session_scope
 from cme.errors import NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog
-from cme.administration import notices
 from tests.factories import make_admin, make_institution, make_person
 
 

@@ -13,13 +13,7 @@ from cme.db import session_scope
 from cme.errors import NotFound, NotPermitted
 from cme.storage import Upload, get_storage
 from cme.storage_s3 import S3Storage, _client
-from tests.factories import (
-    make_admin,
-    make_institution,
-    make_person,
-    minimal_pdf,
-    same_picture,
-)
+from tests.factories import make_admin, make_institution, make_person, minimal_pdf, same_picture
 from tests.integration.test_credits import form, png_bytes
 from tests.object_store import moto_server, use_new_bucket
 

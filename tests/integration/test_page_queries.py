@@ -39,7 +39,7 @@ def build(n: int) -> dict:
     with session_scope() as s:
         inst, other = make_institution(s), make_institution(s)
         people = [make_person(s, inst if k % 3 else other) for k in range(n)]
-        for k, p in enumerate(people):
+        for p in people:
             standards.add_personal_standard(s, p, Y, *CITY_HIGH)
             for y in range(Y - 2, Y + 1):
                 add_credit(s, p, year=y, credit_type="II类", credits="5")

@@ -7,14 +7,13 @@ import pytest
 from sqlalchemy import select
 
 from cme import crypto
-from cme.accounts import sms
+from cme.accounts import auth, sms
+from cme.accounts import password_reset as pr
+from cme.accounts import staff_accounts as accounts_admin
 from cme.db import session_scope
 from cme.errors import AuthError, DomainError, NotFound, NotPermitted, Throttled, ValidationError
 from cme.models import AuditLog, Institution, User
-from cme.accounts import staff_accounts as accounts_admin
-from cme.accounts import auth
-from cme.accounts import password_reset as pr
-from tests.factories import PASSWORD, make_admin, make_institution, make_person, valid_id_number, login_token
+from tests.factories import PASSWORD, login_token, make_admin, make_institution, make_person, valid_id_number
 
 NEW = "Brand2026new"
 
@@ -42,12 +41,10 @@ def test_forgot_password_needs_the_sms_code(person):
     assert sent.masked_phone == crypto.mask_phone(person["phone"]) and sent.demo_code is None
     code = last_code(person["phone"])
     wrong = "000000" if code != "000000" else "111111"
-    with pytest.raises(ValidationError, match="验证码：不正确"):
-        with session_scope() as s:
-            pr.reset_password(s, person["id_number"], wrong, NEW, NEW)
-    with pytest.raises(ValidationError, match="验证码：不能为空"):
-        with session_scope() as s:
-            pr.reset_password(s, person["id_number"], "", NEW, NEW)
+    with pytest.raises(ValidationError, match="验证码：不正确"), session_scope() as s:
+        pr.reset_password(s, person["id_number"], wrong, NEW, NEW)
+    with pytest.raises(ValidationError, match="验证码：不能为空"), session_scope() as s:
+        pr.reset_password(s, person["id_number"], "", NEW, NEW)
     with session_scope() as s:  # nothing changed yet
         assert auth.login(s, person["actor"].username, PASSWORD)
     with session_scope() as s:
@@ -58,9 +55,8 @@ def test_forgot_password_needs_the_sms_code(person):
         with pytest.raises(AuthError):
             auth.login(s, person["actor"].username, PASSWORD)
         assert "password.reset_by_sms" in s.scalars(select(AuditLog.action)).all()
-    with pytest.raises(ValidationError, match="已失效"):  # single use
-        with session_scope() as s:
-            pr.reset_password(s, person["id_number"], code, "Another2026x", "Another2026x")
+    with pytest.raises(ValidationError, match="已失效"), session_scope() as s:  # single use
+        pr.reset_password(s, person["id_number"], code, "Another2026x", "Another2026x")
 
 
 def test_reset_enforces_policy_and_repeat(person):
@@ -70,33 +66,28 @@ def test_reset_enforces_policy_and_repeat(person):
     for new, repeat, message in [("111111", "111111", "新密码：至少8位"), ("abcdefgh", "abcdefgh", "须同时包含字母和数字"),
                                  (NEW, NEW + "x", "重复密码：两次输入的密码不一致"),
                                  ("ab" + person["id_number"], "ab" + person["id_number"], "不能包含")]:
-        with pytest.raises(ValidationError, match=message):
-            with session_scope() as s:
-                pr.reset_password(s, person["id_number"], code, new, repeat)
+        with pytest.raises(ValidationError, match=message), session_scope() as s:
+            pr.reset_password(s, person["id_number"], code, new, repeat)
     with session_scope() as s:  # policy failures did not use up the code
         pr.reset_password(s, person["id_number"], code, NEW, NEW)
 
 
 def test_unknown_id_refused_and_throttled(person):
-    with pytest.raises(ValidationError, match="身份证号：校验位不正确"):
-        with session_scope() as s:
-            pr.send_reset_code(s, person["id_number"][:17] + ("0" if person["id_number"][17] != "0" else "1"))
+    with pytest.raises(ValidationError, match="身份证号：校验位不正确"), session_scope() as s:
+        pr.send_reset_code(s, person["id_number"][:17] + ("0" if person["id_number"][17] != "0" else "1"))
     unknown = valid_id_number(777)
     for _ in range(10):
-        with pytest.raises(DomainError, match="未注册"):
-            with session_scope() as s:
-                pr.send_reset_code(s, unknown)
-    with pytest.raises(Throttled):
-        with session_scope() as s:
+        with pytest.raises(DomainError, match="未注册"), session_scope() as s:
             pr.send_reset_code(s, unknown)
+    with pytest.raises(Throttled), session_scope() as s:
+        pr.send_reset_code(s, unknown)
 
 
 def test_code_for_registration_does_not_reset(person):
     with session_scope() as s:
         sms.send_code(s, person["phone"], "register")
-    with pytest.raises(ValidationError, match="已失效或未获取"):
-        with session_scope() as s:
-            pr.reset_password(s, person["id_number"], last_code(person["phone"]), NEW, NEW)
+    with pytest.raises(ValidationError, match="已失效或未获取"), session_scope() as s:
+        pr.reset_password(s, person["id_number"], last_code(person["phone"]), NEW, NEW)
 
 
 def test_admin_reset_gives_one_time_password(person):
@@ -127,18 +118,14 @@ def test_admin_reset_only_own_staff(person):
         own_admin = make_admin(s, s.get(Institution, person["inst"]))
         colleague = make_person(s, s.get(Institution, person["inst"]))
         before = s.get(User, person["actor"].id).password_hash
-    with pytest.raises(NotPermitted):
-        with session_scope() as s:
-            accounts_admin.reset_staff_password(s, other_admin, person["actor"].id)
-    with pytest.raises(NotPermitted):
-        with session_scope() as s:
-            accounts_admin.reset_staff_password(s, colleague, person["actor"].id)
-    with pytest.raises(NotPermitted):  # another institution's admin: out of scope
-        with session_scope() as s:
-            accounts_admin.reset_staff_password(s, own_admin, other_admin.id)
-    with pytest.raises(NotFound):  # an admin of the own institution is not staff
-        with session_scope() as s:
-            accounts_admin.reset_staff_password(s, own_admin, make_admin(s, s.get(Institution, person["inst"])).id)
+    with pytest.raises(NotPermitted), session_scope() as s:
+        accounts_admin.reset_staff_password(s, other_admin, person["actor"].id)
+    with pytest.raises(NotPermitted), session_scope() as s:
+        accounts_admin.reset_staff_password(s, colleague, person["actor"].id)
+    with pytest.raises(NotPermitted), session_scope() as s:  # another institution's admin: out of scope
+        accounts_admin.reset_staff_password(s, own_admin, other_admin.id)
+    with pytest.raises(NotFound), session_scope() as s:  # an admin of the own institution is not staff
+        accounts_admin.reset_staff_password(s, own_admin, make_admin(s, s.get(Institution, person["inst"])).id)
     with session_scope() as s:
         assert accounts_admin.list_staff_accounts(s, other_admin) == []
         assert s.get(User, person["actor"].id).password_hash == before

@@ -28,9 +28,7 @@ from cme.core import policy
 from cme.core.actors import Actor, actor_from_user
 from cme.db import session_factory, session_scope
 from cme.errors import NotPermitted
-from cme.models import (
-    AuditLog, CreditStandard, Department, Notice, PersonalStandard, ProfileChangeRequest, Transfer, User,
-)
+from cme.models import AuditLog, CreditStandard, Department, Notice, PersonalStandard, ProfileChangeRequest, Transfer, User
 from tests.factories import add_credit, make_admin, make_institution, make_person
 
 CME = Path(__file__).resolve().parents[2] / "cme"
@@ -80,7 +78,8 @@ SPEC: dict[tuple[str, str], list[str]] = {
         administration.departments.list_departments administration.departments.rename_department
         administration.departments.set_department_active administration.notices.withdraw_notice
         analytics.service.department_options analytics.service.staff_compliance analytics.rates.trend
-        analytics.rates.year_overview attendance.reminders.preview_reminders attendance.reminders.send_reminders credits.review.approve_credit credits.review.approve_credits
+        analytics.rates.year_overview attendance.reminders.preview_reminders attendance.reminders.send_reminders
+        credits.review.approve_credit credits.review.approve_credits
         credits.review.reject_credit profile.change_review.approve_change profile.change_review.reject_change
         profile.transfers.approve_transfer profile.transfers.reject_transfer"""),
     ("admins", "listing"): _names("""
@@ -122,9 +121,9 @@ def actor_taking_functions() -> set[str]:
             continue
         module = ".".join(path.relative_to(CME).with_suffix("").parts)
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
-                if "actor" in [a.arg for a in node.args.args + node.args.kwonlyargs]:
-                    found.add(f"{module}.{node.name}")
+            if (isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
+                    and "actor" in [a.arg for a in node.args.args + node.args.kwonlyargs]):
+                found.add(f"{module}.{node.name}")
     return found - NOT_USE_CASES
 
 

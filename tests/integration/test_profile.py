@@ -141,7 +141,8 @@ def test_other_institution_admin_cannot_see_or_decide(world):
     with session_scope() as s:
         assert change_review.list_changes(s, other) == []
         for call in (lambda: change_review.change_detail(s, other, rid), lambda: change_review.approve_change(s, other, rid),
-                     lambda: change_review.reject_change(s, other, rid, "不行"), lambda: resume.resume_content(s, other, world["person"].id)):
+                     lambda: change_review.reject_change(s, other, rid, "不行"),
+                     lambda: resume.resume_content(s, other, world["person"].id)):
             with pytest.raises(NotPermitted):
                 call()
     with session_scope() as s:  # the provincial admin may decide

@@ -9,14 +9,12 @@ from sqlalchemy import select
 
 from cme import clock
 from cme.config import get_settings
+from cme.credits import charts, progress, review
 from cme.db import session_scope
 from cme.errors import NotPermitted
 from cme.models import CreditRecord, User
-from cme.credits import charts
-from cme.credits import review
-from cme.credits import progress
-from cme.standards import personal as standards
 from cme.ops.demo import seed_demo
+from cme.standards import personal as standards
 from tests.factories import add_credit, make_admin, make_institution, make_person
 
 Y = clock.today().year

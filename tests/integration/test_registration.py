@@ -7,12 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from cme import crypto
-from cme.accounts import sms
+from cme.accounts import auth, registration, registration_review, sms
 from cme.db import session_scope
 from cme.errors import AuthError, DomainError, NotPermitted, RecordLocked, Throttled, ValidationError
 from cme.models import AuditLog, Department, Institution, User
-from cme.accounts import auth
-from cme.accounts import registration, registration_review
 from tests.factories import make_admin, make_institution, make_person, valid_id_number
 
 PHONE = "13700001111"
@@ -70,19 +68,16 @@ def test_register_creates_pending_person_with_consent(place):
         assert (u.role, u.status, u.sex, str(u.birth_date)) == ("person", "pending", "男", "1985-06-15")
         assert u.consent_at is not None and u.phone_masked == "137****1111"
         assert s.scalars(select(AuditLog.action).where(AuditLog.entity_id == str(user_id))).all() == ["registration.submit"]
-    with session_scope() as s:  # pending: the password is right, the state is named, no session
-        with pytest.raises(AuthError, match="单位待审"):
-            auth.login(s, "newuser1", NEW_PASSWORD)
+    with session_scope() as s, pytest.raises(AuthError, match="单位待审"):  # pending: the password is right, the state is named, no session
+        auth.login(s, "newuser1", NEW_PASSWORD)
 
 
 def test_register_needs_verified_phone(place):
-    with pytest.raises(ValidationError, match="手机验证已失效"):
-        with session_scope() as s:
-            registration.register(s, PHONE, "1.forged", form(place["inst"], place["dept"]))
+    with pytest.raises(ValidationError, match="手机验证已失效"), session_scope() as s:
+        registration.register(s, PHONE, "1.forged", form(place["inst"], place["dept"]))
     ticket = verified_ticket()
-    with pytest.raises(ValidationError, match="手机验证已失效"):  # a ticket for another number
-        with session_scope() as s:
-            registration.register(s, "13700002222", ticket, form(place["inst"], place["dept"]))
+    with pytest.raises(ValidationError, match="手机验证已失效"), session_scope() as s:  # a ticket for another number
+        registration.register(s, "13700002222", ticket, form(place["inst"], place["dept"]))
     with session_scope() as s:
         assert s.scalars(select(User).where(User.role == "person")).first() is None
 
@@ -98,34 +93,28 @@ def test_bound_phone_refused_only_after_its_code(place):
         bound = registration.send_register_code(s, phone)
         free = registration.send_register_code(s, "13700009999")
     assert (bound.valid_minutes, bound.demo_code) == (free.valid_minutes, free.demo_code)
-    with pytest.raises(ValidationError, match="手机号码：已绑定其他账号"):
-        with session_scope() as s:
-            registration.verify_register_phone(s, phone, last_code(phone))
-    with pytest.raises(ValidationError, match="手机号码：请输入11位大陆手机号码"):
-        with session_scope() as s:
-            registration.send_register_code(s, "12345678901")
+    with pytest.raises(ValidationError, match="手机号码：已绑定其他账号"), session_scope() as s:
+        registration.verify_register_phone(s, phone, last_code(phone))
+    with pytest.raises(ValidationError, match="手机号码：请输入11位大陆手机号码"), session_scope() as s:
+        registration.send_register_code(s, "12345678901")
 
 
 def test_every_field_validated_and_named(place):
     ticket = verified_ticket()
     bad = form(None, None, username="ab", name="", id_number="510104198506150000", email="not-mail",
                password="short", confirm="x", joins_cme=None, standard_basis=None, consent=False)
-    with pytest.raises(ValidationError) as err:
-        with session_scope() as s:
-            registration.register(s, PHONE, ticket, bad)
+    with pytest.raises(ValidationError) as err, session_scope() as s:
+        registration.register(s, PHONE, ticket, bad)
     assert set(err.value.errors) == {"机构单位", "用户名", "真实姓名", "身份证号", "电子邮箱", "密码", "参加继教",
                                      "学分达标遵照", "个人信息处理"}
-    with pytest.raises(ValidationError) as err:
-        with session_scope() as s:
-            registration.register(s, PHONE, ticket, form(place["inst"], None, confirm="Other1234x", name="名" * 51))
+    with pytest.raises(ValidationError) as err, session_scope() as s:
+        registration.register(s, PHONE, ticket, form(place["inst"], None, confirm="Other1234x", name="名" * 51))
     assert err.value.errors == {"科室": "请选择科室", "真实姓名": "不能超过50个字符", "确认密码": "两次输入的密码不一致"}
-    with pytest.raises(ValidationError, match="科室：不属于所选机构"):
-        with session_scope() as s:
-            other_dept = s.scalars(select(Department.id).where(Department.institution_id == place["other_inst"])).first()
-            registration.register(s, PHONE, ticket, form(place["inst"], other_dept))
-    with pytest.raises(ValidationError, match="密码：不能包含用户名"):
-        with session_scope() as s:
-            registration.register(s, PHONE, ticket, form(place["inst"], place["dept"], password="newuser1abc", confirm="newuser1abc"))
+    with pytest.raises(ValidationError, match="科室：不属于所选机构"), session_scope() as s:
+        other_dept = s.scalars(select(Department.id).where(Department.institution_id == place["other_inst"])).first()
+        registration.register(s, PHONE, ticket, form(place["inst"], other_dept))
+    with pytest.raises(ValidationError, match="密码：不能包含用户名"), session_scope() as s:
+        registration.register(s, PHONE, ticket, form(place["inst"], place["dept"], password="newuser1abc", confirm="newuser1abc"))
     with session_scope() as s:  # nothing saved, and the ticket is still good
         assert s.scalars(select(User).where(User.role == "person")).first() is None
         assert registration.register(s, PHONE, ticket, form(place["inst"], place["dept"]))
@@ -146,9 +135,8 @@ def test_fullwidth_folded_and_markup_stored_literally(place):
 def test_duplicates_refused(place):
     do_register(place)
     ticket = verified_ticket("13700004444")
-    with pytest.raises(ValidationError) as err:
-        with session_scope() as s:
-            registration.register(s, "13700004444", ticket, form(place["inst"], place["dept"]))
+    with pytest.raises(ValidationError) as err, session_scope() as s:
+        registration.register(s, "13700004444", ticket, form(place["inst"], place["dept"]))
     assert set(err.value.errors) == {"用户名", "身份证号"}
 
 
@@ -157,23 +145,19 @@ def test_status_query_and_mismatch(place):
     with session_scope() as s:
         st = registration.query_status(s, "newuser1", valid_id_number(901))
     assert (st.status_label, st.can_edit) == ("单位待审", True) and st.institution.startswith("测试医院")
-    with pytest.raises(DomainError, match="^用户名和身份证号码不匹配$"):
-        with session_scope() as s:
-            registration.query_status(s, "newuser1", valid_id_number(903))
-    with pytest.raises(DomainError, match="^用户名和身份证号码不匹配$"):
-        with session_scope() as s:
-            registration.query_status(s, "nobody99", valid_id_number(901))
+    with pytest.raises(DomainError, match="^用户名和身份证号码不匹配$"), session_scope() as s:
+        registration.query_status(s, "newuser1", valid_id_number(903))
+    with pytest.raises(DomainError, match="^用户名和身份证号码不匹配$"), session_scope() as s:
+        registration.query_status(s, "nobody99", valid_id_number(901))
 
 
 def test_status_query_throttled(place):
     do_register(place)
     for _ in range(10):
-        with pytest.raises(DomainError, match="不匹配"):
-            with session_scope() as s:
-                registration.query_status(s, "newuser1", valid_id_number(904 + _))
-    with pytest.raises(Throttled, match="查询过于频繁"):  # even the right pair is refused for an hour
-        with session_scope() as s:
-            registration.query_status(s, "newuser1", valid_id_number(901))
+        with pytest.raises(DomainError, match="不匹配"), session_scope() as s:
+            registration.query_status(s, "newuser1", valid_id_number(904 + _))
+    with pytest.raises(Throttled, match="查询过于频繁"), session_scope() as s:  # even the right pair is refused for an hour
+        registration.query_status(s, "newuser1", valid_id_number(901))
 
 
 def edit(place, **over) -> registration.RegistrationEdit:
@@ -191,13 +175,11 @@ def test_reject_edit_resubmit_approve_login(place):
     with session_scope() as s:
         st = registration.query_status(s, "newuser1", valid_id_number(901))
     assert (st.status_label, st.reject_reason, st.can_edit) == ("单位审核不过", "科室填写错误", True)
-    with pytest.raises(ValidationError, match="原密码：不正确"):
-        with session_scope() as s:
-            registration.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, current_password="Wrong1234x"))
+    with pytest.raises(ValidationError, match="原密码：不正确"), session_scope() as s:
+        registration.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, current_password="Wrong1234x"))
     new_phone = "13700005555"
-    with pytest.raises(ValidationError, match="手机验证已失效"):  # a new number needs its SMS code
-        with session_scope() as s:
-            registration.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, phone=new_phone))
+    with pytest.raises(ValidationError, match="手机验证已失效"), session_scope() as s:  # a new number needs its SMS code
+        registration.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, phone=new_phone))
     ticket = verified_ticket(new_phone, "change_phone")
     with session_scope() as s:
         registration.resubmit_registration(s, "newuser1", valid_id_number(901),
@@ -212,9 +194,8 @@ def test_reject_edit_resubmit_approve_login(place):
         assert registration.query_status(s, "newuser1", valid_id_number(901)).status_label == "单位审核通过"
         result = auth.login(s, new_phone, "Changed2026x")
         assert result.user_id == user_id and not result.profile_completed
-    with pytest.raises(RecordLocked, match="不能再修改"):
-        with session_scope() as s:
-            registration.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, current_password="Changed2026x"))
+    with pytest.raises(RecordLocked, match="不能再修改"), session_scope() as s:
+        registration.resubmit_registration(s, "newuser1", valid_id_number(901), edit(place, current_password="Changed2026x"))
     with session_scope() as s:
         actions = s.scalars(select(AuditLog.action).where(AuditLog.entity_id == str(user_id)).order_by(AuditLog.id)).all()
     changes = [a for a in actions if a not in ("registration.query_status", "login.succeed", "login.fail")]
@@ -224,14 +205,12 @@ def test_reject_edit_resubmit_approve_login(place):
 
 def test_reject_needs_reason_and_decided_once(place):
     user_id = do_register(place)
-    with pytest.raises(ValidationError, match="不通过原因：审核不通过时必须填写原因"):
-        with session_scope() as s:
-            registration_review.reject_registration(s, place["admin"], user_id, "  ")
+    with pytest.raises(ValidationError, match="不通过原因：审核不通过时必须填写原因"), session_scope() as s:
+        registration_review.reject_registration(s, place["admin"], user_id, "  ")
     with session_scope() as s:
         registration_review.approve_registration(s, place["admin"], user_id)
-    with pytest.raises(RecordLocked, match="该记录已被其他管理员处理"):
-        with session_scope() as s:
-            registration_review.reject_registration(s, place["admin"], user_id, "晚了")
+    with pytest.raises(RecordLocked, match="该记录已被其他管理员处理"), session_scope() as s:
+        registration_review.reject_registration(s, place["admin"], user_id, "晚了")
 
 
 def test_other_institution_admin_refused(place):
@@ -245,9 +224,8 @@ def test_other_institution_admin_refused(place):
                  lambda s: registration_review.approve_registration(s, other, user_id),
                  lambda s: registration_review.reject_registration(s, other, user_id, "不是本单位"),
                  lambda s: registration_review.approve_registrations(s, other, [user_id])):
-        with pytest.raises(NotPermitted):
-            with session_scope() as s:
-                call(s)
+        with pytest.raises(NotPermitted), session_scope() as s:
+            call(s)
     with session_scope() as s:
         person = make_person(s, s.get(Institution, place["inst"]))
         with pytest.raises(NotPermitted):
@@ -262,12 +240,10 @@ def test_batch_approve_all_or_nothing(place):
         other_dept = s.scalars(select(Department.id).where(Department.institution_id == place["other_inst"])).first()
     c = do_register(dict(place, inst=place["other_inst"], dept=other_dept), phone="13700007777",
                     username="newuser3", id_number=valid_id_number(906))
-    with pytest.raises(ValidationError, match="请至少选择"):
-        with session_scope() as s:
-            registration_review.approve_registrations(s, place["admin"], [])
-    with pytest.raises(NotPermitted):  # one foreign registration refuses the whole batch
-        with session_scope() as s:
-            registration_review.approve_registrations(s, place["admin"], [a, c])
+    with pytest.raises(ValidationError, match="请至少选择"), session_scope() as s:
+        registration_review.approve_registrations(s, place["admin"], [])
+    with pytest.raises(NotPermitted), session_scope() as s:  # one foreign registration refuses the whole batch
+        registration_review.approve_registrations(s, place["admin"], [a, c])
     with session_scope() as s:
         assert s.get(User, a).status == "pending"
     with session_scope() as s:

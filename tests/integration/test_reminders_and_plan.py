@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,15 +12,13 @@ from sqlalchemy import func, select
 from cme import clock
 from cme.accounts import sms
 from cme.analytics import service as analytics
-from cme.core.actors import OPERATOR
 from cme.attendance import plan, reminders, sessions
-from cme.models import Reminder
+from cme.core.actors import OPERATOR
+from cme.credits import progress
 from cme.db import session_scope
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I, STATUS_NOT_MET, TOTAL
-from cme.errors import Duplicate, NotPermitted, RecordLocked
-from cme.errors import Throttled
-from cme.models import AuditLog, Institution
-from cme.credits import progress
+from cme.errors import Duplicate, NotPermitted, RecordLocked, Throttled
+from cme.models import AuditLog, Institution, Reminder
 from cme.standards import personal as standards
 from tests.attendance_world import FakeClock, make_project
 from tests.factories import add_credit, make_admin, make_institution, make_person
@@ -145,9 +143,8 @@ def test_sms_goes_after_commit_and_counts_in_the_daily_limit(staff):
 
     assert reminders.deliver_sms(run, Recorder()) == 1
     assert sent[0][1].startswith("【省卫计信息中心】") and "尚未达标" in sent[0][1]
-    with session_scope() as s:
-        with pytest.raises(Throttled, match="今日获取验证码已达"):
-            sms.send_code(s, phone, "reset")  # the reminders used this number's budget
+    with session_scope() as s, pytest.raises(Throttled, match="今日获取验证码已达"):
+        sms.send_code(s, phone, "reset")  # the reminders used this number's budget
 
 
 # ---- 学分计划 ------------------------------------------------------------------------------------
@@ -184,6 +181,18 @@ def test_plan_shows_the_home_shortfall_and_projects_of_the_missing_class_my_subj
     assert p.projects[0].in_my_subject and not p.projects[1].in_my_subject
 
 
+def test_plan_of_a_person_without_any_subject_lists_the_projects_by_date(planner):
+    """No profile and no approved credit: no subject to put first, the upcoming projects come by date."""
+    with session_scope() as s:
+        newcomer = make_person(s, make_institution(s))
+        standards.add_personal_standard(s, newcomer, Y, *CITY_MID)
+        p = plan.credit_plan(s, newcomer)
+    assert p.status == STATUS_NOT_MET and p.missing[CLASS_II] == Decimal(20)
+    assert [x.code for x in p.projects if x.credit_type == CLASS_II] == ["P-II-NURSE", "P-II-PHARM"]  # sooner first
+    assert [(x.date_from, x.code) for x in p.projects] == sorted((x.date_from, x.code) for x in p.projects)
+    assert not any(x.in_my_subject for x in p.projects)
+
+
 def test_plan_is_empty_when_met_or_unset_and_total_opens_every_class(planner):
     with session_scope() as s:
         add_credit(s, planner["me"], year=Y, credit_type="II类", credits="5")
@@ -197,12 +206,10 @@ def test_plan_is_empty_when_met_or_unset_and_total_opens_every_class(planner):
 def test_enrolment_is_once_before_the_start_and_the_organiser_sees_it(planner):
     with session_scope() as s:
         plan.enrol(s, planner["me"], planner["pharmacy_later"])
-    with session_scope() as s:
-        with pytest.raises(Duplicate, match="您已预报名该项目"):
-            plan.enrol(s, planner["me"], planner["pharmacy_later"])
-    with session_scope() as s:
-        with pytest.raises(RecordLocked, match="已开始或已结束"):
-            plan.enrol(s, planner["me"], planner["past"])
+    with session_scope() as s, pytest.raises(Duplicate, match="您已预报名该项目"):
+        plan.enrol(s, planner["me"], planner["pharmacy_later"])
+    with session_scope() as s, pytest.raises(RecordLocked, match="已开始或已结束"):
+        plan.enrol(s, planner["me"], planner["past"])
     with session_scope() as s:
         [row] = sessions.expected_attendees(s, planner["organiser"], planner["pharmacy_later"])
         assert (row.username, row.signed_in) == (planner["me"].username, False)

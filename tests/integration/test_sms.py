@@ -61,9 +61,8 @@ def test_right_code_gives_ticket_and_is_single_use(db):
         verify(code)
     with session_scope() as s:
         sms.redeem_ticket(s, PHONE, "register", ticket)
-    with pytest.raises(ValidationError, match="手机验证已失效"):
-        with session_scope() as s:
-            sms.redeem_ticket(s, PHONE, "register", ticket)
+    with pytest.raises(ValidationError, match="手机验证已失效"), session_scope() as s:
+        sms.redeem_ticket(s, PHONE, "register", ticket)
 
 
 def test_code_bound_to_phone_and_purpose(db):
@@ -74,16 +73,13 @@ def test_code_bound_to_phone_and_purpose(db):
     with pytest.raises(ValidationError, match="已失效或未获取"):
         verify(code, phone="13912345679")
     ticket = verify(code)
-    with pytest.raises(ValidationError, match="手机验证已失效"):
-        with session_scope() as s:
-            sms.redeem_ticket(s, "13912345679", "register", ticket)
-    with pytest.raises(ValidationError, match="手机验证已失效"):
-        with session_scope() as s:
-            sms.redeem_ticket(s, PHONE, "change_phone", ticket)
+    with pytest.raises(ValidationError, match="手机验证已失效"), session_scope() as s:
+        sms.redeem_ticket(s, "13912345679", "register", ticket)
+    with pytest.raises(ValidationError, match="手机验证已失效"), session_scope() as s:
+        sms.redeem_ticket(s, PHONE, "change_phone", ticket)
     forged = ticket.split(".")[0] + ".0000"
-    with pytest.raises(ValidationError):
-        with session_scope() as s:
-            sms.redeem_ticket(s, PHONE, "register", forged)
+    with pytest.raises(ValidationError), session_scope() as s:
+        sms.redeem_ticket(s, PHONE, "register", forged)
 
 
 def test_code_expires_after_five_minutes(db):
@@ -135,9 +131,8 @@ def test_expired_ticket_refused(db):
     ticket = verify(last_code(PHONE))
     with session_scope() as s:
         s.execute(update(SmsCode).values(expires_at=utcnow() - timedelta(seconds=1)))
-    with pytest.raises(ValidationError, match="手机验证已失效"):
-        with session_scope() as s:
-            sms.redeem_ticket(s, PHONE, "register", ticket)
+    with pytest.raises(ValidationError, match="手机验证已失效"), session_scope() as s:
+        sms.redeem_ticket(s, PHONE, "register", ticket)
 
 
 def test_http_gateway_posts_json(db, monkeypatch):
@@ -169,10 +164,9 @@ def test_http_gateway_posts_json(db, monkeypatch):
 
 
 def test_console_gateway_is_refused_outside_demo_mode(monkeypatch):
+    from cme.config import load_settings
     from cme.errors import DomainError
     from tests.conftest import CONFIGURED_GATEWAY
-
-    from cme.config import load_settings
 
     monkeypatch.setenv("CME_SMS_BACKEND", "console")
     monkeypatch.setattr(sms, "get_settings", load_settings)  # CME_DEMO=0 in tests

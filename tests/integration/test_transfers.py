@@ -5,12 +5,11 @@ import pytest
 from sqlalchemy import select
 
 from cme.clock import today
+from cme.core.actors import get_user_in_scope
 from cme.db import session_scope
 from cme.errors import Duplicate, NotPermitted, RecordLocked, ValidationError
 from cme.models import CreditRecord, CreditSummary, Department, Institution, User
-from cme.profile import change_review, changes, resume
-from cme.profile import transfers
-from cme.core.actors import get_user_in_scope
+from cme.profile import change_review, changes, resume, transfers
 from tests.factories import add_credit, make_admin, make_institution, make_person
 
 

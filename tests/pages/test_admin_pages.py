@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from cme import clock
+from cme.administration import departments
+from cme.core import audit, reference
 from cme.db import session_scope
 from cme.models import CreditStandard, CreditSummary, Department, Institution, PersonalStandard, Project, User
-from cme.core import audit
-from cme.administration import departments
-from cme.core import reference
-from tests.apptest import open_page, page_text as _texts
+from tests.apptest import open_page
+from tests.apptest import page_text as _texts
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 
 
@@ -53,7 +53,7 @@ def test_departments_page_add_rename_deactivate_and_refuse_delete(world):
     assert "该科室下有人员，不能删除，只能停用" in " ".join(e.value for e in at.error)
     at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("dept_off_"))).click().run()
     assert "科室“内科”已停用" in _texts(at)
-    assert dict(zip(_table(at)["科室名称"], _table(at)["状态"]))["内科"] == "已停用"
+    assert dict(zip(_table(at)["科室名称"], _table(at)["状态"], strict=True))["内科"] == "已停用"
 
     at.selectbox(key="dept_pick").select(next(o for o in at.selectbox(key="dept_pick").options if o.startswith("儿科"))).run()
     form_input = next(t for t in at.text_input if t.label == "新科室名称 *")
@@ -73,7 +73,12 @@ def test_departments_page_refuses_person_and_province(world):
 # ---- 审计日志 -------------------------------------------------------------------------------------
 
 
-def test_unit_audit_page_shows_only_own_institution_newest_first_with_json(world):
+def _changes(at) -> list[list[str]]:
+    """审计日志's field-by-field view of the chosen entry (字段 / 修改前 / 修改后)."""
+    return _table(at, 1).values.tolist()
+
+
+def test_unit_audit_page_shows_only_own_institution_newest_first_field_by_field(world):
     at = open_page("pages/unit/audit.py", username=world["admin"], password=PASSWORD, run=False)  # its login is audited first
     with session_scope() as s:
         from cme.core.actors import actor_from_user
@@ -87,10 +92,13 @@ def test_unit_audit_page_shows_only_own_institution_newest_first_with_json(world
     assert at.header[0].value == "审计日志"
     table = _table(at)
     assert table["操作"].iloc[0] == "test.leak" and "新增科室" in list(table["操作"])
-    assert "口腔科" not in " ".join(c.value for c in at.code)
-    assert "510104********0011" in at.code[1].value and "510104198506150011" not in at.code[1].value
+    assert table["对象"].iloc[0] == "用户账号" and "科室" in list(table["对象"])  # Chinese object names
+    shown = " ".join(str(v) for df in at.dataframe for v in df.value.values.ravel())
+    assert "口腔科" not in shown and "department" not in shown
+    assert _changes(at) == [["身份证号", "（无）", "510104********0011"]]  # masked, no JSON
+    assert not at.code
     at.selectbox(key="audit_pick").select(next(o for o in at.selectbox(key="audit_pick").options if "新增科室" in o)).run()
-    assert '"name": "眼科"' in at.code[1].value and at.code[0].value == "（无）"
+    assert _changes(at) == [["科室名称", "（无）", "眼科"]]
     at.selectbox(key="audit_action").select("新增科室").run()
     assert list(_table(at)["操作"]) == ["新增科室"]
     at.text_input(key="audit_actor").input("nobody").run()

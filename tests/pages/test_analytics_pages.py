@@ -130,6 +130,6 @@ def test_staff_page_flags_a_standard_below_the_institution_level(world):
                                standard_id=low.standard_id))
     at = open_page("pages/unit/staff.py", username="pg_admin_a", password=PASSWORD)
     df = at.dataframe[0].value
-    flags = dict(zip(df["用户名"], df["标准提示"]))
+    flags = dict(zip(df["用户名"], df["标准提示"], strict=True))
     assert flags == {"pg_good": "", "pg_short": "", "pg_unset": "SCJA10（乡镇卫生院）低于本机构等级（市州级/二级及以下医院）"}
     assert "1 人的学分标准低于本机构的区域等级" in texts(at)

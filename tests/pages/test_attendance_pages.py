@@ -12,8 +12,8 @@ from cme.db import session_scope
 from cme.models import CreditRecord
 from cme.standards import personal as standards
 from tests.apptest import open_page
-from tests.attendance_world import DAY, fake_clock, make_world, morning  # noqa: F401
-from tests.factories import login_token, PASSWORD, add_credit, valid_id_number
+from tests.attendance_world import make_world, morning
+from tests.factories import PASSWORD, add_credit, login_token, valid_id_number
 
 
 def texts(at) -> str:

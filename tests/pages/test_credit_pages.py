@@ -10,11 +10,11 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from cme import clock
+from cme.credits import entry
+from cme.credits.entry import CreditInput
 from cme.db import session_scope
 from cme.models import Notice
-from cme.credits import entry
 from cme.standards import personal as standards
-from cme.credits.entry import CreditInput
 from cme.storage import Upload
 from tests.apptest import open_page
 from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person
@@ -251,3 +251,18 @@ def test_edit_pending_credit_prefills_and_saves(world):
     assert "学分信息已修改" in texts(at)
     table = at.dataframe[0].value
     assert table[table["项目编号"] == "A3"].iloc[0]["学分"] == "6.5"
+
+
+def test_a_new_person_meets_empty_states_not_empty_charts_or_tables(sqlite_db):
+    """暂无数据 in words where a new user has nothing yet: no chart with a −1…1 axis, no table of headers."""
+    with session_scope() as s:
+        me = make_person(s, make_institution(s))
+    home = page("pages/personal/home.py", me.username)
+    assert not home.get("plotly_chart") and not home.dataframe
+    shown = [i.value for i in home.info]
+    assert "暂无数据：尚未设置学分标准，也没有学分记录" in shown and "暂无通知" in shown
+    assert any(v.startswith("暂无数据：设置个人学分标准后") for v in shown)
+    credits = page("pages/personal/credits.py", me.username)
+    assert not credits.dataframe and "暂无学分记录，点击【新增】登记学分" in [i.value for i in credits.info]
+    search = page("pages/personal/credit_search.py", me.username)
+    assert not search.dataframe and "暂无数据" in [i.value for i in search.info]

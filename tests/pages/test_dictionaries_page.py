@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from cme.db import session_scope
 from cme.core import reference
-from tests.apptest import open_page, page_text as _texts
+from cme.db import session_scope
+from tests.apptest import open_page
+from tests.apptest import page_text as _texts
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 from tests.integration.test_dictionaries_admin import restore_dictionaries, snapshot_dictionaries
 
@@ -29,7 +30,7 @@ def _names(at) -> list[str]:
 
 def _status(at) -> dict[str, str]:
     df = at.dataframe[0].value
-    return dict(zip(df["名称"], df["状态"]))
+    return dict(zip(df["名称"], df["状态"], strict=True))
 
 
 def _pick(at, name: str):
@@ -94,7 +95,7 @@ def test_titles_subjects_and_read_only_region_levels(world):
     _button(at, "FormSubmitter:dict_new_").click().run()
     assert "技术职称“康复治疗系列 - 副主任康复治疗师(副高)”已新增" in _texts(at)
     df = at.dataframe[0].value
-    assert dict(zip(df["名称"], df["级别"]))["康复治疗系列 - 副主任康复治疗师(副高)"] == "副高"
+    assert dict(zip(df["名称"], df["级别"], strict=True))["康复治疗系列 - 副主任康复治疗师(副高)"] == "副高"
 
     at.selectbox(key="dict_kind").set_value("学科分类").run()
     assert _names(at)[0] == "基础医学" and at.subheader[0].value == "一级分类"

@@ -1,13 +1,11 @@
 """Login, logout and lockout through the real app script (streamlit AppTest)."""
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
-
 from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
 
 from cme.db import session_scope
 from cme.models import LoginSession
-
 from tests.apptest import open_page, shown
 from tests.factories import PASSWORD, make_institution, make_person
 

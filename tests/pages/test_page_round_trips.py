@@ -14,7 +14,7 @@ from cme import clock
 from cme.db import get_engine, session_scope
 from cme.domain.compliance import CLASS_II
 from tests.apptest import open_page
-from tests.factories import login_token, PASSWORD, add_credit, make_admin, make_institution, make_person
+from tests.factories import PASSWORD, add_credit, login_token, make_admin, make_institution, make_person
 
 # page → statements per repeated view: login check (session + status), the account, the header,
 # then the page's own reads

@@ -7,10 +7,10 @@ import logging
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import open_page
-from tests.factories import PASSWORD, make_institution, make_person
 from cme.db import session_scope
 from cme.logs import configure_logging
+from tests.apptest import open_page
+from tests.factories import PASSWORD, make_institution, make_person
 
 
 @pytest.fixture

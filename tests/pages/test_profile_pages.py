@@ -14,7 +14,6 @@ from tests.apptest import open_page, shown
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 from tests.integration.test_profile import FIRST
 
-
 ROOT = Path(__file__).resolve().parents[2]
 
 

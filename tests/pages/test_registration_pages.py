@@ -10,12 +10,11 @@ from sqlalchemy import select as select_stmt
 from streamlit.testing.v1 import AppTest
 
 from cme import crypto
-from cme.accounts import sms
+from cme.accounts import auth, sms
+from cme.core import reference
 from cme.db import session_scope
 from cme.errors import AuthError
 from cme.models import Department, Institution, ProfileChangeRequest, User
-from cme.accounts import auth
-from cme.core import reference
 from tests.apptest import open_page
 from tests.factories import PASSWORD, make_admin, make_institution, make_person, valid_id_number
 
@@ -46,7 +45,8 @@ def select(at: AppTest, label: str):
 
 
 def shown(at: AppTest) -> str:
-    parts = [e.value for kind in (at.header, at.subheader, at.success, at.error, at.info, at.warning, at.markdown, at.caption) for e in kind]
+    kinds = (at.header, at.subheader, at.success, at.error, at.info, at.warning, at.markdown, at.caption)
+    parts = [e.value for kind in kinds for e in kind]
     parts += [str(df.value.to_dict()) for df in at.dataframe]
     return "\n".join(str(p) for p in parts)
 

@@ -18,19 +18,8 @@ from cme.credits import entry, review
 from cme.db import get_engine, reset_engines, session_scope
 from cme.ops.setup import init_db
 from cme.storage import Upload, get_storage
-from tests.conftest import (
-    create_postgres_database,
-    drop_postgres_database,
-    missing_dependency,
-)
-from tests.factories import (
-    PASSWORD,
-    login_token,
-    make_admin,
-    make_institution,
-    make_person,
-    minimal_pdf,
-)
+from tests.conftest import create_postgres_database, drop_postgres_database, missing_dependency
+from tests.factories import PASSWORD, login_token, make_admin, make_institution, make_person, minimal_pdf
 from tests.integration.test_credits import form, png_bytes
 from tests.object_store import moto_server, use_new_bucket
 

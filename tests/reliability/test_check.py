@@ -56,7 +56,7 @@ def test_500_random_operations_from_4_workers_leave_check_clean(db):
 
     def worker(seed: int):
         rng = random.Random(seed)
-        for n in range(125):
+        for _ in range(125):
             person, admin = rng.choice(people), rng.choice(admins)
             try:
                 with session_scope() as s:

@@ -3,8 +3,8 @@ threads, both backends) leave one decision, one audit row, and the loser is told
 该记录已被其他管理员处理 — for credits, registrations, profile changes and transfers."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from cme.core.transitions import ALREADY_DECIDED
 from cme.credits import review
 from cme.db import session_scope
 from cme.errors import RecordLocked
-from cme.models import AuditLog, CreditReview, ProfileChangeRequest, Transfer, User, CreditRecord
+from cme.models import AuditLog, CreditRecord, CreditReview, ProfileChangeRequest, Transfer, User
 from cme.profile import change_review, changes, transfers
 from tests.factories import add_credit, make_admin, make_institution, make_person
 from tests.parallel import run_together

@@ -27,7 +27,7 @@ def test_two_admins_approving_two_credits_of_one_person_keep_the_total_exact(db)
             person = make_person(s, inst)
             ids = [add_credit(s, person, year=year, credit_type="II类", credits=c, status="pending").id
                    for c in ("4.5", "3.0")]
-        results = run_together(*(lambda a=a, cid=cid: _approve(a, cid) for a, cid in zip(admins, ids)))
+        results = run_together(*(lambda a=a, cid=cid: _approve(a, cid) for a, cid in zip(admins, ids, strict=True)))
         assert results == [None, None], results
         with session_scope() as s:
             raw = s.scalar(select(func.sum(CreditRecord.credits)).where(

@@ -97,7 +97,7 @@ def test_rotate_key_rekeys_everything_and_the_old_key_is_refused(db, monkeypatch
     use_key(monkeypatch, NEW)
     require_matching_key()
     with session_scope() as s:
-        for user_id, number, phone in people:  # log in by phone
+        for user_id, _number, phone in people:  # log in by phone
             assert auth.login(s, phone, PASSWORD).user_id == user_id
         basic = s.get(Profile, first_id).basic["联系电话"]
         assert crypto.decrypt(basic["enc"]) == first_phone and basic["hash"] == crypto.lookup_hash(first_phone)

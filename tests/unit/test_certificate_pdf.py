@@ -10,14 +10,7 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
-from cme.certificates.pdf import (
-    CertificateContent,
-    CertificateLine,
-    CertificateYear,
-    fmt_date_cn,
-    render_certificate,
-    year_sentence,
-)
+from cme.certificates.pdf import CertificateContent, CertificateLine, CertificateYear, fmt_date_cn, render_certificate, year_sentence
 from cme.reports.fonts import FONT_PATH, font_parse_count, new_pdf
 
 NATIONAL, PROVINCIAL, CLASS2 = "国家级I类", "省级I类", "II类"

@@ -12,7 +12,7 @@ from cme.db import session_scope
 from cme.models import CreditRecord, User
 from cme.ops import backup
 from tests.conftest import missing_dependency
-from tests.factories import make_admin, make_institution, make_person, login_token
+from tests.factories import login_token, make_admin, make_institution, make_person
 from tests.integration.test_imports import id_of, row, to_csv
 from tests.integration.test_legacy import PW, legacy_row, users_csv
 

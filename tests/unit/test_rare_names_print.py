@@ -8,8 +8,8 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
-from cme.reports.glyphs import check_person_name, undrawable
 from cme.profile.resume_pdf import render_resume
+from cme.reports.glyphs import check_person_name, undrawable
 from tests.unit.test_certificate_pdf import FIG27_2017, content, make_year, page_texts, render
 from tests.unit.test_resume_pdf import full_content, text_of
 

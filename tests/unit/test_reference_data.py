@@ -27,7 +27,7 @@ def read_csv(path, header):
         assert len(r) == len(header), f"{path.name}: bad row {r}"
         assert all(c == c.strip() for c in r), f"{path.name}: stray whitespace in {r}"
     assert len(set(map(tuple, body))) == len(body), f"{path.name} has duplicate rows"
-    return [dict(zip(header, r)) for r in body]
+    return [dict(zip(header, r, strict=True)) for r in body]
 
 
 STD_HEADER = ["code", "name", "national_i_per_cycle", "cycle_years", "provincial_i_per_year",

@@ -7,13 +7,7 @@ from io import BytesIO
 
 from pypdf import PdfReader
 
-from cme.profile.resume_pdf import (
-    BASIC_LABELS,
-    SECTION_TITLES,
-    ResumeContent,
-    ResumeSection,
-    render_resume,
-)
+from cme.profile.resume_pdf import BASIC_LABELS, SECTION_TITLES, ResumeContent, ResumeSection, render_resume
 
 A4 = (595.28, 841.89)
 
@@ -51,7 +45,7 @@ def test_labels_values_and_numbered_sections():
         assert label in text
     for value in VALUES.values():
         assert squash(value) in text
-    for numeral, title in zip("二三四五六七", SECTION_TITLES):
+    for numeral, title in zip("二三四五六七", SECTION_TITLES, strict=True):
         assert f"{numeral}、{title}" in text
     assert "四川大学华西临床医学院" in text and "2003-09至2008-06" in text
     assert text.index("姓名") < text.index("通讯地址") < text.index("执业医师证号")
@@ -62,7 +56,7 @@ def test_empty_sections_say_none():
     data = render_resume(full_content())
     text = text_of(data)
     # the five empty sections (培训 … 调动) each print 无 right after their title
-    for numeral, title in zip("三四五六七", SECTION_TITLES[1:]):
+    for numeral, title in zip("三四五六七", SECTION_TITLES[1:], strict=True):
         assert f"{numeral}、{title}无" in text
     assert "二、教育经历无" not in text
     assert "起止时间" in text  # headers of the non-empty section

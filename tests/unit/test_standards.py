@@ -3,15 +3,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from cme.domain.standards import (
-    REGION_LEVELS,
-    TITLE_LEVELS,
-    Standard,
-    parse_title_label,
-    pick_standard,
-    standard_level,
-    title_label,
-)
+from cme.domain.standards import REGION_LEVELS, TITLE_LEVELS, Standard, parse_title_label, pick_standard, standard_level, title_label
 
 PROV, CITY, COUNTY, TOWN = REGION_LEVELS
 

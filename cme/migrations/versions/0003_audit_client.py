@@ -3,8 +3,8 @@
 Revision ID: 0003_audit_client
 Revises: 0002_login_tickets
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0003_audit_client"
 down_revision = "0002_login_tickets"

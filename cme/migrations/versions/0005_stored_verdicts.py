@@ -6,8 +6,8 @@ judges every person-year once (cme.credits.verdicts.rejudge_all), then rebuilds 
 Revision ID: 0002_verdicts
 Revises: 0001
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0002_verdicts'
 down_revision = '0004_audit_append_only'

@@ -82,7 +82,7 @@ def run(scale: str, staff: int | None, url: str | None, repeat: int, *, fresh: b
         built = dict(seconds=time.perf_counter() - start, steps=steps)
     reset_engines()
     with session_scope() as s:
-        counts = dict(s.execute(text("SELECT 'records', COUNT(*) FROM credit_records UNION ALL "
+        counts: dict[str, int] = dict(s.execute(text("SELECT 'records', COUNT(*) FROM credit_records UNION ALL "
                                      "SELECT 'staff', COUNT(*) FROM users WHERE role = 'person' UNION ALL "
                                      "SELECT 'institutions', COUNT(*) FROM institutions UNION ALL "
                                      "SELECT 'person_years', COUNT(*) FROM credit_summaries")).all())

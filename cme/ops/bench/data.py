@@ -38,7 +38,7 @@ DATASET_KEY = "bench.dataset"
 
 def numbers(session: Session, n: int, alias: str = "n") -> str:
     """A FROM item `alias` yielding i = 1 … n: generate_series on PostgreSQL, a recursive CTE on SQLite."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         return f"generate_series(1, {int(n)}) AS {alias}(i)"
     return f"(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {int(n)}) SELECT i FROM s) AS {alias}"
 
@@ -84,11 +84,11 @@ def generate(session: Session, staff: int, *, log=print) -> dict[str, float]:
     this_year = date.today().year
     pw = hash_password(PASSWORD)
     districts = [(c, p) for c, p in session.execute(select(Region.code, Region.parent_code).where(Region.level == "district"))]
-    cities = sorted({p for _, p in districts})
+    cities = sorted({p for _, p in districts if p is not None})  # every district has its city
     by_city = {c: [d for d, p in districts if p == c] for c in cities}
     sizes = institution_sizes(staff)
     insts = []
-    for k, size in enumerate(sizes):
+    for k in range(len(sizes)):
         city = cities[k % len(cities)]
         region = city if k % 5 == 0 else by_city[city][(k // len(cities)) % len(by_city[city])]
         level = REGION_LEVELS[0] if k == 0 else REGION_LEVELS[k % 4]
@@ -166,24 +166,24 @@ def generate(session: Session, staff: int, *, log=print) -> dict[str, float]:
     step("personal standards")
 
     per_person = YEARS * RECORDS_PER_YEAR
-    year = f"({this_year} - (k.i % {YEARS}))"
+    year_sql = f"({this_year} - (k.i % {YEARS}))"
     status = "CASE WHEN (u.id * 7 + k.i * 13) % 20 < 17 THEN 'approved' WHEN (u.id * 7 + k.i * 13) % 20 < 19 " \
              "THEN 'pending' ELSE 'rejected' END"
     pending = "(u.id * 7 + k.i * 13) % 20 IN (17, 18)"
-    if session.bind.dialect.name == "postgresql":
-        day = lambda m, d: f"make_date({year}, {m}, {d})"  # noqa: E731
+    if session.get_bind().dialect.name == "postgresql":
+        day = lambda m, d: f"make_date({year_sql}, {m}, {d})"  # noqa: E731
         submitted = f"CASE WHEN {pending} THEN (now() AT TIME ZONE 'utc') - ((u.id + k.i) % 60) * interval '1 day' " \
-                    f"ELSE make_date({year}, 3, 5)::timestamp END"
+                    f"ELSE make_date({year_sql}, 3, 5)::timestamp END"
     else:
-        day = lambda m, d: f"printf('%04d-%02d-%02d', {year}, {m}, {d})"  # noqa: E731
+        day = lambda m, d: f"printf('%04d-%02d-%02d', {year_sql}, {m}, {d})"  # noqa: E731
         submitted = f"CASE WHEN {pending} THEN strftime('%Y-%m-%d %H:%M:%f000', 'now', '-' || ((u.id + k.i) % 60) || ' days') " \
-                    f"ELSE printf('%04d-03-05 00:00:00.000000', {year}) END"
+                    f"ELSE printf('%04d-03-05 00:00:00.000000', {year_sql}) END"
     _drop_record_indexes(session)
     session.execute(text(f"""
         INSERT INTO credit_records (user_id, project_code, project_name, organizer, year, credits, credit_type, form,
                                     subject_parent, subject_child, date_from, date_to, status, source, created_at,
                                     updated_at, reviewed_at)
-        SELECT u.id, 'B' || CAST(k.i AS VARCHAR(10)), '基准项目', '基准主办', {year},
+        SELECT u.id, 'B' || CAST(k.i AS VARCHAR(10)), '基准项目', '基准主办', {year_sql},
                CASE WHEN k.i % 3 = 0 THEN 1.5 WHEN k.i % 3 = 1 THEN 2 ELSE 3 END,
                CASE WHEN k.i % 10 = 0 THEN '国家级I类' WHEN k.i % 10 IN (1, 4, 7) THEN '省级I类' ELSE 'II类' END,
                '学习班', '临床医学', '内科学', {day(3, 1)}, {day(3, 2)}, {status}, '个人登记', {submitted}, {submitted},
@@ -203,9 +203,9 @@ def generate(session: Session, staff: int, *, log=print) -> dict[str, float]:
         session.execute(text(f"DROP TABLE {t}"))
     session.add(AppSetting(key=DATASET_KEY, value=dataset_label(staff)))
     session.flush()
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         session.commit()
-        with session.bind.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        with session.get_bind().engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
             c.execute(text("VACUUM ANALYZE"))
     else:
         session.execute(text("ANALYZE"))
@@ -261,6 +261,6 @@ def judge_all_in_sql(session: Session) -> None:
 
 def big_institution(session: Session) -> tuple[int, list[str]]:
     """The 5,000-staff institution's id and its staff's ID numbers (for the import file)."""
-    iid = session.scalar(select(Institution.id).where(Institution.code == "B00000"))
+    iid = session.execute(select(Institution.id).where(Institution.code == "B00000")).scalar_one()
     n = session.scalar(text("SELECT COUNT(*) FROM users WHERE institution_id = :i AND role = 'person'"), dict(i=iid))
     return iid, [_ident(k) for k in range(n)]

@@ -23,7 +23,8 @@ def import_file(id_numbers: list[str], rows: int) -> bytes:
     per = max(1, -(-rows // len(id_numbers)))
     for n in range(rows):
         w.writerow([id_numbers[n // per], f"IMP-{n % per:04d}", "导入项目", "主办单位", ("1", "2.5", "3")[n % 3],
-                    (CreditClass.CLASS_II, CreditClass.PROVINCIAL_I, CreditClass.NATIONAL_I, CreditClass.CLASS_II)[n % 4], "学术会议", "药学", "药理学", year,
+                    (CreditClass.CLASS_II, CreditClass.PROVINCIAL_I, CreditClass.NATIONAL_I, CreditClass.CLASS_II)[n % 4],
+                    "学术会议", "药学", "药理学", year,
                     f"{year}-04-01", f"{year}-04-02", ""])
     return buf.getvalue().encode("utf-8-sig")
 
@@ -35,8 +36,9 @@ def measure_import(big_institution: int, id_numbers: list[str], rows: int, log=p
 
     data = import_file(id_numbers, rows)
     with session_scope() as s:
-        admin = actor_from_user(s.scalars(select(User).where(User.institution_id == big_institution,
-                                                              User.role == Role.UNIT)).first())
+        admin_user = s.scalars(select(User).where(User.institution_id == big_institution, User.role == Role.UNIT)).first()
+        assert admin_user is not None, "the big institution has its unit admin (bench data set)"
+        admin = actor_from_user(admin_user)
     seen = []
     with session_scope() as s:
         start = time.perf_counter()

@@ -15,15 +15,19 @@ import subprocess
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, text
 
 from cme.db import reset_engines, session_scope
 from cme.domain.enums import CertificateKind, Role
+
+if TYPE_CHECKING:
+    from cme.core.actors import Actor
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -89,7 +93,7 @@ def sql(statement: str, **params) -> Callable[[], object]:
     return in_session(lambda s: s.execute(text(statement), params).all())
 
 
-def page_runs(pages: list[tuple[str, str]], password: str, repeat: int) -> dict[str, float | str]:
+def page_runs(pages: list[tuple[str, str | None]], password: str, repeat: int) -> dict[str, float | str]:
     """Whole pages run by AppTest in a child process (scripts/time_pages.py): the core never imports Streamlit."""
     out = subprocess.run([sys.executable, str(ROOT / "scripts" / "time_pages.py"), str(repeat), password,
                           *(f"{path}={user}" for path, user in pages)], capture_output=True, text=True, env=os.environ)
@@ -101,11 +105,11 @@ def page_runs(pages: list[tuple[str, str]], password: str, repeat: int) -> dict[
 
 @dataclass(frozen=True)
 class Who:
-    person: object
+    person: Actor
     person_username: str
-    unit: object
+    unit: Actor
     unit_username: str
-    province: object
+    province: Actor
     big_institution: int
 
 
@@ -134,10 +138,10 @@ def measure(repeat: int, password: str, *, pages: bool = True, log=print) -> lis
     year = date.today().year
     with session_scope() as s:
         w = who(s)
-        pw_hash = s.scalar(select(User.password_hash).where(User.id == w.person.id))
+        pw_hash = s.execute(select(User.password_hash).where(User.id == w.person.id)).scalar_one()
     rows: list[Row] = []
 
-    wanted: list[tuple[Row, str, str]] = []
+    wanted: list[tuple[Row, str, str | None]] = []
 
     def add(row: Row, page: str | None = None, user: str | None = None) -> None:
         if pages and page:
@@ -190,7 +194,8 @@ def measure(repeat: int, password: str, *, pages: bool = True, log=print) -> lis
         w.person_username)
 
     sizes = []
-    cert = in_session(lambda s: sizes.append(len(certificates.issue_certificate(s, w.person, CertificateKind.COMBINED, year - 4, year).pdf)))
+    cert = in_session(lambda s: sizes.append(
+        len(certificates.issue_certificate(s, w.person, CertificateKind.COMBINED, year - 4, year).pdf)))
     add(Row("学分证明（5年）", timed(cert, repeat), None, 300, note=f"{max(sizes) / 1024:.1f} KB"))
 
     login = in_session(lambda s: auth.login(s, w.person_username, password))
