@@ -41,6 +41,18 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def pick_credit(at: AppTest, code: str) -> None:
+    """Choose, in 我的学分's picker, the credit with project code `code`."""
+    label = next(o for o in at.selectbox(key="cl_pick").options if code in o)
+    at.selectbox(key="cl_pick").set_value(label).run()
+
+
+def listed_credit(at: AppTest, code: str):
+    """The row of the page's credit table for project code `code`."""
+    table = at.dataframe[0].value
+    return table[table["项目编号"] == code].iloc[0]
+
+
 def notice_table(at: AppTest):
     return next(df.value for df in at.dataframe if "通知标题" in df.value.columns)
 
@@ -121,14 +133,12 @@ def test_credit_new_validation_then_save(world):
     at.selectbox(key="cf_subject_child").set_value("药理学")
     at.button(key="cf_save").click().run()
     assert "学分信息已保存，状态为【待审】" in texts(at)
-    table = at.dataframe[0].value
-    assert table[table["项目编号"] == "NEW-1"].iloc[0]["状态"] == "待审"
+    assert listed_credit(at, "NEW-1")["状态"] == "待审"
 
 
 def test_approved_credit_cannot_be_deleted_from_page(world):
     at = page("pages/personal/credits.py", "pageuser1")
-    label = next(o for o in at.selectbox(key="cl_pick").options if "A1" in o)
-    at.selectbox(key="cl_pick").set_value(label).run()
+    pick_credit(at, "A1")
     at.button(key="cl_delete").click().run()
     assert "只有待审状态的学分记录才可以修改或删除" in texts(at)
     assert "A1" in list(at.dataframe[0].value["项目编号"])
@@ -136,8 +146,7 @@ def test_approved_credit_cannot_be_deleted_from_page(world):
 
 def test_view_shows_fields_and_trail(world):
     at = page("pages/personal/credits.py", "pageuser1")
-    label = next(o for o in at.selectbox(key="cl_pick").options if "A4" in o)
-    at.selectbox(key="cl_pick").set_value(label).run()
+    pick_credit(at, "A4")
     at.button(key="cl_view").click().run()
     t = texts(at)
     assert "**项目编号**：A4" in t and "**状态**：审核不过" in t
@@ -242,15 +251,13 @@ def test_person_cannot_open_admin_pages(world):
 
 def test_edit_pending_credit_prefills_and_saves(world):
     at = page("pages/personal/credits.py", "pageuser1")
-    label = next(o for o in at.selectbox(key="cl_pick").options if "A3" in o)
-    at.selectbox(key="cl_pick").set_value(label).run()
+    pick_credit(at, "A3")
     at.button(key="cl_edit").click().run()
     assert at.text_input(key="cf_project_name").value == "待审项目" and at.text_input(key="cf_credits").value == "9"
     at.text_input(key="cf_credits").input("6.5")
     at.button(key="cf_save").click().run()
     assert "学分信息已修改" in texts(at)
-    table = at.dataframe[0].value
-    assert table[table["项目编号"] == "A3"].iloc[0]["学分"] == "6.5"
+    assert listed_credit(at, "A3")["学分"] == "6.5"
 
 
 def test_a_new_person_meets_empty_states_not_empty_charts_or_tables(sqlite_db):
