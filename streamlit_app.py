@@ -7,7 +7,10 @@ on every rerun: page config, login gate, navigation by role. Routes only (DESIGN
 import streamlit as st
 
 if __name__ != "__main__":
+    from cme.config import get_settings
     from ui import web
+
+    get_settings().require_public_url()  # a missing CME_SECRET_KEY / CME_PUBLIC_URL outside demo stops the server here
 
     app = st.App(__file__, routes=web.routes(), middleware=web.middleware(), lifespan=web.lifespan)
 else:

@@ -8,7 +8,8 @@ CME_SMS_HOURLY_BUDGET  most SMS codes the platform sends per hour, all numbers t
 CME_SMS_HTTP_URL, CME_SMS_HTTP_TOKEN   the HTTP gateway (used when CME_SMS_BACKEND=http)
 CME_UPLOAD_DIR    where proofs and photos are stored (default data/uploads)
 CME_STORAGE_URL   uploads in an object store instead: s3://bucket/prefix (default: the folder above)
-CME_PUBLIC_URL    base URL printed in certificate and sign-in QR codes (default http://localhost:8501)
+CME_PUBLIC_URL    base URL printed in certificate and sign-in QR codes (the server refuses to start without it
+                  outside demo; demo: http://localhost:8501)
 CME_NATIONAL_COUNTS_AS_PROVINCIAL_I  "1" lets 国家级I类 count toward the yearly 省级I类 figure
 CME_COOKIE_SECURE "1" always marks the session cookie Secure, "0" never; unset: when served over HTTPS
 CME_BCRYPT_ROUNDS bcrypt cost of new password hashes (default 12); under 12 is refused except in a test run
@@ -25,6 +26,7 @@ from typing import overload
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 DEMO_SECRET = "cme-demo-secret-key-not-for-production"
+DEMO_PUBLIC_URL = "http://localhost:8501"
 
 
 class ConfigError(RuntimeError):
@@ -68,6 +70,10 @@ def _flag(name: str, default: bool | None) -> bool | None:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+PUBLIC_URL_MISSING = ("CME_PUBLIC_URL must be set when demo mode is off (未设置 CME_PUBLIC_URL：证书和签到二维码"
+                      "需要平台的对外地址，例如 https://cme.example.org)")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -86,6 +92,14 @@ class Settings:
     session_max_hours: int = 12
     bcrypt_rounds: int = BCRYPT_ROUNDS
 
+    def require_public_url(self) -> str:
+        """The base URL for QR codes. Outside demo it must be set: a code pointing at localhost would be
+        printed on every certificate. Checked when the server starts and wherever a QR code is made
+        (maintenance commands that print none run without it)."""
+        if not self.public_url:
+            raise ConfigError(PUBLIC_URL_MISSING)
+        return self.public_url
+
 
 def load_settings() -> Settings:
     url = os.environ.get("CME_DATABASE_URL", "").strip()
@@ -97,6 +111,7 @@ def load_settings() -> Settings:
         if not demo:
             raise ConfigError("CME_SECRET_KEY must be set when demo mode is off")
         secret = DEMO_SECRET
+    public_url = os.environ.get("CME_PUBLIC_URL", "").strip() or (DEMO_PUBLIC_URL if demo else "")
     return Settings(
         database_url=url,
         demo=demo,
@@ -106,7 +121,7 @@ def load_settings() -> Settings:
         sms_http_token=os.environ.get("CME_SMS_HTTP_TOKEN") or None,
         upload_dir=Path(os.environ.get("CME_UPLOAD_DIR") or DATA_DIR / "uploads"),
         storage_url=os.environ.get("CME_STORAGE_URL", "").strip(),
-        public_url=(os.environ.get("CME_PUBLIC_URL") or "http://localhost:8501").rstrip("/"),
+        public_url=public_url.rstrip("/"),
         national_counts_as_provincial_i=bool(_flag("CME_NATIONAL_COUNTS_AS_PROVINCIAL_I", False)),
         cookie_secure=_flag("CME_COOKIE_SECURE", None),
         sms_hourly_budget=int(os.environ.get("CME_SMS_HOURLY_BUDGET") or 300),

@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 os.environ.setdefault("CME_SECRET_KEY", "test-secret-key")
+os.environ.setdefault("CME_PUBLIC_URL", "https://cme.test")  # required outside demo (cme/config.py)
 os.environ["CME_DEMO"] = "0"
 os.environ.setdefault("CME_BCRYPT_ROUNDS", "4")  # bcrypt's floor, allowed in test runs only (cme/config.py)
 os.environ.setdefault("CME_WARMUP", "0")  # no start-up warm-up in the test process (tests/pages/test_warmup.py runs it apart)

@@ -1,6 +1,8 @@
 """The 登录 form (用户名 or 手机号 + 密码), shared by the login page and the phone sign-in page."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import streamlit as st
 
 from cme.accounts import auth
@@ -8,6 +10,7 @@ from cme.db import session_scope
 from cme.errors import DomainError
 from ui import metrics
 from ui.forms import show_error
+from ui.navigation import PRIVATE_URL_PATHS
 from ui.session import client_address, start
 
 
@@ -30,3 +33,13 @@ def login_form(key: str, *, next_path: str | None = None) -> None:
             start(result.ticket, next_path)
             st.info("正在登录…")
             st.stop()
+
+
+def requested_page(url: str | None = None) -> str | None:
+    """The app page the browser asked for before it was shown 登录 (`/credit_search?…`), to return to after
+    logging in; None for the home page, a public page or anything not a page of this app."""
+    parts = urlsplit(url if url is not None else (st.context.url or ""))
+    stem = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    if stem not in PRIVATE_URL_PATHS:
+        return None
+    return f"/{stem}" + (f"?{parts.query}" if parts.query else "")

@@ -84,7 +84,20 @@ def _page(path: str, title: str, icon: str, default: bool = False) -> st.Page:
 
 
 def public_pages() -> list[st.Page]:
-    return [_page(*item, default=(n == 0)) for n, item in enumerate(PUBLIC)]
+    return [_page(*item, default=(n == 0)) for n, item in enumerate(PUBLIC)] + _login_stand_ins()
+
+
+# the screens behind the login, by their address (/credit_search, /staff…); "home" is each role's root
+PRIVATE_URL_PATHS = sorted({Path(path).stem for sections in BY_ROLE.values() for items in sections.values()
+                            for path, _, _ in items} - {Path(path).stem for path, _, _ in PUBLIC} - {"home"})
+
+
+def _login_stand_ins() -> list[st.Page]:
+    """Logged out, a private address (a bookmark, an expired session) shows 登录 under that address,
+    hidden from the menu, instead of Streamlit's English "Page not found"; the login then returns there."""
+    path, title, icon = PUBLIC[0]
+    return [st.Page(str(ROOT / path), title=title, icon=icon, url_path=stem, visibility="hidden")
+            for stem in PRIVATE_URL_PATHS]
 
 
 def role_pages(role: str) -> dict[str, list[st.Page]]:

@@ -25,8 +25,18 @@ def show_table(df: pd.DataFrame, *, key: str, cards: Sequence[str] = (), empty: 
     if not cards:  # the table on every screen
         st.dataframe(df, key=key, **table)
         return
-    with st.container(key=f"wide-{key}"):  # hidden on a phone, where the cards below show instead
+    with wide_only(key):
         st.dataframe(df, key=key, **table)
+    phone_cards(df, key=key, cards=cards)
+
+
+def wide_only(key: str):
+    """A container hidden on a phone, where `phone_cards(…, key=key)` shows the same rows instead."""
+    return st.container(key=f"wide-{key}")
+
+
+def phone_cards(df: pd.DataFrame, *, key: str, cards: Sequence[str]) -> None:
+    """The rows of `df` as cards of the `cards` columns, shown only on a phone (ui/page_style.py)."""
     with st.container(key=f"cards-{key}"):
         for _, row in df.head(MAX_CARDS).iterrows():
             with st.container(border=True):

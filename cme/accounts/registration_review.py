@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from cme.clock import fmt_local, utcnow
@@ -63,8 +63,10 @@ def _row(user: User, inst: Institution | None, dept: str | None, now: datetime) 
 
 
 @use_case
-def list_registrations(session: Session, actor: Actor, *, status: str = AccountStatus.PENDING) -> list[RegistrationRow]:
-    """An institution admin's queue (own institution only; the provincial admin sees all), oldest first."""
+def list_registrations(session: Session, actor: Actor, *, status: str = AccountStatus.PENDING,
+                       keyword: str = "") -> list[RegistrationRow]:
+    """An institution admin's queue (own institution only; the provincial admin sees all), oldest first;
+    `keyword` narrows to a 用户名 or 真实姓名 containing it."""
     q = (
         select(User, Institution, Department.name)
         .join(Institution, Institution.id == User.institution_id)
@@ -73,6 +75,8 @@ def list_registrations(session: Session, actor: Actor, *, status: str = AccountS
     )
     if actor.is_unit_admin:
         q = q.where(User.institution_id == actor.institution_id)
+    if kw := keyword.strip():
+        q = q.where(or_(User.username.contains(kw, autoescape=True), User.name.contains(kw, autoescape=True)))
     now = utcnow()
     return [_row(u, i, d, now) for u, i, d in session.execute(q.order_by(User.registered_at, User.id))]
 

@@ -21,6 +21,7 @@ from cme.core import audit
 from cme.core.actors import Actor
 from cme.core.policy import use_case
 from cme.db import get_or_raise
+from cme.domain.chinese_order import by_pinyin
 from cme.domain.enums import AuditAction, Role
 from cme.domain.identity import check_text
 from cme.errors import Duplicate, NotFound, RecordLocked, ValidationError
@@ -72,7 +73,7 @@ def _ensure_unique(session: Session, institution_id: int, name: str, exclude_id:
 
 @use_case
 def list_departments(session: Session, actor: Actor, institution_id: int | None = None) -> list[DepartmentRow]:
-    """All departments of an institution (active first, by name) with their number of staff."""
+    """All departments of an institution (active first, by pinyin) with their number of staff."""
     inst_id = _institution_id(session, actor, institution_id)
     staff = (
         select(User.department_id, func.count(User.id).label("n"))
@@ -84,9 +85,9 @@ def list_departments(session: Session, actor: Actor, institution_id: int | None 
         select(Department, func.coalesce(staff.c.n, 0))
         .outerjoin(staff, staff.c.department_id == Department.id)
         .where(Department.institution_id == inst_id)
-        .order_by(Department.active.desc(), Department.name)
     )
-    return [DepartmentRow(d.id, d.name, d.active, int(n)) for d, n in session.execute(q)]
+    rows = [DepartmentRow(d.id, d.name, d.active, int(n)) for d, n in session.execute(q)]
+    return sorted(by_pinyin(rows, lambda r: r.name), key=lambda r: not r.active)  # stable: pinyin within each
 
 
 @use_case

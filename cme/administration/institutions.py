@@ -24,6 +24,7 @@ from cme.core import audit
 from cme.core.actors import Actor
 from cme.core.policy import use_case
 from cme.db import get_or_raise
+from cme.domain.chinese_order import by_pinyin
 from cme.domain.enums import AuditAction, Role
 from cme.domain.identity import check_text, normalize
 from cme.domain.inputs import clean_text
@@ -61,7 +62,7 @@ def _institution(session: Session, actor: Actor, institution_id: int) -> Institu
 @use_case
 def list_institutions(session: Session, actor: Actor, *, keyword: str = "", region_code: str | None = None,
                       include_inactive: bool = True, limit: int = 500) -> list[InstitutionRow]:
-    """Institutions by name or code keyword and region (a 市州 includes its 区县), by code."""
+    """Institutions by name or code keyword and region (a 市州 includes its 区县), by the pinyin of the name."""
     region, parent = aliased(Region), aliased(Region)
     q = select(Institution, region, parent).join(region, region.code == Institution.region_code).outerjoin(
         parent, parent.code == region.parent_code)
@@ -88,7 +89,7 @@ def list_institutions(session: Session, actor: Actor, *, keyword: str = "", regi
         rows.append(InstitutionRow(inst.id, inst.code, inst.name, city, district, inst.region_code, inst.region_level,
                                    inst.active, dept_n.get(inst.id, 0), staff_n.get(inst.id, 0),
                                    "、".join(admins.get(inst.id, []))))
-    return rows
+    return by_pinyin(rows, lambda r: r.name)
 
 
 def _check_level(errors: dict[str, str], level: str | None) -> None:

@@ -21,6 +21,7 @@ from cme import clock
 from cme.analytics.scope import places, scope
 from cme.core.actors import Actor, require_role
 from cme.core.policy import use_case
+from cme.domain.chinese_order import by_pinyin
 from cme.domain.compliance import STATUS_MET, STATUS_NOT_MET, STATUS_UNSET
 from cme.domain.enums import Role
 from cme.domain.standards import TITLE_LEVELS
@@ -68,12 +69,12 @@ class RateRow:
 
 
 def rates(rows: Iterable, by: Callable[[object], str], key: Callable[[object], object] | None = None) -> list[RateRow]:
-    """Group judged staff rows (anything with a .status); groups sorted by name."""
+    """Group judged staff rows (anything with a .status); groups sorted by the pinyin of their name."""
     groups: dict[str, RateRow] = {}
     for r in rows:
         g = by(r)
         groups.setdefault(g, RateRow(g, key=key(r) if key else None)).add(r.status)
-    return [groups[g] for g in sorted(groups)]
+    return [groups[g] for g in by_pinyin(groups)]
 
 
 def total(rows: Iterable, label: str = "合计") -> RateRow:
@@ -133,7 +134,7 @@ class Overview:
             g.met, g.not_met, g.unset = g.met + c.met, g.not_met + c.not_met, g.unset - c.met - c.not_met
         for (iid, dept), n in self.staff.items():  # 未设置 = staff − judged
             group(iid, dept).unset += n
-        return [groups[g] for g in sorted(groups) if groups[g].staff]
+        return [groups[g] for g in by_pinyin(groups) if groups[g].staff]
 
     def _by_verdict_group(self, dimension: str) -> list[RateRow]:
         groups: dict[str, RateRow] = {}

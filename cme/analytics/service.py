@@ -29,7 +29,7 @@ from cme.credits import progress
 from cme.domain.compliance import STATUS_MET, STATUS_NOT_MET, STATUS_UNSET, YearVerdict, format_credit, year_verdict
 from cme.domain.enums import AccountStatus, ReviewStatus, Role, Verdict
 from cme.models import CreditRecord, CreditSummary, Department, Institution, PersonalStandard, Region, User
-from cme.reports.tables import csv_bytes, xlsx_bytes
+from cme.reports.tables import csv_bytes, number, xlsx_bytes
 
 STATUSES = (STATUS_MET, STATUS_NOT_MET, STATUS_UNSET)
 
@@ -103,6 +103,7 @@ class StaffRow:
         }[dimension]
 
     def table_row(self) -> dict:
+        """The screen's row: who, then 状态 and 还差 (what an admin looks for first), then the figures."""
         v = self.verdict
 
         def fig(got, need):
@@ -110,18 +111,37 @@ class StaffRow:
 
         cycle = "" if v.cycle_start is None else f"{v.cycle_start}—{v.cycle_end}"
         return {
-            "用户名": self.username, "姓名": self.name, "身份证号": self.id_number_masked, "科室": self.department,
-            "技术职称": self.title, "执行标准": self.standard_code, "状态": self.status, "还差": self.shortfall_text,
+            "姓名": self.name, "状态": self.status, "还差": self.shortfall_text, "科室": self.department,
+            "执行标准": self.standard_code,
             "省级I类(已获/要求)": fig(v.provincial_i_obtained, v.provincial_i_required),
             "II类(已获/要求)": fig(v.class_ii_obtained, v.class_ii_required),
             "总学分(已获/要求)": fig(v.total_obtained, v.total_required),
             "国家级I类周期": cycle,
             "国家级I类(已获/要求)": "" if v.national_i_cycle_required is None
             else fig(v.national_i_cycle_obtained, v.national_i_cycle_required),
+            "用户名": self.username, "身份证号": self.id_number_masked, "技术职称": self.title,
+        }
+
+    def export_row(self) -> dict:
+        """The file's row: the year first and every figure a number of its own (sums and filters work in
+        Excel/WPS); a requirement the standard does not set is an empty cell."""
+        v = self.verdict
+        return {
+            "年度": self.year, "用户名": self.username, "姓名": self.name, "身份证号": self.id_number_masked,
+            "科室": self.department, "技术职称": self.title, "执行标准": self.standard_code, "状态": self.status,
+            "还差": self.shortfall_text,
+            "省级I类已获": number(v.provincial_i_obtained), "省级I类要求": number(v.provincial_i_required),
+            "II类已获": number(v.class_ii_obtained), "II类要求": number(v.class_ii_required),
+            "总学分已获": number(v.total_obtained), "总学分要求": number(v.total_required),
+            "国家级I类周期起": v.cycle_start, "国家级I类周期止": v.cycle_end,
+            "国家级I类周期已获": number(v.national_i_cycle_obtained) if v.national_i_cycle_required is not None else None,
+            "国家级I类周期要求": number(v.national_i_cycle_required),
         }
 
 
-STAFF_COLUMNS = list(StaffRow(0, "", "", "", "", None, "", "", "", "", year_verdict(2000, None, {})).table_row())
+_BLANK = StaffRow(0, "", "", "", "", None, "", "", "", "", year_verdict(2000, None, {}))
+STAFF_COLUMNS = list(_BLANK.table_row())
+EXPORT_COLUMNS = list(_BLANK.export_row())
 
 
 _VERDICT_OF = {Verdict.MET: STATUS_MET, Verdict.NOT_MET: STATUS_NOT_MET, Verdict.UNSET: STATUS_UNSET}
@@ -210,7 +230,7 @@ def cities(session: Session, actor: Actor) -> list[tuple[str, str]]:
 
 
 def _table(rows: list[StaffRow]) -> list[list]:
-    return [STAFF_COLUMNS] + [list(r.table_row().values()) for r in rows]
+    return [EXPORT_COLUMNS] + [list(r.export_row().values()) for r in rows]
 
 
 def export_csv(rows: list[StaffRow]) -> bytes:
@@ -219,7 +239,7 @@ def export_csv(rows: list[StaffRow]) -> bytes:
 
 
 def export_xlsx(rows: list[StaffRow]) -> bytes:
-    return xlsx_bytes(_table(rows), title="本机构人员", widths=(12, 10, 22, 12, 26, 9, 8, 40, 16, 16, 16, 13, 18))
+    return xlsx_bytes(_table(rows), title="本机构人员", widths=(7, 12, 10, 22, 12, 26, 9, 8, 40) + (11,) * 10)
 
 
 @use_case

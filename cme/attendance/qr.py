@@ -17,7 +17,7 @@ CHECKIN_PATH = "checkin"  # the url_path of pages/public/checkin.py
 
 
 def checkin_url(session_id: int) -> str:
-    return f"{get_settings().public_url}/{CHECKIN_PATH}?t={tokens.qr_token(session_id)}"
+    return f"{get_settings().require_public_url()}/{CHECKIN_PATH}?t={tokens.qr_token(session_id)}"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Layout, top to bottom (A4 portrait):
 
-* title ``四川省继续医学教育学分证明``, large, centred;
+* the title line ``四川省继续医学教育学分证明（I类、II类综合）`` (the kind in brackets), large, centred;
 * ``兹 <单位> <职称> <姓名> 于 Y1 至 Y2 年期间完成继续医学教育情况如下:``;
 * for every year of ``content.years`` (years without credits included) a bordered table
   ``项目编号 | 项目名称 | 学分 | 学分种类 | 参加时间`` whose last row, spanning all columns, is the
@@ -34,6 +34,8 @@ from cme.reports.qr import qr_png
 
 KINDS = tuple(k.value for k in CertificateKind)
 KIND_TITLES = CERTIFICATE_KIND  # the title printed is the kind's label
+# the kind as the title line names it: a certificate of only II类 credits must not pass for a full one
+KIND_SHORT = {CertificateKind.COMBINED: "I类、II类综合", CertificateKind.CLASS1: "I类", CertificateKind.CLASS2: "II类"}
 TITLE = "四川省继续医学教育学分证明"
 HEADERS = ("项目编号", "项目名称", "学分", "学分种类", "参加时间")
 PLATFORM_LINE = "四川省继续医学教育行政管理平台提供信息"
@@ -80,32 +82,39 @@ def fmt_credits(value: Decimal | int | float | str) -> str:
     return str(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
+def fmt_total(value: Decimal | int | float | str) -> str:
+    """A year's total as fig. 27 prints it: ``0`` for nothing, else one decimal (``2.0``, ``8.5``)."""
+    text = fmt_credits(value)
+    return "0" if Decimal(text) == 0 else text
+
+
+def title_line(kind: str) -> str:
+    """``四川省继续医学教育学分证明（I类）``: the title with the certificate's kind."""
+    return f"{TITLE}（{KIND_SHORT[CertificateKind(kind)]}）"
+
+
 def fmt_date_cn(d: date) -> str:
     """``2017年10月27日`` (month and day zero-padded: ``YYYY年MM月DD日``)."""
     return f"{d.year:04d}年{d.month:02d}月{d.day:02d}日"
 
 
 def year_sentence(kind: str, year: CertificateYear) -> str:
-    """The sentence closing a year's table, worded per certificate kind.
+    """The sentence closing a year's table, worded per certificate kind (SPEC §6).
 
-    * ``class1``:   ``该同志2017年度,共计完成:国家级I类学分2.0分,省I类学分8.0分。`` (fig. 27)
-    * ``combined``: ``该同志2017年度,共计完成:国家级I类学分2.0分,省I类学分8.0分,II类学分5.0分。``
-    * ``class2``:   ``该同志2017年度,共计完成:II类学分5.0分。`` - a Class II certificate states only
-      the Class II total (its tables list only Class II lines, so Class I figures would be
-      misleading zeros).
+    * ``class1``:   ``该同志2017年度,共计完成:国家级I类学分2.0分,省I类学分0分。`` (fig. 27)
+    * ``combined`` and ``class2``: the same I类 figures, then ``,II类学分5.0分。`` — SPEC §6 adds the
+      Class II figure to the fig. 27 sentence; a Class II certificate keeps the year's I类 totals
+      although its tables list only Class II lines.
 
-    Punctuation (ASCII ``,`` and ``:``) follows the manual; figures have one decimal.
+    Punctuation (ASCII ``,`` and ``:``) follows the manual; a zero total is ``0分``, others have one decimal.
     """
+    if kind not in KINDS:
+        raise ValueError(f"unknown certificate kind: {kind!r} (expected one of {KINDS})")
     head = f"该同志{year.year}年度,共计完成:"
-    class1 = f"国家级I类学分{fmt_credits(year.national_i)}分,省I类学分{fmt_credits(year.provincial_i)}分"
-    class2 = f"II类学分{fmt_credits(year.class_ii)}分"
+    class1 = f"国家级I类学分{fmt_total(year.national_i)}分,省I类学分{fmt_total(year.provincial_i)}分"
     if kind == CertificateKind.CLASS1:
         return f"{head}{class1}。"
-    if kind == CertificateKind.COMBINED:
-        return f"{head}{class1},{class2}。"
-    if kind == CertificateKind.CLASS2:
-        return f"{head}{class2}。"
-    raise ValueError(f"unknown certificate kind: {kind!r} (expected one of {KINDS})")
+    return f"{head}{class1},II类学分{fmt_total(year.class_ii)}分。"
 
 
 def intro_sentence(content: CertificateContent) -> str:
@@ -202,7 +211,7 @@ def render_certificate(content: CertificateContent, *, serial: str, content_hash
     pdf.add_page()
 
     pdf.set_font(FONT_FAMILY, _bold(), 20)
-    pdf.cell(0, 12, TITLE, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 12, title_line(content.kind), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(5)
     pdf.set_font(FONT_FAMILY, "", 11)
     pdf.multi_cell(0, 7, intro_sentence(content), align="L", new_x="LMARGIN", new_y="NEXT")

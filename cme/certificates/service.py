@@ -156,7 +156,8 @@ def _title_for(session: Session, user_id: int, year_to: int) -> str:
 @use_case
 def build_content(session: Session, actor: Actor, kind: str | None, year_from: int | None,
                   year_to: int | None, *, issued_on: date | None = None) -> CertificateContent:
-    """What the actor's own certificate states: approved lines of the kind, per year of the range."""
+    """What the actor's own certificate states: approved lines of the kind, per year of the range, and each
+    year's approved totals of every class (a II类 certificate still states the year's I类 figures, SPEC §6)."""
     kind, year_from, year_to = check_request(kind, year_from, year_to)
     user = session.get_one(User, actor.id)
     institution = session.get(Institution, user.institution_id) if user.institution_id else None
@@ -166,7 +167,6 @@ def build_content(session: Session, actor: Actor, kind: str | None, year_from: i
             CreditRecord.user_id == user.id,
             CreditRecord.status == ReviewStatus.APPROVED,
             CreditRecord.year.between(year_from, year_to),
-            CreditRecord.credit_type.in_(KIND_TYPES[kind]),
         )
         .order_by(CreditRecord.year, CreditRecord.date_from, CreditRecord.project_code, CreditRecord.id)
     ).all()
@@ -178,8 +178,10 @@ def build_content(session: Session, actor: Actor, kind: str | None, year_from: i
     def total(lines: list[CertificateLine], credit_type: str) -> Decimal:
         return sum((ln.credits for ln in lines if ln.credit_type == credit_type), ZERO)
 
-    years = [
-        CertificateYear(y, lines, total(lines, NATIONAL_I), total(lines, PROVINCIAL_I), total(lines, CLASS_II))
+    shown = KIND_TYPES[kind]
+    years = [  # a I类 certificate states no II类 figure (kept 0, so what it hashes is what it says)
+        CertificateYear(y, [ln for ln in lines if ln.credit_type in shown], total(lines, NATIONAL_I),
+                        total(lines, PROVINCIAL_I), total(lines, CLASS_II) if CLASS_II in shown else ZERO)
         for y, lines in by_year.items()
     ]
     return CertificateContent(
@@ -243,7 +245,7 @@ def content_hash(content: CertificateContent) -> str:
 
 
 def verify_url(serial: str) -> str:
-    return f"{get_settings().public_url}/verify_certificate?serial={serial}"
+    return f"{get_settings().require_public_url()}/verify_certificate?serial={serial}"
 
 
 def _new_serial(session: Session) -> str:

@@ -147,6 +147,9 @@ POLICY: dict[str, Rule] = {
     "credits.details.get_credit": R(ANYONE, "credit_id", "credit"),
     "credits.details.load_proof": R(ANYONE, "credit_id", "credit"),
     "credits.entry.submit_credit": R(PERSONS),  # always for the actor
+    "credits.drafts.save_draft": R(PERSONS),  # the actor's own draft, nobody else's
+    "credits.drafts.load_draft": R(PERSONS),
+    "credits.drafts.discard_draft": R(PERSONS),
     "credits.entry.update_credit": R(PERSONS, "credit_id", "credit"),
     "credits.entry.delete_credit": R(PERSONS, "credit_id", "credit"),
     "credits.imports.import_credits": R(ADMINS),  # rows: own institution's staff only

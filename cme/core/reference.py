@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cme.config import DATA_DIR
+from cme.domain.chinese_order import by_pinyin
 from cme.domain.standards import Standard, StandardFigures, title_label
 from cme.models import CreditStandard, Department, DictionaryItem, Institution, Region
 
@@ -185,12 +186,12 @@ def institutions(session: Session, *, region_code: str | None = None, keyword: s
     if keyword.strip():
         q = q.where(Institution.name.contains(keyword.strip()))
     rows = session.scalars(q.order_by(Institution.name).limit(limit))
-    return [InstitutionOption(i.id, i.code, i.name, i.region_level) for i in rows]
+    return by_pinyin((InstitutionOption(i.id, i.code, i.name, i.region_level) for i in rows), lambda o: o.name)
 
 
 def departments(session: Session, institution_id: int) -> list[tuple[int, str]]:
     q = select(Department.id, Department.name).where(Department.institution_id == institution_id, Department.active)
-    return [(i, n) for i, n in session.execute(q.order_by(Department.name))]
+    return by_pinyin(((i, n) for i, n in session.execute(q)), lambda d: d[1])
 
 
 def standards_for_year(session: Session, year: int) -> list[Standard]:

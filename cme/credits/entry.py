@@ -38,10 +38,12 @@ from cme.domain.identity import check_text
 from cme.domain.inputs import FIRST_YEAR, parse_amount, parse_year
 from cme.errors import DuplicateCredit, FieldErrors, RecordLocked, ValidationError
 from cme.labels import REVIEW_STATUS
-from cme.models import CreditRecord, CreditReview, Project
+from cme.models import CreditDraft, CreditRecord, CreditReview, Project
 from cme.storage import CheckedFile, Upload, check_proof, drop_file, store_file
 
 MAX_CREDITS = Decimal("100")
+
+LOCKED = "该学分记录状态为【{}】，只有待审状态的学分记录才可以修改或删除"  # the status label fills the brackets
 
 
 FORM_KIND = "学分获取形式"
@@ -198,6 +200,7 @@ def submit_credit(session: Session, actor: Actor, data: CreditInput) -> int:
     refresh_summary(session, actor.id, rec.year)
     audit.record(session, actor.id, AuditAction.CREDIT_SUBMIT, "credit", rec.id, institution_id=actor.institution_id,
                  after=_snapshot(rec))
+    session.execute(delete(CreditDraft).where(CreditDraft.user_id == actor.id))  # the draft became this record
     return rec.id
 
 
@@ -206,7 +209,7 @@ def _own_pending(session: Session, actor: Actor, credit_id: int) -> CreditRecord
     # or has decided it and we see that — an edit never lands on an approved record
     rec = get_or_raise(session, CreditRecord, credit_id, "学分记录不存在", with_for_update=True, populate_existing=True)
     if rec.status != ReviewStatus.PENDING:
-        raise RecordLocked(f"该学分记录状态为【{REVIEW_STATUS[rec.status]}】，只有待审状态的学分记录才可以修改或删除")
+        raise RecordLocked(LOCKED.format(REVIEW_STATUS[rec.status]))
     return rec
 
 

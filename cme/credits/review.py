@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from cme import clock
@@ -39,8 +39,9 @@ QUEUE_PAGE = 500
 
 
 @use_case
-def review_queue(session: Session, actor: Actor, *, limit: int | None = None) -> list[QueueRow]:
-    """Pending credits of the admin's own staff, oldest first (the first `limit`), with their age in days.
+def review_queue(session: Session, actor: Actor, *, limit: int | None = None, keyword: str = "") -> list[QueueRow]:
+    """Pending credits of the admin's own staff, oldest first (the first `limit`), with their age in days;
+    `keyword` narrows to a 姓名, 项目编号 or 项目名称 containing it (to find one record in a long queue).
 
     Institution-first: the institution's staff (ix_users_inst_status), then only their pending records
     (the partial index ix_credit_records_pending_user), never a scan of all records by status.
@@ -55,6 +56,9 @@ def review_queue(session: Session, actor: Actor, *, limit: int | None = None) ->
     )
     if actor.is_unit_admin:
         q = q.where(User.institution_id == actor.institution_id)
+    if kw := keyword.strip():
+        q = q.where(or_(*(col.contains(kw, autoescape=True)
+                          for col in (User.name, CreditRecord.project_code, CreditRecord.project_name))))
     q = q.order_by(CreditRecord.created_at, CreditRecord.id)
     if limit is not None:
         q = q.limit(limit)

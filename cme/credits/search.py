@@ -18,7 +18,7 @@ from cme.domain.compliance import CLASS_II
 from cme.domain.enums import ReviewStatus
 from cme.labels import REVIEW_STATUS
 from cme.models import CreditRecord, User
-from cme.reports.tables import csv_bytes, xlsx_bytes
+from cme.reports.tables import csv_bytes, number, xlsx_bytes
 
 STATUS_BY_LABEL = {v: k for k, v in REVIEW_STATUS.items()}
 
@@ -127,7 +127,7 @@ def search_totals(rows: list[CreditRow]) -> SearchTotals:
 def _table(rows: list[CreditRow]) -> list[list]:
     out: list[list] = [list(COLUMNS.values())]
     for r in rows:
-        out.append([float(r.credits) if k == "credits" else (str(v) if isinstance(v, date) else v)
+        out.append([number(r.credits) if k == "credits" else (str(v) if isinstance(v, date) else v)
                     for k in COLUMNS for v in [getattr(r, k)]])
     return out
 

@@ -12,7 +12,7 @@ from cme.models.administration import AppSetting, AuditLog, Department, Dictiona
 from cme.models.attendance import AttendanceEntry, AttendanceSession, ProjectEnrolment, Reminder, ReminderMark
 from cme.models.base import NAMING, Base, Credits
 from cme.models.certificates import Certificate
-from cme.models.credits import CreditRecord, CreditReview, CreditStandard, PersonalStandard, Project
+from cme.models.credits import CreditDraft, CreditRecord, CreditReview, CreditStandard, PersonalStandard, Project
 from cme.models.profile import Profile, ProfileChangeRequest, ProfileEntry, Transfer
 from cme.models.rollups import CreditSummary, InstitutionYearRollup, StaffCount, VerdictRollup
 
@@ -24,6 +24,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Certificate",
+    "CreditDraft",
     "CreditRecord",
     "CreditReview",
     "CreditStandard",

@@ -33,6 +33,13 @@ def _clean(value: object) -> tuple[object, bool]:
     return text, risky
 
 
+def number(value: Decimal | None) -> int | float | None:
+    """A credit figure as a spreadsheet number: 3 not 3.0, 2.5 as is; None stays an empty cell."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def safe_cell(value: object) -> object:
     """A CSV cell a spreadsheet shows as written: a formula-like text gets a leading `'`."""
     text, risky = _clean(value)
@@ -60,16 +67,27 @@ def _append(ws, line: Sequence) -> None:
 
 
 def xlsx_workbook(table: Sequence[Sequence], *, title: str, widths: Sequence[int] = ()) -> Workbook:
-    """A workbook whose first sheet holds `table` (header row frozen); callers may add sheets."""
+    """A workbook whose first sheet holds `table` (header row frozen); callers may add sheets (add_sheet)."""
     wb = Workbook()
     ws = wb.worksheets[0]
     ws.title = title
+    _fill(ws, table, widths)
+    return wb
+
+
+def add_sheet(wb: Workbook, table: Sequence[Sequence], *, title: str, widths: Sequence[int] = ()):
+    """Another sheet holding `table`, written like the first (every cell through the formula guard)."""
+    ws = wb.create_sheet(title)
+    _fill(ws, table, widths)
+    return ws
+
+
+def _fill(ws, table: Sequence[Sequence], widths: Sequence[int]) -> None:
     for line in table:
         _append(ws, line)
     ws.freeze_panes = "A2"
     for n, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(n)].width = width
-    return wb
 
 
 def workbook_bytes(wb: Workbook) -> bytes:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from cme.certificates import registry
 from cme.certificates import service as certificates
-from cme.certificates.pdf import HEADERS, KIND_TITLES, PLATFORM_LINE, TITLE, fmt_credits, fmt_date_cn, intro_sentence, year_sentence
+from cme.certificates.pdf import HEADERS, KIND_TITLES, PLATFORM_LINE, fmt_credits, fmt_date_cn, intro_sentence, title_line, year_sentence
 from cme.clock import today
 from cme.db import session_scope
 from cme.domain.enums import Role
@@ -22,8 +22,7 @@ st.caption(f"学分证明只列出审核通过的学分；起止年度跨度不�
 def show_content(content, serial: str = "", digest: str = "", url: str = "") -> None:
     """The certificate as fig. 27 lays it out (a preview has no serial yet)."""
     with st.container(border=True):
-        st.markdown(f"<h3 style='text-align:center'>{TITLE}</h3>", unsafe_allow_html=True)
-        st.markdown(f"<p style='text-align:center'>{KIND_TITLES[content.kind]}</p>", unsafe_allow_html=True)
+        st.markdown(f"<h3 style='text-align:center'>{title_line(content.kind)}</h3>", unsafe_allow_html=True)
         st.markdown(literal(intro_sentence(content)))
         for year in content.years:
             rows = [[ln.project_code, ln.project_name, fmt_credits(ln.credits), ln.credit_type,

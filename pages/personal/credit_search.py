@@ -1,4 +1,4 @@
-"""学分综合查询: filters, a table, 查看 for details, export to XLSX/CSV (manual §6.5)."""
+"""学分综合查询: filters, a table (状态 and 审核意见 first) whose chosen row shows 查看, export to XLSX/CSV (manual §6.5)."""
 import pandas as pd
 import streamlit as st
 
@@ -11,8 +11,9 @@ from cme.domain.compliance import CREDIT_TYPES, format_credit
 from cme.domain.enums import Role
 from cme.labels import REVIEW_STATUS
 from ui.credit_view import show_credit_detail
+from ui.row_select import select_rows
 from ui.session import audit_export, require_actor
-from ui.tables import show_table
+from ui.tables import EMPTY, phone_cards, wide_only
 
 me = require_actor(Role.PERSON)
 st.header("学分综合查询")
@@ -46,10 +47,21 @@ with session_scope() as s:
 sums = search.search_totals(rows)
 st.caption(f"共 {sums.rows} 条；其中审核通过 {sums.approved} 条，"
            f"I类 {format_credit(sums.class_i)} 分，II类 {format_credit(sums.class_ii)} 分")
-table = pd.DataFrame([[r.project_code, r.project_name, format_credit(r.credits), r.credit_type, r.year,
-                       f"{r.date_from} 至 {r.date_to}", r.form, r.subject, r.status_label] for r in rows],
-                     columns=["项目编号", "项目名称", "学分", "学分类型", "举办年度", "获取时间", "学分获取形式", "学科分类", "状态"])
-show_table(table, key="cs_table", cards=["项目名称", "状态", "学分", "学分类型", "举办年度", "获取时间", "项目编号"])
+table = pd.DataFrame([[r.status_label, r.reject_reason, r.project_name, format_credit(r.credits), r.credit_type, r.year,
+                       f"{r.date_from} 至 {r.date_to}", r.form, r.subject, r.project_code] for r in rows],
+                     columns=["状态", "审核意见", "项目名称", "学分", "学分类型", "举办年度", "获取时间", "学分获取形式",
+                              "学科分类", "项目编号"])
+picked: list = []
+if not rows:
+    st.info(EMPTY)
+else:
+    with wide_only("cs_table"):  # on a phone the same rows show as cards
+        st.caption("点击表格左侧选择一条记录查看详情。")
+        columns = {"状态": st.column_config.TextColumn(pinned=True, width="small"),
+                   "审核意见": st.column_config.TextColumn(width="medium"),
+                   "项目名称": st.column_config.TextColumn(width="large")}
+        picked = select_rows(table, [r.id for r in rows], key="cs_table", column_config=columns, many=False)
+    phone_cards(table, key="cs_table", cards=["项目名称", "状态", "审核意见", "学分", "学分类型", "举办年度", "获取时间", "项目编号"])
 e1, e2, _ = st.columns([1, 1, 6])
 stamp = clock.today().strftime("%Y%m%d")
 # the files are built when the button is clicked, not on every view of the page
@@ -59,10 +71,7 @@ e1.download_button("导出XLSX", lambda: search.export_xlsx(rows), file_name=f"�
 e2.download_button("导出CSV", lambda: search.export_csv(rows), file_name=f"学分信息_{stamp}.csv", mime="text/csv",
                    disabled=not rows, key="cs_csv", on_click=audit_export, args=("学分信息 CSV", len(rows)))
 
-labels = [f"{r.year} · {r.project_code} · {r.project_name} · {r.status_label}" for r in rows]
-picked = st.selectbox("查看", labels, index=None, placeholder="选择一条学分记录查看详情", key="cs_view")
 if picked:
-    chosen = rows[labels.index(picked)]
     with st.container(border=True):
         st.subheader("查看学分信息")
-        show_credit_detail(me, chosen.id, key="cs")
+        show_credit_detail(me, picked[0], key="cs")

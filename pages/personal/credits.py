@@ -6,7 +6,7 @@ import streamlit as st
 
 from cme import clock
 from cme.core import reference
-from cme.credits import details, entry, search
+from cme.credits import details, drafts, entry, search
 from cme.credits.entry import CreditInput
 from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES, format_credit
@@ -23,8 +23,7 @@ me = require_actor(Role.PERSON)
 st.header("个人学分登记审核")
 show_flash()
 
-FIELDS = ("project_code", "credits", "credit_type", "date_from", "date_to", "form", "project_name", "organizer", "year",
-          "subject_parent", "subject_child", "remark")
+FIELDS = drafts.FIELDS
 mode = st.session_state.get("credit_mode")  # None | "new" | ("edit", id) | ("view", id)
 
 
@@ -104,8 +103,13 @@ def credit_form(editing_id: int | None) -> None:
         b1, b2, _ = st.columns([1, 1, 6])
         save = b1.button("保存", type="primary", key="cf_save")
         if b2.button("关闭", key="cf_close"):
+            if editing_id is None:  # closing abandons what was typed
+                with session_scope() as s:
+                    drafts.discard_draft(s, me)
             _close()
             st.rerun()
+    if editing_id is None:
+        keep_draft()
     if save:
         data = CreditInput(**{f: st.session_state.get(f"cf_{f}") for f in FIELDS})
         data.project_code, data.project_name = data.project_code or "", data.project_name or ""
@@ -120,6 +124,27 @@ def credit_form(editing_id: int | None) -> None:
 
         # the form closes only once the record is saved; on an error it stays filled in
         act("学分信息已修改" if editing_id else "学分信息已保存，状态为【待审】", save_credit, clear=("credit_mode",))
+
+
+def keep_draft() -> None:
+    """Save what is typed in the new-credit form on the server whenever it changes, so F5 does not lose it."""
+    values = {f: st.session_state.get(f"cf_{f}") for f in FIELDS}
+    if values != st.session_state.get("_cf_draft_saved"):
+        with session_scope() as s:
+            drafts.save_draft(s, me, values)
+        st.session_state["_cf_draft_saved"] = values
+
+
+def restore_draft() -> None:
+    """Once per browser session (so after F5): a draft left on the server opens the form with it."""
+    if st.session_state.get("credit_mode") is not None or st.session_state.get("_cf_draft_checked"):
+        return
+    st.session_state["_cf_draft_checked"] = True
+    with session_scope() as s:
+        draft = drafts.load_draft(s, me)
+    if draft:
+        st.session_state["_cf_prefill_msg"] = "已恢复上次未保存的填写内容（证明材料需重新上传）"
+        _open("new", CreditInput(**draft))
 
 
 def show_detail(credit_id: int) -> None:
@@ -144,6 +169,7 @@ def open_resubmission() -> None:
 
 
 open_resubmission()
+restore_draft()
 with session_scope() as s:
     rows = search.search_credits(s, me)
 
@@ -163,8 +189,20 @@ if toolbar[1].button("修改", disabled=chosen is None, key="cl_edit"):
     else:
         _open(("edit", chosen.id), entry.credit_input_of(detail))
 if toolbar[2].button("删除", disabled=chosen is None, key="cl_delete"):
-    act(f"已删除学分记录：{chosen.project_name}", lambda s: entry.delete_credit(s, me, chosen.id),
-        clear=("cl_pick", "credit_mode"))
+    if chosen.status != ReviewStatus.PENDING:  # said at once, not after a confirmation (the service refuses it anyway)
+        st.error(entry.LOCKED.format(chosen.status_label))
+    else:
+        st.session_state["credit_mode"] = mode = ("delete", chosen.id)
+if isinstance(mode, tuple) and mode[0] == "delete" and chosen is not None and chosen.id == mode[1]:
+    with st.container(border=True):  # confirm before delete: the record named, nothing removed until 确认删除
+        st.warning(literal(f"确定删除学分记录“{chosen.project_name}”（{chosen.project_code}）？删除后不能恢复。"))
+        yes, no, _ = st.columns([1, 1, 6])
+        if no.button("取消", key="cl_delete_cancel"):
+            _close()
+            st.rerun()
+        if yes.button("确认删除", type="primary", key="cl_delete_confirm"):
+            act(f"已删除学分记录：{chosen.project_name}", lambda s: entry.delete_credit(s, me, chosen.id),
+                clear=("cl_pick", "credit_mode"))
 if toolbar[3].button("查看", disabled=chosen is None, key="cl_view"):
     st.session_state["credit_mode"] = ("view", chosen.id)
     mode = st.session_state["credit_mode"]
@@ -176,11 +214,14 @@ elif isinstance(mode, tuple) and mode[0] == "edit":
 elif isinstance(mode, tuple) and mode[0] == "view":
     show_detail(mode[1])
 
-show_table(
-    pd.DataFrame([[r.project_code, r.project_name, format_credit(r.credits), r.credit_type, r.status_label, r.year,
-                   f"{r.date_from} 至 {r.date_to}", r.form, r.organizer, r.reject_reason] for r in rows],
-                 columns=["项目编号", "项目名称", "学分", "学分类型", "状态", "举办年度", "获取时间", "学分获取形式", "主办单位",
-                          "审核意见"]),
+show_table(  # 状态 and 审核意见 first: a rejection and its reason are what a person looks for
+    pd.DataFrame([[r.status_label, r.reject_reason, r.project_code, r.project_name, format_credit(r.credits), r.credit_type,
+                   r.year, f"{r.date_from} 至 {r.date_to}", r.form, r.organizer] for r in rows],
+                 columns=["状态", "审核意见", "项目编号", "项目名称", "学分", "学分类型", "举办年度", "获取时间", "学分获取形式",
+                          "主办单位"]),
     key="cl_table", cards=["项目名称", "状态", "审核意见", "学分", "学分类型", "举办年度", "获取时间", "项目编号"],
     empty="暂无学分记录，点击【新增】登记学分",
+    column_config={"状态": st.column_config.TextColumn(pinned=True, width="small"),
+                   "审核意见": st.column_config.TextColumn(width="medium"),
+                   "项目名称": st.column_config.TextColumn(width="large")},
 )

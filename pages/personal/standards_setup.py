@@ -9,6 +9,7 @@ from cme.domain.enums import Role
 from cme.domain.standards import levels_at_or_above
 from cme.errors import DomainError
 from cme.standards import personal as standards
+from ui.confirm import delete_button
 from ui.forms import act, choose, show_error, show_flash
 from ui.session import require_actor
 
@@ -63,6 +64,6 @@ st.dataframe(pd.DataFrame([[r.year, r.region_level, r.title, r.code, r.name, for
              hide_index=True, width="stretch")
 labels = [f"{r.year}年度 · {r.code} · {r.title}" for r in mine]
 picked = st.selectbox("选择一个学分标准", labels, index=None, placeholder="请选择", key="std_pick")
-if st.button("删除", disabled=picked is None, key="std_delete"):
+if delete_button("该学分标准", key="std_delete", disabled=picked is None):
     chosen = mine[labels.index(picked)]
     act(f"已删除{chosen.year}年度学分标准", lambda s: standards.delete_personal_standard(s, me, chosen.id), clear=("std_pick",))

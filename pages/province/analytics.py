@@ -1,16 +1,17 @@
-"""全省统计: 达标率 by 市州 and by institution for a year, the trend, drill-down to an institution's departments."""
+"""全省统计: 达标率 by 市州 and by institution for a year, the trend, drill-down to an institution's departments; XLSX export."""
 import pandas as pd
 import streamlit as st
 
 from cme import clock
 from cme.analytics import charts as analytics_charts
+from cme.analytics import province_export
 from cme.analytics import service as analytics
 from cme.db import session_scope
 from cme.domain.enums import Role
 from cme.errors import DomainError
 from ui.forms import literal, show_error
 from ui.rate_metrics import show_rate_metrics
-from ui.session import require_actor
+from ui.session import audit_export, require_actor
 
 ALL = "全省"
 me = require_actor(Role.PROVINCE)
@@ -30,6 +31,11 @@ except DomainError as e:
 
 t = ov.total
 show_rate_metrics(t, f"{year}年达标率")
+# built when clicked (three sheets over every institution), never on a rerun
+st.download_button("导出XLSX", lambda: province_export.province_xlsx(ov, trend, city), key="pa_xlsx",
+                   file_name=f"全省统计_{city}_{year}_{clock.today():%Y%m%d}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   on_click=audit_export, args=(f"全省统计 {city} {year} XLSX", t.staff))
 
 by_city, by_inst, by_trend = st.tabs(["按市州", "按机构", "达标率趋势"])
 with by_city:

@@ -13,6 +13,7 @@ from cme.db import session_scope
 from cme.domain.compliance import CREDIT_TYPES
 from cme.domain.enums import Role
 from cme.domain.inputs import FIRST_YEAR
+from ui.confirm import delete_button
 from ui.forms import act, show_flash
 from ui.session import require_actor
 
@@ -70,9 +71,17 @@ else:
 
 add_tab, edit_tab = st.tabs(["新增项目", "修改/删除"])
 with add_tab:
+    if st.session_state.pop("_project_new_saved", False):  # a saved project leaves an empty form for the next one
+        for k in [k for k in st.session_state if str(k).startswith("project_new_")]:
+            del st.session_state[k]
     data = project_form("project_new", ProjectInput())
+
+    def add(s) -> None:
+        projects.add_project(s, me, data)
+        st.session_state["_project_new_saved"] = True  # only reached when the service accepted it
+
     if st.button("保存", type="primary", key="project_new_save"):
-        act(f"项目“{data.code.strip()}”已新增", lambda s: projects.add_project(s, me, data))
+        act(f"项目“{data.code.strip()}”已新增", add)
 
 with edit_tab:
     by_label = {f"{r.code}　{r.name}": r for r in rows}
@@ -83,6 +92,5 @@ with edit_tab:
         c1, c2 = st.columns(2)
         if c1.button("保存修改", type="primary", key=f"project_edit_save_{chosen.id}"):
             act(f"项目“{data.code.strip()}”已修改", lambda s: projects.update_project(s, me, chosen.id, data))
-        confirm = c2.checkbox("确认删除该项目", key=f"project_delete_confirm_{chosen.id}")
-        if c2.button("删除", disabled=not confirm, key=f"project_delete_{chosen.id}"):
+        if delete_button("该项目", key=f"project_delete_{chosen.id}", where=c2):
             act(f"项目“{chosen.code}”已删除", lambda s: projects.delete_project(s, me, chosen.id))

@@ -5,6 +5,7 @@ import streamlit as st
 from cme.administration import departments
 from cme.db import session_scope
 from cme.domain.enums import Role
+from ui.confirm import delete_button
 from ui.forms import act, show_flash
 from ui.session import require_actor
 
@@ -42,5 +43,5 @@ if dept.active:
         act(f"科室“{dept.name}”已停用", lambda s: departments.set_department_active(s, me, dept.id, False))
 elif c1.button("启用", key=f"dept_on_{dept.id}"):
     act(f"科室“{dept.name}”已启用", lambda s: departments.set_department_active(s, me, dept.id, True))
-if c2.button("删除", key=f"dept_delete_{dept.id}"):
+if delete_button("该科室", key=f"dept_delete_{dept.id}", where=c2):
     act(f"科室“{dept.name}”已删除", lambda s: departments.delete_department(s, me, dept.id))

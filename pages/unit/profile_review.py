@@ -1,4 +1,5 @@
-"""档案审核: the institution admin's queue of profile changes, 变更详情, 审核通过 / 审核不过 (with reason)."""
+"""档案审核: the institution admin's queue of profile changes (状态 and 审核意见 first); the row chosen in the
+table shows its 变更详情 with 审核通过 / 审核不过 (with reason)."""
 import pandas as pd
 import streamlit as st
 
@@ -8,6 +9,7 @@ from cme.profile import change_review, resume
 from ui.forms import literal, show_flash
 from ui.profile_view import show_diff, show_resume, status_label
 from ui.review import STATUSES, decision_buttons
+from ui.row_select import one_chosen, select_rows
 from ui.session import require_actor
 
 me = require_actor(Role.UNIT, Role.PROVINCE)
@@ -25,17 +27,19 @@ if not rows:
     st.info("没有符合条件的档案变更记录")
     st.stop()
 
-st.dataframe(
-    pd.DataFrame(
-        [[r.name, r.username, r.submitted_at, "、".join(r.changed) or "无变更", status_label(r.status), r.decided_at, r.reason]
-         for r in rows],
-        columns=["姓名", "用户名", "提交时间", "变更内容", "状态", "审核时间", "审核意见"],
-    ),
-    hide_index=True, use_container_width=True,
+st.caption("在表格左侧勾选一条记录查看变更详情并审核。")
+table = pd.DataFrame(
+    [[r.name, status_label(r.status), r.reason, "、".join(r.changed) or "无变更", r.submitted_at, r.decided_at, r.username]
+     for r in rows],
+    columns=["姓名", "状态", "审核意见", "变更内容", "提交时间", "审核时间", "用户名"],
 )
-labels = [f"{r.name}（{r.username}）　{r.submitted_at}　{status_label(r.status)}" for r in rows]
-picked = st.selectbox("选择记录查看变更详情", labels, key="review_pick")
-chosen = rows[labels.index(picked)]
+ids = [r.id for r in rows]
+picked = one_chosen(select_rows(table, ids, key="profile_table", column_config={
+    "姓名": st.column_config.TextColumn(pinned=True), "审核意见": st.column_config.TextColumn(width="medium"),
+    "变更内容": st.column_config.TextColumn(width="medium")}), ids)
+if picked is None:
+    st.stop()
+chosen = next(r for r in rows if r.id == picked)
 
 with session_scope() as s:
     detail = change_review.change_detail(s, me, chosen.id)

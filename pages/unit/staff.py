@@ -10,11 +10,12 @@ from cme.domain.compliance import STATUS_MET, STATUS_UNSET
 from cme.domain.enums import Role
 from cme.errors import DomainError
 from cme.standards import personal as personal_standards
-from ui.forms import show_error, show_flash
+from ui.forms import literal, show_error, show_flash
 from ui.rate_metrics import show_rate_metrics
 from ui.reminder_panel import show_reminder_panel
+from ui.row_select import one_chosen, select_rows
 from ui.session import audit_export, require_actor
-from ui.tables import show_chart, show_table
+from ui.tables import phone_cards, show_chart, wide_only
 
 ALL = "全部"
 me = require_actor(Role.UNIT)
@@ -50,7 +51,13 @@ table = pd.DataFrame([r.table_row() for r in rows], columns=analytics.STAFF_COLU
 if below:  # standards chosen below the institution's level lower the requirements: shown next to the code
     table.insert(table.columns.get_loc("执行标准") + 1, "标准提示", [below.get(r.user_id, "") for r in rows])
     st.warning(f"{len(below)} 人的学分标准低于本机构的区域等级，见“标准提示”列")
-show_table(table, key="staff_table", cards=["姓名", "状态", "还差", "科室", "执行标准", "用户名"])
+with wide_only("staff_table"):  # on a phone the same people show as cards
+    st.caption("点击表格左侧选择一名人员，查看其各年度学分。")
+    columns = {"姓名": st.column_config.TextColumn(pinned=True), "状态": st.column_config.TextColumn(width="small"),
+               "还差": st.column_config.TextColumn(width="large")}
+    picked = one_chosen(select_rows(table, [r.user_id for r in rows], key="staff_table", column_config=columns, many=False),
+                        [r.user_id for r in rows])
+phone_cards(table, key="staff_table", cards=["姓名", "状态", "还差", "科室", "执行标准", "用户名"])
 e1, e2, _ = st.columns([1, 1, 4])
 stamp = clock.today().strftime("%Y%m%d")
 # the files are built only when asked for (a 5,000-row XLSX takes over a second), never on every rerun
@@ -61,13 +68,12 @@ e2.download_button("导出CSV", lambda: analytics.export_csv(rows), file_name=f"
                    mime="text/csv", key="staff_csv", on_click=audit_export, args=("本机构人员 CSV", len(rows)))
 show_reminder_panel(me, year)
 
-st.subheader("人员学分明细")
-labels = {f"{r.name}（{r.username}）· {r.department} · {r.status}": r.user_id for r in rows}
-picked = st.selectbox("选择人员", list(labels), index=None, placeholder="选择一名人员查看各年度学分", key="staff_pick")
 if picked:
+    who = next(r for r in rows if r.user_id == picked)
+    st.subheader(literal(f"人员学分明细：{who.name}（{who.username}）"))
     try:
         with session_scope() as s:
-            home = progress.home_progress(s, me, user_id=labels[picked], year=year)
+            home = progress.home_progress(s, me, user_id=picked, year=year)
     except DomainError as e:
         show_error(e)
         st.stop()

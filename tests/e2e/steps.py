@@ -29,6 +29,18 @@ def pick(page, label: str, option: str) -> None:
     settle(page)
 
 
+def find_and_choose(page, search_label: str, text: str, select_all_key: str) -> None:
+    """Narrow a review queue to one record and choose its row (the grid is a canvas: 全选 of one row is the
+    click a user would make on its box)."""
+    box = page.get_by_label(search_label, exact=True)
+    box.fill(text)
+    box.press("Enter")
+    settle(page)
+    page.get_by_text("全选（共 1 条）").wait_for()
+    page.locator(f".st-key-{select_all_key} label").click()
+    settle(page)
+
+
 def go(page, title: str) -> None:
     """Navigate like a user, through the sidebar (keeps the session of this tab)."""
     page.get_by_role("link", name=title, exact=True).click()
@@ -52,14 +64,15 @@ def proof_image(folder: Path) -> Path:
     return proof
 
 
-def file_credit(page, code: str, proof: Path, today: date, name: str = "端到端测试学习班") -> None:
-    """个人学分登记审核 → 新增: a 2-credit 省级I类 学习班 with a proof, saved as 待审."""
+def file_credit(page, code: str, proof: Path, today: date, name: str = "端到端测试学习班", *,
+                credit_type: str = "省级I类", credits: str = "2") -> None:
+    """个人学分登记审核 → 新增: a 学习班 (2-credit 省级I类 unless told) with a proof, saved as 待审."""
     go(page, "个人学分登记审核")
     page.get_by_role("button", name="新增").click()
     page.get_by_label("项目编号 *").wait_for()
     page.get_by_label("项目编号 *").fill(code)
-    page.get_by_label("获取学分 *").fill("2")
-    pick(page, "学分类型 *", "省级I类")
+    page.get_by_label("获取学分 *").fill(credits)
+    pick(page, "学分类型 *", credit_type)
     for label in ("获取时间 *", "至 *"):
         # a react-aria date field: type into its segments (年/月/日), then leave it
         page.get_by_label(label, exact=True).locator('[role="spinbutton"]').first.click()
@@ -80,12 +93,10 @@ def file_credit(page, code: str, proof: Path, today: date, name: str = "端到�
 
 
 def approve_credit(page, code: str, name: str = "端到端测试学习班") -> None:
-    """学分审核 → pick the record by its code → 审核通过, after the proof preview has loaded."""
+    """学分审核 → find the record by its code, choose it (全选 of the one row) → 审核通过, after the proof
+    preview has loaded."""
     go(page, "学分审核")
-    page.get_by_label("逐条审核：选择一条学分记录").click()
-    page.keyboard.type(code)
-    page.get_by_role("option", name=code).click()
-    settle(page)
+    find_and_choose(page, "查找", code, "review_table_all")
     page.locator('[data-testid="stImage"] img').first.wait_for()  # the proof preview
     screenshot(page, "credit_review_proof")
     page.get_by_role("button", name="审核通过", exact=True).click()

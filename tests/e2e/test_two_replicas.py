@@ -40,7 +40,7 @@ def cluster(tmp_path_factory):
     url = create_postgres_database(base)
     work = tmp_path_factory.mktemp("cluster")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CME_")}
-    env.update(CME_DATABASE_URL=url, CME_DEMO="0", CME_SECRET_KEY=secrets.token_urlsafe(32),
+    env.update(CME_DATABASE_URL=url, CME_DEMO="0", CME_SECRET_KEY=secrets.token_urlsafe(32), CME_PUBLIC_URL="https://cme.test",
                CME_UPLOAD_DIR=str(work / "uploads"),  # the shared volume
                STREAMLIT_SERVER_COOKIE_SECRET=secrets.token_urlsafe(32))  # same on every replica
     for command in (["init-db"], ["seed-demo"]):  # once, before any replica starts

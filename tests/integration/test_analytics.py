@@ -10,11 +10,12 @@ from sqlalchemy import select
 
 from cme import clock
 from cme.analytics import charts as analytics_charts
+from cme.analytics import province_export
 from cme.analytics import service as analytics
 from cme.credits import progress
 from cme.db import session_scope
 from cme.errors import NotPermitted
-from cme.models import Department, User
+from cme.models import Department, Institution, User
 from cme.standards import personal as standards
 from tests.factories import add_credit, make_admin, make_institution, make_person, valid_id_number
 
@@ -183,11 +184,51 @@ def test_exports_mask_id_numbers(world):
         full = [u.id_number_masked for u in s.scalars(select(User).where(User.role == "person"))]
     text = analytics.export_csv(rows).decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(text)))
-    assert table[0][:3] == ["用户名", "姓名", "身份证号"] and len(table) == 5
-    assert all("********" in line[2] for line in table[1:]) and raw[0] in text
-    assert not any(c.isdigit() for c in table[1][2][6:14])
+    assert table[0][:4] == ["年度", "用户名", "姓名", "身份证号"] and len(table) == 5
+    assert all("********" in line[3] for line in table[1:]) and raw[0] in text
+    assert not any(c.isdigit() for c in table[1][3][6:14])
     ws = load_workbook(io.BytesIO(analytics.export_xlsx(rows))).active
-    assert ws["A1"].value == "用户名" and ws.max_row == 5 and ws["C2"].value in full
+    assert ws["B1"].value == "用户名" and ws.max_row == 5 and ws["D2"].value in full
+
+
+def test_staff_export_has_the_year_and_figures_as_numbers(world):
+    with session_scope() as s:
+        rows = analytics.staff_compliance(s, world["admin_a"])
+    ws = load_workbook(io.BytesIO(analytics.export_xlsx(rows))).active
+    header = [c.value for c in ws[1]]
+    by_user = {line[1]: dict(zip(header, line, strict=True)) for line in ws.iter_rows(min_row=2, values_only=True)}
+    short = by_user["staff_a2"]  # 省I 3/10, II 4/15, total 7/25
+    assert (short["年度"], short["状态"], short["省级I类已获"], short["省级I类要求"]) == (Y, "未达标", 3, 10)
+    assert (short["II类已获"], short["II类要求"], short["总学分已获"], short["总学分要求"]) == (4, 15, 7, 25)
+    assert sum(r["总学分已获"] for r in by_user.values()) == 25 + 7 + 20 + 27  # a column that adds up in Excel
+    unset = by_user["staff_a3"]
+    assert unset["状态"] == "未设置" and unset["省级I类要求"] is None and unset["II类已获"] == 20
+    cycle = by_user["staff_a4"]
+    assert (cycle["国家级I类周期起"], cycle["国家级I类周期止"]) == (Y - 5, Y)
+    assert (cycle["国家级I类周期已获"], cycle["国家级I类周期要求"]) == (6, 10)
+    lines = list(csv.reader(io.StringIO(analytics.export_csv(rows).decode("utf-8-sig"))))
+    a2 = dict(zip(lines[0], next(line for line in lines if line[1] == "staff_a2"), strict=True))
+    assert (a2["年度"], a2["省级I类已获"], a2["省级I类要求"]) == (str(Y), "3", "10")  # not "3 / 10"
+
+
+def test_province_export_has_a_sheet_per_view_with_numbers_and_escaped_names(world):
+    with session_scope() as s:
+        s.get(Institution, world["a"]).name = '=HYPERLINK("http://x","点我")'  # typed by an admin
+    with session_scope() as s:
+        prov = world["province"]
+        ov = analytics.year_overview(s, prov, Y)
+        trend = analytics.trend(s, prov, Y)
+    wb = load_workbook(io.BytesIO(province_export.province_xlsx(ov, trend, "全省")))
+    assert wb.sheetnames == ["按市州", "按机构", "达标率趋势"]
+    insts = {row[0]: row for row in wb["按机构"].iter_rows(min_row=2, values_only=True)}
+    hostile = insts['=HYPERLINK("http://x","点我")']  # stored as text, not as a formula
+    assert hostile[2:7] == (Y, 4, 1, 2, 1) and abs(hostile[7] - 1 / 3) < 1e-9
+    cell = next(c for c in wb["按机构"]["A"] if c.value == hostile[0])
+    assert cell.data_type == "s" and wb["按机构"].cell(cell.row, 8).number_format == "0.0%"
+    city = list(wb["按市州"].iter_rows(min_row=2, values_only=True))
+    assert city[-1][0] == "合计（全省）" and city[-1][1:7] == (Y, 5, 2, 2, 1, 0.5)
+    years = [row[0] for row in wb["达标率趋势"].iter_rows(min_row=2, values_only=True)]
+    assert years == list(range(Y - 4, Y + 1))
 
 
 def test_charts(world):

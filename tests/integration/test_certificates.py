@@ -89,9 +89,8 @@ def test_kind_filters_the_lines_and_words_the_sentence(db, kind, shown, hidden):
     if kind == "class1":
         assert squash(f"该同志{y}年度,共计完成:国家级I类学分2.0分,省I类学分4.5分。") in text
         assert "II类学分" not in text
-    else:
-        assert squash(f"该同志{y}年度,共计完成:II类学分4.0分。") in text
-        assert "省I类学分" not in text
+    else:  # SPEC §6: the II类 certificate keeps the year's I类 figures although it lists no I类 line
+        assert squash(f"该同志{y}年度,共计完成:国家级I类学分2.0分,省I类学分4.5分,II类学分4.0分。") in text
 
 
 def test_no_records_still_states_every_year_with_zero(db):
@@ -101,7 +100,7 @@ def test_no_records_still_states_every_year_with_zero(db):
     text = pdf_text(issued.pdf)
     assert [y.year for y in issued.content.years] == [THIS_YEAR - 2, THIS_YEAR - 1, THIS_YEAR]
     for y in range(THIS_YEAR - 2, THIS_YEAR + 1):
-        assert squash(f"该同志{y}年度,共计完成:国家级I类学分0.0分,省I类学分0.0分,II类学分0.0分。") in text
+        assert squash(f"该同志{y}年度,共计完成:国家级I类学分0分,省I类学分0分,II类学分0分。") in text
 
 
 def test_one_year_range_and_years_without_credits_in_a_range(db):
@@ -113,7 +112,24 @@ def test_one_year_range_and_years_without_credits_in_a_range(db):
     assert [y.year for y in one.content.years] == [THIS_YEAR - 3]
     assert "ONLY1" in pdf_text(one.pdf)
     assert [len(y.lines) for y in wide.content.years] == [0, 1, 0]
-    assert squash(f"该同志{THIS_YEAR - 4}年度,共计完成:国家级I类学分0.0分,省I类学分0.0分。") in pdf_text(wide.pdf)
+    assert squash(f"该同志{THIS_YEAR - 4}年度,共计完成:国家级I类学分0分,省I类学分0分。") in pdf_text(wide.pdf)
+
+
+def test_a_class2_certificate_lists_class2_lines_and_keeps_the_years_class1_figures(db):
+    y = THIS_YEAR - 1
+    with session_scope() as s:
+        person = make_person(s, make_institution(s))
+        add_credit(s, person, year=y, credit_type=NATIONAL, credits="2", code="NAT1")
+        add_credit(s, person, year=y, credit_type=PROVINCIAL, credits="8", code="PRO1")
+        add_credit(s, person, year=y, credit_type=CLASS2, credits="5", code="TWO1")
+        issued = svc.issue_certificate(s, person, "class2", y, y)
+        only_i = svc.issue_certificate(s, person, "class1", y, y)
+    text = pdf_text(issued.pdf)
+    assert "TWO1" in text and "NAT1" not in text and "PRO1" not in text
+    assert squash(f"该同志{y}年度,共计完成:国家级I类学分2.0分,省I类学分8.0分,II类学分5.0分。") in text
+    assert squash("四川省继续医学教育学分证明（II类）") in text
+    assert squash(f"该同志{y}年度,共计完成:国家级I类学分2.0分,省I类学分8.0分。") in pdf_text(only_i.pdf)
+    assert only_i.content.years[0].class_ii == 0  # what a I类 certificate does not state is not in its hash
 
 
 def test_five_years_of_twenty_records_break_across_pages(db):

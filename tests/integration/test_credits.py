@@ -250,6 +250,8 @@ def test_search_filters_scope_and_export(people):
     ws = load_workbook(io.BytesIO(search.export_xlsx(mine))).active
     assert ws["B1"].value == "项目编号" and ws.max_row == 3
     assert {ws.cell(r, 12).value for r in (2, 3)} == {"待审", "审核通过"}
+    assert ws["D1"].value == "获取学分" and all(isinstance(ws.cell(r, 4).value, (int, float)) for r in (2, 3))
+    assert ws["F1"].value == "举办年度" and {ws.cell(r, 6).value for r in (2, 3)} == {this}  # numbers, not text
 
 
 def test_project_library_prefills(people):

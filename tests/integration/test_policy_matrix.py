@@ -69,7 +69,8 @@ SPEC: dict[tuple[str, str], list[str]] = {
         certificates.registry.reprint_certificate attendance.checkin.my_attendance attendance.checkin.sign_in
         attendance.checkin.sign_out attendance.plan.credit_plan attendance.plan.enrol
         attendance.reminders.unread_reminders attendance.reminders.mark_read credits.attention.recent_reviews
-        credits.attention.rejected_to_resubmit"""),
+        credits.attention.rejected_to_resubmit credits.drafts.save_draft credits.drafts.load_draft
+        credits.drafts.discard_draft"""),
     ("admins", "scoped"): _names("""
         accounts.registration_review.approve_registration accounts.registration_review.approve_registrations
         accounts.registration_review.get_registration accounts.registration_review.reject_registration

@@ -215,3 +215,25 @@ def test_resume_pdf_has_sections_and_none_marks(world):
     for expected in ("个人简历表", "一、基本信息", "二、教育经历", "七、调动记录", "无", "张三", "四川大学", "138****5678"):
         assert expected in text
     assert "13812345678" not in text
+
+
+def test_resume_fills_what_the_system_knows(world):
+    """工作单位, 所属市州, 电子邮箱 and 技术职称 come from the institution, the registration and the latest
+    personal standard when the profile leaves them empty; the admin's view shows the same."""
+    from cme.models import Institution, Region
+    from cme.standards import personal as standards
+
+    _approve_first(world)
+    p = world["person"]
+    with session_scope() as s:
+        user = s.get(User, p.id)
+        user.email = "zhang@example.cn"
+        inst = s.get(Institution, user.institution_id)
+        district = s.get(Region, inst.region_code)
+        city = s.get(Region, district.parent_code).name if district.level == "district" else district.name
+        standards.add_personal_standard(s, p, standards.year_options()[-1], inst.region_level, "医师系列 - 主治医师(中级)")
+    for viewer in (p, world["admin"]):
+        with session_scope() as s:
+            basic = dict(resume.resume_content(s, viewer, p.id).basic)
+        assert (basic["工作单位"], basic["所属市州"], basic["电子邮箱"], basic["技术职称"]) == (
+            inst.name, city, "zhang@example.cn", "主治医师")

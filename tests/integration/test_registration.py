@@ -220,6 +220,11 @@ def test_other_institution_admin_refused(place):
         assert registration_review.list_registrations(s, other) == []
         assert [r.user_id for r in registration_review.list_registrations(s, place["province"])] == [user_id]
         assert registration_review.get_registration(s, place["admin"], user_id).waiting.endswith("分钟")
+        found = registration_review.get_registration(s, place["admin"], user_id)
+        for keyword in (found.username[-4:], found.name):  # 查找 by 用户名 or 真实姓名
+            assert [r.user_id for r in registration_review.list_registrations(s, place["admin"], keyword=keyword)] == [user_id]
+        assert registration_review.list_registrations(s, place["admin"], keyword="%") == []  # a wildcard is a character
+        assert registration_review.list_registrations(s, other, keyword=found.username) == []  # still own institution
     for call in (lambda s: registration_review.get_registration(s, other, user_id),
                  lambda s: registration_review.approve_registration(s, other, user_id),
                  lambda s: registration_review.reject_registration(s, other, user_id, "不是本单位"),

@@ -49,7 +49,10 @@ def test_departments_page_add_rename_deactivate_and_refuse_delete(world):
     assert "该科室已存在" in " ".join(e.value for e in at.error)
 
     at.selectbox(key="dept_pick").select(next(o for o in at.selectbox(key="dept_pick").options if o.startswith("内科"))).run()
-    at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("dept_delete_"))).click().run()
+    delete = at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("dept_delete_")))
+    assert delete.disabled  # confirm before delete
+    next(c for c in at.checkbox if c.label == "确认删除该科室").check().run()
+    at.button(key=delete.key).click().run()
     assert "该科室下有人员，不能删除，只能停用" in " ".join(e.value for e in at.error)
     at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("dept_off_"))).click().run()
     assert "科室“内科”已停用" in _texts(at)
@@ -231,8 +234,12 @@ def test_projects_page_add_edit_delete_and_refusals(world):
     row = _table(at).iloc[0]
     assert (row["项目编号"], row["学分"], row["学科分类"], row["举办时间"]) == ("XM-2025-01", "4.5", "药学 › 药理学",
                                                                           "2025-05-01 至 2025-05-03")
+    assert at.text_input(key="project_new_code").value == "" and at.selectbox(key="project_new_type").value is None
+    assert at.date_input(key="project_new_from").value is None  # the form is empty for the next project
+    _fill_project(at, "project_new", "XM-2025-01")
     at.button(key="project_new_save").click().run()
     assert "项目编号已存在" in " ".join(e.value for e in at.error)
+    assert at.text_input(key="project_new_code").value == "XM-2025-01"  # refused: kept as typed
 
     at.selectbox(key="project_pick").select(at.selectbox(key="project_pick").options[0]).run()
     edit_prefix = next(t.key for t in at.text_input if t.key and t.key.startswith("project_edit_")).rsplit("_", 1)[0]
@@ -240,7 +247,8 @@ def test_projects_page_add_edit_delete_and_refusals(world):
     at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("project_edit_save_"))).click().run()
     assert "项目“XM-2025-01”已修改" in _texts(at) and _table(at).iloc[0]["学分"] == "6.0"
     at.selectbox(key="project_pick").select(at.selectbox(key="project_pick").options[0]).run()
-    at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("project_delete_confirm_"))).check().run()
+    assert at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("project_delete_"))).disabled
+    next(c for c in at.checkbox if c.label == "确认删除该项目").check().run()
     at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("project_delete_"))).click().run()
     assert "项目“XM-2025-01”已删除" in _texts(at)
     with session_scope() as s:

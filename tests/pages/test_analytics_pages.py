@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from cme import clock
 from cme.db import session_scope
@@ -9,6 +10,7 @@ from cme.models import User
 from cme.standards import personal as standards
 from tests.apptest import open_page
 from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person
+from ui.row_select import table_key
 
 Y = clock.today().year
 CITY_HIGH = ("市州级/二级及以下医院", "技师系列 - 副主任技师(副高)")  # SCJA4: 省I 10, II 15, total 25
@@ -47,6 +49,7 @@ def test_staff_page_lists_own_staff_with_shortfall(world):
     assert not at.exception, at.exception
     assert metrics(at) == {"人数": "3", "达标": "1", "未达标": "1", "未设置": "1", "达标率": "50.0%"}
     df = at.dataframe[0].value
+    assert list(df.columns[:3]) == ["姓名", "状态", "还差"]  # what an admin looks for, before the figures
     assert sorted(df["用户名"]) == ["pg_good", "pg_short", "pg_unset"]  # never the other institution's staff
     row = df[df["用户名"] == "pg_short"].iloc[0]
     assert row["状态"] == "未达标" and row["还差"] == "省级I类还差 6 分，总学分还差 6 分"
@@ -66,9 +69,14 @@ def test_staff_page_lists_own_staff_with_shortfall(world):
 
 def test_staff_drill_down_shows_person_progress(world):
     at = open_page("pages/unit/staff.py", username="pg_admin_a", password=PASSWORD)
-    label = next(o for o in at.selectbox(key="staff_pick").options if "pg_short" in o)
-    at.selectbox(key="staff_pick").select(label).run()
+    assert not any(h.value.startswith("人员学分明细") for h in at.subheader)  # nothing chosen yet
+    with session_scope() as s:
+        ids = [u.id for u in s.scalars(select(User).where(User.username.in_(["pg_good", "pg_short", "pg_unset"]))
+                                       .order_by(User.username))]
+    at.session_state[table_key("staff_table", ids)] = {"selection": {"rows": [1], "columns": []}}  # pg_short's row
+    at.run()
     assert not at.exception, at.exception
+    assert any(h.value.startswith("人员学分明细") and "pg\\_short" in h.value for h in at.subheader)
     assert f"{Y}年度（执行标准 SCJA4）：省级I类还差 6 分，总学分还差 6 分" in texts(at)
     assert len(at.get("plotly_chart")) >= 1
 
@@ -98,6 +106,7 @@ def test_province_home_and_analytics(world):
     assert not at.exception, at.exception
     insts = at.dataframe[1].value
     assert len(insts) == 2 and sorted(insts["达标率"]) == ["0.0%", "50.0%"]
+    assert [b.label for b in at.get("download_button")] == ["导出XLSX"]  # the workbook itself: test_analytics.py
     first = at.selectbox(key="pa_inst").options
     target = next(n for n in first if insts[insts["机构"] == n].iloc[0]["人数"] == 3)
     at.selectbox(key="pa_inst").select(target).run()

@@ -51,7 +51,7 @@ def test_person_previews_and_gets_the_pdf_of_approved_credits(sqlite_db):
     assert not at.exception and not at.error
     text = _texts(at)
     assert f"兹 {inst.name} 无职称 {person.name} 于 {Y - 2} 至 {Y - 1} 年期间完成继续医学教育情况如下:" in text
-    assert f"该同志{Y - 2}年度,共计完成:国家级I类学分0.0分,省I类学分0.0分,II类学分0.0分。" in text
+    assert f"该同志{Y - 2}年度,共计完成:国家级I类学分0分,省I类学分0分,II类学分0分。" in text
     assert f"该同志{Y - 1}年度,共计完成:国家级I类学分2.0分,省I类学分3.5分,II类学分4.0分。" in text
     frames = _frames(at)
     assert "NAT-1" in frames and "PRO-1" in frames and "CII-1" in frames and "PEND-1" not in frames
@@ -82,7 +82,7 @@ def test_class1_leaves_out_class2_lines(sqlite_db):
         add_credit(s, person, year=Y, credit_type="省级I类", credits="3", code="PRO-2")
         add_credit(s, person, year=Y, credit_type="II类", credits="4", code="CII-2")
     at = _request(open_page(PAGE, username=person.username, password=PASSWORD), "合成I类学分证明", Y, Y)
-    assert f"该同志{Y}年度,共计完成:国家级I类学分0.0分,省I类学分3.0分。" in _texts(at)
+    assert f"该同志{Y}年度,共计完成:国家级I类学分0分,省I类学分3.0分。" in _texts(at)
     assert "PRO-2" in _frames(at) and "CII-2" not in _frames(at)
 
 
@@ -128,7 +128,7 @@ def test_verify_page_from_the_qr_code_url_needs_no_login(sqlite_db):
     facts = text.replace("\\", "")  # the label: value lines (markdown, user text escaped)
     assert f"姓名：**{certificates.mask_name(person.name)}**" in facts and person.name not in facts
     assert f"单位：**{inst.name}**" in facts and "合成I类II类综合学分证明" in facts and issued.content_hash[:16] in facts
-    assert f"该同志{Y - 1}年度,共计完成:国家级I类学分0.0分,省I类学分5.0分,II类学分0.0分。" in _frames(at)
+    assert f"该同志{Y - 1}年度,共计完成:国家级I类学分0分,省I类学分5.0分,II类学分0分。" in _frames(at)
 
 
 def test_verify_page_typed_serial_wrong_and_voided(sqlite_db):

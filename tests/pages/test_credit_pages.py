@@ -10,14 +10,16 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from cme import clock
-from cme.credits import entry
+from cme.credits import entry, review, search
 from cme.credits.entry import CreditInput
+from cme.credits.search import CreditFilter
 from cme.db import session_scope
 from cme.models import Notice
 from cme.standards import personal as standards
 from cme.storage import Upload
 from tests.apptest import open_page
 from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person
+from ui.row_select import table_key
 
 Y = clock.today().year
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,6 +146,45 @@ def test_approved_credit_cannot_be_deleted_from_page(world):
     assert "A1" in list(at.dataframe[0].value["项目编号"])
 
 
+def test_delete_asks_first_and_cancel_keeps_the_record(world):
+    at = page("pages/personal/credits.py", "pageuser1")
+    label = next(o for o in at.selectbox(key="cl_pick").options if "A3" in o)  # the 待审 one
+    at.selectbox(key="cl_pick").set_value(label).run()
+    at.button(key="cl_delete").click().run()
+    assert "确定删除学分记录“待审项目”（A3）？删除后不能恢复。" in texts(at)
+    assert "A3" in list(at.dataframe[0].value["项目编号"])  # nothing removed by the first click
+    at.button(key="cl_delete_cancel").click().run()
+    assert "A3" in list(at.dataframe[0].value["项目编号"]) and "确定删除" not in texts(at)
+    at.button(key="cl_delete").click().run()
+    at.button(key="cl_delete_confirm").click().run()
+    assert "已删除学分记录：待审项目" in texts(at) and "A3" not in list(at.dataframe[0].value["项目编号"])
+
+
+def test_what_is_typed_in_the_credit_form_survives_f5_until_saved(world):
+    at = page("pages/personal/credits.py", "pageuser1")
+    at.button(key="cl_new").click().run()
+    at.text_input(key="cf_project_code").input("F5-1")
+    at.text_input(key="cf_project_name").input("刷新前填写的项目（未保存）")
+    at.date_input(key="cf_date_from").set_value(date(Y, 3, 2))
+    at.selectbox(key="cf_year").set_value(Y).run()
+    again = page("pages/personal/credits.py", "pageuser1")  # F5: a new browser session of the same login
+    assert "已恢复上次未保存的填写内容（证明材料需重新上传）" in texts(again)
+    assert again.text_input(key="cf_project_code").value == "F5-1"
+    assert again.text_input(key="cf_project_name").value == "刷新前填写的项目（未保存）"
+    assert again.date_input(key="cf_date_from").value == date(Y, 3, 2) and again.selectbox(key="cf_year").value == Y
+    again.text_input(key="cf_credits").input("2")
+    again.selectbox(key="cf_credit_type").set_value("II类")
+    again.date_input(key="cf_date_to").set_value(date(Y, 3, 2))
+    again.selectbox(key="cf_form").set_value("学习班")
+    again.text_input(key="cf_organizer").input("主办")
+    again.selectbox(key="cf_subject_parent").set_value("药学").run()
+    again.selectbox(key="cf_subject_child").set_value("药理学")
+    again.button(key="cf_save").click().run()
+    assert "学分信息已保存，状态为【待审】" in texts(again)
+    fresh = page("pages/personal/credits.py", "pageuser1")  # saved: nothing to restore
+    assert "已恢复" not in texts(fresh) and not any(ti.key == "cf_project_code" for ti in fresh.text_input)
+
+
 def test_view_shows_fields_and_trail(world):
     at = page("pages/personal/credits.py", "pageuser1")
     pick_credit(at, "A4")
@@ -158,7 +199,11 @@ def test_search_filters_and_exports(world):
     at.selectbox(key="cs_status").set_value("审核通过").run()
     assert sorted(at.dataframe[0].value["项目编号"]) == ["A1", "A2"]
     assert "I类 3 分，II类 4.5 分" in texts(at)
-    at.selectbox(key="cs_view").set_value(at.selectbox(key="cs_view").options[0]).run()
+    assert list(at.dataframe[0].value.columns[:2]) == ["状态", "审核意见"]
+    assert "查看学分信息" not in [h.value for h in at.subheader]
+    with session_scope() as s:
+        ids = [r.id for r in search.search_credits(s, actor_of("pageuser1"), CreditFilter(status="审核通过"))]
+    select_row(at, "cs_table", ids, 0)  # the row's box
     assert "查看学分信息" in [h.value for h in at.subheader]
 
 
@@ -169,15 +214,59 @@ def test_review_page_own_staff_only_and_reject_needs_reason(world):
     foreign = page("pages/unit/credit_review.py", "pageadmin2")
     assert "没有待审核的学分记录" in texts(foreign)
     at = page("pages/unit/credit_review.py", "pageadmin1")
-    assert len(at.dataframe[0].value) == 2 and "待审 2 条" in texts(at)
-    label = next(o for o in at.selectbox(key="review_pick").options if "P-9" in o)
-    at.selectbox(key="review_pick").set_value(label).run()
+    table = at.dataframe[0].value
+    assert len(table) == 2 and "待审 2 条" in texts(at)
+    assert list(table.columns[:2]) == ["姓名", "项目名称"] and not any(b.label == "审核通过" for b in at.button)
+    select_row(at, "review_table", queue_ids(), list(table["项目编号"]).index("P-9"))  # the row's box in the table
+    assert "**项目编号**：P\\-9" in texts(at)  # 查看 of the chosen row
     assert len(at.get("image")) == 1  # the proof preview
     reject = next(b for b in at.button if b.label == "审核不过")
     reject.click().run()
     assert "审核意见：审核不通过时必须填写原因" in texts(at)
     at.button(key=f"review_approve_{_id_of()}").click().run()
     assert "审核通过" in texts(at) and "待审 1 条" in texts(at)
+
+
+def queue_ids(keyword: str = "") -> list[int]:
+    with session_scope() as s:
+        return [q.id for q in review.review_queue(s, actor_of("pageadmin1"), limit=review.QUEUE_PAGE, keyword=keyword)]
+
+
+def actor_of(username: str):
+    from sqlalchemy import select
+
+    from cme.core.actors import actor_from_user
+    from cme.models import User
+
+    with session_scope() as s:
+        return actor_from_user(s.scalars(select(User).where(User.username == username)).one())
+
+
+def select_row(at, key: str, ids: list[int], *rows: int) -> None:
+    """What a click on the rows' boxes sends (AppTest cannot click the grid)."""
+    at.session_state[table_key(key, ids)] = {"selection": {"rows": list(rows), "columns": []}}
+    at.run()
+
+
+def test_review_queue_select_all_approves_every_shown_record_and_a_filter_narrows(world):
+    with session_scope() as s:
+        entry.submit_credit(s, world, CreditInput("P-7", "1", "II类", date(Y, 2, 1), date(Y, 2, 1), "学习班", "另一个项目",
+                                                     "主办", Y, "药学", "药理学", "", None))
+    at = page("pages/unit/credit_review.py", "pageadmin1")
+    assert len(at.dataframe[0].value) == 2
+    at.text_input(key="review_keyword").input("P-7").run()
+    assert list(at.dataframe[0].value["项目编号"]) == ["P-7"]
+    at.checkbox(key="review_table_all").check().run()
+    assert "**项目编号**：P\\-7" in texts(at)  # one row chosen (all of one): its 查看 opens
+    batch = at.button(key="review_batch")
+    assert batch.label == "批量审核通过（已选 1 条）"
+    at.text_input(key="review_keyword").input("").run()
+    assert not at.checkbox(key="review_table_all").value  # 全选 was for the narrowed list, not this one
+    assert at.button(key="review_batch").disabled
+    at.checkbox(key="review_table_all").check().run()
+    assert at.button(key="review_batch").label == "批量审核通过（已选 2 条）"
+    at.button(key="review_batch").click().run()
+    assert "已审核通过 2 条学分记录" in texts(at) and "没有待审核的学分记录" in texts(at)
 
 
 def _id_of() -> int:

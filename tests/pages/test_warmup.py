@@ -50,7 +50,7 @@ print(json.dumps({"frozen": frozen, "late": late}))
 
 def test_after_the_warm_up_pages_import_nothing_new(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CME_")}
-    env.update(CME_DATABASE_URL=f"sqlite:///{tmp_path / 'warm.db'}", CME_DEMO="0", CME_SECRET_KEY="warm-up-test",
+    env.update(CME_DATABASE_URL=f"sqlite:///{tmp_path / 'warm.db'}", CME_DEMO="0", CME_SECRET_KEY="warm-up-test", CME_PUBLIC_URL="https://cme.test",
                CME_UPLOAD_DIR=str(tmp_path / "uploads"), CME_WARMUP="1")
     done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -94,9 +94,23 @@ def test_year_sentence_wording_per_kind():
     assert year_sentence("combined", y) == (
         "该同志2017年度,共计完成:国家级I类学分2.0分,省I类学分8.0分,II类学分5.3分。"
     )
-    assert year_sentence("class2", y) == "该同志2017年度,共计完成:II类学分5.3分。"
+    # SPEC §6: the II类 certificate keeps the year's I类 figures
+    assert year_sentence("class2", y) == "该同志2017年度,共计完成:国家级I类学分2.0分,省I类学分8.0分,II类学分5.3分。"
     with pytest.raises(ValueError):
         year_sentence("class3", y)
+
+
+def test_a_zero_total_prints_as_fig_27_does():
+    nothing = CertificateYear(2015, [], Decimal("0"), Decimal("0.0"), Decimal("0"))
+    assert year_sentence("combined", nothing) == "该同志2015年度,共计完成:国家级I类学分0分,省I类学分0分,II类学分0分。"
+    half = CertificateYear(2016, [], Decimal("0"), Decimal("0.5"), Decimal("0"))
+    assert year_sentence("class1", half) == "该同志2016年度,共计完成:国家级I类学分0分,省I类学分0.5分。"
+
+
+def test_the_title_line_names_the_kind():
+    for kind, shown in (("combined", "（I类、II类综合）"), ("class1", "（I类）"), ("class2", "（II类）")):
+        text = squash(page_texts(render(content(kind, [make_year(2017, [])])))[0])
+        assert text.startswith(squash("四川省继续医学教育学分证明" + shown) + "兹")
 
 
 def test_unknown_kind_is_refused():
@@ -121,7 +135,7 @@ def test_no_lines_every_year_still_listed_with_its_sentence():
     assert squash("兹 四川省卫生和计划生育委员会 主治医师 瞿星宇 于 2015 至 2017 年期间完成继续医学教育情况如下:") in text
     assert text.count("项目编号") == 3  # one (empty) table per year
     for y in (2015, 2016, 2017):
-        assert f"该同志{y}年度,共计完成:国家级I类学分0.0分,省I类学分0.0分。" in text
+        assert f"该同志{y}年度,共计完成:国家级I类学分0分,省I类学分0分。" in text
     assert "认证机构:" in text
     assert "四川省继续医学教育行政管理平台提供信息" in text
     assert "2017年10月27日" in text

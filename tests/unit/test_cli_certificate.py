@@ -26,8 +26,8 @@ def test_cli_writes_the_pdf_and_stores_the_certificate(sqlite_db, tmp_path, caps
                  "--kind", "class2", "--out", str(out)]) == 0
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(BytesIO(out.read_bytes())).pages))
     assert "CLI-II" in text and "CLI-I" not in text.replace("CLI-II", "")
-    assert f"该同志{Y - 1}年度,共计完成:II类学分6.0分。" in text
-    assert f"该同志{Y}年度,共计完成:II类学分0.0分。" in text
+    assert f"该同志{Y - 1}年度,共计完成:国家级I类学分0分,省I类学分2.0分,II类学分6.0分。" in text  # I类 figures kept
+    assert f"该同志{Y}年度,共计完成:国家级I类学分0分,省I类学分0分,II类学分0分。" in text
     with session_scope() as s:
         serial = s.scalar(select(Certificate.serial).where(Certificate.user_id == person.id))
     assert serial in capsys.readouterr().out and serial in text

@@ -57,6 +57,7 @@ def run(scale: str, staff: int | None, url: str | None, repeat: int, *, fresh: b
     os.environ["CME_DATABASE_URL"] = url
     os.environ["CME_DEMO"] = "0"
     os.environ.setdefault("CME_SECRET_KEY", "bench-secret")
+    os.environ.setdefault("CME_PUBLIC_URL", "http://127.0.0.1:8501")
     from cme.db import reset_engines, session_scope
 
     reset_engines()
