@@ -58,6 +58,13 @@ def make_admin(s, inst: Institution | None = None, username: str | None = None) 
     return actor_from_user(user)
 
 
+def make_cast(s) -> dict[str, Actor]:
+    """The cast of a scope test over two institutions A and B: person_a, colleague_a and admin_a (A's unit
+    admin); person_b and admin_b; and province, a provincial admin."""
+    a, b = make_institution(s), make_institution(s)
+    return dict(person_a=make_person(s, a), colleague_a=make_person(s, a), admin_a=make_admin(s, a),
+                person_b=make_person(s, b), admin_b=make_admin(s, b), province=make_admin(s))
+
 def add_credit(s, actor: Actor, *, year: int, credit_type: str, credits: str, status: str = "approved",
                code: str | None = None, name: str = "测试项目") -> CreditRecord:
     rec = CreditRecord(

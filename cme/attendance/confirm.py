@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from cme import clock
 from cme.attendance.sessions import STATUS_LABELS, ineligibility, managed_session
+from cme.attendance.wording import with_counts
 from cme.core import audit
 from cme.core.actors import Actor
 from cme.core.policy import use_case
@@ -35,12 +36,9 @@ class ConfirmResult:
 
     @property
     def message(self) -> str:
-        text = f"已为 {self.granted} 人授予学分"
-        if self.already_filed:
-            text += f"，{self.already_filed} 人已登记该项目未重复授予"
-        if self.not_eligible:
-            text += f"，{self.not_eligible} 人不符合条件"
-        return text
+        return with_counts(f"已为 {self.granted} 人授予学分",
+                           (self.already_filed, f"，{self.already_filed} 人已登记该项目未重复授予"),
+                           (self.not_eligible, f"，{self.not_eligible} 人不符合条件"))
 
 
 @use_case

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from cme import clock, crypto
 from cme.accounts import sms
 from cme.analytics.service import StaffRow, staff_compliance
+from cme.attendance.wording import with_counts
 from cme.core import audit
 from cme.core.actors import Actor, require_role
 from cme.core.policy import use_case
@@ -109,16 +110,12 @@ class ReminderRun:
 
     @property
     def message(self) -> str:
-        text = f"{self.year}年度未达标 {self.behind} 人：已提醒 {self.sent} 人"
-        if self.skipped_recent:
-            text += f"，{self.skipped_recent} 人{QUIET_DAYS}天内已提醒过，本次跳过"
-        if self.sms_queued or self.sms_over_limit or self.sms_no_phone:
-            text += f"；短信 {self.sms_queued} 条"
-            if self.sms_over_limit:
-                text += f"（{self.sms_over_limit} 人今日短信已达上限）"
-            if self.sms_no_phone:
-                text += f"（{self.sms_no_phone} 人无手机号）"
-        return text
+        sms = with_counts(f"；短信 {self.sms_queued} 条",
+                          (self.sms_over_limit, f"（{self.sms_over_limit} 人今日短信已达上限）"),
+                          (self.sms_no_phone, f"（{self.sms_no_phone} 人无手机号）"))
+        return with_counts(f"{self.year}年度未达标 {self.behind} 人：已提醒 {self.sent} 人",
+                           (self.skipped_recent, f"，{self.skipped_recent} 人{QUIET_DAYS}天内已提醒过，本次跳过"),
+                           (self.sms_queued + self.sms_over_limit + self.sms_no_phone, sms))
 
 
 @use_case

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cme.clock import utcnow
-from cme.domain.enums import AccountStatus, OutboxStatus
-from cme.models.base import Base, partial_index
+from cme.domain.enums import AccountStatus, OutboxStatus, Role, SmsKind
+from cme.models.base import Base, IntPK, UserId, one_of, partial_index
 
 
 class User(Base):
     __tablename__ = "users"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     username: Mapped[str] = mapped_column(String(40), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     password_scheme: Mapped[str] = mapped_column(String(20), default="bcrypt")  # legacy imports differ
@@ -29,23 +29,23 @@ class User(Base):
     phone_masked: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(100))
     sex: Mapped[str | None] = mapped_column(String(2))
-    birth_date: Mapped[date | None] = mapped_column(Date)
-    joins_cme: Mapped[bool] = mapped_column(Boolean, default=True)  # 参加继教
+    birth_date: Mapped[date | None]
+    joins_cme: Mapped[bool] = mapped_column(default=True)  # 参加继教
     standard_basis: Mapped[str | None] = mapped_column(String(50))  # 学分达标遵照
     status: Mapped[str] = mapped_column(String(10), default=AccountStatus.PENDING)
     reject_reason: Mapped[str | None] = mapped_column(String(500))
-    registered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    consent_at: Mapped[datetime | None] = mapped_column(DateTime)
-    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
-    profile_completed: Mapped[bool] = mapped_column(Boolean, default=False)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by: Mapped[UserId | None]
+    consent_at: Mapped[datetime | None]
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    profile_completed: Mapped[bool] = mapped_column(default=False)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
     __table_args__ = (
-        CheckConstraint("role in ('person','unit','province')", name="role"),
-        CheckConstraint("status in ('pending','rejected','approved','disabled')", name="status"),
+        one_of("role", Role),
+        one_of("status", AccountStatus),
         CheckConstraint("role = 'province' or institution_id is not null", name="institution"),
         Index("ix_users_inst_status", "institution_id", "status"),
         # 待审核 registrations province-wide without reading 700,000 staff rows
@@ -62,36 +62,36 @@ class LoginSession(Base):
     """
 
     __tablename__ = "login_sessions"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    ticket_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ticket_expires_at: Mapped[datetime | None]
+    user_id: Mapped[UserId] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
 
 
 class LoginAttempt(Base):
     __tablename__ = "login_attempts"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     login: Mapped[str] = mapped_column(String(100))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    success: Mapped[bool] = mapped_column(Boolean)
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    user_id: Mapped[UserId | None] = mapped_column(index=True)
+    success: Mapped[bool]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SmsCode(Base):
     __tablename__ = "sms_codes"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     phone_hash: Mapped[str] = mapped_column(String(64))
     purpose: Mapped[str] = mapped_column(String(20))  # register / reset / change_phone
     code_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None]
     __table_args__ = (Index("ix_sms_codes_phone_created", "phone_hash", "created_at"),)
 
 
@@ -99,9 +99,9 @@ class QueryThrottle(Base):
     """Counts public look-ups (注册状态查询, 忘记密码) per key to stop enumeration."""
 
     __tablename__ = "query_throttles"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     key: Mapped[str] = mapped_column(String(100))
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
     __table_args__ = (Index("ix_query_throttles_key_at", "key", "at"),)
 
 
@@ -114,19 +114,19 @@ class SmsOutbox(Base):
     """
 
     __tablename__ = "sms_outbox"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     phone_enc: Mapped[str] = mapped_column(Text)
     body_enc: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(10))  # an SmsKind
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)  # a code past its validity is not worth sending
-    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]  # a code past its validity is not worth sending
+    done_at: Mapped[datetime | None]
     __table_args__ = (
-        CheckConstraint("status in ('pending','sent','expired')", name="status"),
-        CheckConstraint("kind in ('code','notice')", name="kind"),
+        one_of("status", OutboxStatus),
+        one_of("kind", SmsKind),
         Index("ix_sms_outbox_status_created", "status", "created_at"),
     )

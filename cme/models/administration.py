@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cme.clock import utcnow
 from cme.domain.enums import NoticeStatus
-from cme.models.base import Base
+from cme.models.base import Base, IntPK, UserId
 
 
 class Region(Base):
@@ -24,22 +24,22 @@ class Region(Base):
 
 class Institution(Base):
     __tablename__ = "institutions"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100), index=True)
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     region_level: Mapped[str] = mapped_column(String(20))  # 机构所属区域等级
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     departments: Mapped[list[Department]] = relationship(back_populates="institution")
 
 
 class Department(Base):
     __tablename__ = "departments"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
     name: Mapped[str] = mapped_column(String(50))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(default=True)
     institution: Mapped[Institution] = relationship(back_populates="departments")
     __table_args__ = (UniqueConstraint("institution_id", "name", name="uq_departments_inst_name"),)
 
@@ -52,13 +52,13 @@ class DictionaryItem(Base):
     """
 
     __tablename__ = "dictionary_items"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     kind: Mapped[str] = mapped_column(String(30))
     name: Mapped[str] = mapped_column(String(100))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("dictionary_items.id"))
     extra: Mapped[str | None] = mapped_column(String(50))
-    sort_order: Mapped[int] = mapped_column(Integer, default=0)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
     __table_args__ = (
         UniqueConstraint("kind", "parent_id", "name", name="uq_dictionary_items_kind_parent_name"),
         Index("ix_dictionary_items_kind_sort", "kind", "sort_order"),
@@ -69,17 +69,17 @@ class Notice(Base):
     """通知公告: province-wide (institution_id null) or for one institution."""
 
     __tablename__ = "notices"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPK]
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str | None] = mapped_column(Text)
-    sender_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sender_id: Mapped[UserId]
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     level: Mapped[str] = mapped_column(String(10))  # 省级 / 单位
     theme: Mapped[str | None] = mapped_column(String(200))  # 活动主题
-    start_date: Mapped[date | None] = mapped_column(Date)
-    end_date: Mapped[date | None] = mapped_column(Date)
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(10), default=NoticeStatus.PUBLISHED)
-    published_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class AppSetting(Base):
@@ -94,9 +94,9 @@ class AuditLog(Base):
     """Append-only trail of every state change (who, when, what, before/after)."""
 
     __tablename__ = "audit_log"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    id: Mapped[IntPK]
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[UserId | None] = mapped_column(index=True)
     action: Mapped[str] = mapped_column(String(50))
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[str | None] = mapped_column(String(40))

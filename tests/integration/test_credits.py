@@ -18,7 +18,7 @@ from cme.db import session_scope
 from cme.errors import DuplicateCredit, NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog, CreditReview, CreditSummary, Project
 from cme.storage import MAX_PROOF_BYTES, Upload
-from tests.factories import make_admin, make_institution, make_person, minimal_pdf, same_picture
+from tests.factories import make_cast, make_person, minimal_pdf, same_picture
 
 
 def png_bytes() -> bytes:
@@ -39,9 +39,9 @@ def form(**over) -> CreditInput:
 @pytest.fixture
 def people(db):
     with session_scope() as s:
-        inst, other_inst = make_institution(s), make_institution(s)
-        return dict(me=make_person(s, inst), colleague=make_person(s, inst), admin=make_admin(s, inst),
-                    foreign_admin=make_admin(s, other_inst), province=make_admin(s))
+        cast = make_cast(s)
+    return dict(me=cast["person_a"], colleague=cast["colleague_a"], admin=cast["admin_a"], foreign_admin=cast["admin_b"],
+                province=cast["province"])
 
 
 def summary(user_id: int, year: int) -> CreditSummary:

@@ -10,11 +10,19 @@ from sqlalchemy.exc import IntegrityError
 from cme.accounts import auth
 from cme.clock import utcnow
 from cme.core import reference
+from cme.core.actors import Actor
 from cme.db import get_engine, session_scope
 from cme.errors import AccountLocked, AuthError, ValidationError
 from cme.models import CreditStandard, DictionaryItem, Region, User
 from cme.ops.setup import init_db
 from tests.factories import PASSWORD, add_credit, login_token, make_admin, make_institution, make_person, valid_id_number
+
+
+@pytest.fixture
+def person(db) -> Actor:
+    """A person of a fresh institution, who can log in with PASSWORD."""
+    with session_scope() as s:
+        return make_person(s, make_institution(s))
 
 
 def test_init_db_twice_changes_nothing(db):
@@ -65,10 +73,7 @@ def test_duplicate_id_number_refused_by_schema(db):
         s.add(u)
 
 
-def test_credit_check_constraints(db):
-    with session_scope() as s:
-        inst = make_institution(s)
-        person = make_person(s, inst)
+def test_credit_check_constraints(person):
     with pytest.raises(IntegrityError), session_scope() as s:
         add_credit(s, person, year=2024, credit_type="II类", credits="0")
     with pytest.raises(IntegrityError), session_scope() as s:
@@ -76,13 +81,9 @@ def test_credit_check_constraints(db):
         add_credit(s, person, year=2024, credit_type="II类", credits="2", code="SAME")
 
 
-def test_login_by_username_and_phone(db):
+def test_login_by_username_and_phone(person):
     with session_scope() as s:
-        inst = make_institution(s)
-        person = make_person(s, inst)
-        user = s.get(User, person.id)
-    with session_scope() as s:
-        result = auth.login(s, user.username, PASSWORD)
+        result = auth.login(s, person.username, PASSWORD)
         assert result.user_id == person.id
     with session_scope() as s:
         assert auth.resume_session(s, result.ticket) is None  # a ticket is not a session token
@@ -92,21 +93,16 @@ def test_login_by_username_and_phone(db):
         assert auth.redeem_ticket(s, result.ticket) is None  # one use only
 
 
-def test_bad_credentials_never_log_in(db):
-    with session_scope() as s:
-        inst = make_institution(s)
-        person = make_person(s, inst)
-        name = person.username
+def test_bad_credentials_never_log_in(person):
+    name = person.username
     for login, pw in [(name, "wrong-pass1"), ("nobody", PASSWORD), ("", ""), (name, ""), (name + " ", PASSWORD.upper())]:
         with pytest.raises(AuthError) as err, session_scope() as s:
             auth.login(s, login, pw)
         assert str(err.value) == "用户名或密码不正确!"  # one message: an existing account is not hinted at
 
 
-def test_five_failures_lock_for_fifteen_minutes(db):
-    with session_scope() as s:
-        inst = make_institution(s)
-        name = make_person(s, inst).username
+def test_five_failures_lock_for_fifteen_minutes(person):
+    name = person.username
     for _ in range(4):
         with pytest.raises(AuthError), session_scope() as s:  # the caller's unit of work rolls back on the error
             auth.login(s, name, "wrong-pass1")
@@ -120,10 +116,8 @@ def test_five_failures_lock_for_fifteen_minutes(db):
         assert auth.login(s, name, PASSWORD).user_id
 
 
-def test_unapproved_account_named_only_after_password(db):
+def test_unapproved_account_named_only_after_password(person):
     with session_scope() as s:
-        inst = make_institution(s)
-        person = make_person(s, inst)
         s.get(User, person.id).status = "pending"
     with session_scope() as s, pytest.raises(AuthError, match="^用户名或密码不正确!"):
         auth.login(s, person.username, "wrong-pass1")
@@ -131,10 +125,7 @@ def test_unapproved_account_named_only_after_password(db):
         auth.login(s, person.username, PASSWORD)
 
 
-def test_logout_and_disable_end_the_session(db):
-    with session_scope() as s:
-        inst = make_institution(s)
-        person = make_person(s, inst)
+def test_logout_and_disable_end_the_session(person):
     with session_scope() as s:
         t1 = login_token(s, person.username, PASSWORD)
         t2 = login_token(s, person.username, PASSWORD)
@@ -149,12 +140,9 @@ def test_logout_and_disable_end_the_session(db):
         assert auth.resume_session(s, "forged-token") is None
 
 
-def test_idle_session_expires(db):
+def test_idle_session_expires(person):
     from cme.models import LoginSession
 
-    with session_scope() as s:
-        inst = make_institution(s)
-        person = make_person(s, inst)
     with session_scope() as s:
         token = login_token(s, person.username, PASSWORD)
     with session_scope() as s:
@@ -164,10 +152,7 @@ def test_idle_session_expires(db):
         assert auth.resume_session(s, token) is None
 
 
-def test_change_password(db):
-    with session_scope() as s:
-        inst = make_institution(s)
-        person = make_person(s, inst)
+def test_change_password(person):
     with session_scope() as s, pytest.raises(ValidationError) as err:
         auth.change_password(s, person.id, "wrong", "NewPassw0rd9", "NewPassw0rd9")
     assert "原密码" in err.value.errors

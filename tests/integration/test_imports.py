@@ -17,7 +17,7 @@ from cme.credits.imports import HEADERS
 from cme.db import session_scope
 from cme.errors import NotPermitted, ValidationError
 from cme.models import AuditLog, CreditRecord, CreditReview, CreditSummary, User
-from tests.factories import add_credit, make_admin, make_institution, make_person
+from tests.factories import add_credit, make_cast, make_person
 
 Y = clock.today().year - 1
 
@@ -63,9 +63,9 @@ def count(model, *where) -> int:
 @pytest.fixture
 def world(db):
     with session_scope() as s:
-        inst, other = make_institution(s), make_institution(s)
-        return dict(a=make_person(s, inst), b=make_person(s, inst), stranger=make_person(s, other),
-                    admin=make_admin(s, inst), other_admin=make_admin(s, other), province=make_admin(s))
+        cast = make_cast(s)
+    return dict(a=cast["person_a"], b=cast["colleague_a"], stranger=cast["person_b"], admin=cast["admin_a"],
+                other_admin=cast["admin_b"], province=cast["province"])
 
 
 def run(actor, data: bytes, name: str = "学分.csv", **kw):

@@ -1,6 +1,7 @@
 """Province library screens on a real database: 项目库 (projects) and 学分标准管理 (standard versions)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -23,13 +24,13 @@ world = test_admin_screens.world  # the same fixture: institutions a and b, thei
 # ---- 项目库 ---------------------------------------------------------------------------------------
 
 
+PROJECT = ProjectInput(code="2026-01-001", name="临床药理学新进展", organizer="四川大学华西医院", year=2025,
+                       credit_type="省级I类", credits="5.5", form="学习班", subject_parent="药学",
+                       subject_child="药理学", date_from=date(2025, 5, 1), date_to=date(2025, 5, 3))
+
+
 def _project(**changes) -> ProjectInput:
-    data = ProjectInput(code="2026-01-001", name="临床药理学新进展", organizer="四川大学华西医院", year=2025,
-                        credit_type="省级I类", credits="5.5", form="学习班", subject_parent="药学",
-                        subject_child="药理学", date_from=date(2025, 5, 1), date_to=date(2025, 5, 3))
-    for k, v in changes.items():
-        setattr(data, k, v)
-    return data
+    return replace(PROJECT, **changes)
 
 
 def test_project_add_search_edit_delete_and_prefill(world):
@@ -104,13 +105,13 @@ def test_project_services_are_province_only(world):
 # ---- 学分标准管理 ---------------------------------------------------------------------------------
 
 
+VERSION = StandardInput(code="SCJA4", name="市州级、二级以下医院高级", effective_year=NEXT, national_i_per_cycle="0",
+                        cycle_years=5, provincial_i_per_year="12", class_ii_per_year="15", total_per_year="27",
+                        region_level="市州级/二级及以下医院", title_level="高级")
+
+
 def _version(**changes) -> StandardInput:
-    data = StandardInput(code="SCJA4", name="市州级、二级以下医院高级", effective_year=NEXT, national_i_per_cycle="0",
-                         cycle_years=5, provincial_i_per_year="12", class_ii_per_year="15", total_per_year="27",
-                         region_level="市州级/二级及以下医院", title_level="高级")
-    for k, v in changes.items():
-        setattr(data, k, v)
-    return data
+    return replace(VERSION, **changes)
 
 
 def test_new_version_applies_from_its_year_and_personal_choice_follows(world):

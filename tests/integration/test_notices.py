@@ -10,15 +10,13 @@ from cme.administration import notices
 from cme.db import session_scope
 from cme.errors import NotPermitted, RecordLocked, ValidationError
 from cme.models import AuditLog
-from tests.factories import make_admin, make_institution, make_person
+from tests.factories import make_cast
 
 
 @pytest.fixture
 def world(db):
     with session_scope() as s:
-        a, b = make_institution(s), make_institution(s)
-        return dict(person_a=make_person(s, a), admin_a=make_admin(s, a), admin_b=make_admin(s, b),
-                    person_b=make_person(s, b), province=make_admin(s))
+        return make_cast(s)
 
 
 def test_visibility_province_wide_plus_own_institution(world):

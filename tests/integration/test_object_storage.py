@@ -4,8 +4,6 @@ back for those who may see it, and goes when its record does."""
 from __future__ import annotations
 
 import os
-import socket
-import uuid
 
 import pytest
 
@@ -17,36 +15,19 @@ from cme.storage import Upload, get_storage
 from cme.storage_s3 import S3Storage, _client
 from tests.factories import make_admin, make_institution, make_person, minimal_pdf, same_picture
 from tests.integration.test_credits import form, png_bytes
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.object_store import moto_server, use_new_bucket
 
 
 @pytest.fixture(scope="module")
 def s3_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
 def bucket(db, s3_endpoint, monkeypatch):
     """A fresh bucket, and the app's storage pointed at `s3://<bucket>/uploads`."""
-    for name, value in {"AWS_ENDPOINT_URL": s3_endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    name = f"cme-{uuid.uuid4().hex[:12]}"
-    _client(s3_endpoint).create_bucket(Bucket=name)
-    monkeypatch.setenv("CME_STORAGE_URL", f"s3://{name}/uploads")
-    get_settings.cache_clear()
-    yield name
+    yield use_new_bucket(s3_endpoint, monkeypatch)
     monkeypatch.delenv("CME_STORAGE_URL")
     get_settings.cache_clear()
 

@@ -127,6 +127,16 @@ def test_province_audit_page_sees_everything_and_filters_by_date(world):
 # ---- 机构管理 -------------------------------------------------------------------------------------
 
 
+def _create_unit_admin(at, username: str, name: str, password: str) -> None:
+    """Fill 新增单位管理员 for the picked institution and submit it."""
+    fields = {t.label: t for t in at.text_input}
+    fields["用户名 *"].input(username)
+    fields["姓名 *"].input(name)
+    fields["密码 *"].input(password)
+    fields["确认密码 *"].input(password)
+    at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("FormSubmitter:inst_admin_"))).click().run()
+
+
 def test_institutions_page_add_with_cascade_then_department_and_admin(world):
     at = open_page("pages/province/institutions.py", username=world["province"], password=PASSWORD)
     assert at.header[0].value == "机构管理" and len(_table(at)) == 2
@@ -153,12 +163,7 @@ def test_institutions_page_add_with_cascade_then_department_and_admin(world):
     assert "科室“急诊科”已新增" in _texts(at)
 
     at.selectbox(key="inst_admin_pick").select(at.selectbox(key="inst_admin_pick").options[0]).run()
-    fields = {t.label: t for t in at.text_input}
-    fields["用户名 *"].input("admin_scnew9")
-    fields["姓名 *"].input("王管理")
-    fields["密码 *"].input("Good2026pass")
-    fields["确认密码 *"].input("Good2026pass")
-    at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("FormSubmitter:inst_admin_"))).click().run()
+    _create_unit_admin(at, "admin_scnew9", "王管理", "Good2026pass")
     assert "单位管理员 admin_scnew9 已创建" in _texts(at)
     assert list(_table(at)["单位管理员"]) == ["admin_scnew9"] and list(_table(at)["科室数"]) == [1]
     login = open_page("pages/unit/departments.py", username="admin_scnew9", password="Good2026pass")
@@ -173,12 +178,7 @@ def test_institutions_page_names_bad_fields_and_weak_password(world):
         assert field in errors
     at.selectbox(key="inst_admin_pick").select(next(o for o in at.selectbox(key="inst_admin_pick").options
                                                     if world["a_name"] in o)).run()
-    fields = {t.label: t for t in at.text_input}
-    fields["用户名 *"].input("admin_weak")
-    fields["姓名 *"].input("弱密码")
-    fields["密码 *"].input("12345678")
-    fields["确认密码 *"].input("12345678")
-    at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("FormSubmitter:inst_admin_"))).click().run()
+    _create_unit_admin(at, "admin_weak", "弱密码", "12345678")
     assert "密码" in " ".join(e.value for e in at.error)
     with session_scope() as s:
         assert s.scalars(select(User).where(User.username == "admin_weak")).first() is None

@@ -43,6 +43,35 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+_TEXT_FIELDS = {"project_code", "credits", "project_name", "organizer"}
+
+
+def fill_credit_form(at: AppTest, **values) -> None:
+    """Fill 学分登记's fields by name (widget key cf_<name>) in the order given: text, dates, the rest selects."""
+    for name, value in values.items():
+        key = f"cf_{name}"
+        if name in _TEXT_FIELDS:
+            at.text_input(key=key).input(value)
+        elif isinstance(value, date):
+            at.date_input(key=key).set_value(value)
+        else:
+            at.selectbox(key=key).set_value(value)
+        if name == "subject_parent":
+            at.run()  # the 学科 child list follows the parent
+
+
+def pick_credit(at: AppTest, code: str) -> None:
+    """Choose, in 我的学分's picker, the credit with project code `code`."""
+    label = next(o for o in at.selectbox(key="cl_pick").options if code in o)
+    at.selectbox(key="cl_pick").set_value(label).run()
+
+
+def listed_credit(at: AppTest, code: str):
+    """The row of the page's credit table for project code `code`."""
+    table = at.dataframe[0].value
+    return table[table["项目编号"] == code].iloc[0]
+
+
 def notice_table(at: AppTest):
     return next(df.value for df in at.dataframe if "通知标题" in df.value.columns)
 
@@ -110,27 +139,17 @@ def test_credit_new_validation_then_save(world):
     err = texts(at)
     for label in ("项目编号", "获取学分", "学分类型", "获取时间", "学分获取形式", "项目名称", "主办单位", "举办年度", "学科分类"):
         assert f"**{label}**" in err, label
-    at.text_input(key="cf_project_code").input("NEW-1")
-    at.text_input(key="cf_credits").input("2.5")
-    at.selectbox(key="cf_credit_type").set_value("II类")
-    at.date_input(key="cf_date_from").set_value(date(Y, 1, 5))
-    at.date_input(key="cf_date_to").set_value(date(Y, 1, 6))
-    at.selectbox(key="cf_form").set_value("讲座")
-    at.selectbox(key="cf_year").set_value(Y)
-    at.text_input(key="cf_project_name").input("院内讲座")
-    at.text_input(key="cf_organizer").input("测试医院")
-    at.selectbox(key="cf_subject_parent").set_value("药学").run()
-    at.selectbox(key="cf_subject_child").set_value("药理学")
+    fill_credit_form(at, project_code="NEW-1", credits="2.5", credit_type="II类", date_from=date(Y, 1, 5),
+                     date_to=date(Y, 1, 6), form="讲座", year=Y, project_name="院内讲座", organizer="测试医院",
+                     subject_parent="药学", subject_child="药理学")
     at.button(key="cf_save").click().run()
     assert "学分信息已保存，状态为【待审】" in texts(at)
-    table = at.dataframe[0].value
-    assert table[table["项目编号"] == "NEW-1"].iloc[0]["状态"] == "待审"
+    assert listed_credit(at, "NEW-1")["状态"] == "待审"
 
 
 def test_approved_credit_cannot_be_deleted_from_page(world):
     at = page("pages/personal/credits.py", "pageuser1")
-    label = next(o for o in at.selectbox(key="cl_pick").options if "A1" in o)
-    at.selectbox(key="cl_pick").set_value(label).run()
+    pick_credit(at, "A1")
     at.button(key="cl_delete").click().run()
     assert "只有待审状态的学分记录才可以修改或删除" in texts(at)
     assert "A1" in list(at.dataframe[0].value["项目编号"])
@@ -153,22 +172,15 @@ def test_delete_asks_first_and_cancel_keeps_the_record(world):
 def test_what_is_typed_in_the_credit_form_survives_f5_until_saved(world):
     at = page("pages/personal/credits.py", "pageuser1")
     at.button(key="cl_new").click().run()
-    at.text_input(key="cf_project_code").input("F5-1")
-    at.text_input(key="cf_project_name").input("刷新前填写的项目（未保存）")
-    at.date_input(key="cf_date_from").set_value(date(Y, 3, 2))
-    at.selectbox(key="cf_year").set_value(Y).run()
+    fill_credit_form(at, project_code="F5-1", project_name="刷新前填写的项目（未保存）", date_from=date(Y, 3, 2), year=Y)
+    at.run()
     again = page("pages/personal/credits.py", "pageuser1")  # F5: a new browser session of the same login
     assert "已恢复上次未保存的填写内容（证明材料需重新上传）" in texts(again)
     assert again.text_input(key="cf_project_code").value == "F5-1"
     assert again.text_input(key="cf_project_name").value == "刷新前填写的项目（未保存）"
     assert again.date_input(key="cf_date_from").value == date(Y, 3, 2) and again.selectbox(key="cf_year").value == Y
-    again.text_input(key="cf_credits").input("2")
-    again.selectbox(key="cf_credit_type").set_value("II类")
-    again.date_input(key="cf_date_to").set_value(date(Y, 3, 2))
-    again.selectbox(key="cf_form").set_value("学习班")
-    again.text_input(key="cf_organizer").input("主办")
-    again.selectbox(key="cf_subject_parent").set_value("药学").run()
-    again.selectbox(key="cf_subject_child").set_value("药理学")
+    fill_credit_form(again, credits="2", credit_type="II类", date_to=date(Y, 3, 2), form="学习班", organizer="主办",
+                     subject_parent="药学", subject_child="药理学")
     again.button(key="cf_save").click().run()
     assert "学分信息已保存，状态为【待审】" in texts(again)
     fresh = page("pages/personal/credits.py", "pageuser1")  # saved: nothing to restore
@@ -177,8 +189,7 @@ def test_what_is_typed_in_the_credit_form_survives_f5_until_saved(world):
 
 def test_view_shows_fields_and_trail(world):
     at = page("pages/personal/credits.py", "pageuser1")
-    label = next(o for o in at.selectbox(key="cl_pick").options if "A4" in o)
-    at.selectbox(key="cl_pick").set_value(label).run()
+    pick_credit(at, "A4")
     at.button(key="cl_view").click().run()
     t = texts(at)
     assert "**项目编号**：A4" in t and "**状态**：审核不过" in t
@@ -331,15 +342,13 @@ def test_person_cannot_open_admin_pages(world):
 
 def test_edit_pending_credit_prefills_and_saves(world):
     at = page("pages/personal/credits.py", "pageuser1")
-    label = next(o for o in at.selectbox(key="cl_pick").options if "A3" in o)
-    at.selectbox(key="cl_pick").set_value(label).run()
+    pick_credit(at, "A3")
     at.button(key="cl_edit").click().run()
     assert at.text_input(key="cf_project_name").value == "待审项目" and at.text_input(key="cf_credits").value == "9"
     at.text_input(key="cf_credits").input("6.5")
     at.button(key="cf_save").click().run()
     assert "学分信息已修改" in texts(at)
-    table = at.dataframe[0].value
-    assert table[table["项目编号"] == "A3"].iloc[0]["学分"] == "6.5"
+    assert listed_credit(at, "A3")["学分"] == "6.5"
 
 
 def test_a_new_person_meets_empty_states_not_empty_charts_or_tables(sqlite_db):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from cme.storage import Upload, get_storage
 from tests.conftest import create_postgres_database, drop_postgres_database, missing_dependency
 from tests.factories import PASSWORD, login_token, make_admin, make_institution, make_person, minimal_pdf
 from tests.integration.test_credits import form, png_bytes
+from tests.object_store import moto_server, use_new_bucket
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -166,24 +166,9 @@ def test_restore_refuses_what_is_not_a_backup_or_of_another_database_kind(own_db
 @pytest.fixture
 def bucket(own_db, monkeypatch):
     """The uploads in a fresh bucket of a local S3-compatible server (moto), as CME_STORAGE_URL."""
-    from moto.server import ThreadedMotoServer
-
-    from tests.integration.test_object_storage import _client, _free_port
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    for name, value in {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    name = f"cme-{uuid.uuid4().hex[:12]}"
-    _client(endpoint).create_bucket(Bucket=name)
-    monkeypatch.setenv("CME_STORAGE_URL", f"s3://{name}/uploads")
-    get_settings.cache_clear()
-    yield name
-    get_settings.cache_clear()
-    server.stop()
+    with moto_server() as endpoint:
+        yield use_new_bucket(endpoint, monkeypatch)
+        get_settings.cache_clear()
 
 
 def test_backup_and_restore_of_uploads_in_an_object_store(own_db, bucket, tmp_path, capsys):
