@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cme.certificates.pdf import KINDS, CertificateContent, CertificateLine, CertificateYear, fmt_credits, render_certificate, year_sentence
@@ -37,6 +37,7 @@ from cme.config import get_settings
 from cme.core import audit, throttle
 from cme.core.actors import Actor, actor_from_user
 from cme.core.policy import use_case
+from cme.credits.summaries import lock_person
 from cme.domain.compliance import CLASS_II, NATIONAL_I, PROVINCIAL_I
 from cme.domain.enums import AccountStatus, AuditAction, CertificateKind, ReviewStatus, Role
 from cme.domain.inputs import FIRST_YEAR, parse_year
@@ -280,18 +281,12 @@ def issued_from_record(cert: Certificate) -> IssuedCertificate:
     return IssuedCertificate(cert.serial, cert.content_hash, url, content, pdf)
 
 
-def _lock_person(session: Session, user_id: int) -> None:
-    """A no-op write on the person's row: takes SQLite's write lock and PostgreSQL's row lock before the
-    look-up, so two parallel 出具 of the same content cannot both miss the first one."""
-    session.execute(update(User).where(User.id == user_id).values(id=User.id))
-
-
 @use_case
 def issue_certificate(session: Session, actor: Actor, kind: str | None, year_from: int | None,
                       year_to: int | None) -> IssuedCertificate:
     """出具 the actor's own certificate: the one already issued for this content, else a new serial + hash +
     content stored, audited, and the PDF."""
-    _lock_person(session, actor.id)
+    lock_person(session, actor.id)  # two parallel 出具 of the same content cannot both miss the first one
     content = build_content(session, actor, kind, year_from, year_to)
     digest = content_hash(content)
     existing = session.scalars(
