@@ -6,6 +6,7 @@ page's last element. The time from the click to that element is the step's click
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -39,13 +40,16 @@ class Session:
 
 
 async def _idle(page) -> None:
-    """Streamlit has finished the run the last action started (no running indicator)."""
-    await page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=TIMEOUT_MS)
+    """Streamlit reports the run the last action started as over (the app's data-test-script-state; the
+    status widget never shows with toolbarMode = "minimal"), called once the run's content is on screen."""
+    await page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(state="attached",
+                                                                                           timeout=TIMEOUT_MS)
 
 
 async def _nav(page, title: str, *last: str) -> None:
     await page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
     await page.get_by_role("heading", name=title).first.wait_for(timeout=TIMEOUT_MS)
+    await _idle(page)
     for text in last:  # whole texts (a select box's label, a subheader), not placeholders
         await page.get_by_text(text, exact=True).first.wait_for(timeout=TIMEOUT_MS)
     await _idle(page)
@@ -73,7 +77,8 @@ async def home(s: Session, base: str) -> None:
 
 
 async def credit_search(s: Session, base: str) -> None:
-    await _nav(s.page, "学分综合查询", "查看")
+    await _nav(s.page, "学分综合查询")
+    await s.page.get_by_role("button", name="导出CSV").wait_for(timeout=TIMEOUT_MS)  # under the list
 
 
 async def credit_entry(s: Session, base: str) -> None:
@@ -95,17 +100,22 @@ async def certificate(s: Session, base: str) -> None:
     await _pick(page, "起始年度 *", str(year - 4))
     await _pick(page, "终止年度 *", str(year))
     await page.get_by_role("button", name="提交验证查询").click()
+    await page.get_by_role("button", name="出具").wait_for(timeout=TIMEOUT_MS)  # the preview, then 出具
+    await _idle(page)
+    await page.get_by_role("button", name="出具").click()
     await page.get_by_role("button", name="下载PDF学分证明").wait_for(timeout=TIMEOUT_MS)
     await page.get_by_text("核验地址").first.wait_for(timeout=TIMEOUT_MS)
     await _idle(page)
 
 
 async def credit_review(s: Session, base: str) -> None:
-    await _nav(s.page, "学分审核", "逐条审核：选择一条学分记录")
+    await _nav(s.page, "学分审核")
+    await s.page.get_by_role("button", name=re.compile("^批量审核通过")).wait_for(timeout=TIMEOUT_MS)
 
 
 async def unit_staff(s: Session, base: str) -> None:
-    await _nav(s.page, "本机构人员", "人员学分明细")
+    await _nav(s.page, "本机构人员")
+    await s.page.get_by_role("button", name="导出CSV").wait_for(timeout=TIMEOUT_MS)
 
 
 Step = Callable[[Session, str], Awaitable[None]]
