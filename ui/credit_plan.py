@@ -5,15 +5,12 @@ import streamlit as st
 
 from cme.attendance import plan, reminders
 from cme.core.actors import Actor
-from cme.db import session_scope
 from cme.domain.compliance import STATUS_NOT_MET
 from ui.forms import act, literal
 
 
-def show_reminders(me: Actor) -> None:
-    """Unread 学分提醒, each with 知道了."""
-    with session_scope() as s:
-        notes = reminders.unread_reminders(s, me)
+def show_reminders(me: Actor, notes: list[reminders.ReminderNote]) -> None:
+    """Unread 学分提醒 (read by the page in its unit of work), each with 知道了."""
     for n in notes:
         with st.container(border=True):
             st.markdown(f":material/notifications_active: **学分提醒**（{n.sent_at}）")
@@ -22,10 +19,9 @@ def show_reminders(me: Actor) -> None:
                 act("提醒已标记为已读", lambda s, rid=n.id: reminders.mark_read(s, me, rid))
 
 
-def show_credit_plan(me: Actor) -> None:
-    """学分计划: what remains (the 首页 还差) and upcoming projects that close it, with 预报名."""
-    with session_scope() as s:
-        p = plan.credit_plan(s, me)
+def show_credit_plan(me: Actor, p: plan.CreditPlan) -> None:
+    """学分计划 (read by the page in its unit of work): what remains (the 首页 还差) and upcoming projects that
+    close it, with 预报名."""
     if p.status != STATUS_NOT_MET:
         return
     st.subheader("学分计划")

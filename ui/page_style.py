@@ -28,10 +28,7 @@ _CSS = f"""
 [data-testid="stDateInputField"] [data-placeholder="true"][data-type="year"]::after {{ content: "年"; }}
 [data-testid="stDateInputField"] [data-placeholder="true"][data-type="month"]::after {{ content: "月"; }}
 [data-testid="stDateInputField"] [data-placeholder="true"][data-type="day"]::after {{ content: "日"; }}
-[class*="st-key-cards-"] {{ display: none; }}
 @media (max-width: {PHONE_MAX_PX}px) {{
-  [class*="st-key-wide-"] {{ display: none; }}
-  [class*="st-key-cards-"] {{ display: block; }}
   [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem; padding-right: 0.75rem; }}
 }}
 """

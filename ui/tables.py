@@ -1,9 +1,11 @@
 """Tables (and charts) that work on a desktop and on a phone, and say 暂无数据 when there is nothing to show.
 
-On a phone (ui/page_style.py's media query) a wide table would hide its key columns off-screen, so
-the same rows are also drawn as cards, the chosen fields stacked; CSS shows one of the two."""
+On a phone a wide table would hide its key columns off-screen, so the rows are drawn as cards instead,
+the chosen fields stacked. Which one is drawn follows what the browser says it is (its User-Agent):
+drawing both and hiding one by CSS cost every desktop view the cards' elements (up to 100 per table)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -15,28 +17,28 @@ EMPTY = "暂无数据"
 MAX_CARDS = 100  # a phone shows the first rows as cards; the full list stays in the table and the exports
 
 
+def on_phone() -> bool:
+    """Whether this browser says it is a phone or tablet (what also makes Streamlit close its menu
+    after a choice)."""
+    return bool(_PHONE.search(st.context.headers.get("User-Agent", "")))
+
+
+_PHONE = re.compile(r"Mobi|Android|iPhone|iPad")
+
+
 def show_table(df: pd.DataFrame, *, key: str, cards: Sequence[str] = (), empty: str = EMPTY, **kwargs) -> None:
     """`df` as a table (hidden index, full width); on a phone as cards of the `cards` columns (the first
     one as the card's title). An empty `df` shows `empty` instead of a table of headers."""
     if df.empty:
         st.info(empty)
-        return
-    table = {"hide_index": True, "width": "stretch", **kwargs}
-    if not cards:  # the table on every screen
-        st.dataframe(df, key=key, **table)
-        return
-    with wide_only(key):
-        st.dataframe(df, key=key, **table)
-    phone_cards(df, key=key, cards=cards)
-
-
-def wide_only(key: str):
-    """A container hidden on a phone, where `phone_cards(…, key=key)` shows the same rows instead."""
-    return st.container(key=f"wide-{key}")
+    elif cards and on_phone():
+        phone_cards(df, key=key, cards=cards)
+    else:
+        st.dataframe(df, key=key, **{"hide_index": True, "width": "stretch", **kwargs})
 
 
 def phone_cards(df: pd.DataFrame, *, key: str, cards: Sequence[str]) -> None:
-    """The rows of `df` as cards of the `cards` columns, shown only on a phone (ui/page_style.py)."""
+    """The rows of `df` as cards of the `cards` columns (for a phone: see `on_phone`)."""
     with st.container(key=f"cards-{key}"):
         for _, row in df.head(MAX_CARDS).iterrows():
             with st.container(border=True):

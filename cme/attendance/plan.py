@@ -97,10 +97,12 @@ def my_subjects(session: Session, user_id: int) -> list[str]:
 
 
 @use_case
-def credit_plan(session: Session, actor: Actor, *, limit: int = 8) -> CreditPlan:
-    """This year's remaining requirement (as on 首页) and the upcoming projects that would close it."""
+def credit_plan(session: Session, actor: Actor, *, limit: int = 8,
+                home: progress.HomeProgress | None = None) -> CreditPlan:
+    """This year's remaining requirement (as on 首页) and the upcoming projects that would close it.
+    `home`: the actor's own 首页 figures when the caller has just read them (首页 does), saving the re-read."""
     require_role(actor, Role.PERSON)
-    home = progress.home_progress(session, actor)
+    home = home or progress.home_progress(session, actor)
     v = home.current.verdict
     cycle = f"{v.cycle_start}至{v.cycle_end}年" if v.cycle_start else ""
     if v.status in (STATUS_MET, STATUS_UNSET):

@@ -126,12 +126,13 @@ def history_row(p: YearProgress) -> dict:
 def standard_history(session: Session, actor: Actor, user_id: int | None = None) -> list[YearProgress]:
     """历年达标情况: every year up to this one for which the person set a standard, newest first, judged
     exactly as 首页 judges the current year."""
-    user = get_user_in_scope(session, actor, user_id or actor.id)
-    totals = _totals(_summaries(session, user.id))
+    # one's own history needs no scope check (nor its round trip); anyone else's does
+    uid = actor.id if user_id in (None, actor.id) else get_user_in_scope(session, actor, user_id).id
+    totals = _totals(_summaries(session, uid))
     settings = compliance_settings()
     this_year = clock.today().year
     return [YearProgress(y, year_verdict(y, std, totals, settings), std)
-            for y, std in sorted(standards_by_year(session, user.id).items(), reverse=True) if y <= this_year]
+            for y, std in sorted(standards_by_year(session, uid).items(), reverse=True) if y <= this_year]
 
 
 def national_cycle_year(history: list[YearProgress]) -> YearProgress | None:

@@ -13,7 +13,7 @@ from cme.labels import REVIEW_STATUS
 from ui.credit_view import show_credit_detail
 from ui.row_select import select_rows
 from ui.session import audit_export, require_actor
-from ui.tables import EMPTY, phone_cards, wide_only
+from ui.tables import EMPTY, on_phone, phone_cards
 
 me = require_actor(Role.PERSON)
 st.header("学分综合查询")
@@ -55,13 +55,15 @@ picked: list = []
 if not rows:
     st.info(EMPTY)
 else:
-    with wide_only("cs_table"):  # on a phone the same rows show as cards
+    cards = ["项目名称", "状态", "审核意见", "学分", "学分类型", "举办年度", "获取时间", "项目编号"]
+    if on_phone():
+        phone_cards(table, key="cs_table", cards=cards)
+    else:
         st.caption("点击表格左侧选择一条记录查看详情。")
         columns = {"状态": st.column_config.TextColumn(pinned=True, width="small"),
                    "审核意见": st.column_config.TextColumn(width="medium"),
                    "项目名称": st.column_config.TextColumn(width="large")}
         picked = select_rows(table, [r.id for r in rows], key="cs_table", column_config=columns, many=False)
-    phone_cards(table, key="cs_table", cards=["项目名称", "状态", "审核意见", "学分", "学分类型", "举办年度", "获取时间", "项目编号"])
 e1, e2, _ = st.columns([1, 1, 6])
 stamp = clock.today().strftime("%Y%m%d")
 # the files are built when the button is clicked, not on every view of the page

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from cme.administration import notices
+from cme.attendance import plan, reminders
 from cme.credits import attention, charts, progress
 from cme.db import session_scope
 from cme.domain.compliance import STATUS_MET, STATUS_UNSET, format_credit
@@ -23,6 +24,8 @@ with session_scope() as s:
     reviews = attention.recent_reviews(s, me)
     fresh_notices = notices.recent_notice_count(s, me, reviews.days)
     notice_rows = notices.list_notices(s, me)
+    unread = reminders.unread_reminders(s, me)
+    credit_plan = plan.credit_plan(s, me, home=home)
 
 
 def attention_section() -> None:
@@ -106,10 +109,10 @@ def notices_section() -> None:
 
 
 st.header("首页")
-show_reminders(me)
+show_reminders(me, unread)
 attention_section()
 this_year_section()
 charts_section()
-show_credit_plan(me)
+show_credit_plan(me, credit_plan)
 history_section()
 notices_section()

@@ -15,7 +15,7 @@ from ui.rate_metrics import show_rate_metrics
 from ui.reminder_panel import show_reminder_panel
 from ui.row_select import one_chosen, select_rows
 from ui.session import audit_export, require_actor
-from ui.tables import phone_cards, show_chart, wide_only
+from ui.tables import on_phone, phone_cards, show_chart
 
 ALL = "全部"
 me = require_actor(Role.UNIT)
@@ -51,13 +51,15 @@ table = pd.DataFrame([r.table_row() for r in rows], columns=analytics.STAFF_COLU
 if below:  # standards chosen below the institution's level lower the requirements: shown next to the code
     table.insert(table.columns.get_loc("执行标准") + 1, "标准提示", [below.get(r.user_id, "") for r in rows])
     st.warning(f"{len(below)} 人的学分标准低于本机构的区域等级，见“标准提示”列")
-with wide_only("staff_table"):  # on a phone the same people show as cards
+picked = None
+if on_phone():
+    phone_cards(table, key="staff_table", cards=["姓名", "状态", "还差", "科室", "执行标准", "用户名"])
+else:
     st.caption("点击表格左侧选择一名人员，查看其各年度学分。")
     columns = {"姓名": st.column_config.TextColumn(pinned=True), "状态": st.column_config.TextColumn(width="small"),
                "还差": st.column_config.TextColumn(width="large")}
     picked = one_chosen(select_rows(table, [r.user_id for r in rows], key="staff_table", column_config=columns, many=False),
                         [r.user_id for r in rows])
-phone_cards(table, key="staff_table", cards=["姓名", "状态", "还差", "科室", "执行标准", "用户名"])
 e1, e2, _ = st.columns([1, 1, 4])
 stamp = clock.today().strftime("%Y%m%d")
 # the files are built only when asked for (a 5,000-row XLSX takes over a second), never on every rerun
