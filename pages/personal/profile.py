@@ -97,10 +97,13 @@ def part_tab(part: str) -> None:
                 values[f.label] = _widget(f, current.get(f.label, ""), f"{part}_{index}_{f.label}", f.label in spec.required)
         if spec.end_optional_label:
             st.caption(f"{spec.end}不填表示{spec.end_optional_label}")
-        b1, b2 = st.columns([1, 5])
+        b1, b2, b3 = st.columns([1, 1, 4], vertical_alignment="center")
         save = b1.form_submit_button("保存", type="primary")
         remove = b2.form_submit_button("删除", disabled=index is None)
-    if save or remove:
+        sure = b3.checkbox("确认删除该条记录", disabled=index is None, key=f"{part}_{index}_sure")
+    if remove and not sure:  # one stray click never removes an entry
+        st.error("删除前请先勾选“确认删除该条记录”")
+    elif save or remove:
         try:
             with session_scope() as s:
                 if save:

@@ -103,7 +103,9 @@ if me.is_unit_admin:
                     st.rerun()
             chosen = next(a for a in staff if a.user_id == target)
             enable = chosen.status == "已停用"
+            verb = "启用" if enable else "停用"
             st.caption("停用后该人员立即退出登录、不能再登录或办理任何业务，学分与档案保留；可随时启用。")
-            if st.button("启用账号" if enable else "停用账号", key="rg_toggle"):
-                act(f"已{'启用' if enable else '停用'}用户 {chosen.username} 的账号",
+            sure = st.checkbox(f"确认{verb}该人员的账号", key=f"rg_toggle_sure_{target}_{verb}")
+            if st.button(f"{verb}账号", disabled=not sure, key="rg_toggle"):
+                act(f"已{verb}用户 {chosen.username} 的账号",
                     lambda s: accounts_admin.set_account_active(s, me, target, enable))

@@ -122,3 +122,20 @@ def test_transfer_request_and_receiving_admin(world):
     next(b for b in recv.button if (b.key or "").startswith("transfer_approve_")).click().run()
     with session_scope() as s:
         assert s.get(User, world["person"].id).institution_id == world["b"]
+
+
+def test_deleting_an_entry_needs_its_confirmation(world):
+    at = _open("pages/personal/profile.py", world["person"].username)
+    at.date_input(key="education_None_开始日期").set_value(date(2010, 9, 1))
+    at.date_input(key="education_None_结束日期").set_value(date(2014, 7, 1))
+    at.text_input(key="education_None_学校名称").input("四川大学")
+    at.selectbox(key="education_None_学历").select("大学本科")
+    at.button(key="FormSubmitter:education_form_None-保存").click().run()
+    at.selectbox(key="education_pick").select_index(1).run()
+    at.button(key="FormSubmitter:education_form_0-删除").click().run()  # a stray click: nothing removed
+    assert "删除前请先勾选“确认删除该条记录”" in " ".join(e.value for e in at.error)
+    assert at.dataframe[0].value["学校名称"].tolist() == ["四川大学"]
+    at.checkbox(key="education_0_sure").check()
+    at.button(key="FormSubmitter:education_form_0-删除").click().run()
+    assert "请等待审核" in _texts(at)
+    assert all("四川大学" not in df.value.to_string() for df in at.dataframe)  # gone from the education tab

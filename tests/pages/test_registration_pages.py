@@ -250,11 +250,16 @@ def test_admin_disables_and_enables_a_staff_account(world):
     with session_scope() as s:
         person = make_person(s, s.get(Institution, world["inst"]))
     admin = page("pages/unit/registrations.py", world["admin"])
+    assert button(admin, "停用账号").disabled  # nothing happens before the confirmation is ticked
+    next(c for c in admin.checkbox if c.label == "确认停用该人员的账号").check()
+    admin.run()
     button(admin, "停用账号").click()
     admin.run()
     assert f"已停用用户 {person.username} 的账号" in shown(admin) and "已停用" in shown(admin)
     with session_scope() as s, pytest.raises(AuthError, match="已停用"):
         auth.login(s, person.username, PASSWORD)
+    next(c for c in admin.checkbox if c.label == "确认启用该人员的账号").check()
+    admin.run()
     button(admin, "启用账号").click()
     admin.run()
     assert f"已启用用户 {person.username} 的账号" in shown(admin)
