@@ -59,13 +59,17 @@ def test_bad_basic_input_names_field_and_saves_nothing(world):
         assert change_review.list_changes(s, world["admin"]) == []
 
 
-def test_add_education_row_with_date_check(world):
-    at = _open("pages/personal/profile.py", world["person"].username)
+def _save_education(at: AppTest, ended: date) -> AppTest:
+    """Fill the education tab's 新增一条 form (四川大学, 大学本科, from 2010-09-01) and press 保存."""
     at.date_input(key="education_None_开始日期").set_value(date(2010, 9, 1))
-    at.date_input(key="education_None_结束日期").set_value(date(2008, 7, 1))
+    at.date_input(key="education_None_结束日期").set_value(ended)
     at.text_input(key="education_None_学校名称").input("四川大学")
     at.selectbox(key="education_None_学历").select("大学本科")
-    at.button(key="FormSubmitter:education_form_None-保存").click().run()
+    return at.button(key="FormSubmitter:education_form_None-保存").click().run()
+
+
+def test_add_education_row_with_date_check(world):
+    at = _save_education(_open("pages/personal/profile.py", world["person"].username), date(2008, 7, 1))
     assert "不能早于开始日期" in " ".join(e.value for e in at.error)
     at.date_input(key="education_None_结束日期").set_value(date(2014, 7, 1))
     at.button(key="FormSubmitter:education_form_None-保存").click().run()
@@ -125,12 +129,7 @@ def test_transfer_request_and_receiving_admin(world):
 
 
 def test_deleting_an_entry_needs_its_confirmation(world):
-    at = _open("pages/personal/profile.py", world["person"].username)
-    at.date_input(key="education_None_开始日期").set_value(date(2010, 9, 1))
-    at.date_input(key="education_None_结束日期").set_value(date(2014, 7, 1))
-    at.text_input(key="education_None_学校名称").input("四川大学")
-    at.selectbox(key="education_None_学历").select("大学本科")
-    at.button(key="FormSubmitter:education_form_None-保存").click().run()
+    at = _save_education(_open("pages/personal/profile.py", world["person"].username), date(2014, 7, 1))
     at.selectbox(key="education_pick").select_index(1).run()
     at.button(key="FormSubmitter:education_form_0-删除").click().run()  # a stray click: nothing removed
     assert "删除前请先勾选“确认删除该条记录”" in " ".join(e.value for e in at.error)
