@@ -1,6 +1,6 @@
 """The look every page shares, injected once per run from streamlit_app.py: Streamlit's own English
-texts replaced by Chinese (the phone's menu button, the file uploader), and the phone layout
-(≤ PHONE_MAX_PX wide: cards instead of tables, see ui/tables.py).
+texts replaced by Chinese (the phone's menu button, the file uploader), and the narrow-screen padding
+(≤ PHONE_MAX_PX wide). Whether a table is drawn as cards is decided on the server (ui/tables.on_phone).
 
 Only CSS: the Content-Security-Policy (ui/web.py) allows inline styles but no inline script, and a
 selector on Streamlit's data-testid attributes survives its re-rendering of the DOM."""

@@ -17,13 +17,13 @@ EMPTY = "暂无数据"
 MAX_CARDS = 100  # a phone shows the first rows as cards; the full list stays in the table and the exports
 
 
+_PHONE = re.compile(r"Mobi|Android|iPhone|iPad")
+
+
 def on_phone() -> bool:
     """Whether this browser says it is a phone or tablet (what also makes Streamlit close its menu
     after a choice)."""
     return bool(_PHONE.search(st.context.headers.get("User-Agent", "")))
-
-
-_PHONE = re.compile(r"Mobi|Android|iPhone|iPad")
 
 
 def show_table(df: pd.DataFrame, *, key: str, cards: Sequence[str] = (), empty: str = EMPTY, **kwargs) -> None:
