@@ -15,8 +15,8 @@ from ui.session import client_address, start
 
 
 def login_form(key: str, *, next_path: str | None = None) -> None:
-    """On success the browser fetches its HttpOnly session cookie and comes back logged in, home or
-    to `next_path`."""
+    """On success the browser gets its HttpOnly session cookie and the app shows the user's home page,
+    or `next_path` (ui/session.start)."""
     with st.form(key):
         login = st.text_input("用户", placeholder="用户名/手机号", max_chars=40)
         password = st.text_input("密码", type="password", placeholder="密码", max_chars=128)
@@ -30,7 +30,7 @@ def login_form(key: str, *, next_path: str | None = None) -> None:
             show_error(e)
         else:
             metrics.login(ok=True)
-            start(result.ticket, next_path)
+            start(result, next_path)
             st.info("正在登录…")
             st.stop()
 

@@ -1,9 +1,12 @@
 """Login state: a server-side session whose token lives in an HttpOnly cookie set by the server.
 
-Login: the form's service call opens a pending session and returns a one-time ticket; the browser
-is sent to /session/start (ui/web.py), which swaps the ticket for the cookie and redirects home.
-Every run reads the cookie from the page request (st.context.cookies) and re-validates the token,
-so idle timeout, logout elsewhere and a disabled account take effect at once. Logout ends the
+Login: the form's service call opens a pending session and returns a one-time ticket. The login run
+shows a hidden image of /session/cookie (ui/web.py), which swaps the ticket for the cookie, waits until
+it has been sent, and reruns in place: the tab keeps its websocket, which was opened before the
+cookie existed, so it holds its session's id in server memory (st.session_state) instead. A bookmark
+to return to, or a cookie that does not come in time, goes through /session/start instead (a full
+reload that comes back with the cookie). Every run re-validates the session in the database, so idle
+timeout, logout elsewhere and a disabled account take effect at once. Logout ends the
 session here (over the websocket, which only this site's pages can open) and sends the browser to
 GET /session/end, which clears the cookie of a session that is over (it ends none itself: ui/web.py).
 """
@@ -19,11 +22,14 @@ from cme.accounts import auth
 from cme.core.actors import Actor, load_actor
 from cme.db import session_scope
 from cme.errors import NotPermitted
-from ui.web import COOKIE, END_PATH, START_PATH
+from ui.web import COOKIE, COOKIE_PATH, END_PATH, START_PATH, cookie_sent
 
 # AppTest has no browser and no cookie: tests put a token here (tests/apptest.py)
 TOKEN_KEY = "session_token"
+# the id of the login session of the tab that logged in (its websocket never sees the cookie)
+HELD_SESSION_KEY = "_login_session_id"
 _LOGGED_OUT = "_logged_out"
+COOKIE_WAIT_SECONDS = 5.0
 
 
 def _cookie_token() -> str | None:
@@ -39,6 +45,12 @@ def current_token() -> str | None:
         return None  # the request's cookie stays readable until the browser leaves this page
     token = st.session_state.get(TOKEN_KEY) or _cookie_token()
     return token if isinstance(token, str) and token else None
+
+
+def current_session() -> tuple[str | None, int | None]:
+    """(token, held session id) naming this tab's login session; the held id wins (see the module)."""
+    held = None if st.session_state.get(_LOGGED_OUT) else st.session_state.get(HELD_SESSION_KEY)
+    return (None, held) if isinstance(held, int) else (current_token(), None)
 
 
 def client_address() -> str | None:
@@ -63,11 +75,11 @@ def audit_export(what: str, rows: int) -> None:
 
 def current_actor() -> Actor | None:
     """The logged-in user of this browser session, or None."""
-    token = current_token()
-    if token is None:
+    token, held = current_session()
+    if token is None and held is None:
         return None
     with session_scope() as s:
-        user_id = auth.resume_session(s, token)
+        user_id = auth.resume_session(s, token, session_id=held)
         if user_id is None:
             return None
         try:
@@ -92,18 +104,34 @@ def _navigate(path: str) -> None:
     ctx.enqueue(msg)
 
 
-def start(ticket: str, next_path: str | None = None) -> None:
-    """After a successful login: the browser fetches its cookie with the one-time ticket, then comes
-    back home or to `next_path` (a path of this app, e.g. the sign-in page it came from)."""
+def _cookie_in_place(ticket: str) -> bool:
+    """The browser fetches its cookie through a hidden image while this run waits (no CPU) until the
+    server has sent it; False if that did not happen in time."""
+    from streamlit import config
+    from streamlit.url_util import make_url_path
+
+    src = make_url_path(config.get_option("server.baseUrlPath") or "", f"{COOKIE_PATH}?{urlencode({'ticket': ticket})}")
+    with cookie_sent(ticket) as sent:
+        st.html(f'<img src="{src}" alt="" width="1" height="1" style="position:absolute;opacity:0">')
+        return sent.wait(COOKIE_WAIT_SECONDS)
+
+
+def start(login: auth.LoginResult, next_path: str | None = None) -> None:
+    """After a successful login: the browser gets its cookie with the one-time ticket, and the app
+    reruns in place as the user's home page; or, to return to `next_path` (a path of this app, e.g.
+    the bookmark it came from), through /session/start and a reload."""
     st.session_state.pop(_LOGGED_OUT, None)
-    params = {"ticket": ticket} | ({"next": next_path} if next_path else {})
+    if next_path is None and _cookie_in_place(login.ticket):
+        st.session_state[HELD_SESSION_KEY] = login.session_id
+        st.rerun()
+    params = {"ticket": login.ticket} | ({"next": next_path} if next_path else {})
     _navigate(f"{START_PATH}?{urlencode(params)}")
 
 
 def logout() -> None:
-    token = current_token()
+    token, held = current_session()
     with session_scope() as s:
-        auth.end_session(s, token)
+        auth.end_session(s, token, session_id=held)
     for key in list(st.session_state):  # nothing of this user stays behind for the next one
         if not key.startswith("FormSubmitter"):
             st.session_state.pop(key, None)

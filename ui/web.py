@@ -2,6 +2,9 @@
 
 - /session/start?ticket=…  swaps a one-time login ticket for the HttpOnly session cookie and
   redirects home. The browser never sees the token in a URL, and `document.cookie` never sees it.
+- /session/cookie?ticket=… the same swap for an image the login page shows (ui/session.py): 204 with
+  the cookie, no redirect, so the tab that logged in stays where it is (no reload, no new session).
+  Only from a page of this site (its Referer), so a foreign page cannot plant its login in a browser.
 - /session/end             POST, from a page of this site only (Origin, else Referer, must be this
   host): ends the session named by the cookie, clears the cookie, redirects home. GET ends nothing —
   a cross-site <img src=…/session/end> must not log anyone out: it only clears a cookie whose
@@ -22,6 +25,7 @@ import contextlib
 import hashlib
 import logging
 import re
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -43,6 +47,7 @@ log = logging.getLogger(__name__)
 
 COOKIE = "cme_session"
 START_PATH = "/session/start"
+COOKIE_PATH = "/session/cookie"
 END_PATH = "/session/end"
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
@@ -89,14 +94,46 @@ def _local_next(request: Request) -> str:
     return _home(request).rstrip("/") + target
 
 
-async def start_session(request: Request) -> RedirectResponse:
-    token = await run_in_threadpool(_redeem, request.query_params.get("ticket"))
-    response = RedirectResponse(_local_next(request), status_code=303)
+def _set_cookie(request: Request, response: Response, token: str | None) -> None:
     if token:
         response.set_cookie(
             COOKIE, token, max_age=get_settings().session_max_hours * 3600, path="/",
             httponly=True, samesite="lax", secure=_secure(request),
         )
+
+
+async def start_session(request: Request) -> RedirectResponse:
+    token = await run_in_threadpool(_redeem, request.query_params.get("ticket"))
+    response = RedirectResponse(_local_next(request), status_code=303)
+    _set_cookie(request, response, token)
+    return response
+
+
+# login ticket → set once the browser has been sent its cookie (the login run waits on it; nginx keeps
+# a browser on one replica, and a wait that times out falls back to /session/start)
+_cookie_sent: dict[str, threading.Event] = {}
+
+
+@contextlib.contextmanager
+def cookie_sent(ticket: str):
+    """An event set when /session/cookie has answered `ticket` with the cookie (in this process)."""
+    event = _cookie_sent.setdefault(ticket, threading.Event())
+    try:
+        yield event
+    finally:
+        _cookie_sent.pop(ticket, None)
+
+
+async def send_cookie(request: Request) -> Response:
+    if not same_origin(request):
+        return PlainTextResponse("跨站请求已拒绝", status_code=403)
+    ticket = request.query_params.get("ticket")
+    token = await run_in_threadpool(_redeem, ticket)
+    response = Response(status_code=204, headers={"Cache-Control": "no-store"})
+    _set_cookie(request, response, token)
+    waiting = _cookie_sent.get(ticket or "")
+    if token and waiting is not None:
+        waiting.set()  # the response is built; the browser stores the cookie as it receives it
     return response
 
 
@@ -202,6 +239,7 @@ def routes() -> list[Route]:
     get_settings()  # a bad setting (no CME_SECRET_KEY, CME_BCRYPT_ROUNDS under 12…) stops `streamlit run` at start
     return [
         Route(START_PATH, start_session, methods=["GET"]),
+        Route(COOKIE_PATH, send_cookie, methods=["GET"]),
         Route(END_PATH, end_session, methods=["GET", "POST"]),
         Route(HEALTH_PATH, healthz, methods=["GET"]),
         Route(METRICS_PATH, metrics_text, methods=["GET"]),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import NoReturn
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from cme import crypto
@@ -30,6 +30,7 @@ LOCK_MINUTES = 15
 class LoginResult:
     user_id: int
     ticket: str  # one-time, short-lived: swapped for the session cookie by redeem_ticket
+    session_id: int  # the server-side session; the tab that logged in holds it (ui/session.py)
     must_change_password: bool
     profile_completed: bool
 
@@ -85,8 +86,9 @@ def login(session: Session, login: str, password: str, *, client: str | None = N
     user.last_login_at = now
     session.add(LoginAttempt(login=user.username, user_id=user.id, success=True))
     audit.record(session, user.id, AuditAction.LOGIN_SUCCEED, "user", user.id, institution_id=user.institution_id, client=client)
-    ticket = open_session(session, user.id)
-    return LoginResult(user.id, ticket, user.must_change_password, user.profile_completed)
+    ticket, pending = _pending_session(session, user.id)
+    session.flush()  # its id
+    return LoginResult(user.id, ticket, pending.id, user.must_change_password, user.profile_completed)
 
 
 def check_password(user: User, password: str) -> bool:
@@ -150,20 +152,23 @@ def open_session(session: Session, user_id: int) -> str:
     The ticket may travel in a URL: it is useless once swapped, and useless after it expires. The
     long-lived token is made only when the ticket is redeemed, and goes straight into a cookie.
     """
+    return _pending_session(session, user_id)[0]
+
+
+def _pending_session(session: Session, user_id: int) -> tuple[str, LoginSession]:
     ticket = secrets.token_urlsafe(32)
     settings = get_settings()
     now = utcnow()
-    session.add(
-        LoginSession(
-            ticket_hash=_ticket_hash(ticket),
-            ticket_expires_at=now + timedelta(seconds=TICKET_SECONDS),
-            user_id=user_id,
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + timedelta(hours=settings.session_max_hours),
-        )
+    row = LoginSession(
+        ticket_hash=_ticket_hash(ticket),
+        ticket_expires_at=now + timedelta(seconds=TICKET_SECONDS),
+        user_id=user_id,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=settings.session_max_hours),
     )
-    return ticket
+    session.add(row)
+    return ticket, row
 
 
 def redeem_ticket(session: Session, ticket: str | None) -> str | None:
@@ -187,16 +192,28 @@ def redeem_ticket(session: Session, ticket: str | None) -> str | None:
     return token if swapped == 1 else None
 
 
-def resume_session(session: Session, token: str | None) -> int | None:
-    """The user id behind a cookie token, or None when it is unknown, revoked, expired or idle.
+def _named(token: str | None, session_id: int | None) -> ColumnElement[bool] | None:
+    """The session a browser names: by its cookie token, or by id for the tab that logged in (that
+    tab's websocket was opened before the cookie existed, so the tab holds the id in server memory)."""
+    if session_id is not None:
+        return LoginSession.id == session_id
+    if token:
+        return LoginSession.token_hash == _token_hash(token)
+    return None
+
+
+def resume_session(session: Session, token: str | None = None, *, session_id: int | None = None) -> int | None:
+    """The user id behind a cookie token (or a held session id), or None when it is unknown,
+    revoked, expired or idle.
 
     Each use slides the idle window (30 minutes by default); a disabled account's sessions end.
     """
-    if not token:
+    named = _named(token, session_id)
+    if named is None:
         return None
     # the session row and its user's status in one round trip (this runs on every page view)
     found = session.execute(select(LoginSession, User.status).join(User, User.id == LoginSession.user_id)
-                            .where(LoginSession.token_hash == _token_hash(token))).first()
+                            .where(named)).first()
     now = utcnow()
     if found is None:
         return None
@@ -215,28 +232,30 @@ def resume_session(session: Session, token: str | None) -> int | None:
     return row.user_id
 
 
-def end_session(session: Session, token: str | None) -> None:
-    if token:
-        session.execute(
-            update(LoginSession).where(LoginSession.token_hash == _token_hash(token)).values(revoked_at=utcnow())
-        )
+def end_session(session: Session, token: str | None = None, *, session_id: int | None = None) -> None:
+    named = _named(token, session_id)
+    if named is not None:
+        session.execute(update(LoginSession).where(named).values(revoked_at=utcnow()))
 
 
 def set_password(session: Session, user: User, password: str, *, must_change: bool, clear_lock: bool = False,
-                 keep_token: str | None = None) -> None:
+                 keep_token: str | None = None, keep_session_id: int | None = None) -> None:
     """A new bcrypt password ends every other session of the user (a reset also lifts the lock-out)."""
     user.password_hash = hash_password(password)
     user.password_scheme = "bcrypt"
     user.must_change_password = must_change
     if clear_lock:
         user.failed_logins, user.locked_until = 0, None
-    end_all_sessions(session, user.id, keep_token=keep_token)
+    end_all_sessions(session, user.id, keep_token=keep_token, keep_session_id=keep_session_id)
 
 
-def end_all_sessions(session: Session, user_id: int, *, keep_token: str | None = None) -> None:
-    """Revoke every session of the user (all but `keep_token`'s, when given)."""
+def end_all_sessions(session: Session, user_id: int, *, keep_token: str | None = None,
+                     keep_session_id: int | None = None) -> None:
+    """Revoke every session of the user (all but the one named by `keep_token` / `keep_session_id`)."""
     query = update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
-    if keep_token:
+    if keep_session_id is not None:
+        query = query.where(LoginSession.id != keep_session_id)
+    elif keep_token:
         query = query.where(or_(LoginSession.token_hash.is_(None), LoginSession.token_hash != _token_hash(keep_token)))
     session.execute(query.values(revoked_at=utcnow()))
 
@@ -247,7 +266,8 @@ def personal_tokens(user: User) -> tuple[str, ...]:
 
 
 def change_password(
-    session: Session, user_id: int, old: str, new: str, repeat: str, *, current_token: str | None = None
+    session: Session, user_id: int, old: str, new: str, repeat: str, *, current_token: str | None = None,
+    current_session_id: int | None = None,
 ) -> None:
     """修改密码: 原密码 must match; 新密码 follows the policy and equals 重复密码. Every other
     session of the user ends (a thief holding an old session loses it); `current_token`'s stays."""
@@ -266,5 +286,5 @@ def change_password(
         errors["重复密码"] = "两次输入的密码不一致"
     if errors:
         raise ValidationError(errors)
-    set_password(session, user, new, must_change=False, keep_token=current_token)
+    set_password(session, user, new, must_change=False, keep_token=current_token, keep_session_id=current_session_id)
     audit.record(session, user.id, AuditAction.PASSWORD_CHANGE, "user", user.id, institution_id=user.institution_id)

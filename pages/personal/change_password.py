@@ -5,7 +5,7 @@ from cme.accounts import auth
 from cme.db import session_scope
 from cme.errors import DomainError
 from ui.forms import show_error
-from ui.session import current_token, require_actor
+from ui.session import current_session, require_actor
 
 me = require_actor()
 st.header("修改密码")
@@ -25,7 +25,8 @@ with st.form("change_password", clear_on_submit=False):
 if submitted:
     try:
         with session_scope() as s:
-            auth.change_password(s, me.id, old, new, repeat, current_token=current_token())
+            token, held = current_session()
+            auth.change_password(s, me.id, old, new, repeat, current_token=token, current_session_id=held)
     except DomainError as e:
         show_error(e)
     else:

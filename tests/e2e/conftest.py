@@ -115,8 +115,8 @@ def settle(page) -> None:
 
 
 def login(page, base: str, username: str, password: str = "cme2026demo") -> None:
-    """Log in through the login form and wait for the header (shown once the browser has come
-    back from /session/start with its cookie)."""
+    """Log in through the login form and wait for the header (shown once the browser has its
+    cookie: ui/session.start)."""
     page.goto(base)
     page.get_by_label("用户").fill(username)
     page.get_by_label("密码").fill(password)

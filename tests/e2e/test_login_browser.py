@@ -7,9 +7,10 @@ import subprocess
 import sys
 import urllib.request
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 from tests.e2e.conftest import login, screenshot
-from ui.web import COOKIE
+from ui.web import COOKIE, COOKIE_PATH
 
 
 @contextmanager
@@ -38,8 +39,12 @@ def test_demo_user_logs_in_under_load_and_stays_logged_in(app_server, browser_pa
     page.get_by_text("用户名或密码不正确!").wait_for()
     assert page.get_by_text("欢迎").count() == 0
 
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(urlsplit(r.url).path) if "/session/" in r.url else None)
     with busy_cores():
         login(page, app_server, "demo001")
+        # the cookie came through the login page's hidden image; the page did not reload
+        assert asked == [COOKIE_PATH], asked
         page.reload()  # at once: the server-set cookie is already there
         page.get_by_text("欢迎").first.wait_for()
     header = page.get_by_text("欢迎").first.inner_text()

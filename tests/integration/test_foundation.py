@@ -177,6 +177,18 @@ def test_change_password(person):
         assert auth.login(s, person.username, "NewPassw0rd9").user_id == person.id
 
 
+def test_change_password_in_the_tab_that_logged_in_keeps_that_tab(person):
+    """That tab names its session by id (ui/session.py): it stays, the others end."""
+    with session_scope() as s:
+        laptop = login_token(s, person.username)
+        here = auth.login(s, person.username, PASSWORD).session_id
+    with session_scope() as s:
+        auth.change_password(s, person.id, PASSWORD, "NewPassw0rd9", "NewPassw0rd9", current_session_id=here)
+    with session_scope() as s:
+        assert auth.resume_session(s, session_id=here) == person.id
+        assert auth.resume_session(s, laptop) is None
+
+
 def test_admin_factory_roles(db):
     with session_scope() as s:
         inst = make_institution(s)

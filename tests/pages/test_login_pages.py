@@ -26,10 +26,13 @@ def _header(at: AppTest) -> str:
     return " ".join(m.value for m in at.markdown)
 
 
-def test_login_opens_a_pending_session_and_the_cookie_shows_the_header(sqlite_db):
-    """The form opens a session waiting for its ticket (the browser swaps it for the cookie at
-    /session/start: tests/unit/test_web_routes.py, tests/e2e); with the cookie's token the header shows.
-    Logout is exercised in the real browser: AppTest does not replay header buttons."""
+def test_login_opens_a_pending_session_and_the_cookie_shows_the_header(sqlite_db, monkeypatch):
+    """The form opens a session waiting for its ticket. A browser swaps it for the cookie through the
+    hidden image and stays on the page (tests/unit/test_web_routes.py, tests/e2e); AppTest has no
+    browser, so the image never comes and the run falls back to /session/start ("正在登录…"). With the
+    cookie's token the header shows. Logout is exercised in the real browser: AppTest does not replay
+    header buttons."""
+    monkeypatch.setattr("ui.session.COOKIE_WAIT_SECONDS", 0.2)
     with session_scope() as s:
         inst = make_institution(s)
         person = make_person(s, inst)

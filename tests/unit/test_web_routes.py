@@ -61,6 +61,51 @@ def test_unknown_or_expired_ticket_sets_no_cookie(client, monkeypatch):
     assert not _set_cookie(r)
 
 
+def test_the_login_pages_image_gets_the_cookie_once_and_wakes_the_waiting_run(client):
+    """/session/cookie: the hidden image of the tab that logged in (ui/session.py). 204 with the same
+    HttpOnly cookie as /session/start, one use, and the login run waiting on it is told."""
+    user_id, ticket = _ticket()
+    with web.cookie_sent(ticket) as sent:
+        r = client.get(web.COOKIE_PATH, params={"ticket": ticket}, headers={"Referer": "http://testserver/"})
+        assert r.status_code == 204 and sent.is_set()
+    assert r.headers["Cache-Control"] == "no-store"
+    cookie = _set_cookie(r)
+    assert cookie.startswith(f"{web.COOKIE}=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    with session_scope() as s:
+        assert auth.resume_session(s, r.cookies[web.COOKIE]) == user_id
+    again = client.get(web.COOKIE_PATH, params={"ticket": ticket}, headers={"Referer": "http://testserver/"})
+    assert again.status_code == 204 and not _set_cookie(again)
+    assert web._cookie_sent == {}  # nobody waits any more: nothing left behind
+
+
+@pytest.mark.parametrize("headers", [{}, {"Referer": "https://evil.example/"}, {"Origin": "null"}])
+def test_another_sites_image_cannot_plant_a_login(client, headers):
+    """A foreign page showing <img src=…/session/cookie?ticket=its own> would log the visitor into the
+    attacker's account: without this site's Referer the ticket is not even looked at."""
+    user_id, ticket = _ticket()
+    r = client.get(web.COOKIE_PATH, params={"ticket": ticket}, headers=headers)
+    assert r.status_code == 403 and not _set_cookie(r)
+    with session_scope() as s:  # still pending: the ticket was not spent
+        assert s.scalars(select(LoginSession).where(LoginSession.user_id == user_id)).one().ticket_hash
+
+
+def test_the_tab_that_logged_in_is_known_by_its_session_id_until_logout(client):
+    """That tab's websocket predates the cookie: it holds the session id, which names the same session."""
+    with session_scope() as s:
+        person = make_person(s, make_institution(s))
+    with session_scope() as s:
+        login = auth.login(s, person.username, PASSWORD)
+    with session_scope() as s:
+        assert auth.resume_session(s, session_id=login.session_id) == person.id
+        assert auth.resume_session(s, session_id=login.session_id + 1) is None
+    r = client.get(web.COOKIE_PATH, params={"ticket": login.ticket}, headers={"Referer": "http://testserver/"})
+    token = r.cookies[web.COOKIE]
+    with session_scope() as s:
+        auth.end_session(s, session_id=login.session_id)  # 退出 in that tab ends the cookie's session too
+    with session_scope() as s:
+        assert auth.resume_session(s, token) is None and auth.resume_session(s, session_id=login.session_id) is None
+
+
 def test_cookie_is_secure_over_https(sqlite_db):
     app = Starlette(routes=web.routes(), middleware=web.middleware())
     with TestClient(app, base_url="https://cme.example") as c:
