@@ -15,14 +15,12 @@ if __name__ != "__main__":
     app = st.App(__file__, routes=web.routes(), middleware=web.middleware(), lifespan=web.lifespan)
 else:
     from cme.config import get_settings
-    from cme.core.actors import account_state
-    from cme.db import session_scope
     from cme.logs import configure_logging
     from cme.ops.keys import KeyMismatch
     from cme.ops.setup import ensure_ready
     from ui import navigation, page_style, warmup
     from ui.page_run import page_run
-    from ui.session import actor_for_this_run, current_actor, logout
+    from ui.session import actor_for_this_run, current_account, logout
 
     configure_logging()
 
@@ -44,13 +42,13 @@ else:
         st.stop()
     if get_settings().demo:
         st.warning("演示模式：数据为虚构的演示数据，验证码直接显示在页面上，请勿录入真实个人信息。", icon=":material/science:")
-    actor = current_actor()
+    account = current_account()
+    actor = account[0] if account else None
 
-    if actor is None:
+    if account is None:
         nav = st.navigation(navigation.public_pages())
     else:
-        with session_scope() as s:
-            state = account_state(s, actor)
+        state = account[1]
         top = st.columns([6, 1], vertical_alignment="center")
         top[0].markdown(f"**四川省继续医学教育行政管理平台**　　{state.header}")
         if top[1].button("退出", icon=":material/logout:", use_container_width=True, key="logout"):

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from cme.accounts import auth
-from cme.core.actors import Actor, load_actor
+from cme.core.actors import AccountState, Actor, load_account
 from cme.db import session_scope
 from cme.errors import NotPermitted
 from ui.web import COOKIE, COOKIE_PATH, END_PATH, START_PATH, cookie_sent
@@ -73,8 +73,8 @@ def audit_export(what: str, rows: int) -> None:
             audit.record_export(s, actor, what, rows, client=client_address())
 
 
-def current_actor() -> Actor | None:
-    """The logged-in user of this browser session, or None."""
+def current_account() -> tuple[Actor, AccountState] | None:
+    """The logged-in user of this browser session and their header, or None (one unit of work)."""
     token, held = current_session()
     if token is None and held is None:
         return None
@@ -83,9 +83,15 @@ def current_actor() -> Actor | None:
         if user_id is None:
             return None
         try:
-            return load_actor(s, user_id)
+            return load_account(s, user_id)
         except NotPermitted:
             return None
+
+
+def current_actor() -> Actor | None:
+    """The logged-in user of this browser session, or None."""
+    account = current_account()
+    return account[0] if account else None
 
 
 def _navigate(path: str) -> None:

@@ -14,6 +14,7 @@
 - /metrics                 Prometheus text (ui/metrics.py).
 - at server start (lifespan) the database is prepared: schema, reference data, demo data in demo mode.
 - every HTTP response gets the security headers (CSP, X-Frame-Options, nosniff, Referrer-Policy).
+- Streamlit's front-end files come from memory, gzip-compressed once (ui/static_assets.py).
 
 Pages read the cookie with `st.context.cookies` (ui/session.py). Routes call the same services as
 pages, in a worker thread (the database calls block).
@@ -262,4 +263,6 @@ async def lifespan(_app):
 
 
 def middleware() -> list[Middleware]:
-    return [Middleware(SecurityHeaders)]
+    from ui.static_assets import StaticAssets
+
+    return [Middleware(SecurityHeaders), Middleware(StaticAssets)]

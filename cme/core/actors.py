@@ -83,13 +83,31 @@ class AccountState:
     profile_completed: bool
 
 
-@use_case
-def account_state(session: Session, actor: Actor) -> AccountState:
+def _account(session: Session, user_id: int) -> tuple[User, AccountState] | None:
     from cme.models import Department, Institution
 
     # one round trip: the header is drawn on every page view
-    user, inst_name, dept_name = session.execute(
+    found = session.execute(
         select(User, Institution.name, Department.name).outerjoin(Institution, Institution.id == User.institution_id)
-        .outerjoin(Department, Department.id == User.department_id).where(User.id == actor.id)).one()
+        .outerjoin(Department, Department.id == User.department_id).where(User.id == user_id)).first()
+    if found is None:
+        return None
+    user, inst_name, dept_name = found
     place = " - ".join(p for p in (inst_name or "四川省卫生健康委员会", dept_name) if p)
-    return AccountState(place, f"{place} | 欢迎 {user.name}", user.must_change_password, user.profile_completed or user.role != Role.PERSON)
+    return user, AccountState(place, f"{place} | 欢迎 {user.name}", user.must_change_password,
+                              user.profile_completed or user.role != Role.PERSON)
+
+
+def load_account(session: Session, user_id: int) -> tuple[Actor, AccountState]:
+    """The logged-in user as an actor and their header, in the one query every page view makes."""
+    found = _account(session, user_id)
+    if found is None or found[0].status != AccountStatus.APPROVED:
+        raise NotPermitted("账号不可用，请重新登录")
+    return actor_from_user(found[0]), found[1]
+
+
+@use_case
+def account_state(session: Session, actor: Actor) -> AccountState:
+    found = _account(session, actor.id)
+    assert found is not None, "an actor's own account exists"
+    return found[1]
