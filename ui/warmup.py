@@ -1,10 +1,10 @@
 """Start-up warm-up: load once what every page needs, then freeze it out of the garbage collector.
 
-Streamlit runs `gc.collect(2)` after every script run (runner.postScriptGC). A full collection walks
-every tracked object in the process — the imported modules of pandas, plotly, SQLAlchemy, fpdf,
-Streamlit itself — so it cost more than half of the server's CPU per page view. After the warm-up
-below those long-lived objects are moved to the permanent generation with `gc.freeze()`, and the
-collection after each run only walks what the runs themselves created.
+A full collection walks every tracked object in the process — the imported modules of pandas,
+plotly, SQLAlchemy, fpdf, Streamlit itself. Streamlit used to run one after every script run
+(runner.postScriptGC, now off in .streamlit/config.toml), and Python's own collector still runs them
+from time to time. After the warm-up below those long-lived objects are moved to the permanent
+generation with `gc.freeze()`, so a collection only walks what the runs themselves created.
 
 The warm-up also imports the modules that would otherwise be imported for the first time inside
 a user's run (lazy imports of plotly's validators, openpyxl, the PDF font), so nobody pays for them.
