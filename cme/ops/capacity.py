@@ -74,6 +74,7 @@ class Report:
     pages: list[dict] = field(default_factory=list)
     rss_mb: dict = field(default_factory=dict)
     floors: dict = field(default_factory=dict)
+    felt: dict = field(default_factory=dict)
     soak: dict | None = None
     server_errors: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -170,6 +171,7 @@ async def _drive(replicas: Replicas, report: Report, soak_minutes: float) -> Non
         report.rss_mb["idle_after_warmup"] = (await asyncio.to_thread(replicas.settle), replicas.rss())[1]
         report.floors["idle_cpu_ms_per_s"] = 1000 * await asyncio.to_thread(replicas.measure_idle)
         report.floors["first_visits_cpu_s"] = sum(f.cpu_s for f in warmup.values())
+        report.felt = await _felt(browser, replicas.base_for(0))
 
         sessions = _accounts(report.sessions, report.unit_sessions)
         await cb.open_sessions(browser, sessions)
@@ -185,9 +187,29 @@ async def _drive(replicas: Replicas, report: Report, soak_minutes: float) -> Non
         report.pages = [f.row() for f in figures.values()]
         report.pages.append(dict(label="合计", errors=sum(s.errors for s in sessions) + sum(s.errors for s in warm),
                                  views=sum(f.views for f in figures.values())))
-        report.problems = [p for s in warm + sessions for p in s.problems]
+        report.problems = report.felt["problems"] + [p for s in warm + sessions for p in s.problems]
         await cb.close_sessions(sessions)
         await browser.close()
+
+
+async def _felt(browser, base: str, tries: int = 5) -> dict:
+    """Speed as a person feels it, alone on the server: p50 seconds of a public page for a new visitor
+    (empty browser cache) and for a returning one, and of login → 首页 drawn."""
+    times: dict[str, list[float]] = {"public_new_s": [], "public_returning_s": [], "login_to_home_s": []}
+    problems: list[str] = []
+    for _ in range(tries):
+        s = cb.Session("demo001", Role.PERSON)
+        await cb.open_sessions(browser, [s])
+        try:
+            for key, step in (("public_new_s", cb.open_login), ("public_returning_s", cb.open_login),
+                              ("login_to_home_s", lambda s, base: cb.submit_login(s, base, DEMO_PASSWORD))):
+                took = await cb.timed(step, s, base)
+                if took is not None:
+                    times[key].append(took)
+        finally:
+            problems += s.problems
+            await cb.close_sessions([s])
+    return {key: statistics.median(v) if v else None for key, v in times.items()} | {"tries": tries, "problems": problems}
 
 
 async def _soak(replicas: Replicas, sessions, minutes: float) -> dict:
@@ -294,6 +316,10 @@ def render(report: Report) -> str:
                   f"first visits after start (warm-up walk) {f['first_visits_cpu_s']:.1f} s; idle server "
                   f"{f['idle_cpu_ms_per_s']:.1f} ms CPU per second ({f['idle_with_sessions_cpu_ms_per_s']:.1f} with the "
                   f"sessions open), subtracted from each round's figure.",
+              f"Felt, one person alone (p50 of {report.felt.get('tries')}): a public page for a new visitor "
+              f"{_fmt(report.felt.get('public_new_s'), '.2f')} s, for a returning one "
+              f"{_fmt(report.felt.get('public_returning_s'), '.2f')} s; login → 首页 drawn "
+              f"{_fmt(report.felt.get('login_to_home_s'), '.2f')} s.",
               f"Server RSS: {rss['idle_at_start']:.0f} MB at start, {rss['idle_after_warmup']:.0f} MB after warm-up, "
               f"{rss['with_sessions']:.0f} MB with the sessions open → {rss['per_session']:.1f} MB per session."]
     if report.soak:

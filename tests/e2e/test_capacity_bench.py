@@ -29,3 +29,5 @@ def test_capacity_bench_walks_the_whole_mix_without_errors(tmp_path, browser):  
         assert pages[label]["errors"] == 0 and pages[label]["views"] >= 1, pages[label]
         assert pages[label]["cpu_ms_per_view"] is not None, pages[label]
     assert report["floors"]["bcrypt_check_cpu_ms"] > 0 and report["floors"]["one_widget_cpu_ms"] > 0
+    # speed as felt: a new visitor's and a returning visitor's public page, and login → 首页, each timed
+    assert all(report["felt"][key] > 0 for key in ("public_new_s", "public_returning_s", "login_to_home_s")), report["felt"]
