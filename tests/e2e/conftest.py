@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,15 +29,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
-    """Base URL of a running app in demo mode with its own database and upload folder.
-
-    E2E_BASE_URL=http://host:port reuses an app already running in demo mode (while developing)."""
-    if os.environ.get("E2E_BASE_URL"):
-        yield os.environ["E2E_BASE_URL"].rstrip("/")
-        return
-    work = tmp_path_factory.mktemp("app")
+@contextmanager
+def running_app(work: Path):
+    """`streamlit run` of the app in demo mode on a fresh database and upload folder under `work`; yields
+    its base URL once it answers its health check (polled: the condition, not a guess at the start time)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CME_")}
     env.update(CME_DATABASE_URL=f"sqlite:///{work / 'demo.db'}", CME_DEMO="1", CME_UPLOAD_DIR=str(work / "uploads"),
@@ -56,17 +52,41 @@ def app_server(tmp_path_factory):
             if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read() == b"ok":
                 break
         except OSError:
-            time.sleep(0.5)
+            pass
+        time.sleep(0.5)
     else:
         proc.kill()
         pytest.fail("streamlit did not start:\n" + (work / "streamlit.log").read_text())
-    yield base
-    proc.terminate()
     try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:  # a loaded machine: do not fail a passed test on the way out
-        proc.kill()
-        proc.wait()
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:  # a loaded machine: do not fail a passed test on the way out
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """Base URL of a running app in demo mode with its own database and upload folder, shared by the tests.
+
+    E2E_BASE_URL=http://host:port reuses an app already running in demo mode (while developing)."""
+    if os.environ.get("E2E_BASE_URL"):
+        yield os.environ["E2E_BASE_URL"].rstrip("/")
+        return
+    with running_app(tmp_path_factory.mktemp("app")) as base:
+        yield base
+
+
+@pytest.fixture
+def fresh_app_server(tmp_path_factory):
+    """An app of its own, just started, that no browser has visited yet (what a server's first visitor meets)."""
+    if os.environ.get("E2E_BASE_URL"):
+        pytest.skip("needs a server of its own; E2E_BASE_URL names a shared one")
+    with running_app(tmp_path_factory.mktemp("fresh_app")) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
