@@ -31,7 +31,7 @@ def _app(script: Path, token: str | None) -> AppTest:
 
 
 def open_page(path: str, *, username: str | None = None, password: str | None = None, run: bool = True) -> AppTest:
-    """`open_page("pages/personal/home.py", username=u, password=PASSWORD)` → a run AppTest.
+    """`open_page("app_pages/personal/home.py", username=u, password=PASSWORD)` → a run AppTest.
 
     The entry script runs first and registers the user's pages, as in the app; then the page is
     opened through that navigation. A page outside the user's navigation cannot be reached in the

@@ -1,1 +1,1 @@
-"""Shared Streamlit helpers for the thin pages (the only package besides pages/ that imports streamlit)."""
+"""Shared Streamlit helpers for the thin pages (the only package besides app_pages/ that imports streamlit)."""

@@ -10,72 +10,72 @@ from cme.domain.enums import Role
 ROOT = Path(__file__).resolve().parent.parent
 
 PUBLIC = [
-    ("pages/public/login.py", "登录", ":material/login:"),
-    ("pages/public/register.py", "个人注册", ":material/person_add:"),
-    ("pages/public/registration_status.py", "注册状态查询", ":material/info:"),
-    ("pages/public/forgot_password.py", "忘记密码", ":material/lock_reset:"),
-    ("pages/public/verify_certificate.py", "证书验证", ":material/verified:"),
-    ("pages/public/help.py", "帮助文档", ":material/help:"),
-    ("pages/public/checkin.py", "扫码签到", ":material/qr_code_scanner:"),  # the page a sign-in QR opens
+    ("app_pages/public/login.py", "登录", ":material/login:"),
+    ("app_pages/public/register.py", "个人注册", ":material/person_add:"),
+    ("app_pages/public/registration_status.py", "注册状态查询", ":material/info:"),
+    ("app_pages/public/forgot_password.py", "忘记密码", ":material/lock_reset:"),
+    ("app_pages/public/verify_certificate.py", "证书验证", ":material/verified:"),
+    ("app_pages/public/help.py", "帮助文档", ":material/help:"),
+    ("app_pages/public/checkin.py", "扫码签到", ":material/qr_code_scanner:"),  # the page a sign-in QR opens
 ]
 
 BY_ROLE: dict[str, dict[str, list[tuple[str, str, str]]]] = {
     Role.PERSON: {
-        "": [("pages/personal/home.py", "首页", ":material/home:"),
-             ("pages/public/checkin.py", "扫码签到", ":material/qr_code_scanner:")],
+        "": [("app_pages/personal/home.py", "首页", ":material/home:"),
+             ("app_pages/public/checkin.py", "扫码签到", ":material/qr_code_scanner:")],
         "学分管理": [
-            ("pages/personal/standards_setup.py", "个人学分标准设置", ":material/tune:"),
-            ("pages/personal/standards_query.py", "个人学分标准查询", ":material/table_view:"),
-            ("pages/personal/credits.py", "个人学分登记审核", ":material/edit_note:"),
-            ("pages/personal/certificates.py", "出具Ⅰ类、Ⅱ类学分证明", ":material/workspace_premium:"),
-            ("pages/personal/credit_search.py", "学分综合查询", ":material/search:"),
+            ("app_pages/personal/standards_setup.py", "个人学分标准设置", ":material/tune:"),
+            ("app_pages/personal/standards_query.py", "个人学分标准查询", ":material/table_view:"),
+            ("app_pages/personal/credits.py", "个人学分登记审核", ":material/edit_note:"),
+            ("app_pages/personal/certificates.py", "出具Ⅰ类、Ⅱ类学分证明", ":material/workspace_premium:"),
+            ("app_pages/personal/credit_search.py", "学分综合查询", ":material/search:"),
         ],
         "技术档案管理": [
-            ("pages/personal/profile.py", "用户档案管理", ":material/badge:"),
-            ("pages/personal/transfer.py", "调动申请", ":material/swap_horiz:"),
+            ("app_pages/personal/profile.py", "用户档案管理", ":material/badge:"),
+            ("app_pages/personal/transfer.py", "调动申请", ":material/swap_horiz:"),
         ],
-        "账号": [("pages/personal/change_password.py", "修改密码", ":material/key:")],
+        "账号": [("app_pages/personal/change_password.py", "修改密码", ":material/key:")],
     },
     Role.UNIT: {
-        "": [("pages/unit/home.py", "首页", ":material/home:")],
+        "": [("app_pages/unit/home.py", "首页", ":material/home:")],
         "审核": [
-            ("pages/unit/registrations.py", "注册审核", ":material/how_to_reg:"),
-            ("pages/unit/credit_review.py", "学分审核", ":material/fact_check:"),
-            ("pages/unit/profile_review.py", "档案审核", ":material/rule:"),
-            ("pages/unit/transfers.py", "调动审核", ":material/swap_horiz:"),
+            ("app_pages/unit/registrations.py", "注册审核", ":material/how_to_reg:"),
+            ("app_pages/unit/credit_review.py", "学分审核", ":material/fact_check:"),
+            ("app_pages/unit/profile_review.py", "档案审核", ":material/rule:"),
+            ("app_pages/unit/transfers.py", "调动审核", ":material/swap_horiz:"),
         ],
         "本机构": [
-            ("pages/unit/staff.py", "本机构人员", ":material/groups:"),
-            ("pages/unit/analytics.py", "统计分析", ":material/analytics:"),
-            ("pages/unit/imports.py", "批量导入", ":material/upload_file:"),
-            ("pages/unit/attendance.py", "签到管理", ":material/qr_code_2:"),
-            ("pages/unit/departments.py", "科室管理", ":material/domain:"),
-            ("pages/unit/notices.py", "通知公告", ":material/campaign:"),
-            ("pages/unit/audit.py", "审计日志", ":material/history:"),
+            ("app_pages/unit/staff.py", "本机构人员", ":material/groups:"),
+            ("app_pages/unit/analytics.py", "统计分析", ":material/analytics:"),
+            ("app_pages/unit/imports.py", "批量导入", ":material/upload_file:"),
+            ("app_pages/unit/attendance.py", "签到管理", ":material/qr_code_2:"),
+            ("app_pages/unit/departments.py", "科室管理", ":material/domain:"),
+            ("app_pages/unit/notices.py", "通知公告", ":material/campaign:"),
+            ("app_pages/unit/audit.py", "审计日志", ":material/history:"),
         ],
-        "账号": [("pages/personal/change_password.py", "修改密码", ":material/key:")],
+        "账号": [("app_pages/personal/change_password.py", "修改密码", ":material/key:")],
     },
     Role.PROVINCE: {
-        "": [("pages/province/home.py", "首页", ":material/home:")],
+        "": [("app_pages/province/home.py", "首页", ":material/home:")],
         "全省管理": [
-            ("pages/province/institutions.py", "机构管理", ":material/apartment:"),
-            ("pages/province/standards.py", "学分标准管理", ":material/rule_settings:"),
-            ("pages/province/dictionaries.py", "字典管理", ":material/menu_book:"),
-            ("pages/province/projects.py", "项目库", ":material/library_books:"),
-            ("pages/province/certificates.py", "证书管理", ":material/verified_user:"),
-            ("pages/unit/attendance.py", "签到管理", ":material/qr_code_2:"),
-            ("pages/unit/imports.py", "批量导入", ":material/upload_file:"),
-            ("pages/province/analytics.py", "全省统计", ":material/monitoring:"),
-            ("pages/province/notices.py", "通知公告", ":material/campaign:"),
-            ("pages/province/audit.py", "审计日志", ":material/history:"),
+            ("app_pages/province/institutions.py", "机构管理", ":material/apartment:"),
+            ("app_pages/province/standards.py", "学分标准管理", ":material/rule_settings:"),
+            ("app_pages/province/dictionaries.py", "字典管理", ":material/menu_book:"),
+            ("app_pages/province/projects.py", "项目库", ":material/library_books:"),
+            ("app_pages/province/certificates.py", "证书管理", ":material/verified_user:"),
+            ("app_pages/unit/attendance.py", "签到管理", ":material/qr_code_2:"),
+            ("app_pages/unit/imports.py", "批量导入", ":material/upload_file:"),
+            ("app_pages/province/analytics.py", "全省统计", ":material/monitoring:"),
+            ("app_pages/province/notices.py", "通知公告", ":material/campaign:"),
+            ("app_pages/province/audit.py", "审计日志", ":material/history:"),
         ],
-        "账号": [("pages/personal/change_password.py", "修改密码", ":material/key:")],
+        "账号": [("app_pages/personal/change_password.py", "修改密码", ":material/key:")],
     },
 }
 
 FORCED = {
-    "change_password": ("pages/personal/change_password.py", "修改密码", ":material/key:"),
-    "first_profile": ("pages/personal/first_profile.py", "用户个人基本信息填写", ":material/person:"),
+    "change_password": ("app_pages/personal/change_password.py", "修改密码", ":material/key:"),
+    "first_profile": ("app_pages/personal/first_profile.py", "用户个人基本信息填写", ":material/person:"),
 }
 
 

@@ -13,7 +13,7 @@ from cme.core.policy import use_case
 from cme.domain.enums import AttendanceStatus
 from cme.reports.qr import qr_png
 
-CHECKIN_PATH = "checkin"  # the url_path of pages/public/checkin.py
+CHECKIN_PATH = "checkin"  # the url_path of app_pages/public/checkin.py
 
 
 def checkin_url(session_id: int) -> str:

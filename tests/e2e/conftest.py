@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,15 +29,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
-    """Base URL of a running app in demo mode with its own database and upload folder.
-
-    E2E_BASE_URL=http://host:port reuses an app already running in demo mode (while developing)."""
-    if os.environ.get("E2E_BASE_URL"):
-        yield os.environ["E2E_BASE_URL"].rstrip("/")
-        return
-    work = tmp_path_factory.mktemp("app")
+@contextmanager
+def running_app(work: Path):
+    """`streamlit run` of the app in demo mode on a fresh database and upload folder under `work`; yields
+    its base URL once it answers its health check (polled: the condition, not a guess at the start time)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CME_")}
     env.update(CME_DATABASE_URL=f"sqlite:///{work / 'demo.db'}", CME_DEMO="1", CME_UPLOAD_DIR=str(work / "uploads"),
@@ -56,17 +52,41 @@ def app_server(tmp_path_factory):
             if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read() == b"ok":
                 break
         except OSError:
-            time.sleep(0.5)
+            pass
+        time.sleep(0.5)
     else:
         proc.kill()
         pytest.fail("streamlit did not start:\n" + (work / "streamlit.log").read_text())
-    yield base
-    proc.terminate()
     try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:  # a loaded machine: do not fail a passed test on the way out
-        proc.kill()
-        proc.wait()
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:  # a loaded machine: do not fail a passed test on the way out
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """Base URL of a running app in demo mode with its own database and upload folder, shared by the tests.
+
+    E2E_BASE_URL=http://host:port reuses an app already running in demo mode (while developing)."""
+    if os.environ.get("E2E_BASE_URL"):
+        yield os.environ["E2E_BASE_URL"].rstrip("/")
+        return
+    with running_app(tmp_path_factory.mktemp("app")) as base:
+        yield base
+
+
+@pytest.fixture
+def fresh_app_server(tmp_path_factory):
+    """An app of its own, just started, that no browser has visited yet (what a server's first visitor meets)."""
+    if os.environ.get("E2E_BASE_URL"):
+        pytest.skip("needs a server of its own; E2E_BASE_URL names a shared one")
+    with running_app(tmp_path_factory.mktemp("fresh_app")) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -79,8 +99,24 @@ def browser():
         missing_dependency("playwright is not installed")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
+        yield TrackingBrowser(b)
         b.close()
+
+
+class TrackingBrowser:
+    """The browser, whose every new context watches Streamlit's runs from the first page load on
+    (RUN_TRACKER), which `settle` needs; anything else is the browser's own."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.add_init_script(RUN_TRACKER)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
 
 
 @pytest.fixture
@@ -107,11 +143,92 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+# Runs in every page before Streamlit's scripts (outside the page's CSP) and follows its runs on the
+# websocket, so that `settle` waits for a condition and never for a fixed time:
+#  - each rerun request the page sends (BackMsg.rerun_script, field 11: a click, a choice, a page of the
+#    menu, the first load) and each file being uploaded (file_urls_request 16 until its answer 19, then
+#    the PUT to /_stcore/upload_file, after which the uploader asks for a rerun);
+#  - each run the server starts (ForwardMsg.new_session, field 4) and how it ended (script_finished, 6:
+#    FINISHED_EARLY_FOR_RERUN = 2 means another run follows, as after st.rerun()).
+# The page is settled when a run began after the last request, has finished for good, the frontend
+# shows it finished (stApp's data-test-script-state), no widget is still a skeleton, and the page has
+# stayed so, without any change to its DOM, for two painted frames (the frontend handles a message
+# in its own task and React commits in the next one: those two frames are when it has painted).
+RUN_TRACKER = """(() => {
+    if (window.__cmeRuns) return;
+    const t = window.__cmeRuns = {sent: 0, startedAfter: -1, finished: false, urlRequests: 0, puts: 0,
+                                  mutations: 0, quietFrames: 0, lastMutations: -1};
+    const fields = data => {  // the top-level fields of a protobuf message: [number, varint value or null]
+        const b = data instanceof ArrayBuffer ? new Uint8Array(data)
+            : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        const out = [];
+        let i = 0;
+        const varint = () => { let v = 0, m = 1, x; do { x = b[i++]; v += (x & 127) * m; m *= 128; } while (x & 128); return v; };
+        while (i < b.length) {
+            const key = varint(), number = Math.floor(key / 8), type = key % 8;
+            if (type === 0) out.push([number, varint()]);
+            else if (type === 2) { const n = varint(); out.push([number, null]); i += n; }
+            else if (type === 1) i += 8;
+            else if (type === 5) i += 4;
+            else break;
+        }
+        return out;
+    };
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) {
+        if (data instanceof ArrayBuffer || ArrayBuffer.isView(data))
+            for (const [number] of fields(data)) {
+                if (number === 11) t.sent += 1;
+                if (number === 16) t.urlRequests += 1;
+            }
+        return send.call(this, data);
+    };
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+        constructor(...args) {
+            super(...args);
+            this.addEventListener('message', event => {  // added before Streamlit's handler: runs first
+                if (!(event.data instanceof ArrayBuffer)) return;
+                for (const [number, value] of fields(event.data)) {
+                    if (number === 4) { t.startedAfter = t.sent; t.finished = false; }
+                    if (number === 6) t.finished = value !== 2;
+                    if (number === 19) t.urlRequests = Math.max(0, t.urlRequests - 1);
+                }
+            });
+        }
+    };
+    const open = XMLHttpRequest.prototype.open;
+    XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+        if (String(url).includes('/_stcore/upload_file')) {
+            t.puts += 1;
+            this.addEventListener('loadend', () => { t.puts -= 1; });
+        }
+        return open.call(this, method, url, ...rest);
+    };
+    new MutationObserver(() => { t.mutations += 1; })
+        .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+    t.ready = () => t.startedAfter === t.sent && t.finished && t.urlRequests === 0 && t.puts === 0
+        && !!document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]'
+                                    + '[data-test-connection-state="CONNECTED"]')
+        && !document.querySelector('[data-testid="stSkeleton"]');
+    t.settled = () => {  // called once a frame
+        if (!t.ready() || t.mutations !== t.lastMutations) {
+            t.quietFrames = 0;
+            t.lastMutations = t.mutations;
+            return false;
+        }
+        return ++t.quietFrames >= 2;
+    };
+})();"""
+
+
 def settle(page) -> None:
-    """Wait until Streamlit has finished the current run (no running indicator) and painted."""
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=30000)
-    page.wait_for_timeout(500)
+    """Wait until Streamlit has finished every run the last actions asked for and the browser has painted
+    it: a condition (RUN_TRACKER), never a pause, and right after a click as well (a run not yet begun
+    is a run awaited)."""
+    assert page.evaluate("() => !!window.__cmeRuns"), "open pages through the browser fixture's new_context"
+    page.evaluate("() => { window.__cmeRuns.quietFrames = 0; }")
+    page.wait_for_function("() => window.__cmeRuns.settled()", polling="raf")
 
 
 def login(page, base: str, username: str, password: str = "cme2026demo") -> None:

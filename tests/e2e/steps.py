@@ -165,11 +165,3 @@ def whole_screen_shot(page, path: Path) -> None:
     finally:
         page.set_viewport_size(size)
 
-
-def run_finished(page) -> None:
-    """Wait, once something of the new run is on screen, until Streamlit reports the run over (the
-    app's data-test-script-state) and the browser has painted it: a condition, never a pause."""
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(state="attached")
-    # a widget met for the first time is drawn as a skeleton until its code has loaded
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')")
-    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")

@@ -23,7 +23,7 @@ def _pick(page, label: str, value: int) -> None:
     page.get_by_role("option", name=str(value), exact=True).click()
 
 
-def test_demo_person_prints_and_verifies_a_combined_certificate(app_server, browser_page):
+def test_demo_person_prints_and_verifies_a_combined_certificate(app_server, browser, browser_page):
     page, base = browser_page, app_server
     year = today().year
     login(page, base, "demo001")
@@ -57,7 +57,7 @@ def test_demo_person_prints_and_verifies_a_combined_certificate(app_server, brow
     page.get_by_text(f"学分证明已出具，证书编号 {serial}").wait_for()
 
     # the QR code carries this URL; the verify page needs no login (fresh context)
-    context = page.context.browser.new_context(locale="zh-CN")
+    context = browser.new_context(locale="zh-CN")
     public = context.new_page()
     try:
         public.goto(f"{base}/verify_certificate?serial={serial}")

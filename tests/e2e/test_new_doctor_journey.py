@@ -9,7 +9,7 @@ from datetime import date
 
 from cme import clock
 from tests.e2e.conftest import login, screenshot, settle
-from tests.e2e.steps import approve_credit, file_credit, find_and_choose, go, logout, pick, proof_image
+from tests.e2e.steps import approve_credit, file_credit, find_and_choose, go, logout, page_problems, pick, proof_image
 from tests.factories import valid_id_number
 
 ADMIN = "admin_scwc001"  # 四川大学华西医院 (省级/三级医院) in the demo seed
@@ -175,20 +175,33 @@ def test_a_new_doctors_first_year(app_server, browser_page, tmp_path):
     screenshot(page, "new_doctor_certificate")
 
 
-def test_login_returns_to_the_page_asked_for(app_server, browser_page):
-    """A bookmark to a screen behind the login: 登录 is shown under that address (no English "Page not
-    found"), and logging in lands on the screen itself."""
-    page = browser_page
-    # known gap: the very first session after the server starts still gets Streamlit's "Page not found" for a
-    # deep link (the navigation of that first run is not yet known); any later visitor does not
-    page.goto(app_server)
-    page.get_by_label("用户").wait_for()
-    page.goto(f"{app_server}/credit_search")
+# runs in the page before Streamlit's scripts: remembers Streamlit's English "Page not found" dialog if it
+# ever appears, even for a moment
+WATCH_NOT_FOUND = """
+window.__notFoundSeen = false;
+new MutationObserver(() => {
+    if (document.body && document.body.textContent.includes('Page not found')) window.__notFoundSeen = true;
+}).observe(document, {childList: true, subtree: true, characterData: true});
+"""
+
+
+def test_login_returns_to_the_page_asked_for(fresh_app_server, browser_page):
+    """A bookmark to a screen behind the login, opened as the very first visit of a server just started: 登录
+    is shown under that address, in Chinese (never Streamlit's English "Page not found"), and logging in lands
+    on the screen itself."""
+    page, base = browser_page, fresh_app_server
+    page.add_init_script(WATCH_NOT_FOUND)
+    page.goto(f"{base}/credit_search")
     page.get_by_label("用户").wait_for()
     settle(page)
+    assert not page.evaluate("window.__notFoundSeen"), "Streamlit's English \"Page not found\" was shown"
     assert page.locator('[role="dialog"]').count() == 0 and page.url.endswith("/credit_search")
+    assert page_problems(page) == []
+    screenshot(page, "deep_link_first_visit")
     page.get_by_label("用户").fill("demo001")
     page.get_by_label("密码").fill("cme2026demo")
     page.get_by_role("button", name="登录").click()
     page.get_by_role("heading", name="学分综合查询").wait_for()
+    settle(page)
     assert page.url.endswith("/credit_search")
+    assert not page.evaluate("window.__notFoundSeen"), "Streamlit's English \"Page not found\" was shown"

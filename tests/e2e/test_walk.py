@@ -10,8 +10,8 @@ import re
 import pytest
 
 from cme.clock import today
-from tests.e2e.conftest import ARTIFACTS, login
-from tests.e2e.steps import page_problems, pick, run_finished, whole_screen_shot
+from tests.e2e.conftest import ARTIFACTS, login, settle
+from tests.e2e.steps import page_problems, pick, whole_screen_shot
 from ui import navigation
 
 DESKTOP = {"viewport": {"width": 1400, "height": 900}}
@@ -47,7 +47,7 @@ def _open(page, title: str, phone: bool) -> None:
     if phone:
         page.locator('[data-testid="stSidebarNav"]').wait_for(state="hidden")
     page.get_by_role("heading", name=HEADINGS.get(title, title)).first.wait_for()  # the new page's run has begun
-    run_finished(page)
+    settle(page)
 
 
 @pytest.mark.parametrize("role", ["public", "person", "unit", "province"])
@@ -65,7 +65,7 @@ def test_every_screen_in_chinese_without_errors_or_overflow(app_server, browser,
             if role == "public":
                 page.goto(app_server)
                 page.get_by_role("button", name="登录").first.wait_for()
-                run_finished(page)
+                settle(page)
             else:
                 login(page, app_server, USERS[role])
             for n, title in enumerate(_titles(role)):
@@ -77,7 +77,7 @@ def test_every_screen_in_chinese_without_errors_or_overflow(app_server, browser,
                     button, field = FORMS[title]
                     page.get_by_role("button", name=button, exact=True).click()
                     page.get_by_label(field, exact=True).wait_for()
-                    run_finished(page)
+                    settle(page)
                     problems.extend(f"{role} {size} {title} {button}: {p}" for p in page_problems(page))
                     whole_screen_shot(page, folder / f"{size}-{n:02d}-{title}-{button}.png")
         finally:
@@ -116,19 +116,19 @@ def test_a_certificate_issued_and_verified_on_a_phone(app_server, browser):
         login(page, app_server, USERS["person"])
         _open(page, "出具Ⅰ类、Ⅱ类学分证明", phone=True)
         page.get_by_role("button", name="合成I类II类综合学分证明").click()
-        run_finished(page)
+        settle(page)
         pick(page, "起始年度 *", str(year - 2))
         pick(page, "终止年度 *", str(year))
         page.get_by_role("button", name="提交验证查询").click()
         page.get_by_role("button", name="出具").click()
         serial = re.search(r"证书编号 (SC\w+)", page.get_by_text("学分证明已出具，证书编号").inner_text()).group(1)
-        run_finished(page)
+        settle(page)
         assert page_problems(page) == []
         whole_screen_shot(page, folder / "issued.png")
         context.clear_cookies()  # the QR code is opened by anyone, logged in or not
         page.goto(f"{app_server}/verify_certificate?serial={serial}")
         page.get_by_text("真实有效", exact=True).wait_for()
-        run_finished(page)
+        settle(page)
         assert page_problems(page, tables_fit=True) == []
         page.get_by_text(f"该同志{year}年度").first.wait_for()  # the certified sentence, as a card
         whole_screen_shot(page, folder / "verified.png")

@@ -43,7 +43,7 @@ def _status(username: str) -> str:
 def test_province_disables_then_re_enables_a_unit_admin_after_confirming(world):
     with session_scope() as s:
         token = login_token(s, world["unit"])
-    at = _pick(open_page("pages/province/institutions.py", username=world["province"], password=PASSWORD),
+    at = _pick(open_page("app_pages/province/institutions.py", username=world["province"], password=PASSWORD),
                world["a_name"])
     admins = at.dataframe[-1].value
     assert list(admins["用户名"]) == [world["unit"]] and list(admins["状态"]) == ["单位审核通过"]
@@ -76,10 +76,10 @@ def test_province_disables_then_re_enables_a_unit_admin_after_confirming(world):
 def test_an_institution_without_admins_says_so(world):
     with session_scope() as s:
         empty = make_institution(s).name
-    at = _pick(open_page("pages/province/institutions.py", username=world["province"], password=PASSWORD), empty)
+    at = _pick(open_page("app_pages/province/institutions.py", username=world["province"], password=PASSWORD), empty)
     assert "该机构还没有单位管理员" in page_text(at)
 
 
 def test_a_unit_admin_cannot_open_the_province_screen(world):
-    at = open_page("pages/province/institutions.py", username=world["unit"], password=PASSWORD)
+    at = open_page("app_pages/province/institutions.py", username=world["unit"], password=PASSWORD)
     assert "无权访问该页面" in page_text(at) and not at.selectbox

@@ -38,7 +38,7 @@ def _table(at, n: int = 0):
 
 
 def test_departments_page_add_rename_deactivate_and_refuse_delete(world):
-    at = open_page("pages/unit/departments.py", username=world["admin"], password=PASSWORD)
+    at = open_page("app_pages/unit/departments.py", username=world["admin"], password=PASSWORD)
     assert at.header[0].value == "科室管理"
     assert list(_table(at)["科室名称"]) == ["内科", "外科"] and list(_table(at)["人员数"]) == [1, 0]
     at.text_input[0].input("儿科")
@@ -69,7 +69,7 @@ def test_departments_page_add_rename_deactivate_and_refuse_delete(world):
 
 
 def test_departments_page_refuses_person_and_province(world):
-    at = open_page("pages/unit/departments.py", username=world["person"].username, password=PASSWORD)
+    at = open_page("app_pages/unit/departments.py", username=world["person"].username, password=PASSWORD)
     assert [e.value for e in at.error] == ["无权访问该页面"] and not at.dataframe
 
 
@@ -82,7 +82,7 @@ def _changes(at) -> list[list[str]]:
 
 
 def test_unit_audit_page_shows_only_own_institution_newest_first_field_by_field(world):
-    at = open_page("pages/unit/audit.py", username=world["admin"], password=PASSWORD, run=False)  # its login is audited first
+    at = open_page("app_pages/unit/audit.py", username=world["admin"], password=PASSWORD, run=False)  # its login is audited first
     with session_scope() as s:
         from cme.core.actors import actor_from_user
 
@@ -114,13 +114,13 @@ def test_province_audit_page_sees_everything_and_filters_by_date(world):
 
         other = actor_from_user(s.scalars(select(User).where(User.username == world["other"])).one())
         departments.add_department(s, other, "口腔科")
-    at = open_page("pages/province/audit.py", username=world["province"], password=PASSWORD)
+    at = open_page("app_pages/province/audit.py", username=world["province"], password=PASSWORD)
     assert "新增科室" in list(_table(at)["操作"]) and world["other"] in list(_table(at)["用户名"])
     at.date_input(key="audit_to").set_value(date(2001, 1, 1)).run()
     assert "没有符合条件的日志" in _texts(at)
     at.date_input(key="audit_from").set_value(date(2002, 1, 1)).run()
     assert "开始日期不能晚于结束日期" in " ".join(e.value for e in at.error)
-    person = open_page("pages/province/audit.py", username=world["admin"], password=PASSWORD)
+    person = open_page("app_pages/province/audit.py", username=world["admin"], password=PASSWORD)
     assert [e.value for e in person.error] == ["无权访问该页面"]
 
 
@@ -138,7 +138,7 @@ def _create_unit_admin(at, username: str, name: str, password: str) -> None:
 
 
 def test_institutions_page_add_with_cascade_then_department_and_admin(world):
-    at = open_page("pages/province/institutions.py", username=world["province"], password=PASSWORD)
+    at = open_page("app_pages/province/institutions.py", username=world["province"], password=PASSWORD)
     assert at.header[0].value == "机构管理" and len(_table(at)) == 2
     at.text_input(key="inst_new_code").input("SCNEW9")
     at.text_input(key="inst_new_name").input("成都市新建医院")
@@ -166,12 +166,12 @@ def test_institutions_page_add_with_cascade_then_department_and_admin(world):
     _create_unit_admin(at, "admin_scnew9", "王管理", "Good2026pass")
     assert "单位管理员 admin_scnew9 已创建" in _texts(at)
     assert list(_table(at)["单位管理员"]) == ["admin_scnew9"] and list(_table(at)["科室数"]) == [1]
-    login = open_page("pages/unit/departments.py", username="admin_scnew9", password="Good2026pass")
+    login = open_page("app_pages/unit/departments.py", username="admin_scnew9", password="Good2026pass")
     assert list(_table(login)["科室名称"]) == ["急诊科"]
 
 
 def test_institutions_page_names_bad_fields_and_weak_password(world):
-    at = open_page("pages/province/institutions.py", username=world["province"], password=PASSWORD)
+    at = open_page("app_pages/province/institutions.py", username=world["province"], password=PASSWORD)
     at.button(key="inst_new_save").click().run()
     errors = " ".join(e.value for e in at.error)
     for field in ("机构编码", "机构名称", "所在地区", "机构所属区域等级"):
@@ -186,7 +186,7 @@ def test_institutions_page_names_bad_fields_and_weak_password(world):
 
 
 def test_institutions_page_edit_and_deactivate(world):
-    at = open_page("pages/province/institutions.py", username=world["province"], password=PASSWORD)
+    at = open_page("app_pages/province/institutions.py", username=world["province"], password=PASSWORD)
     pick = at.selectbox(key="inst_edit_pick")
     pick.select(next(o for o in pick.options if world["a_name"] in o)).run()
     next(t for t in at.text_input if t.label == "机构名称 *" and t.value == world["a_name"]).input("改名医院")
@@ -219,7 +219,7 @@ def _fill_project(at, prefix: str, code: str, credits: str = "4.5") -> None:
 
 
 def test_projects_page_add_edit_delete_and_refusals(world):
-    at = open_page("pages/province/projects.py", username=world["province"], password=PASSWORD)
+    at = open_page("app_pages/province/projects.py", username=world["province"], password=PASSWORD)
     assert "没有符合条件的项目" in _texts(at)
     at.button(key="project_new_save").click().run()
     errors = " ".join(e.value for e in at.error)
@@ -253,7 +253,7 @@ def test_projects_page_add_edit_delete_and_refusals(world):
     assert "项目“XM-2025-01”已删除" in _texts(at)
     with session_scope() as s:
         assert s.scalars(select(Project)).first() is None
-    refused = open_page("pages/province/projects.py", username=world["admin"], password=PASSWORD)
+    refused = open_page("app_pages/province/projects.py", username=world["admin"], password=PASSWORD)
     assert [e.value for e in refused.error] == ["无权访问该页面"]
 
 
@@ -262,7 +262,7 @@ def test_projects_page_add_edit_delete_and_refusals(world):
 
 def test_standards_page_table_new_version_and_locked_versions(world):
     next_year = clock.today().year + 1
-    at = open_page("pages/province/standards.py", username=world["province"], password=PASSWORD)
+    at = open_page("app_pages/province/standards.py", username=world["province"], password=PASSWORD)
     table = _table(at)
     assert list(table["编码"])[:3] == ["SCJA1", "SCJA2", "SCJA3"] and len(table) == 10
     assert table.iloc[0]["国家级I类"] == "10.0分/6年" and table.iloc[9]["合计/年"] == "20.0"
@@ -287,7 +287,7 @@ def test_standards_page_table_new_version_and_locked_versions(world):
 
     with session_scope() as s:
         standards.add_personal_standard(s, world["person"], next_year, "市州级/二级及以下医院", "技师系列 - 副主任技师(副高)")
-    at = open_page("pages/province/standards.py", username=world["province"], password=PASSWORD)
+    at = open_page("app_pages/province/standards.py", username=world["province"], password=PASSWORD)
     options = at.selectbox(key="std_edit_pick").options
     assert not any(o.startswith("SCJA4") and f"{next_year}年起" in o for o in options)
     assert "已被个人学分标准引用而不能修改的版本：1 个" in _texts(at)

@@ -45,7 +45,7 @@ def world(sqlite_db):
 
 
 def test_staff_page_lists_own_staff_with_shortfall(world):
-    at = open_page("pages/unit/staff.py", username="pg_admin_a", password=PASSWORD)
+    at = open_page("app_pages/unit/staff.py", username="pg_admin_a", password=PASSWORD)
     assert not at.exception, at.exception
     assert metrics(at) == {"人数": "3", "达标": "1", "未达标": "1", "未设置": "1", "达标率": "50.0%"}
     df = at.dataframe[0].value
@@ -68,7 +68,7 @@ def test_staff_page_lists_own_staff_with_shortfall(world):
 
 
 def test_staff_drill_down_shows_person_progress(world):
-    at = open_page("pages/unit/staff.py", username="pg_admin_a", password=PASSWORD)
+    at = open_page("app_pages/unit/staff.py", username="pg_admin_a", password=PASSWORD)
     assert not any(h.value.startswith("人员学分明细") for h in at.subheader)  # nothing chosen yet
     with session_scope() as s:
         ids = [u.id for u in s.scalars(select(User).where(User.username.in_(["pg_good", "pg_short", "pg_unset"]))
@@ -82,7 +82,7 @@ def test_staff_drill_down_shows_person_progress(world):
 
 
 def test_unit_analytics_page(world):
-    at = open_page("pages/unit/analytics.py", username="pg_admin_a", password=PASSWORD)
+    at = open_page("app_pages/unit/analytics.py", username="pg_admin_a", password=PASSWORD)
     assert not at.exception, at.exception
     m = metrics(at)
     assert m[f"{Y}年达标率"] == "50.0%" and m["未设置"] == "1" and m["学分待审"] == "0"
@@ -95,14 +95,14 @@ def test_unit_analytics_page(world):
 
 
 def test_province_home_and_analytics(world):
-    at = open_page("pages/province/home.py", username="pg_province", password=PASSWORD)
+    at = open_page("app_pages/province/home.py", username="pg_province", password=PASSWORD)
     assert not at.exception, at.exception
     m = metrics(at)
     assert m["全省人员"] == "4" and m[f"{Y}年达标率"] == "33.3%" and m["未设置"] == "1"
     city = at.dataframe[0].value
     assert city.iloc[-1]["人数"] == 4 and city.iloc[0]["达标"] == 1
 
-    at = open_page("pages/province/analytics.py", username="pg_province", password=PASSWORD)
+    at = open_page("app_pages/province/analytics.py", username="pg_province", password=PASSWORD)
     assert not at.exception, at.exception
     insts = at.dataframe[1].value
     assert len(insts) == 2 and sorted(insts["达标率"]) == ["0.0%", "50.0%"]
@@ -116,7 +116,7 @@ def test_province_home_and_analytics(world):
     assert depts.iloc[0]["科室"] == "内科" and depts.iloc[0]["人数"] == 3
 
 
-@pytest.mark.parametrize("path", ["pages/unit/staff.py", "pages/unit/analytics.py"])
+@pytest.mark.parametrize("path", ["app_pages/unit/staff.py", "app_pages/unit/analytics.py"])
 def test_person_cannot_open_unit_pages(world, path):
     at = open_page(path, username="pg_good", password=PASSWORD)
     assert "pg_good" not in str([d.value.to_string() for d in at.dataframe])
@@ -124,7 +124,7 @@ def test_person_cannot_open_unit_pages(world, path):
 
 
 def test_unit_admin_cannot_open_province_pages(world):
-    for path in ("pages/province/home.py", "pages/province/analytics.py"):
+    for path in ("app_pages/province/home.py", "app_pages/province/analytics.py"):
         at = open_page(path, username="pg_admin_a", password=PASSWORD)
         assert not at.metric and not at.dataframe and "无权访问该页面" in texts(at)
 
@@ -137,7 +137,7 @@ def test_staff_page_flags_a_standard_below_the_institution_level(world):
         low = standards.preview_standard(s, Y, "乡镇卫生院", "无职称")  # saved before the level rule existed
         s.add(PersonalStandard(user_id=unset.id, year=Y, region_level="乡镇卫生院", title="无职称",
                                standard_id=low.standard_id))
-    at = open_page("pages/unit/staff.py", username="pg_admin_a", password=PASSWORD)
+    at = open_page("app_pages/unit/staff.py", username="pg_admin_a", password=PASSWORD)
     df = at.dataframe[0].value
     flags = dict(zip(df["用户名"], df["标准提示"], strict=True))
     assert flags == {"pg_good": "", "pg_short": "", "pg_unset": "SCJA10（乡镇卫生院）低于本机构等级（市州级/二级及以下医院）"}

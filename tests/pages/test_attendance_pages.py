@@ -29,7 +29,7 @@ def world(sqlite_db, fake_clock):
 
 
 def test_organiser_opens_watches_closes_reviews_and_confirms(world, fake_clock):
-    at = open_page("pages/unit/attendance.py", username=world.organiser.username, password=PASSWORD)
+    at = open_page("app_pages/unit/attendance.py", username=world.organiser.username, password=PASSWORD)
     assert not at.exception, at.exception
     assert at.selectbox(key="att_project").value.startswith("SC-2026-0001 合理用药学习班")
     at.text_input(key="att_place").input("第一会议室")
@@ -90,10 +90,10 @@ def test_organiser_opens_watches_closes_reviews_and_confirms(world, fake_clock):
 
 
 def test_another_institutions_admin_has_nothing_to_run(world):
-    at = open_page("pages/unit/attendance.py", username=world.other_admin.username, password=PASSWORD)
+    at = open_page("app_pages/unit/attendance.py", username=world.other_admin.username, password=PASSWORD)
     assert not at.exception, at.exception
     assert "暂无可管理签到的项目" in texts(at)
-    at = open_page("pages/unit/attendance.py", username=world.people[0].username, password=PASSWORD)
+    at = open_page("app_pages/unit/attendance.py", username=world.people[0].username, password=PASSWORD)
     assert "无权访问该页面" in texts(at)
 
 
@@ -101,7 +101,7 @@ def test_phone_page_logs_in_then_signs_in_and_out(world, fake_clock):
     with session_scope() as s:
         sid = sessions.open_session(s, world.organiser, world.project_id, morning(min_minutes=0))
     fake_clock.at(8, 30)
-    at = open_page("pages/public/checkin.py", run=False)
+    at = open_page("app_pages/public/checkin.py", run=False)
     at.query_params["t"] = tokens.qr_token(sid)
     at.run()
     assert not at.exception, at.exception
@@ -134,7 +134,7 @@ def test_phone_page_refuses_an_expired_code(world, fake_clock):
     fake_clock.at(8, 0)
     stale = tokens.qr_token(sid)
     fake_clock.at(8, 5)
-    at = open_page("pages/public/checkin.py", run=False)
+    at = open_page("app_pages/public/checkin.py", run=False)
     at.query_params["t"] = stale
     at.run()
     assert "二维码已过期，请重新扫描" in texts(at)
@@ -165,7 +165,7 @@ def reminder_table(at):
 
 
 def test_staff_page_reminds_the_people_behind_and_their_home_shows_it(behind):
-    at = open_page("pages/unit/staff.py", username=behind["admin"].username, password=PASSWORD)
+    at = open_page("app_pages/unit/staff.py", username=behind["admin"].username, password=PASSWORD)
     assert not at.exception, at.exception
     table = reminder_table(at)
     assert list(table["用户名"]) == [behind["me"].username]
@@ -175,7 +175,7 @@ def test_staff_page_reminds_the_people_behind_and_their_home_shows_it(behind):
     assert f"{Y}年度未达标 1 人：已提醒 1 人" in texts(at)
     assert list(reminder_table(at)["本次"]) == ["7天内已提醒，跳过"]
 
-    home = open_page("pages/personal/home.py", username=behind["me"].username, password=PASSWORD)
+    home = open_page("app_pages/personal/home.py", username=behind["me"].username, password=PASSWORD)
     assert not home.exception, home.exception
     assert "学分提醒" in texts(home) and "省级I类还差 3 分，II类还差 20 分，总学分还差 23 分" in texts(home)
     assert f"{Y}年省级I类：**还差 3 分**" in texts(home)  # 学分计划, the same figures as 首页's verdict

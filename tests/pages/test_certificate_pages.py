@@ -11,8 +11,8 @@ from cme.models import Certificate
 from tests.apptest import open_page
 from tests.factories import PASSWORD, add_credit, make_admin, make_institution, make_person
 
-PAGE = "pages/personal/certificates.py"
-VERIFY = "pages/public/verify_certificate.py"
+PAGE = "app_pages/personal/certificates.py"
+VERIFY = "app_pages/public/verify_certificate.py"
 Y = today().year
 
 
@@ -156,7 +156,7 @@ def test_provincial_admin_voids_on_screen_and_verify_shows_it(sqlite_db):
     _, person, issued = _issue()
     with session_scope() as s:
         make_admin(s, None, "cert_province")
-    at = open_page("pages/province/certificates.py", username="cert_province", password=PASSWORD)
+    at = open_page("app_pages/province/certificates.py", username="cert_province", password=PASSWORD)
     assert not at.exception
     assert list(at.dataframe[0].value["证书编号"]) == [issued.serial]
     at.selectbox(key="certs_void_serial").set_value(issued.serial)
@@ -172,5 +172,5 @@ def test_provincial_admin_voids_on_screen_and_verify_shows_it(sqlite_db):
     verify.run()
     assert "已作废" in verify.error[0].value and "学分记录更正" in verify.error[0].value
     # a person cannot open it
-    assert "无权访问该页面" in open_page("pages/province/certificates.py", username=person.username,
+    assert "无权访问该页面" in open_page("app_pages/province/certificates.py", username=person.username,
                                       password=PASSWORD).error[0].value

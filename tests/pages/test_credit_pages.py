@@ -95,7 +95,7 @@ def world(sqlite_db):
 
 
 def test_home_metrics_text_and_notices(world):
-    at = page("pages/personal/home.py", "pageuser1")
+    at = page("app_pages/personal/home.py", "pageuser1")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"I类项目": "1", "II类项目": "1", "I类学分": "3", "II类学分": "4.5"}
     assert any("省级I类还差 7 分，II类还差 10.5 分，总学分还差 17.5 分" in e.value for e in at.error)
@@ -106,7 +106,7 @@ def test_home_metrics_text_and_notices(world):
 
 
 def test_standards_setup_preview_and_duplicate(world):
-    at = page("pages/personal/standards_setup.py", "pageuser1")
+    at = page("app_pages/personal/standards_setup.py", "pageuser1")
     # the institution's level is preselected and no lower level is offered
     assert at.selectbox(key="std_level").value == "市州级/二级及以下医院"
     assert at.selectbox(key="std_level").options == ["省级/三级医院", "市州级/二级及以下医院"]
@@ -126,14 +126,14 @@ def test_standards_setup_preview_and_duplicate(world):
 
 
 def test_standards_query_masks_id(world):
-    at = page("pages/personal/standards_query.py", "pageuser1")
+    at = page("app_pages/personal/standards_query.py", "pageuser1")
     person = at.dataframe[0].value
     assert person.iloc[0]["学分执行标准"] == "SCJA4" and "*" in person.iloc[0]["身份证号"]
     assert len(at.dataframe[1].value) == 10
 
 
 def test_credit_new_validation_then_save(world):
-    at = page("pages/personal/credits.py", "pageuser1")
+    at = page("app_pages/personal/credits.py", "pageuser1")
     at.button(key="cl_new").click().run()
     at.button(key="cf_save").click().run()
     err = texts(at)
@@ -148,7 +148,7 @@ def test_credit_new_validation_then_save(world):
 
 
 def test_approved_credit_cannot_be_deleted_from_page(world):
-    at = page("pages/personal/credits.py", "pageuser1")
+    at = page("app_pages/personal/credits.py", "pageuser1")
     pick_credit(at, "A1")
     at.button(key="cl_delete").click().run()
     assert "只有待审状态的学分记录才可以修改或删除" in texts(at)
@@ -156,7 +156,7 @@ def test_approved_credit_cannot_be_deleted_from_page(world):
 
 
 def test_delete_asks_first_and_cancel_keeps_the_record(world):
-    at = page("pages/personal/credits.py", "pageuser1")
+    at = page("app_pages/personal/credits.py", "pageuser1")
     label = next(o for o in at.selectbox(key="cl_pick").options if "A3" in o)  # the 待审 one
     at.selectbox(key="cl_pick").set_value(label).run()
     at.button(key="cl_delete").click().run()
@@ -170,11 +170,11 @@ def test_delete_asks_first_and_cancel_keeps_the_record(world):
 
 
 def test_what_is_typed_in_the_credit_form_survives_f5_until_saved(world):
-    at = page("pages/personal/credits.py", "pageuser1")
+    at = page("app_pages/personal/credits.py", "pageuser1")
     at.button(key="cl_new").click().run()
     fill_credit_form(at, project_code="F5-1", project_name="刷新前填写的项目（未保存）", date_from=date(Y, 3, 2), year=Y)
     at.run()
-    again = page("pages/personal/credits.py", "pageuser1")  # F5: a new browser session of the same login
+    again = page("app_pages/personal/credits.py", "pageuser1")  # F5: a new browser session of the same login
     assert "已恢复上次未保存的填写内容（证明材料需重新上传）" in texts(again)
     assert again.text_input(key="cf_project_code").value == "F5-1"
     assert again.text_input(key="cf_project_name").value == "刷新前填写的项目（未保存）"
@@ -183,12 +183,12 @@ def test_what_is_typed_in_the_credit_form_survives_f5_until_saved(world):
                      subject_parent="药学", subject_child="药理学")
     again.button(key="cf_save").click().run()
     assert "学分信息已保存，状态为【待审】" in texts(again)
-    fresh = page("pages/personal/credits.py", "pageuser1")  # saved: nothing to restore
+    fresh = page("app_pages/personal/credits.py", "pageuser1")  # saved: nothing to restore
     assert "已恢复" not in texts(fresh) and not any(ti.key == "cf_project_code" for ti in fresh.text_input)
 
 
 def test_view_shows_fields_and_trail(world):
-    at = page("pages/personal/credits.py", "pageuser1")
+    at = page("app_pages/personal/credits.py", "pageuser1")
     pick_credit(at, "A4")
     at.button(key="cl_view").click().run()
     t = texts(at)
@@ -196,7 +196,7 @@ def test_view_shows_fields_and_trail(world):
 
 
 def test_search_filters_and_exports(world):
-    at = page("pages/personal/credit_search.py", "pageuser1")
+    at = page("app_pages/personal/credit_search.py", "pageuser1")
     assert len(at.dataframe[0].value) == 4
     at.selectbox(key="cs_status").set_value("审核通过").run()
     assert sorted(at.dataframe[0].value["项目编号"]) == ["A1", "A2"]
@@ -213,9 +213,9 @@ def test_review_page_own_staff_only_and_reject_needs_reason(world):
     with session_scope() as s:
         entry.submit_credit(s, world, CreditInput("P-9", "2", "省级I类", date(Y, 2, 1), date(Y, 2, 1), "学习班", "带证明的项目",
                                                      "主办", Y, "药学", "药理学", "", Upload(png(), "proof.png")))
-    foreign = page("pages/unit/credit_review.py", "pageadmin2")
+    foreign = page("app_pages/unit/credit_review.py", "pageadmin2")
     assert "没有待审核的学分记录" in texts(foreign)
-    at = page("pages/unit/credit_review.py", "pageadmin1")
+    at = page("app_pages/unit/credit_review.py", "pageadmin1")
     table = at.dataframe[0].value
     assert len(table) == 2 and "待审 2 条" in texts(at)
     assert list(table.columns[:2]) == ["姓名", "项目名称"] and not any(b.label == "审核通过" for b in at.button)
@@ -254,7 +254,7 @@ def test_review_queue_select_all_approves_every_shown_record_and_a_filter_narrow
     with session_scope() as s:
         entry.submit_credit(s, world, CreditInput("P-7", "1", "II类", date(Y, 2, 1), date(Y, 2, 1), "学习班", "另一个项目",
                                                      "主办", Y, "药学", "药理学", "", None))
-    at = page("pages/unit/credit_review.py", "pageadmin1")
+    at = page("app_pages/unit/credit_review.py", "pageadmin1")
     assert len(at.dataframe[0].value) == 2
     at.text_input(key="review_keyword").input("P-7").run()
     assert list(at.dataframe[0].value["项目编号"]) == ["P-7"]
@@ -281,18 +281,18 @@ def _id_of() -> int:
 
 
 def test_unit_home_and_notices_pages(world):
-    at = page("pages/unit/home.py", "pageadmin1")
+    at = page("app_pages/unit/home.py", "pageadmin1")
     assert {m.label: m.value for m in at.metric}["学分待审"] == "1"
-    at = page("pages/unit/notices.py", "pageadmin1")
+    at = page("app_pages/unit/notices.py", "pageadmin1")
     at.text_input[0].input("科室业务学习")
     next(b for b in at.button if b.label == "发布").click().run()
     assert "通知“科室业务学习”已发布" in texts(at)
-    home = page("pages/personal/home.py", "pageuser1")
+    home = page("app_pages/personal/home.py", "pageuser1")
     assert "科室业务学习" in list(notice_table(home)["通知标题"])
     at.selectbox(key="notice_pick").set_value(at.selectbox(key="notice_pick").options[0]).run()
     at.button(key="notice_withdraw").click().run()
     assert "已撤回" in texts(at)
-    home = page("pages/personal/home.py", "pageuser1")
+    home = page("app_pages/personal/home.py", "pageuser1")
     assert "暂无数据" in texts(home) or "科室业务学习" not in list(notice_table(home)["通知标题"])
 
 
@@ -303,7 +303,7 @@ def test_home_banner_lists_rejections_and_resubmit_opens_the_form_prefilled(worl
         rec = s.query(CreditRecord).filter_by(project_code="A4").one()
         rec.reject_reason, rec.reviewed_at = "学分与证书不符", clock.utcnow()
         rejected_id = rec.id
-    at = page("pages/personal/home.py", "pageuser1")
+    at = page("app_pages/personal/home.py", "pageuser1")
     banner = at.error[0].value
     assert "有 1 条学分登记审核不过" in banner
     assert "审核意见：学分与证书不符" in texts(at) and "A4" in texts(at)
@@ -318,30 +318,30 @@ def test_home_banner_lists_rejections_and_resubmit_opens_the_form_prefilled(worl
     assert "请按审核意见（学分与证书不符）修改后保存" in texts(form)
     form.text_input(key="cf_credits").input("6")
     form.button(key="cf_save").click()
-    form.switch_page("pages/personal/credits.py").run()  # AppTest reruns its first page unless told
+    form.switch_page("app_pages/personal/credits.py").run()  # AppTest reruns its first page unless told
     assert "学分信息已保存，状态为【待审】" in texts(form)
-    assert "条学分登记审核不过" not in texts(page("pages/personal/home.py", "pageuser1"))  # the banner is gone
+    assert "条学分登记审核不过" not in texts(page("app_pages/personal/home.py", "pageuser1"))  # the banner is gone
 
 
 def test_home_history_table_and_empty_state(world):
-    at = page("pages/personal/home.py", "pageuser1")
+    at = page("app_pages/personal/home.py", "pageuser1")
     history = next(df.value for df in at.dataframe if "结论" in df.value.columns)
     assert list(history.columns[:3]) == ["年度", "结论", "还差"]
     assert history.iloc[0]["年度"] == Y and history.iloc[0]["结论"] == "未达标"
     with session_scope() as s:
         make_person(s, make_institution(s), "pagenewbie")
-    fresh = page("pages/personal/home.py", "pagenewbie")
+    fresh = page("app_pages/personal/home.py", "pagenewbie")
     assert not fresh.get("plotly_chart")
     assert "暂无数据：尚未设置学分标准，也没有学分记录" in texts(fresh)
 
 
 def test_person_cannot_open_admin_pages(world):
-    at = page("pages/unit/credit_review.py", "pageuser1")
+    at = page("app_pages/unit/credit_review.py", "pageuser1")
     assert "无权访问该页面" in texts(at)
 
 
 def test_edit_pending_credit_prefills_and_saves(world):
-    at = page("pages/personal/credits.py", "pageuser1")
+    at = page("app_pages/personal/credits.py", "pageuser1")
     pick_credit(at, "A3")
     at.button(key="cl_edit").click().run()
     assert at.text_input(key="cf_project_name").value == "待审项目" and at.text_input(key="cf_credits").value == "9"
@@ -355,12 +355,12 @@ def test_a_new_person_meets_empty_states_not_empty_charts_or_tables(sqlite_db):
     """暂无数据 in words where a new user has nothing yet: no chart with a −1…1 axis, no table of headers."""
     with session_scope() as s:
         me = make_person(s, make_institution(s))
-    home = page("pages/personal/home.py", me.username)
+    home = page("app_pages/personal/home.py", me.username)
     assert not home.get("plotly_chart") and not home.dataframe
     shown = [i.value for i in home.info]
     assert "暂无数据：尚未设置学分标准，也没有学分记录" in shown and "暂无通知" in shown
     assert any(v.startswith("暂无数据：设置个人学分标准后") for v in shown)
-    credits = page("pages/personal/credits.py", me.username)
+    credits = page("app_pages/personal/credits.py", me.username)
     assert not credits.dataframe and "暂无学分记录，点击【新增】登记学分" in [i.value for i in credits.info]
-    search = page("pages/personal/credit_search.py", me.username)
+    search = page("app_pages/personal/credit_search.py", me.username)
     assert not search.dataframe and "暂无数据" in [i.value for i in search.info]

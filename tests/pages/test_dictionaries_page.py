@@ -10,7 +10,7 @@ from tests.apptest import page_text as _texts
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 from tests.integration.test_dictionaries_admin import restore_dictionaries, snapshot_dictionaries
 
-PAGE = "pages/province/dictionaries.py"
+PAGE = "app_pages/province/dictionaries.py"
 
 
 @pytest.fixture

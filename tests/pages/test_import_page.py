@@ -9,7 +9,7 @@ from tests.apptest import open_page
 from tests.factories import PASSWORD, make_admin, make_institution, make_person
 from tests.integration.test_imports import id_of, row, to_csv
 
-PAGE = "pages/unit/imports.py"
+PAGE = "app_pages/unit/imports.py"
 
 
 def credit_count() -> int:

@@ -25,11 +25,11 @@ from tests.factories import PASSWORD, add_credit, login_token, make_admin, make_
 # the account and the header in one unit of work with one query for both (ui/session.current_account):
 # three statements fewer on every page. These bounds stop further growth.
 MOST = {
-    "pages/personal/home.py": 14,
-    "pages/personal/credit_search.py": 9,
-    "pages/personal/credits.py": 6,
-    "pages/personal/certificates.py": 6,
-    "pages/unit/credit_review.py": 10,
+    "app_pages/personal/home.py": 14,
+    "app_pages/personal/credit_search.py": 9,
+    "app_pages/personal/credits.py": 6,
+    "app_pages/personal/certificates.py": 6,
+    "app_pages/unit/credit_review.py": 10,
 }
 
 

@@ -63,7 +63,7 @@ def world(sqlite_db):
 
 
 def register_through_page(world) -> AppTest:
-    at = page("pages/public/register.py")
+    at = page("app_pages/public/register.py")
     assert "验证手机" in shown(at)
     text_input(at, "手机号码 *").input("１３６００００１２３４")  # full-width digits are folded
     button(at, "获取验证码").click()
@@ -113,7 +113,7 @@ def register_through_page(world) -> AppTest:
 
 
 def query_status(username: str, id_number: str) -> AppTest:
-    at = page("pages/public/registration_status.py")
+    at = page("app_pages/public/registration_status.py")
     text_input(at, "用户账号 *").input(username)
     text_input(at, "身份证号码 *").input(id_number)
     button(at, "查询").click()
@@ -133,10 +133,10 @@ def test_register_review_resubmit_approve_first_login(world):
     assert "单位待审" in shown(at) and world["inst_name"] in shown(at)
 
     # another institution's admin does not see it
-    other = page("pages/unit/registrations.py", world["other_admin"])
+    other = page("app_pages/unit/registrations.py", world["other_admin"])
     assert "暂无待审核的注册申请" in shown(other) and "pageuser1" not in shown(other)
 
-    admin = page("pages/unit/registrations.py", world["admin"])
+    admin = page("app_pages/unit/registrations.py", world["admin"])
     assert "pageuser1" in shown(admin) and "分钟" in shown(admin)
     assert valid_id_number(811) not in shown(admin)  # masked in the list
     button(admin, "审核不过").click()
@@ -161,13 +161,13 @@ def test_register_review_resubmit_approve_first_login(world):
     at.run()
     assert "已重新提交单位审核" in shown(at) and "单位待审" in shown(at)
 
-    admin = page("pages/unit/registrations.py", world["admin"])
+    admin = page("app_pages/unit/registrations.py", world["admin"])
     assert "李四" in shown(admin)
     button(admin, "审核通过").click()
     admin.run()
     assert "pageuser1 的注册已审核通过" in shown(admin)
 
-    first = page("pages/personal/first_profile.py", "pageuser1", PW)
+    first = page("app_pages/personal/first_profile.py", "pageuser1", PW)
     assert "用户个人基本信息填写" in [h.value for h in first.header]
     assert text_input(first, "姓名 *").value == "李四"
     next(b for b in first.button if b.label == "保存").click()
@@ -193,7 +193,7 @@ def test_demo_mode_shows_the_code_on_screen(world, monkeypatch):
     from cme.config import get_settings
     get_settings.cache_clear()
     try:
-        at = page("pages/public/register.py")
+        at = page("app_pages/public/register.py")
         text_input(at, "手机号码 *").input("13600009999")
         button(at, "获取验证码").click()
         at.run()
@@ -208,7 +208,7 @@ def test_forgot_password_needs_code(world):
         person = make_person(s, s.get(Institution, world["inst"]))
         user = s.get(User, person.id)
         id_number, phone = crypto.decrypt(user.id_number_enc), crypto.decrypt(user.phone_enc)
-    at = page("pages/public/forgot_password.py")
+    at = page("app_pages/public/forgot_password.py")
     text_input(at, "身份证号 *").input(id_number)
     button(at, "获取验证码").click()
     at.run()
@@ -231,7 +231,7 @@ def test_forgot_password_needs_code(world):
 def test_admin_resets_password_once(world):
     with session_scope() as s:
         person = make_person(s, s.get(Institution, world["inst"]))
-    admin = page("pages/unit/registrations.py", world["admin"])
+    admin = page("app_pages/unit/registrations.py", world["admin"])
     assert person.username in shown(admin)
     assert button(admin, "重置密码").disabled
     next(c for c in admin.checkbox if c.label == "确认重置该人员的密码").check()
@@ -249,7 +249,7 @@ def test_admin_resets_password_once(world):
 def test_admin_disables_and_enables_a_staff_account(world):
     with session_scope() as s:
         person = make_person(s, s.get(Institution, world["inst"]))
-    admin = page("pages/unit/registrations.py", world["admin"])
+    admin = page("app_pages/unit/registrations.py", world["admin"])
     assert button(admin, "停用账号").disabled  # nothing happens before the confirmation is ticked
     next(c for c in admin.checkbox if c.label == "确认停用该人员的账号").check()
     admin.run()
@@ -270,5 +270,5 @@ def test_admin_disables_and_enables_a_staff_account(world):
 def test_person_cannot_open_review_page(world):
     with session_scope() as s:
         person = make_person(s, s.get(Institution, world["inst"]))
-    at = page("pages/unit/registrations.py", person.username)
+    at = page("app_pages/unit/registrations.py", person.username)
     assert "无权访问该页面" in shown(at)

@@ -33,7 +33,7 @@ frozen = gc.get_freeze_count()
 at = AppTest.from_file("streamlit_app.py", default_timeout=120)
 at.session_state["session_token"] = token
 at.run()
-for path in ("pages/personal/home.py", "pages/personal/credit_search.py", "pages/personal/certificates.py"):
+for path in ("app_pages/personal/home.py", "app_pages/personal/credit_search.py", "app_pages/personal/certificates.py"):
     at.switch_page(path)
     at.run()
     assert not at.exception, at.exception

@@ -12,7 +12,7 @@ from cme.profile.changes import MAX_PHOTO_BYTES
 from cme.storage import MAX_PROOF_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENS = sorted([*ROOT.glob("pages/**/*.py"), *ROOT.glob("ui/*.py"), ROOT / "streamlit_app.py"])
+SCREENS = sorted([*ROOT.glob("app_pages/**/*.py"), *ROOT.glob("ui/*.py"), ROOT / "streamlit_app.py"])
 
 
 def _calls(name: str):

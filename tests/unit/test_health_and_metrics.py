@@ -86,7 +86,7 @@ def test_metrics_count_page_runs_logins_errors_and_durations(sqlite_db, client):
     at = open_page("streamlit_app.py")  # the login page, anonymous
     _login(at, person.username, "WrongPass99")
     _login(at, person.username, PASSWORD)
-    open_page("pages/personal/home.py", username=person.username, password=PASSWORD)
+    open_page("app_pages/personal/home.py", username=person.username, password=PASSWORD)
     after = _samples(client)
 
     assert _delta(before, after, "cme_logins_total", outcome="failed") == 1

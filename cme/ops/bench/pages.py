@@ -153,11 +153,11 @@ def measure(repeat: int, password: str, *, pages: bool = True, log=print) -> lis
     floor_headline = sql("SELECT r.institution_id, SUM(r.met), SUM(r.not_met) FROM institution_year_rollups r "
                          "WHERE r.year = :y GROUP BY r.institution_id", y=year)
     add(Row("省级首页", timed(headline, repeat), timed(floor_headline, repeat), 200, peak_mb=peak_mb(headline)),
-        "pages/province/home.py", "bench_province")
+        "app_pages/province/home.py", "bench_province")
 
     overview = in_session(lambda s: analytics.year_overview(s, w.province, year).by("institution"))
     add(Row("全省统计", timed(overview, repeat), timed(floor_headline, repeat), 200, peak_mb=peak_mb(overview)),
-        "pages/province/analytics.py", "bench_province")
+        "app_pages/province/analytics.py", "bench_province")
     trend = in_session(lambda s: analytics.trend(s, w.province, year))
     floor_trend = sql("SELECT year, SUM(met), SUM(not_met) FROM institution_year_rollups WHERE year BETWEEN :a AND :b "
                       "GROUP BY year", a=year - 4, b=year)
@@ -173,7 +173,7 @@ def measure(repeat: int, password: str, *, pages: bool = True, log=print) -> lis
     with session_scope() as s:
         n_staff = len(analytics.staff_compliance(s, w.unit, year))
     add(Row(f"本机构人员（{n_staff}人）", cold, timed(floor_staff, repeat), 300,
-            note=f"cold; warm {timed(staff, repeat):.1f} ms"), "pages/unit/staff.py", w.unit_username)
+            note=f"cold; warm {timed(staff, repeat):.1f} ms"), "app_pages/unit/staff.py", w.unit_username)
 
     queue = in_session(lambda s: review.review_queue(s, w.unit, limit=review.QUEUE_PAGE))
     floor_queue = sql("SELECT c.id, c.created_at FROM users u JOIN credit_records c ON c.user_id = u.id "
@@ -182,15 +182,15 @@ def measure(repeat: int, password: str, *, pages: bool = True, log=print) -> lis
     with session_scope() as s:
         waiting = progress.unit_queues(s, w.unit).credits
     add(Row(f"学分审核（待审{waiting}条）", timed(queue, repeat), timed(floor_queue, repeat), 300),
-        "pages/unit/credit_review.py", w.unit_username)
+        "app_pages/unit/credit_review.py", w.unit_username)
 
     home = in_session(lambda s: progress.home_progress(s, w.person))
     floor_home = sql("SELECT * FROM credit_summaries WHERE user_id = :u", u=w.person.id)
-    add(Row("首页", timed(home, repeat), timed(floor_home, repeat), 50), "pages/personal/home.py", w.person_username)
+    add(Row("首页", timed(home, repeat), timed(floor_home, repeat), 50), "app_pages/personal/home.py", w.person_username)
 
     found = in_session(lambda s: search.search_credits(s, w.person))
     floor_found = sql("SELECT * FROM credit_records WHERE user_id = :u ORDER BY year DESC, id DESC", u=w.person.id)
-    add(Row("学分综合查询", timed(found, repeat), timed(floor_found, repeat), 50), "pages/personal/credit_search.py",
+    add(Row("学分综合查询", timed(found, repeat), timed(floor_found, repeat), 50), "app_pages/personal/credit_search.py",
         w.person_username)
 
     sizes = []

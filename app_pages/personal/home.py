@@ -49,7 +49,7 @@ def attention_section() -> None:
                         f"{format_credit(r.credits)}分）  \n审核意见：{literal(r.reason) or '（无）'}")
             if c2.button("重新登记", key=f"home_resubmit_{r.id}", icon=":material/edit:", width="stretch"):
                 st.session_state["credit_resubmit"] = r.id  # 个人学分登记审核 opens its form pre-filled from it
-                st.switch_page("pages/personal/credits.py")
+                st.switch_page("app_pages/personal/credits.py")
 
 
 def this_year_section() -> None:
@@ -70,7 +70,7 @@ def this_year_section() -> None:
         st.success(text, icon=":material/check_circle:")
     elif verdict.status == STATUS_UNSET:
         st.warning(text, icon=":material/info:")
-        st.page_link("pages/personal/standards_setup.py", label="去设置个人学分标准", icon=":material/tune:")
+        st.page_link("app_pages/personal/standards_setup.py", label="去设置个人学分标准", icon=":material/tune:")
     else:
         st.error(text, icon=":material/pending:")
     if home.pending_i or home.pending_ii:

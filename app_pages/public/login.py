@@ -16,10 +16,10 @@ with left:
     st.caption("系统更新前使用过继教平台的个人用户，请直接使用原用户名和密码登录")
     login_form("login", next_path=requested_page())  # back to the page asked for (a bookmark, an expired session)
     links = [(path, label) for path, label in [
-        ("pages/public/register.py", "注册"),
-        ("pages/public/registration_status.py", "注册状态查询"),
-        ("pages/public/forgot_password.py", "忘记密码"),
-        ("pages/public/help.py", "帮助文档"),
+        ("app_pages/public/register.py", "注册"),
+        ("app_pages/public/registration_status.py", "注册状态查询"),
+        ("app_pages/public/forgot_password.py", "忘记密码"),
+        ("app_pages/public/help.py", "帮助文档"),
     ] if (ROOT / path).exists()]
     # a row that wraps, each link as wide as its words: equal columns cut "注册状态查询" on narrow screens
     with st.container(horizontal=True, wrap=True, gap="medium"):

@@ -17,10 +17,10 @@ st.header("首页")
 st.markdown("**待办审核**")
 cols = st.columns(4)
 for col, (label, count, path) in zip(cols, [
-    ("注册待审", q.registrations, "pages/unit/registrations.py"),
-    ("学分待审", q.credits, "pages/unit/credit_review.py"),
-    ("档案待审", q.profiles, "pages/unit/profile_review.py"),
-    ("调动待审", q.transfers, "pages/unit/transfers.py"),
+    ("注册待审", q.registrations, "app_pages/unit/registrations.py"),
+    ("学分待审", q.credits, "app_pages/unit/credit_review.py"),
+    ("档案待审", q.profiles, "app_pages/unit/profile_review.py"),
+    ("调动待审", q.transfers, "app_pages/unit/transfers.py"),
 ], strict=True):
     col.metric(label, count)
     col.page_link(path, label="去审核")

@@ -11,7 +11,7 @@ from ui.sms_code import send_code
 
 S = st.session_state
 st.header("注册新用户")
-st.page_link("pages/public/login.py", label="返回登录首页", icon=":material/arrow_back:")
+st.page_link("app_pages/public/login.py", label="返回登录首页", icon=":material/arrow_back:")
 
 if S.get("reg_done"):
     st.success(registration.SUCCESS)

@@ -32,7 +32,7 @@ if head.by_city:
                cards=["市州", "达标率", "人数", "达标", "未达标", "未设置"])
 else:
     st.info("暂无人员")
-st.page_link("pages/province/analytics.py", label="查看全省统计", icon=":material/monitoring:")
+st.page_link("app_pages/province/analytics.py", label="查看全省统计", icon=":material/monitoring:")
 
 st.subheader("通知公告")
 show_notices(notice_rows, key="ph_notices")
