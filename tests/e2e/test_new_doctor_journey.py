@@ -101,11 +101,13 @@ def reject_credit(page) -> None:
     page.get_by_text("没有符合条件的待审核学分记录").wait_for()
 
 
-def history_cells(page) -> list[str]:
-    """The 历年达标情况 grid's cells as the browser exposes them to a screen reader."""
+def history_cells(page, year: int) -> list[str]:
+    """The 历年达标情况 grid's cells as the browser exposes them to a screen reader, once `year`'s row is there
+    (the grid fills its cells after the page's run has finished)."""
     page.get_by_role("heading", name="历年达标情况").wait_for()
     settle(page)
     grid = page.locator('xpath=//h3[contains(., "历年达标情况")]/following::*[@data-testid="stDataFrame"][1]')
+    grid.locator('[role="gridcell"]').filter(has_text=str(year)).first.wait_for(state="attached")  # a screen-reader table
     return [c.strip() for c in grid.locator('[role="gridcell"]').all_inner_texts()]
 
 
@@ -164,7 +166,7 @@ def test_a_new_doctors_first_year(app_server, browser_page, tmp_path):
     logout(page)
 
     login(page, app_server, DOCTOR, PASSWORD)
-    cells = history_cells(page)
+    cells = history_cells(page, today.year)
     screenshot(page, "new_doctor_history")
     year_row = cells.index(str(today.year))
     assert "达标" in cells[year_row:year_row + 4], cells
