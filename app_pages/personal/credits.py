@@ -76,7 +76,7 @@ def credit_form(editing_id: int | None) -> None:
         if st.session_state.get("_cf_prefill_msg"):
             st.caption(st.session_state.pop("_cf_prefill_msg"))
         c1, c2 = st.columns(2)
-        c1.text_input("获取学分 *", key="cf_credits", placeholder="大于0，最多一位小数")
+        c1.text_input("获取学分 *", key="cf_credits", placeholder="大于0，最多一位小数", max_chars=10)
         c2.selectbox("学分类型 *", list(CREDIT_TYPES), index=None, placeholder="请选择", key="cf_credit_type")
         c1, c2 = st.columns(2)
         c1.date_input("获取时间 *", value=None, min_value=date(FIRST_YEAR, 1, 1), max_value=today, key="cf_date_from", format="YYYY-MM-DD")

@@ -12,7 +12,7 @@ me = require_actor(Role.PROVINCE)
 st.header("证书管理")
 show_flash()
 
-keyword = st.text_input("证书编号 / 姓名 / 用户名", placeholder="输入证书编号、姓名或用户名查找", key="certs_keyword")
+keyword = st.text_input("证书编号 / 姓名 / 用户名", placeholder="输入证书编号、姓名或用户名查找", key="certs_keyword", max_chars=40)
 found = attempt(lambda s: registry.list_certificates(s, me, keyword))
 if not found.ok:
     st.stop()

@@ -42,7 +42,7 @@ def project_form(prefix: str, initial: ProjectInput) -> ProjectInput:
     credit_type = c1.selectbox("学分类型 *", types, index=_index(types, initial.credit_type), placeholder="请选择",
                                key=f"{prefix}_type")
     credits = c2.text_input("学分 *", value="" if initial.credits is None else str(initial.credits),
-                            placeholder="大于0，最多一位小数", key=f"{prefix}_credits")
+                            placeholder="大于0，最多一位小数", key=f"{prefix}_credits", max_chars=10)
     form = c1.selectbox("学分获取形式 *", FORMS, index=_index(FORMS, initial.form), placeholder="请选择",
                         key=f"{prefix}_form")
     parents = list(SUBJECTS)

@@ -30,12 +30,12 @@ def standard_form(prefix: str, initial: StandardInput, *, lock_code: bool = Fals
     name = c2.text_input("名称 *", value=initial.name, max_chars=50, key=f"{prefix}_name")
     year = c3.selectbox("生效年度 *", YEARS, index=_index(YEARS, initial.effective_year), placeholder="请选择",
                         key=f"{prefix}_year")
-    national = c1.text_input("国家级I类/周期 *", value=str(initial.national_i_per_cycle or "0"), key=f"{prefix}_national")
+    national = c1.text_input("国家级I类/周期 *", value=str(initial.national_i_per_cycle or "0"), key=f"{prefix}_national", max_chars=10)
     cycle = c2.number_input("周期年数 *", min_value=1, max_value=10, value=int(initial.cycle_years or 6), step=1,
                             key=f"{prefix}_cycle")
-    provincial = c3.text_input("省级I类/年 *", value=str(initial.provincial_i_per_year or "0"), key=f"{prefix}_provincial")
-    class_ii = c1.text_input("II类/年 *", value=str(initial.class_ii_per_year or "0"), key=f"{prefix}_class_ii")
-    total = c2.text_input("合计/年 *", value=str(initial.total_per_year or "0"), key=f"{prefix}_total")
+    provincial = c3.text_input("省级I类/年 *", value=str(initial.provincial_i_per_year or "0"), key=f"{prefix}_provincial", max_chars=10)
+    class_ii = c1.text_input("II类/年 *", value=str(initial.class_ii_per_year or "0"), key=f"{prefix}_class_ii", max_chars=10)
+    total = c2.text_input("合计/年 *", value=str(initial.total_per_year or "0"), key=f"{prefix}_total", max_chars=10)
     levels = list(REGION_LEVELS)
     region = c3.selectbox("机构所属区域等级 *", levels, index=_index(levels, initial.region_level), placeholder="请选择",
                           key=f"{prefix}_region")

@@ -29,7 +29,7 @@ year = c[0].selectbox("年度", list(range(clock.today().year, clock.today().yea
 dept_names = {name: i for i, name in departments}
 dept = c[1].selectbox("科室", [ALL] + list(dept_names), key="staff_dept")
 status = c[2].selectbox("状态", [ALL, *analytics.STATUSES], key="staff_status")
-keyword = c[3].text_input("姓名/用户名", key="staff_keyword", placeholder="输入姓名或用户名")
+keyword = c[3].text_input("姓名/用户名", key="staff_keyword", placeholder="输入姓名或用户名", max_chars=40)
 
 try:
     with session_scope() as s:

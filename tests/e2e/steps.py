@@ -131,6 +131,15 @@ _PAGE_PROBLEMS = """([allowed, tablesFit, debug]) => {
                 words.add(word + (debug ? ` «${node.textContent.slice(0, 80)}» in ${el.outerHTML.slice(0, 200)}` : ''));
         }
     }
+    // a field's placeholder while it shows (unless the app's CSS made it transparent to draw Chinese over it)
+    for (const field of document.querySelectorAll('input:placeholder-shown, textarea:placeholder-shown')) {
+        if (!field.checkVisibility() || getComputedStyle(field, '::placeholder').color === 'rgba(0, 0, 0, 0)') continue;
+        for (const token of field.placeholder.split(/[^A-Za-z0-9_@.\\-]+/)) {  // as above: SC2026… is an example code
+            const word = token.replace(/^[.\\-]+|[.\\-]+$/g, '');
+            if (/^[A-Za-z]{2,}$/.test(word) && !allowed.includes(word))
+                words.add(word + (debug ? ` «placeholder ${field.placeholder}»` : ''));
+        }
+    }
     if (words.size) out.push('English text: ' + [...words].sort().join(' '));
     const main = document.querySelector('[data-testid="stMain"]');
     const wide = Math.max(document.documentElement.scrollWidth, main ? main.scrollWidth : 0);

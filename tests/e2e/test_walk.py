@@ -11,7 +11,7 @@ import pytest
 
 from cme.clock import today
 from tests.e2e.conftest import ARTIFACTS, login, settle
-from tests.e2e.steps import page_problems, pick, whole_screen_shot
+from tests.e2e.steps import ENGLISH_ALLOWED, logout, page_problems, pick, whole_screen_shot
 from ui import navigation
 
 DESKTOP = {"viewport": {"width": 1400, "height": 900}}
@@ -94,9 +94,12 @@ def test_the_walks_checks_see_what_they_look_for(browser):
             <body style="margin: 0"><main data-testid="stMain">
             <p>审核意见 Upload <span data-testid="stIconMaterial">home</span> PDF demo001 a@b.cn II类</p>
             <p style="font-size:0">Browse files</p>
+            <input placeholder="Choose an option"> <input placeholder="Search" style="display: none">
+            <style>.drawn-over::placeholder { color: transparent; }</style><input class="drawn-over" placeholder="Type here">
             <div data-testid="stAlertContentError">密码：不能为空</div>
             <div style="width: 600px">宽</div></main>""")
-        assert page_problems(page) == ["error box: 密码：不能为空", "English text: Upload", "wider than the screen: 600 > 390 px"]
+        assert page_problems(page) == ["error box: 密码：不能为空", "English text: Choose Upload an option",
+                                       "wider than the screen: 600 > 390 px"]
         page.set_content("<main data-testid='stMain'><p>This app has encountered an error</p></main>")
         assert page_problems(page)[0] == "Streamlit error page"
     finally:
@@ -134,3 +137,108 @@ def test_a_certificate_issued_and_verified_on_a_phone(app_server, browser):
         whole_screen_shot(page, folder / "verified.png")
     finally:
         context.close()
+
+
+def _drawn(locator, where: str = "::after") -> str:
+    """The text the app's CSS draws in place of Streamlit's (ui/page_style)."""
+    return locator.evaluate("(e, where) => getComputedStyle(e, where).content.replace(/^\"|\"$/g, '')", where)
+
+
+def test_streamlits_own_texts_are_chinese_where_a_user_meets_them(app_server, browser):
+    """What Streamlit writes itself only when a user does something — types, empties or misses a select box's
+    filter, points at a table's or a chart's tools, opens an address no menu has, loses the connection — shows
+    Chinese (ui/page_style). Should Streamlit rename one of those texts, the English comes back and fails here."""
+    context = browser.new_context(**DESKTOP, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(60000)
+    problems: list[str] = []
+
+    def check(step: str) -> None:
+        problems.extend(f"{step}: {p}" for p in page_problems(page))
+
+    # the connection, cut on demand: the app's websocket goes through the test, and the health check it
+    # pings to reconnect fails while `down`
+    down, sockets = [False], []
+
+    def stream(ws) -> None:
+        if down[0]:
+            ws.close()
+        else:
+            ws.connect_to_server()
+            sockets.append(ws)
+
+    page.route_web_socket("**/_stcore/stream", stream)
+    page.route("**/_stcore/health", lambda route: route.abort() if down[0] else route.continue_())
+    try:
+        page.goto(f"{app_server}/no_such_page")
+        page.get_by_role("dialog").wait_for()
+        settle(page)
+        check("an address no menu has")
+        assert _drawn(page.locator('[role="dialog"] h2')) == "页面不存在"
+        page.keyboard.press("Escape")
+
+        page.get_by_label("用户").click()
+        page.keyboard.type("demo001")
+        # the hint and the max_chars counter (the hint's English is font-size 0: Playwright calls it hidden)
+        hint = page.locator('[data-testid="InputInstructions"] > span:first-child:not(:only-child)')
+        hint.wait_for(state="attached")
+        check("typing in the login form")
+        assert _drawn(hint) == "按回车键提交"
+        page.get_by_label("密码").fill("cme2026demo")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("欢迎").first.wait_for()
+        settle(page)
+
+        _open(page, "学分综合查询", phone=False)
+        search = page.get_by_label("项目编号/名称")
+        search.click()
+        page.keyboard.type("ab")
+        hint.wait_for(state="attached")
+        check("typing in a search field")
+        assert _drawn(hint) == "按回车键确认"
+        search.fill("")
+        search.press("Enter")
+        settle(page)
+
+        choice = page.locator('[data-testid="stSelectbox"] input').first
+        choice.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.press("Backspace")
+        check("a select box's filter emptied")
+        assert _drawn(page.locator('[data-testid="stSelectbox"] [role="group"]').first, "::before") == "请选择"
+        page.keyboard.type("zzqq")
+        page.get_by_role("option").first.wait_for()
+        check("a select box's filter matching nothing")
+        page.keyboard.press("Escape")
+        settle(page)
+
+        page.locator('[data-testid="stDataFrame"]').first.hover()
+        tools = page.locator('[data-testid="stElementToolbar"] button')
+        tools.first.wait_for()
+        for n in range(tools.count()):
+            tools.nth(n).hover()
+            page.locator('[data-testid="stTooltipContent"]').first.wait_for()
+            check(f"the table's tool {tools.nth(n).get_attribute('aria-label')}")
+
+        logout(page)
+        login(page, app_server, USERS["province"])
+        settle(page)
+        page.locator(".js-plotly-plot").first.hover()
+        buttons = page.locator(".modebar-btn")
+        buttons.first.wait_for()
+        for n in range(buttons.count()):  # plotly draws its tooltip from data-title with CSS: no text to walk
+            buttons.nth(n).hover()
+            drawn = _drawn(buttons.nth(n))
+            if set(re.findall(r"[A-Za-z]{2,}", drawn)) - ENGLISH_ALLOWED:
+                problems.append(f"the chart's tool {buttons.nth(n).get_attribute('data-title')}: {drawn}")
+
+        down[0] = True
+        for ws in sockets:
+            ws.close()
+        page.get_by_role("dialog").wait_for()
+        check("the connection lost")
+        assert _drawn(page.locator('[role="dialog"] h2')) == "无法连接服务器"
+        whole_screen_shot(page, ARTIFACTS / "walk" / "connection-lost.png")
+    finally:
+        context.close()
+    assert problems == [], "\n".join(problems)

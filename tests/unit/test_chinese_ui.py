@@ -48,3 +48,14 @@ def test_the_servers_upload_cap_is_the_largest_field_limit():
     cap_mb = config["server"]["maxUploadSize"]
     limits = [MAX_PROOF_BYTES, MAX_PHOTO_BYTES, import_file.MAX_BYTES]
     assert cap_mb * 1024 * 1024 == max(limits)  # a larger cap would let a file through that no field takes
+
+
+def test_every_text_field_has_max_chars():
+    """ui/page_style puts Chinese over Streamlit's "Press Enter to apply" by its place among the field's
+    instructions. A field with max_chars shows [hint, counter] or the counter alone, never the hint alone,
+    so the hint is always the first of two parts; a field without max_chars would leave it in English."""
+    calls = [*_calls("text_input"), *_calls("text_area")]
+    assert len(calls) >= 30  # the scan sees the forms
+    wrong = [f"{p}:{c.lineno}" for p, c in calls if _keyword(c, "max_chars") is None
+             and not (isinstance(d := _keyword(c, "disabled"), ast.Constant) and d.value is True)]  # never focused
+    assert wrong == []
