@@ -14,7 +14,8 @@
 - /metrics                 Prometheus text (ui/metrics.py).
 - at server start (lifespan) the database is prepared: schema, reference data, demo data in demo mode.
 - every HTTP response gets the security headers (CSP, X-Frame-Options, nosniff, Referrer-Policy).
-- Streamlit's front-end files come from memory, gzip-compressed once (ui/static_assets.py).
+- Streamlit's front-end files come from memory, gzip-compressed once (ui/static_assets.py), and its
+  page document says it is Chinese (`<html lang="zh-CN">`, for screen readers).
 
 Pages read the cookie with `st.context.cookies` (ui/session.py). Routes call the same services as
 pages, in a worker thread (the database calls block).
@@ -236,6 +237,39 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class ChinesePage:
+    """Pure ASGI middleware: Streamlit's index.html (the document of every page) says `lang="en"`, so a
+    screen reader would read the Chinese screens as English. Only HTML responses are held and changed."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        body = b""
+
+        async def send_chinese(message: Message) -> None:
+            nonlocal start, body
+            if message["type"] == "http.response.start" and MutableHeaders(scope=message).get(
+                    "content-type", "").startswith("text/html"):
+                start = message  # held until the body is complete
+                return
+            if message["type"] == "http.response.body" and start is not None:
+                body += message.get("body", b"")
+                if message.get("more_body"):
+                    return
+                body = body.replace(b'<html lang="en">', b'<html lang="zh-CN">', 1)
+                MutableHeaders(scope=start)["content-length"] = str(len(body))
+                await send(start)
+                message = {"type": "http.response.body", "body": body}
+            await send(message)
+
+        await self.app(scope, receive, send_chinese)
+
+
 def routes() -> list[Route]:
     get_settings()  # a bad setting (no CME_SECRET_KEY, CME_BCRYPT_ROUNDS under 12…) stops `streamlit run` at start
     return [
@@ -265,4 +299,4 @@ async def lifespan(_app):
 def middleware() -> list[Middleware]:
     from ui.static_assets import StaticAssets
 
-    return [Middleware(SecurityHeaders), Middleware(StaticAssets)]
+    return [Middleware(SecurityHeaders), Middleware(ChinesePage), Middleware(StaticAssets)]

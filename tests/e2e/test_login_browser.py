@@ -31,6 +31,7 @@ def test_demo_user_logs_in_under_load_and_stays_logged_in(app_server, browser_pa
     page = browser_page
     page.goto(app_server)
     page.get_by_text("演示账号").wait_for()
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"  # read aloud as Chinese
     screenshot(page, "login")
 
     page.get_by_label("用户").fill("demo001")

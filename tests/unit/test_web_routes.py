@@ -185,3 +185,16 @@ def test_every_response_carries_the_security_headers(client):
         csp = r.headers["Content-Security-Policy"]
         assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
         assert "'unsafe-eval'" not in csp and "script-src 'self' 'sha256-" in csp
+
+
+def test_every_page_document_says_it_is_chinese(sqlite_db):
+    """Streamlit's index.html says lang="en": a screen reader would read the Chinese screens as English."""
+    from starlette.responses import HTMLResponse
+
+    document = '<!doctype html><html lang="en"><head></head><body>四川省继续医学教育</body></html>'
+    routes = [Route("/", lambda r: HTMLResponse(document)), Route("/text", lambda r: PlainTextResponse('<html lang="en">'))]
+    with TestClient(Starlette(routes=routes, middleware=web.middleware())) as c:
+        page = c.get("/")
+        assert '<html lang="zh-CN">' in page.text and "四川省继续医学教育" in page.text
+        assert int(page.headers["content-length"]) == len(page.content)
+        assert c.get("/text").text == '<html lang="en">'  # only HTML documents are changed
