@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gzip
 import hashlib
 import logging
 import re
@@ -261,8 +262,12 @@ class ChinesePage:
                 body += message.get("body", b"")
                 if message.get("more_body"):
                     return
-                body = body.replace(b'<html lang="en">', b'<html lang="zh-CN">', 1)
-                MutableHeaders(scope=start)["content-length"] = str(len(body))
+                headers = MutableHeaders(scope=start)
+                zipped = headers.get("content-encoding") == "gzip"  # Streamlit gzips the document at a page's address
+                html = gzip.decompress(body) if zipped else body
+                html = html.replace(b'<html lang="en">', b'<html lang="zh-CN">', 1)
+                body = gzip.compress(html, mtime=0) if zipped else html
+                headers["content-length"] = str(len(body))
                 await send(start)
                 message = {"type": "http.response.body", "body": body}
             await send(message)

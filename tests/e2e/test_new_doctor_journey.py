@@ -199,6 +199,7 @@ def test_login_returns_to_the_page_asked_for(fresh_app_server, browser_page):
     assert not page.evaluate("window.__notFoundSeen"), "Streamlit's English \"Page not found\" was shown"
     assert page.locator('[role="dialog"]').count() == 0 and page.url.endswith("/credit_search")
     assert page_problems(page) == []
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"  # also at a page's address (gzipped there)
     screenshot(page, "deep_link_first_visit")
     page.get_by_label("用户").fill("demo001")
     page.get_by_label("密码").fill("cme2026demo")
