@@ -22,7 +22,7 @@ from cme.accounts import auth
 from cme.core.actors import AccountState, Actor, load_account
 from cme.db import session_scope
 from cme.errors import NotPermitted
-from ui.web import COOKIE, COOKIE_PATH, END_PATH, START_PATH, cookie_sent
+from ui.web import COOKIE, COOKIE_PATH, END_PATH, START_PATH, app_path, cookie_sent
 
 # AppTest has no browser and no cookie: tests put a token here (tests/apptest.py)
 TOKEN_KEY = "session_token"
@@ -97,26 +97,21 @@ def current_actor() -> Actor | None:
 def _navigate(path: str) -> None:
     """Send the browser to one of our routes. Streamlit has no public call for a full-page
     navigation; this is the message st.login/st.logout use (the frontend sets window.location)."""
-    from streamlit import config
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from streamlit.runtime.scriptrunner import get_script_run_ctx
-    from streamlit.url_util import make_url_path
 
     ctx = get_script_run_ctx()
     if ctx is None:
         return
     msg = ForwardMsg()
-    msg.auth_redirect.url = make_url_path(config.get_option("server.baseUrlPath") or "", path)
+    msg.auth_redirect.url = app_path(path)
     ctx.enqueue(msg)
 
 
 def _cookie_in_place(ticket: str) -> bool:
     """The browser fetches its cookie through a hidden image while this run waits (no CPU) until the
     server has sent it; False if that did not happen in time."""
-    from streamlit import config
-    from streamlit.url_util import make_url_path
-
-    src = make_url_path(config.get_option("server.baseUrlPath") or "", f"{COOKIE_PATH}?{urlencode({'ticket': ticket})}")
+    src = app_path(f"{COOKIE_PATH}?{urlencode({'ticket': ticket})}")
     with cookie_sent(ticket) as sent:
         st.html(f'<img src="{src}" alt="" width="1" height="1" style="position:absolute;opacity:0">')
         return sent.wait(COOKIE_WAIT_SECONDS)

@@ -56,11 +56,12 @@ HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
 
 
-def _home(request: Request) -> str:
+def app_path(path: str) -> str:
+    """`path` of this app under its server.baseUrlPath (a proxy may serve it below a prefix)."""
     from streamlit import config
     from streamlit.url_util import make_url_path
 
-    return make_url_path(config.get_option("server.baseUrlPath") or "", "/")
+    return make_url_path(config.get_option("server.baseUrlPath") or "", path)
 
 
 def _secure(request: Request) -> bool:
@@ -93,8 +94,8 @@ def _local_next(request: Request) -> str:
     """Where to go after logging in: a path of this app only (never another site: no scheme, no //)."""
     target = request.query_params.get("next") or ""
     if not target.startswith("/") or target.startswith("//") or "\\" in target or ":" in target.split("?")[0]:
-        return _home(request)
-    return _home(request).rstrip("/") + target
+        return app_path("/")
+    return app_path("/").rstrip("/") + target
 
 
 def _set_cookie(request: Request, response: Response, token: str | None) -> None:
@@ -154,7 +155,7 @@ def same_origin(request: Request) -> bool:
 
 
 def _cleared(request: Request) -> RedirectResponse:
-    response = RedirectResponse(_home(request), status_code=303)
+    response = RedirectResponse(app_path("/"), status_code=303)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request))
     return response
 
@@ -167,7 +168,7 @@ async def end_session(request: Request) -> Response:
         await run_in_threadpool(_end, token)
         return _cleared(request)
     if await run_in_threadpool(_is_live, token):  # GET: a live session is left alone
-        return RedirectResponse(_home(request), status_code=303)
+        return RedirectResponse(app_path("/"), status_code=303)
     return _cleared(request)
 
 

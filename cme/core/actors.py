@@ -44,13 +44,6 @@ def actor_from_user(user: User) -> Actor:
     return Actor(user.id, user.username, user.name, user.role, user.institution_id, user.department_id)
 
 
-def load_actor(session: Session, user_id: int) -> Actor:
-    user = session.get(User, user_id)
-    if user is None or user.status != AccountStatus.APPROVED:
-        raise NotPermitted("账号不可用，请重新登录")
-    return actor_from_user(user)
-
-
 def require_role(actor: Actor, *roles: str) -> None:
     if actor.role not in roles:
         raise NotPermitted("无权执行该操作")
